@@ -1,0 +1,119 @@
+"""Command line: ``python -m geo <command>`` (or ``geo <command>``).
+
+A thin layer over the library. User errors (``GeoError``) print one line and exit 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geo.errors import GeoError
+
+DEFAULT_SCENARIO = "data/scenarios/national.yaml"
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario YAML (default: %(default)s)")
+    p.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>)")
+    p.add_argument("--maps-dir", type=Path, help="map folder (default: maps/<scenario>)")
+
+
+def _stage_command(stage: str):
+    def command(args) -> int:
+        from geo import pipeline
+
+        out = pipeline.run(args.scenario, until=stage, out=args.out, maps_dir=args.maps_dir)
+        print(f"wrote {out}")
+        return 0
+
+    return command
+
+
+def cmd_translate(args) -> int:
+    from geo.codes import translate_many
+
+    values = list(args.values)
+    if args.file:
+        import pandas as pd
+
+        values += pd.read_csv(args.file, dtype=str, encoding="utf-8-sig")[args.column].tolist()
+    table = translate_many(values, sido=args.sido)
+    cols = ["input", "region_code", "name_ko", "relation", "system", "candidates", "message"]
+    print(table[cols].to_csv(index=False, lineterminator="\n"), end="")
+    return 0 if table["region_code"].notna().all() else 1
+
+
+def cmd_catalogue(args) -> int:
+    from geo import catalogue
+
+    if args.update:
+        print(f"filled {catalogue.update_checksums()} entries")
+    report = catalogue.verify()
+    bad = report[report["status"] != "ok"]
+    for _, r in bad.iterrows():
+        print(f"{r['status']}: {r['path']}: {r['detail']}")
+    print(f"{len(report) - len(bad)} ok, {len(bad)} problem(s)")
+    return 1 if len(bad) else 0
+
+
+COMMANDS = [
+    # name, help, example, function, extra-args
+    ("run", "run every stage for a scenario: outputs/<scenario>/ and maps/<scenario>/",
+     "python -m geo run --scenario data/scenarios/national.yaml", _stage_command("report"), _add_run_args),
+    ("regions", "build the analysis units and write regions.gpkg",
+     "python -m geo regions --scenario data/scenarios/national.yaml", _stage_command("regions"), _add_run_args),
+    ("translate", "map region codes or names of any vintage to the 229 analysis units",
+     'python -m geo translate 47720 "경북 군위군" 청원군 28170', cmd_translate, None),
+    ("catalogue", "verify the shipped data files against data/catalogue.csv",
+     "python -m geo catalogue", cmd_catalogue, None),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geo",
+        description="Hub siting for Korea's manufacturing-innovation network.",
+        epilog="example:\n  python -m geo run --scenario data/scenarios/national.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_, example, func, extra in COMMANDS:
+        p = sub.add_parser(name, help=help_, description=help_, epilog=f"example:\n  {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+        if extra:
+            extra(p)
+        p.set_defaults(func=func)
+    tr = sub.choices["translate"]
+    tr.add_argument("values", nargs="*", help="codes or names")
+    tr.add_argument("--file", help="CSV file with a column of codes or names")
+    tr.add_argument("--column", default="region", help="column of --file (default: %(default)s)")
+    tr.add_argument("--sido", help="시도 to resolve names such as 중구")
+    sub.choices["catalogue"].add_argument("--update", action="store_true",
+                                          help="fill empty sha256/rows fields (maintainers)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "translate" and not args.values and not args.file:
+        parser.error("translate: give codes/names or --file")
+    try:
+        return args.func(args)
+    except GeoError as err:
+        if args.debug:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

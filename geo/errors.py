@@ -1,0 +1,82 @@
+"""Errors the user can act on.
+
+Every error here subclasses ``ValueError`` (osmnx/geopandas style) and renders as one line:
+where (file, row, column), what was expected, what arrived, and an optional hint. The CLI
+prints ``str(err)`` and exits 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class GeoError(ValueError):
+    """Base class for errors caused by input the user controls."""
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} (hint: {hint})")
+
+
+class InputError(GeoError):
+    """A bad value in an input file or argument.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in a few words.
+    file, row, column
+        Where it is; any may be omitted. ``row`` is 1-based counting the header as row 1,
+        so it matches what a spreadsheet shows.
+    expected, got
+        What was expected and what arrived.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+        got: object = None,
+        hint: str | None = None,
+    ):
+        self.file, self.row, self.column = file, row, column
+        self.expected, self.got = expected, got
+        where = ", ".join(
+            p
+            for p in (
+                f"{file}" if file else None,
+                f"row {row}" if row is not None else None,
+                f"column {column!r}" if column else None,
+            )
+            if p
+        )
+        text = f"{where}: {message}" if where else message
+        if expected is not None:
+            text += f"; expected {expected}"
+        if got is not None:
+            text += f", got {got!r}"
+        super().__init__(text, hint=hint)
+
+
+class ScenarioError(GeoError):
+    """A scenario file with one or more problems, all listed at once."""
+
+    def __init__(self, file: str, problems: list[str]):
+        self.file, self.problems = file, list(problems)
+        n = len(self.problems)
+        super().__init__(f"{file}: {n} problem{'s' if n != 1 else ''}: " + "; ".join(self.problems))
+
+
+class RegionCodeError(InputError):
+    """A region code or name that cannot be translated into an analysis unit."""
+
+
+class InfeasibleError(GeoError):
+    """Siting constraints that admit no solution; the message names the clashing constraints."""
+
+
+class DataIntegrityError(GeoError):
+    """A shipped data file is missing, changed, or not in the catalogue."""

