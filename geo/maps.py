@@ -1,0 +1,883 @@
+"""Self-contained HTML maps for planners, built with folium and readable with no network.
+
+folium links Leaflet and its plugins from CDNs, so its maps are blank offline. Here every
+resource folium asks for is replaced by the vendored copy in ``geo/static/`` (see its README),
+inlined into the page; images referenced by the CSS become data URIs; an online tile layer is
+only an optional, unticked entry of the layer control. A rendered page that still refers to an
+external script, stylesheet, image or font is an error (:func:`external_resources`).
+
+Geometry is made small without opening gaps: the coverage is cleaned
+(``shapely.coverage_clean``: the source boundaries overlap by a few thousand m² and their
+shared edges do not always share vertices), simplified as a whole
+(``shapely.coverage_simplify``, shared borders stay shared), projected to EPSG:4326, rounded to
+5 decimals (≈1 m) and sent to the page as delta-encoded integers, decoded by
+``static/hubmap.js``.
+
+Every text that comes from data is escaped before it reaches the page's HTML; JSON inside the
+page's ``<script>`` has ``<``, ``>`` and ``&`` escaped so a name cannot close the script.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import re
+from pathlib import Path
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
+
+from geo.errors import InputError, RegionCodeError
+
+STATIC = Path(__file__).resolve().parent / "static"
+QUANT = 100_000  # coordinates are sent as integers of 1e-5 degree (5 decimals)
+
+# folium resource name → vendored file under geo/static (inlined into the page).
+VENDORED = {
+    "leaflet": "leaflet-1.9.4/leaflet.js",
+    "leaflet_css": "leaflet-1.9.4/leaflet.css",
+    "markerclusterjs": "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster-1.5.3/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+    "Control.Fullscreen.js": "leaflet.fullscreen-3.0.0/Control.FullScreen.js",
+    "Control.FullScreen.css": "leaflet.fullscreen-3.0.0/Control.FullScreen.css",
+}
+# folium.Map's defaults that these maps do not use (jQuery, Bootstrap, awesome-markers icons).
+UNUSED = {
+    "jquery", "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css",
+    "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css",
+}
+OWN = ["hubmap.css", "hubmap.js"]
+
+PILLARS = ["score", "need", "base", "knowledge", "connectivity"]
+SCORE_LABELS = {
+    "score": ("종합 점수", "Overall score"),
+    "need": ("필요(쇠퇴) 점수", "Need (decline) score"),
+    "base": ("산업기반 점수", "Industrial base score"),
+    "knowledge": ("지식역량 점수", "Knowledge score"),
+    "connectivity": ("연결성 점수", "Connectivity score"),
+}
+SCORE_UNIT = "점 · points"
+RANK_COLUMNS = ["rank", "rank_p05", "rank_p50", "rank_p95"]
+PALETTES = {  # ColorBrewer 5-class sequential schemes (colorbrewer2.org, Cynthia Brewer)
+    "YlGnBu": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+    "Reds": ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"],
+    "Blues": ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+    "Purples": ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+    "Greens": ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
+    "Oranges": ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"],
+}
+PILLAR_PALETTE = {"score": "YlGnBu", "need": "Reds", "base": "Blues", "knowledge": "Purples", "connectivity": "Greens"}
+NODATA_COLOR = "#c8c8c8"
+LISA_STYLES = {
+    "HH": {"color": "#d7191c", "border": "#8e0000", "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
+    "LL": {"color": "#2c7bb6", "border": "#08306b", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
+}
+LISA_LABELS = {
+    "HH": ["핫스팟 (높음-높음)", "hot spot (high-high)"],
+    "LL": ["콜드스팟 (낮음-낮음)", "cold spot (low-low)"],
+    "HL": ["이상치 (높음-낮음)", "outlier (high-low)"],
+    "LH": ["이상치 (낮음-높음)", "outlier (low-high)"],
+    "ns": ["유의하지 않음", "not significant"],
+}
+ASSET_STYLES = {
+    "universities": ("대학", "Universities", "#6a3d9a"),
+    "research": ("연구기관", "Research institutes", "#1b9e77"),
+    "root_complexes": ("뿌리산업 특화단지", "Root-industry complexes", "#d95f02"),
+    "industrial_complexes": ("산업단지", "Industrial complexes", "#4d4d4d"),
+}
+OTHER_ASSET_COLORS = ["#e7298a", "#66a61e", "#a6761d", "#1f78b4"]
+ASSET_FIELDS = 3  # besides the name and the region, at most this many columns in an asset popup
+OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+# ----------------------------------------------------------------------------------------
+# public API
+
+
+def build_maps(
+    units: gpd.GeoDataFrame,
+    *,
+    hubs: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    assets: dict[str, gpd.GeoDataFrame] | None = None,
+    indicator_metadata: pd.DataFrame | None = None,
+    attributions: list[str],
+    out_dir: Path,
+    title: str,
+    tolerance_m: float = 100.0,
+    pillar_maps: bool = True,
+) -> list[Path]:
+    """Write the planners' maps of the 시군구: ``index.html`` and one map per pillar.
+
+    ``index.html`` has the overall and pillar scores as base layers (one shows at a time,
+    with its legend), and as overlays the decline hot/cold spots (``lisa_cluster`` HH/LL),
+    the hubs (numbered stars) and their hub→spoke lines, the point assets (clustered), the
+    시도 outlines and an optional OpenStreetMap layer (online only, off by default). Popups
+    give Korean and English names, pillar scores, rank and its 5–95 % interval, the hub a
+    region belongs to, and the key indicators with units and sources.
+
+    Parameters
+    ----------
+    units
+        Index ``region_code``; columns ``name_ko``, ``name_en``, ``sido_code``,
+        ``sido_name_ko`` and any of ``full_name_ko``, ``sido_name_en``, ``megaregion``; score
+        columns that exist (``score``, ``need``, ``base``, ``knowledge``, ``connectivity``,
+        ``rank``, ``rank_p05``, ``rank_p50``, ``rank_p95``, ``lisa_cluster``) and indicator
+        columns (those named in ``indicator_metadata`` are shown as key indicators).
+    hubs
+        ``region_code``, ``hub_rank`` and optionally ``explanation_ko``, ``explanation_en``,
+        ``spokes`` (used when ``assignments`` is None), ``selection_frequency`` and other
+        numeric columns (shown under their column name).
+    assignments
+        ``region_code``, ``hub_code``, ``distance_km``, ``covered``: every region → its hub.
+    assets
+        Layer key (``universities``, ``research``, ``root_complexes``,
+        ``industrial_complexes`` or any other) → points with ``name`` and ``located``.
+    indicator_metadata
+        ``id`` (column or index), ``label_ko``, ``label_en``, ``unit``, ``source``. A row
+        whose id is a score column overrides that score's label and unit.
+    attributions
+        Every text here appears in the map's attribution line.
+    out_dir
+        Created if missing.
+    title
+        Shown on the map and as the page title.
+    tolerance_m
+        Simplification tolerance in metres (coverage-preserving).
+    pillar_maps
+        Also write ``pillar_<column>.html`` for every score column present.
+
+    Returns
+    -------
+    The paths written, ``index.html`` first.
+
+    Examples
+    --------
+    >>> from geo.regions import load_units
+    >>> units = load_units().assign(score=lambda d: d["area_km2"].rank(pct=True) * 100)
+    >>> build_maps(units, attributions=["KOSTAT SGIS 2020"], out_dir=Path("maps/demo"),
+    ...            title="Demo")  # doctest: +SKIP
+    [PosixPath('maps/demo/index.html'), PosixPath('maps/demo/pillar_score.html')]
+    """
+    units = _check_units(units)
+    meta = _check_metadata(indicator_metadata)
+    problems: list[str] = []
+    hub_table = _check_hubs(hubs, units, problems)
+    assign = _check_assignments(assignments, units, problems)
+    assets = dict(assets or {})
+    for key, pts in assets.items():
+        problems += _check_assets(key, pts)
+    if "lisa_cluster" in units:
+        bad = sorted(set(units["lisa_cluster"].dropna()) - set(LISA_LABELS))
+        if bad:
+            problems.append(f"column 'lisa_cluster' expects {sorted(LISA_LABELS)}, got {bad}")
+    if problems:
+        raise InputError("build_maps inputs: " + "; ".join(problems))
+    _check_attributions(attributions)
+    if hub_table is not None and assign is None:
+        assign = _assignments_from_spokes(hub_table, units)
+
+    if assign is not None:
+        units = units.join(assign.set_index("region_code")[["hub_code", "distance_km", "covered"]])
+    simple_m = _coverage_m(units, tolerance_m)
+    simple = units.set_geometry(_drawing(simple_m))
+    payload = _region_payload(units, simple, meta, hub=assign is not None)
+    pillars = [c for c in PILLARS if c in units]
+    sido_lines = _outline_lines(simple_m, units["sido_code"])
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    maps = [("index.html", pillars)]
+    if pillar_maps:
+        maps += [(f"pillar_{c}.html", [c]) for c in pillars]
+    written = []
+    for fname, cols in maps:
+        m = _base_map(simple, title=title, attributions=attributions)
+        data = _Data(payload)
+        m.add_child(data)
+        if cols:
+            for i, col in enumerate(cols):
+                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]])
+                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+                                     name=_layer_name(spec), overlay=False, show=i == 0))
+        else:
+            spec = _plain_spec()
+            m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+                                 name=_layer_name(spec), overlay=False, show=True))
+        if fname == "index.html" and "lisa_cluster" in units:
+            spec = _lisa_spec()
+            m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {_js(spec)})",
+                                 name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
+        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido_lines, 'sido'))})",
+                             name="시도 경계 · Province outlines", overlay=True, show=True))
+        if hub_table is not None:
+            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {_js(_links_spec(assign))})",
+                                 name="거점→연계 · Hub→spoke links", overlay=True, show=True))
+            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {_js(_hubs_spec(hub_table, assign, units))})",
+                                 name="★ 거점 · Hubs", overlay=True, show=True))
+        if fname == "index.html":
+            for i, (key, pts) in enumerate(assets.items()):
+                spec = _asset_spec(key, pts, units, i)
+                cluster = folium.plugins.MarkerCluster(name=spec.pop("layer_name"), overlay=True, show=False,
+                                                       options={"showCoverageOnHover": False, "maxClusterRadius": 50})
+                cluster.add_child(_JsCall(f"HubMap.assets(__PARENT__, {_js(spec)});"))
+                m.add_child(cluster)
+        _finish(m, data, where=["sido_name_ko"])
+        path = out_dir / fname
+        path.write_text(render_offline(m), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def build_emd_map(
+    emd_units: gpd.GeoDataFrame,
+    column: str,
+    *,
+    label_ko: str,
+    label_en: str,
+    unit: str,
+    source: str,
+    attributions: list[str],
+    out_path: Path,
+    title: str,
+    tolerance_m: float = 50.0,
+    palette: str = "Reds",
+) -> Path:
+    """Write a 읍면동 choropleth of one column, with 시군구 and 시도 outlines.
+
+    Parameters
+    ----------
+    emd_units
+        ``load_units("emd")`` (index 7-digit ``region_code``; ``name_ko``, ``parent_code``,
+        ``parent_name_ko``, ``sido_code``, ``sido_name_ko``) plus ``column``.
+    column
+        The column to map (e.g. a decline measure); NaN is drawn as "no data".
+    label_ko, label_en, unit, source
+        Legend and popup text for ``column``.
+    attributions
+        Every text here appears in the map's attribution line.
+    out_path
+        The HTML file to write (its folder is created if missing).
+    title
+        Shown on the map and as the page title.
+    tolerance_m
+        Simplification tolerance in metres (coverage-preserving).
+    palette
+        One of :data:`PALETTES`.
+
+    Returns
+    -------
+    ``out_path``.
+    """
+    units = _check_units(emd_units, extra=["parent_code", "parent_name_ko"], need_en=False)
+    if column not in units:
+        raise InputError("column to map is missing", column=column, expected="a column of emd_units",
+                         got=sorted(c for c in units.columns if c != "geometry"))
+    if not pd.api.types.is_numeric_dtype(units[column]):
+        raise InputError("column to map is not numeric", column=column, expected="numbers", got=str(units[column].dtype))
+    if palette not in PALETTES:
+        raise InputError("unknown palette", column="palette", expected=f"one of {sorted(PALETTES)}", got=palette)
+    _check_attributions(attributions)
+    meta = pd.DataFrame({"label_ko": [label_ko], "label_en": [label_en], "unit": [unit], "source": [source]},
+                        index=pd.Index([column], name="id"))
+    simple_m = _coverage_m(units, tolerance_m)
+    simple = units.set_geometry(_drawing(simple_m))
+    payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"])
+    m = _base_map(simple, title=title, attributions=attributions)
+    data = _Data(payload)
+    m.add_child(data)
+    spec = _choropleth_spec(units[column], column, meta, PALETTES[palette])
+    m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+                         name=_layer_name(spec), overlay=False, show=True))
+    sgg = _outline_lines(simple_m, units["parent_code"])
+    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sgg, 'sgg'))})",
+                         name="시군구 경계 · District outlines", overlay=True, show=True))
+    sido = _outline_lines(simple_m, units["sido_code"])
+    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido, 'sido'))})",
+                         name="시도 경계 · Province outlines", overlay=True, show=True))
+    _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(render_offline(m), encoding="utf-8")
+    return out_path
+
+
+def simplify_coverage(units: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Clean and simplify the units as one coverage; return them in EPSG:4326, 5 decimals.
+
+    Parameters
+    ----------
+    units
+        Polygons in a metric CRS (EPSG:5179 here) forming a coverage up to small defects.
+    tolerance_m
+        Simplification tolerance in metres.
+
+    Returns
+    -------
+    A copy of ``units`` with the simplified geometry in EPSG:4326, coordinates rounded to
+    1e-5 degree. Neighbours share their border exactly (same vertices), so there are no
+    gaps or slivers between them.
+    """
+    out = units.copy()
+    out["geometry"] = _drawing(_coverage_m(units, tolerance_m))
+    return out
+
+
+def _coverage_m(units: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
+    """The cleaned, simplified coverage in the units' (metric) CRS."""
+    if units.crs is None or not units.crs.is_projected:
+        raise InputError("units need a projected CRS in metres", column="crs", expected="e.g. EPSG:5179", got=str(units.crs))
+    geoms = np.array([_polygonal(g) for g in shapely.make_valid(units.geometry.to_numpy())], dtype=object)
+    empty = shapely.is_empty(geoms)
+    if empty.any():
+        raise InputError("units without area", column="geometry", expected="polygons",
+                         got=units.index[empty].tolist()[:10])
+    simple = shapely.coverage_simplify(shapely.coverage_clean(geoms), tolerance_m)
+    return gpd.GeoSeries(simple, index=units.index, crs=units.crs)
+
+
+def _drawing(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """EPSG:4326, rounded to 5 decimals: equal vertices stay equal, so shared edges stay shared."""
+    g = geoms.to_crs("EPSG:4326")
+    return gpd.GeoSeries(shapely.transform(g.to_numpy(), lambda c: np.round(c, 5)), index=g.index, crs=g.crs)
+
+
+def external_resources(page: str) -> list[str]:
+    """References in an HTML page that a browser would fetch from outside the page.
+
+    Looks at ``src``/``href`` of scripts, stylesheets, images and frames, CSS ``url()`` and
+    ``@import``. Links a person may click (``<a href>``) and the opt-in tile URL template
+    are not fetches on load and are not reported.
+    """
+    found = []
+    for tag in re.findall(r"<(?:script|link|img|iframe|source|embed|object)\b[^>]*>", page, flags=re.I):
+        found += re.findall(r"""\b(?:src|href|data)\s*=\s*["']?([^"'\s>]+)""", tag, flags=re.I)
+    found += [u for u in re.findall(r"""url\(\s*["']?([^"')]+)""", page) if not u.startswith(("data:", "#"))]
+    found += re.findall(r"@import\s+[^;]+", page)
+    return found
+
+
+def render_offline(m: folium.Map) -> str:
+    """Render a folium map with every resource folium would link from a CDN inlined.
+
+    Raises
+    ------
+    InputError
+        If an element of the map asks for a resource that is neither vendored nor known to
+        be unused, or if the page still refers to an external resource.
+    """
+    figure = m.get_root()
+    header_items = []
+    for el in _walk(figure):
+        if not isinstance(el, JSCSSMixin):
+            continue
+        for kind in ("js", "css"):
+            for name, url in getattr(el, f"default_{kind}"):
+                if name in UNUSED:
+                    continue
+                if name not in VENDORED:
+                    raise InputError("map element needs a resource that is not vendored", column=type(el).__name__,
+                                     expected=f"one of {sorted(VENDORED)}", got=f"{name} ({url})",
+                                     hint="vendor it under geo/static and add it to geo.maps.VENDORED")
+                header_items.append(name)
+            setattr(el, f"default_{kind}", [])  # instance attribute: the class list stays as it is
+    order = list(VENDORED)
+    for name in sorted(set(header_items), key=order.index):
+        figure.header.add_child(_Raw(_inline(VENDORED[name])), name=f"inline_{name}")
+    for name in OWN:
+        figure.header.add_child(_Raw(_inline(name)), name=f"inline_{name}")
+    page = figure.render()
+    ext = external_resources(page)
+    if ext:
+        raise InputError("rendered map still refers to external resources", expected="none", got=ext[:5])
+    return page
+
+
+# ----------------------------------------------------------------------------------------
+# folium elements
+
+
+class _Raw(Element):
+    """Literal HTML, not run through a template (vendored code may contain ``{{``)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _JsLayer(Layer):
+    """A layer made by a JavaScript expression (a HubMap factory), known to the LayerControl."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\nvar {{ this.get_name() }} = {{ this.js }};\n{% endmacro %}"
+    )
+
+    def __init__(self, js: str, *, name: str, overlay: bool, show: bool):
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "HubMapLayer"
+        self.js = js
+
+
+class _JsCall(MacroElement):
+    """A JavaScript statement; ``__PARENT__`` stands for the parent element's variable."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n{{ this.js.replace('__PARENT__', this._parent.get_name()) }}\n{% endmacro %}"
+    )
+
+    def __init__(self, js: str):
+        super().__init__()
+        self._name = "HubMapCall"
+        self.js = js
+
+
+class _Data(MacroElement):
+    """The decoded region payload, shared by every layer of one map."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\nvar {{ this.get_name() }} = HubMap.load({{ this.payload }});\n{% endmacro %}"
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "HubMapData"
+        self.payload = _js(payload)
+
+
+# ----------------------------------------------------------------------------------------
+# map assembly
+
+
+def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) -> folium.Map:
+    minx, miny, maxx, maxy = simple.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
+                   control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    m.get_root().title = html.escape(title)
+    m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js({'title': title, 'attributions': list(attributions)})});"
+                        "__PARENT__.setMinZoom(5); __PARENT__.setMaxZoom(16);"))
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _finish(m: folium.Map, data: _Data, *, where: list[str]) -> None:
+    m.add_child(folium.TileLayer(OSM, attr=OSM_ATTR, name="OpenStreetMap (인터넷 필요 · online only)",
+                                 overlay=True, show=False, max_zoom=19))
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    folium.plugins.Fullscreen(position="topleft", title="전체 화면 · Full screen",
+                              title_cancel="전체 화면 끝내기 · Exit full screen").add_to(m)
+    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js({'where': where})});"))
+
+
+def _layer_name(spec: dict) -> str:
+    return html.escape(f"{spec['title_ko']} · {spec['title_en']}")
+
+
+def _plain_spec() -> dict:
+    return {"column": "_none", "title_ko": "지역", "title_en": "Regions", "unit": "", "breaks": [0, 0],
+            "colors": ["#f4f1ea"], "nodata_color": "#f4f1ea", "digits": 0, "items": [], "source": ""}
+
+
+def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors: list[str]) -> dict:
+    ko, en, unit, source = _labels(column, meta)
+    v = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        raise InputError("column has no values to map", column=column, expected="at least one number", got="all NaN")
+    breaks = np.unique(np.quantile(finite, np.linspace(0, 1, len(colors) + 1)))
+    if breaks.size == 1:
+        breaks = np.array([breaks[0], breaks[0]])
+    k = breaks.size - 1
+    cols = [colors[i] for i in np.round(np.linspace(0, len(colors) - 1, k)).astype(int)] if k < len(colors) else colors
+    digits = _digits(breaks)
+    items = [{"color": c, "ko": f"{_fmt(lo, digits)} – {_fmt(hi, digits)}", "en": ""}
+             for c, lo, hi in zip(cols, breaks[:-1], breaks[1:])]
+    n_missing = int((~np.isfinite(v)).sum())
+    if n_missing:
+        items.append({"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"})
+    return {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": breaks.tolist(),
+            "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items, "source": source}
+
+
+def _lisa_spec() -> dict:
+    items = [{"color": s["color"], "border": s["border"], "ko": s["ko"], "en": s["en"]} for s in LISA_STYLES.values()]
+    return {"column": "lisa_cluster", "styles": LISA_STYLES, "title_ko": "쇠퇴 군집 (LISA)",
+            "title_en": "Decline clusters", "unit": "", "items": items, "source": ""}
+
+
+def _outline_spec(lines: list, level: str) -> dict:
+    if level == "sido":
+        return {"lines": lines, "className": "hm-sido", "color": "#222222", "weight": 1.6, "legend": {"items": [
+            {"cls": "hm-sw-line", "border": "#222222", "ko": "시도 경계", "en": "province boundary"}]}}
+    return {"lines": lines, "className": "hm-sgg", "color": "#555555", "weight": 0.9, "legend": {"items": [
+        {"cls": "hm-sw-line", "border": "#777777", "ko": "시군구 경계", "en": "district boundary"}]}}
+
+
+def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) -> dict:
+    known = {"region_code", "hub_rank", "explanation_ko", "explanation_en", "spokes", "selection_frequency"}
+    items = []
+    for _, h in hubs.sort_values("hub_rank").iterrows():
+        code = h["region_code"]
+        rows = []
+        if "selection_frequency" in hubs and _present(h["selection_frequency"]):
+            f = float(h["selection_frequency"])
+            rows.append(["선정 빈도", "Selection frequency", f"{f:.0%}" if 0 <= f <= 1 else _fmt(f)])
+        for c in PILLARS:
+            if c in units and _present(units.at[code, c]):
+                ko, en = SCORE_LABELS[c]
+                rows.append([ko, en, _fmt(float(units.at[code, c]), 1)])
+        if "rank" in units and _present(units.at[code, "rank"]):
+            rows.append(["순위", "Rank", _fmt(float(units.at[code, "rank"]), 0)])
+        for c in hubs.columns:
+            if c not in known and pd.api.types.is_numeric_dtype(hubs[c]) and _present(h[c]):
+                rows.append([c, "", _fmt(float(h[c]))])
+        spokes = assign[(assign["hub_code"] == code) & (assign["region_code"] != code)].sort_values("distance_km")
+        items.append({
+            "c": code, "rank": int(h["hub_rank"]), "rows": rows,
+            "ko": _text(h.get("explanation_ko")), "en": _text(h.get("explanation_en")),
+            "spokes": [[r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()],
+        })
+    legend = {"title_ko": "거점", "title_en": "Hubs", "items": [
+        {"cls": "hm-sw-star", "sym": "★", "ko": "거점 (번호 = 순위)", "en": "hub (number = rank)"}]}
+    return {"hubs": items, "legend": legend}
+
+
+def _links_spec(assign: pd.DataFrame) -> dict:
+    spokes = assign[assign["region_code"] != assign["hub_code"]]
+    links = [[r.hub_code, r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()]
+    legend = {"title_ko": "거점→연계", "title_en": "Hub→spoke", "items": [
+        {"cls": "hm-sw-line", "border": "#1b1b1b", "ko": "도달거리 안", "en": "within reach"},
+        {"cls": "hm-sw-dash", "border": "#6b6b6b", "ko": "도달거리 밖", "en": "beyond reach"}]}
+    return {"links": links, "legend": legend}
+
+
+def _asset_spec(key: str, pts: gpd.GeoDataFrame, units: pd.DataFrame, i: int) -> dict:
+    ko, en, color = ASSET_STYLES.get(key, (key, "", OTHER_ASSET_COLORS[i % len(OTHER_ASSET_COLORS)]))
+    pts = pts.to_crs("EPSG:4326") if pts.crs is not None else pts
+    mappable = ~(pts.geometry.isna() | pts.geometry.is_empty)
+    other = [c for c in pts.columns if c not in {"name", "located", "region_code", pts.geometry.name}][:ASSET_FIELDS]
+    fields = ([["지역", "Region"]] if "region_code" in pts else []) + [[c, ""] for c in other]
+    points = []
+    for idx, row in pts[mappable].iterrows():
+        vals = [_text(row["name"])]
+        if "region_code" in pts:
+            rc = row["region_code"]
+            vals.append(f"{units.at[rc, 'name_ko']} {units.at[rc, 'name_en']}" if rc in units.index else _text(rc))
+        vals += [_value(row[c]) for c in other]
+        g = row.geometry
+        points.append([round(g.y, 5), round(g.x, 5), int(bool(row["located"])), vals])
+    n_out = int((~mappable).sum())
+    name = f"{ko} · {en} ({len(points)})" + (f" — 좌표 없음 {n_out} · {n_out} without location" if n_out else "")
+    n_approx = sum(1 for p in points if not p[2])
+    legend = {"title_ko": ko, "title_en": en, "items": [
+        {"cls": "hm-sw-dot", "color": color, "border": "#ffffff", "ko": f"{len(points)}곳", "en": f"{len(points)} sites"
+         + (f", {n_approx} approximate" if n_approx else "")}]}
+    return {"key": key, "ko": ko, "en": en, "color": color, "fields": fields, "points": points,
+            "legend": legend, "layer_name": html.escape(name)}
+
+
+# ----------------------------------------------------------------------------------------
+# geometry and payload
+
+
+def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.DataFrame, *, hub: bool,
+                    sub: list[str] | None = None) -> dict:
+    sub = sub or ["sido_name_ko", "sido_name_en", "megaregion"]
+    sub = [c for c in sub if c in units]
+    pillars = [c for c in PILLARS if c in units]
+    indicators = [c for c in meta.index if c in units and c not in PILLARS and c not in RANK_COLUMNS]
+    text_cols = ["name_ko", "name_en"] + sub + (["lisa_cluster"] if "lisa_cluster" in units else [])
+    cols = list(dict.fromkeys(text_cols + pillars + [c for c in RANK_COLUMNS if c in units]
+                              + (["hub_code", "distance_km", "covered"] if hub else []) + indicators))
+    rows: list[dict] = []
+    for c in pillars:
+        ko, en, unit, src = _labels(c, meta)
+        rows.append({"c": c, "ko": ko, "en": en, "unit": "", "d": 1})
+    if "rank" in units:
+        rows.append({"kind": "rank", "c": "rank", "ko": "순위", "en": "Rank"})
+    if "lisa_cluster" in units:
+        rows.append({"kind": "label", "c": "lisa_cluster", "ko": "쇠퇴 군집", "en": "Decline cluster (LISA)",
+                     "labels": LISA_LABELS})
+    if hub:
+        rows.append({"kind": "hub", "c": "hub_code", "ko": "소속 거점", "en": "Hub"})
+    if indicators:
+        rows.append({"kind": "head", "ko": "주요 지표", "en": "Key indicators"})
+    for c in indicators:
+        ko, en, unit, src = _labels(c, meta)
+        rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": src, "d": None})
+
+    big = _largest_parts(simple.geometry.to_numpy())
+    rp = _label_points(big)
+    values = units.loc[simple.index, cols].astype(object).to_numpy()
+    regions = []
+    for i, (code, geom) in enumerate(zip(simple.index, simple.geometry)):
+        regions.append({"c": code, "g": _encode_polygons(geom),
+                        "rp": [round(rp[i][1], 5), round(rp[i][0], 5)],
+                        "v": [_value(v) for v in values[i]]})
+    return {"q": QUANT, "n": len(units), "cols": cols, "rows": rows, "sub": sub, "regions": regions}
+
+
+def _encode_polygons(geom) -> list:
+    """Polygons → rings of delta-encoded integer coordinates (closing vertex dropped)."""
+    out = []
+    for poly in shapely.get_parts(geom):
+        rings = []
+        for ring in [poly.exterior, *poly.interiors]:
+            flat = _delta(np.asarray(ring.coords)[:-1, :2])
+            if len(flat) >= 6:
+                rings.append(flat)
+        if rings and len(rings[0]):
+            out.append(rings)
+    if not out:
+        raise InputError("a unit vanished after simplification", expected="a polygon", got=geom.wkt[:60],
+                         hint="use a smaller tolerance_m")
+    return out
+
+
+def _delta(coords: np.ndarray) -> list[int]:
+    q = np.rint(coords * QUANT).astype(np.int64)
+    d = np.vstack([q[:1], np.diff(q, axis=0)])
+    keep = (d != 0).any(axis=1)
+    keep[0] = True
+    return d[keep].ravel().tolist()
+
+
+def _outline_lines(simple_m: gpd.GeoSeries, groups: pd.Series) -> list:
+    """Boundaries of the groups (e.g. 시도), each border once, as delta-encoded lines.
+
+    Dissolved from the simplified coverage in metres (before rounding), so the outlines lie
+    exactly on the units' edges.
+    """
+    arr = simple_m.to_numpy()
+    polys = [shapely.coverage_union_all(arr[(groups == g).to_numpy()]) for g in groups.unique()]
+    lines = shapely.line_merge(shapely.union_all(shapely.boundary(np.array(polys, dtype=object))))
+    lines = _drawing(gpd.GeoSeries(shapely.get_parts(lines), crs=simple_m.crs))
+    out = []
+    for part in lines:
+        flat = _delta(np.asarray(part.coords)[:, :2])
+        if len(flat) >= 4:
+            out.append(flat)
+    return [out]
+
+
+def _largest_parts(geoms: np.ndarray) -> list:
+    return [max(shapely.get_parts(g), key=lambda p: p.area) for g in geoms]
+
+
+def _label_points(polys: list) -> list[tuple[float, float]]:
+    """A point well inside each polygon (centre of the largest inscribed circle), lon/lat."""
+    out = []
+    for p in polys:
+        size = math.sqrt(p.area)
+        c = shapely.get_point(shapely.maximum_inscribed_circle(p, size / 200), 0)
+        out.append((c.x, c.y))
+    return out
+
+
+def _polygonal(g):
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+# ----------------------------------------------------------------------------------------
+# inputs
+
+
+def _check_units(units, *, extra: list[str] = (), need_en: bool = True) -> gpd.GeoDataFrame:
+    if not isinstance(units, gpd.GeoDataFrame):
+        raise InputError("units must be a GeoDataFrame", expected="GeoDataFrame", got=type(units).__name__)
+    if units.crs is None:
+        raise InputError("units have no CRS", column="geometry", expected="EPSG:5179", got=None)
+    required = ["name_ko", "sido_code", "sido_name_ko", *extra] + (["name_en"] if need_en else [])
+    missing = [c for c in required if c not in units]
+    if missing:
+        raise InputError("units miss columns", expected=", ".join(required), got=f"missing {missing}")
+    if units.index.name != "region_code" or not units.index.is_unique:
+        raise InputError("units need a unique index named region_code", column="region_code",
+                         expected="unique region_code index", got=units.index.name)
+    out = units.to_crs("EPSG:5179") if units.crs.to_epsg() != 5179 else units.copy()
+    if "name_en" not in out:
+        out["name_en"] = None
+    return out
+
+
+def _check_metadata(meta: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["label_ko", "label_en", "unit", "source"]
+    if meta is None:
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="id"))
+    meta = meta.reset_index() if "id" not in meta.columns and meta.index.name == "id" else meta
+    missing = [c for c in ["id", *cols] if c not in meta.columns]
+    if missing:
+        raise InputError("indicator_metadata misses columns", expected="id, " + ", ".join(cols), got=f"missing {missing}")
+    return meta.set_index("id")[cols]
+
+
+def _check_hubs(hubs, units, problems: list[str]) -> pd.DataFrame | None:
+    if hubs is None:
+        return None
+    hubs = hubs.reset_index() if "region_code" not in hubs.columns and hubs.index.name == "region_code" else hubs.copy()
+    for c in ("region_code", "hub_rank"):
+        if c not in hubs:
+            problems.append(f"hubs miss column {c!r}")
+    if "region_code" in hubs:
+        unknown = sorted(set(hubs["region_code"]) - set(units.index))
+        if unknown:
+            raise RegionCodeError("hub not among the units", column="region_code", expected="a code of units", got=unknown)
+    return hubs
+
+
+def _check_assignments(assign, units, problems: list[str]) -> pd.DataFrame | None:
+    if assign is None:
+        return None
+    assign = assign.reset_index() if "region_code" not in assign.columns and assign.index.name == "region_code" else assign.copy()
+    missing = [c for c in ("region_code", "hub_code", "distance_km", "covered") if c not in assign]
+    if missing:
+        problems.append(f"assignments miss columns {missing}")
+        return None
+    unknown = sorted((set(assign["region_code"]) | set(assign["hub_code"].dropna())) - set(units.index))
+    if unknown:
+        raise RegionCodeError("assignment code not among the units", column="region_code/hub_code",
+                              expected="codes of units", got=unknown[:10])
+    if assign["region_code"].duplicated().any():
+        problems.append("assignments list a region twice: " + ", ".join(assign.loc[assign["region_code"].duplicated(), "region_code"][:5]))
+    return assign
+
+
+def _assignments_from_spokes(hubs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Without an assignment table: hub → its ``spokes`` (list or '|'/','/';'-separated codes)."""
+    rows = []
+    for _, h in hubs.iterrows():
+        rows.append((h["region_code"], h["region_code"]))
+        sp = h.get("spokes")
+        codes = list(sp) if isinstance(sp, (list, tuple, np.ndarray)) else (
+            [s for s in re.split(r"[|,;\s]+", sp) if s] if isinstance(sp, str) else [])
+        unknown = sorted(set(codes) - set(units.index))
+        if unknown:
+            raise RegionCodeError("spoke not among the units", column="spokes", expected="codes of units", got=unknown)
+        rows += [(c, h["region_code"]) for c in codes]
+    df = pd.DataFrame(rows, columns=["region_code", "hub_code"])
+    return df.assign(distance_km=np.nan, covered=None)
+
+
+def _check_assets(key: str, pts) -> list[str]:
+    if not isinstance(pts, gpd.GeoDataFrame):
+        return [f"assets[{key!r}] is not a GeoDataFrame"]
+    problems = [f"assets[{key!r}] misses column {c!r}" for c in ("name", "located") if c not in pts]
+    if pts.crs is None:
+        problems.append(f"assets[{key!r}] has no CRS")
+    geoms = pts.geometry[~(pts.geometry.isna() | pts.geometry.is_empty)]
+    if len(geoms) and not (geoms.geom_type == "Point").all():
+        problems.append(f"assets[{key!r}] has non-point geometry")
+    if "located" in pts and pts["located"].isna().any():
+        problems.append(f"assets[{key!r}] column 'located' has missing values")
+    return problems
+
+
+def _check_attributions(attributions) -> None:
+    if isinstance(attributions, str) or not all(isinstance(a, str) and a.strip() for a in attributions):
+        raise InputError("attributions must be a list of non-empty texts", column="attributions",
+                         expected="list[str]", got=attributions)
+
+
+# ----------------------------------------------------------------------------------------
+# small helpers
+
+
+def _walk(el):
+    yield el
+    for child in list(getattr(el, "_children", {}).values()):
+        yield from _walk(child)
+
+
+def _inline(rel: str) -> str:
+    path = STATIC / rel
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".js":
+        if re.search(r"</script", text, flags=re.I):
+            raise InputError("vendored script contains '</script'", column=rel, expected="inlinable JS", got="</script")
+        return f"<script>/* {rel} */\n{text}\n</script>"
+
+    def data_uri(m: re.Match) -> str:
+        ref = m.group(2)
+        if ref.startswith(("data:", "#")):
+            return m.group(0)
+        img = path.parent / ref
+        mime = {".png": "image/png", ".svg": "image/svg+xml"}[img.suffix]
+        return f"url(data:{mime};base64,{base64.b64encode(img.read_bytes()).decode()})"
+
+    text = re.sub(r"""url\((["']?)([^"')]+)\1\)""", data_uri, text)
+    return f"<style>/* {rel} */\n{text}\n</style>"
+
+
+def _js(obj) -> str:
+    """JSON safe to place inside <script>: no '</script>', no '<!--'."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _labels(column: str, meta: pd.DataFrame) -> tuple[str, str, str, str]:
+    if column in meta.index:
+        r = meta.loc[column]
+        return _text(r["label_ko"]), _text(r["label_en"]), _text(r["unit"]), _text(r["source"])
+    if column in SCORE_LABELS:
+        ko, en = SCORE_LABELS[column]
+        return ko, en, SCORE_UNIT, "합성지표 (이 분석) · composite index (this analysis)"
+    return column, "", "", ""
+
+
+def _present(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v)) and not pd.isna(v)
+
+
+def _text(v) -> str:
+    return "" if not _present(v) else str(v)
+
+
+def _num(v):
+    return None if not _present(v) else round(float(v), 3)
+
+
+def _bool(v):
+    return None if not _present(v) else bool(v)
+
+
+def _value(v):
+    """A cell as JSON: numbers to 6 significant digits, NaN → null."""
+    if not _present(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(f"{float(v):.6g}")
+    return str(v)
+
+
+def _digits(breaks: np.ndarray) -> int:
+    span = float(np.max(np.abs(breaks))) if breaks.size else 0.0
+    return 0 if span >= 1000 else 1 if span >= 10 else 2 if span >= 1 else 3
+
+
+def _fmt(v: float, digits: int | None = None) -> str:
+    if digits is None:
+        a = abs(v)
+        digits = 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 1 else 3
+    return f"{v:,.{digits}f}"

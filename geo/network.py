@@ -1,0 +1,1071 @@
+"""The region network: borders, island links, rail links, knowledge gravity, centralities.
+
+Nodes are analysis units (``region_code``); the graph is an undirected ``networkx.Graph``.
+
+Distance network (:func:`build_network`)
+    * **border** edges: rook contiguity measured as a length. Units A and B share a border when
+      the part of A's boundary that lies within ``tolerance_m`` (default 1 m) of B is longer
+      than ``min_shared_m`` (default 5 m). The tolerance absorbs digitising noise (slivers and
+      gaps of a few centimetres); the minimum length drops queen-style corner contacts, which
+      give at most about ``2 * tolerance_m`` of boundary. On the 2020 시군구 boundaries this
+      gives 580 pairs: the exact-intersection count minus one corner touch (서울 중구–동대문구).
+    * **island_link** edges: the border graph is split into connected components; the largest
+      is the mainland. Every other component (제주시+서귀포시, 울릉군, 옹진군, 강화군, 영도구,
+      거제시, 남해군, 완도군, 진도군 at 시군구 level) is linked to the ``island_k`` (default 1)
+      nearest mainland units, "nearest" meaning the smallest polygon-to-polygon gap
+      (``island_rule="nearest_polygon"``) or the smallest centroid distance
+      (``"nearest_centroid"``). Each link joins the component's unit closest to that mainland
+      unit. Islands that are not linked to each other this way still reach each other through
+      the mainland, so the graph is connected.
+    * **rail** edges: KORAIL adjacent-station pairs (:func:`load_rail`) whose two stations lie
+      in different units (:func:`place_stations`). A pair that already shares a border keeps
+      ``kind="border"`` and gets ``is_rail=True`` and ``rail_km``.
+
+    Every edge has ``distance_km`` = great-circle (haversine, mean Earth radius 6,371.0088 km)
+    distance between the two units' polygon centroids, computed in EPSG:5179 and converted to
+    EPSG:4326, times a circuity factor. The default factor 1.26 is the national road circuity
+    factor of South Korea measured by Kim, Shin, Lee & Suh (2015), "Calculation of Regional
+    Circuity Factors using Road Network Distance in South Korea", Journal of the Korean Society
+    of Agricultural Engineers 57(4): 39–49 (regional values 1.218 경기 to 1.435 강원); it is a
+    scenario option. The same measure is used for every edge kind so that costs are comparable;
+    ``gc_km`` (no circuity), ``shared_border_km`` and ``rail_km`` are kept beside it.
+
+Knowledge network (:func:`knowledge_network`)
+    Gravity weight ``w_ij = (B_i K_j + B_j K_i) / d_ij**2`` with B the manufacturing-base mass,
+    K the knowledge mass and d the distance in km; each unit keeps its ``top_n`` strongest
+    partners (the union over both ends, so degrees can exceed ``top_n``).
+
+Centralities (:func:`centrality`)
+    networkx is the reference; ``fast=True`` computes the same numbers with igraph
+    (betweenness) and ``scipy.sparse.csgraph`` (all-pairs Dijkstra for closeness/harmonic)
+    and a sparse power iteration (PageRank), equal to networkx within 1e-9.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.errors import InputError
+
+CIRCUITY_KR = 1.26
+EARTH_RADIUS_KM = 6371.0088
+CRS = "EPSG:5179"
+ISLAND_RULES = ("nearest_polygon", "nearest_centroid")
+# KORAIL network nodes that are not passenger stations (signal boxes, junctions, yards, depots,
+# freight-only stations, line-split bookkeeping nodes such as 구로경부분).
+NON_PASSENGER_SUFFIXES = ("신호장", "신호", "분기", "조차장", "기지", "화물", "철송장", "경부분", "경인분", "경원분")
+_SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
+SIDO_KEYS = (
+    "서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기",
+    "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주",
+)
+
+
+# --------------------------------------------------------------------------- geometry helpers
+def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not isinstance(units, gpd.GeoDataFrame):
+        raise InputError("units must be a GeoDataFrame", expected="GeoDataFrame", got=type(units).__name__)
+    if units.crs is None:
+        raise InputError(
+            "units have no CRS", expected="EPSG:5179 geometry", got=None,
+            hint="set the CRS with units.set_crs(...) first",
+        )
+    if not units.index.is_unique:
+        dup = units.index[units.index.duplicated()].unique()[:5].tolist()
+        raise InputError("units index (region_code) is not unique", expected="unique codes", got=dup)
+    empty = units.geometry.isna() | units.geometry.is_empty
+    if empty.any():
+        raise InputError("units without geometry", column="geometry", expected="a polygon per unit",
+                         got=units.index[empty][:5].tolist())
+    return units if units.crs == CRS else units.to_crs(CRS)
+
+
+def centroids_lonlat(units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Polygon centroids (computed in EPSG:5179) as EPSG:5179 ``x``, ``y`` and EPSG:4326 ``lon``, ``lat``.
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code``.
+
+    Returns
+    -------
+    DataFrame indexed like ``units`` with columns x, y, lon, lat.
+    """
+    units = _check_units(units)
+    c = units.geometry.centroid
+    x, y = c.x.to_numpy(), c.y.to_numpy()
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(x, y)
+    return pd.DataFrame({"x": x, "y": y, "lon": lon, "lat": lat}, index=units.index)
+
+
+def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (broadcasts like numpy)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def distance_matrix(units: gpd.GeoDataFrame, *, circuity: float = CIRCUITY_KR) -> pd.DataFrame:
+    """Centroid great-circle distance × circuity between every pair of units, in km.
+
+    Returns
+    -------
+    DataFrame with ``region_code`` on both axes (zero diagonal).
+    """
+    _check_circuity(circuity)
+    c = centroids_lonlat(units)
+    lon, lat = c["lon"].to_numpy(), c["lat"].to_numpy()
+    d = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) * circuity
+    return pd.DataFrame(d, index=c.index, columns=c.index)
+
+
+def _check_circuity(circuity: float) -> None:
+    if not np.isfinite(circuity) or circuity < 1.0:
+        raise InputError("circuity factor below 1", column="circuity",
+                         expected="a number ≥ 1 (network distance / straight-line distance)", got=circuity)
+
+
+# --------------------------------------------------------------------------- borders and islands
+def border_edges(
+    units: gpd.GeoDataFrame, *, tolerance_m: float = 1.0, min_shared_m: float = 5.0
+) -> pd.DataFrame:
+    """Pairs of units sharing a border (rook contiguity with a length tolerance).
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code`` (any CRS; measured in EPSG:5179).
+    tolerance_m
+        How far (metres) a boundary may lie from the neighbour and still count as shared.
+    min_shared_m
+        Shared boundary length (metres) a pair must exceed; drops corner (queen-only) contacts.
+
+    Returns
+    -------
+    DataFrame with columns region_a, region_b (region_a < region_b in row order of ``units``),
+    shared_m.
+    """
+    if not (np.isfinite(tolerance_m) and tolerance_m >= 0):
+        raise InputError("bad border tolerance", column="tolerance_m", expected="metres ≥ 0", got=tolerance_m)
+    if not (np.isfinite(min_shared_m) and min_shared_m >= 0):
+        raise InputError("bad minimum shared length", column="min_shared_m", expected="metres ≥ 0", got=min_shared_m)
+    units = _check_units(units)
+    geoms = units.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    near = shapely.buffer(geoms[j], max(tolerance_m, 1e-3))
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[i]), near))
+    ok = shared > min_shared_m
+    codes = units.index.to_numpy()
+    return pd.DataFrame(
+        {"region_a": codes[i[ok]], "region_b": codes[j[ok]], "shared_m": shared[ok]}
+    ).reset_index(drop=True)
+
+
+def island_links(
+    units: gpd.GeoDataFrame,
+    borders: pd.DataFrame,
+    *,
+    rule: str = "nearest_polygon",
+    k: int = 1,
+) -> pd.DataFrame:
+    """Links that join every component of the border graph to the mainland.
+
+    The mainland is the largest connected component of the border graph (ties: the one holding
+    the smallest code). Each other component is linked to its ``k`` nearest mainland units.
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code``.
+    borders
+        Output of :func:`border_edges`.
+    rule
+        ``"nearest_polygon"`` (smallest gap between polygons) or ``"nearest_centroid"``.
+    k
+        Mainland units each off-mainland component is linked to.
+
+    Returns
+    -------
+    DataFrame with columns region_a (off-mainland unit), region_b (mainland unit), gap_km
+    (polygon gap or centroid distance, per ``rule``), component (sorted codes joined by "|").
+    """
+    if rule not in ISLAND_RULES:
+        raise InputError("unknown island rule", column="island_rule", expected=" or ".join(ISLAND_RULES), got=rule)
+    if not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise InputError("bad number of island links", column="island_k", expected="an integer ≥ 1", got=k)
+    units = _check_units(units)
+    g = nx.Graph()
+    g.add_nodes_from(units.index)
+    g.add_edges_from(zip(borders["region_a"], borders["region_b"]))
+    comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
+    cols = ["region_a", "region_b", "gap_km", "component"]
+    if len(comps) <= 1:
+        return pd.DataFrame(columns=cols)
+    mainland = comps[0]
+    main_geoms = units.geometry.loc[mainland].to_numpy()
+    main_codes = np.asarray(mainland)
+    if rule == "nearest_centroid":
+        cen = units.geometry.centroid
+        mxy = np.column_stack([cen.loc[mainland].x, cen.loc[mainland].y])
+    else:
+        tree = shapely.STRtree(main_geoms)
+    rows = []
+    for comp in comps[1:]:
+        best: dict[str, tuple[float, str]] = {}  # mainland unit -> (gap, island unit)
+        for code in comp:
+            geom = units.geometry.loc[code]
+            if rule == "nearest_centroid":
+                c = geom.centroid
+                d = np.hypot(mxy[:, 0] - c.x, mxy[:, 1] - c.y)
+                idx = np.argsort(d, kind="stable")[:k]
+                cand = zip(idx, d[idx])
+            else:
+                near = tree.query_nearest(geom, return_distance=True, all_matches=True)
+                d0 = float(near[1].min())
+                if k > 1:  # widen the search until it holds k mainland units
+                    reach = max(d0, 1000.0)
+                    while True:
+                        idx = tree.query(geom, predicate="dwithin", distance=reach)
+                        if len(idx) >= k or len(idx) == len(main_geoms):
+                            break
+                        reach *= 2
+                else:
+                    idx = near[0]
+                d = shapely.distance(geom, main_geoms[idx])
+                order = np.lexsort((main_codes[idx], d))[:k]
+                cand = zip(np.asarray(idx)[order], d[order])
+            for m, dist in cand:
+                m_code = main_codes[m]
+                if m_code not in best or dist < best[m_code][0]:
+                    best[m_code] = (float(dist), code)
+        chosen = sorted(best.items(), key=lambda kv: (kv[1][0], kv[0]))[:k]
+        for m_code, (dist, code) in chosen:
+            rows.append((code, m_code, dist / 1000.0, "|".join(comp)))
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- rail
+@dataclass
+class RailData:
+    """KORAIL stations and adjacent-station links, plus the urban-rail station register.
+
+    Attributes
+    ----------
+    stations
+        DataFrame with columns station, passenger (False for signal boxes, junctions, yards,
+        freight-only nodes and stations with no passenger route to any other).
+    adjacency
+        DataFrame station_a, station_b, km (flagged edges removed).
+    dropped
+        The flagged adjacency edges that were removed, with their flag.
+    urban
+        Urban-rail stations: name (as published), key (normalised name), operator, lat, lon,
+        address.
+    """
+
+    stations: pd.DataFrame
+    adjacency: pd.DataFrame
+    dropped: pd.DataFrame
+    urban: pd.DataFrame
+    sources: dict = field(default_factory=dict)
+
+
+def _norm_station(name: str) -> str:
+    """Urban-rail station name → KORAIL-style key: no parenthesis, line break, space or 역."""
+    s = str(name).split("\n")[0]
+    s = re.sub(r"\(.*?\)|\(.*$", "", s)
+    s = re.sub(r"\s+", "", s)
+    if len(s) > 2 and s.endswith("역"):
+        s = s[:-1]
+    return s
+
+
+def load_rail() -> RailData:
+    """Read the shipped KORAIL tables and the urban-rail station register (data/transport/).
+
+    Returns
+    -------
+    RailData
+    """
+    from geo.catalogue import data_path
+
+    files = {
+        "names": "transport/rail/korail_station_names_20250101.csv",
+        "adjacency": "transport/rail/korail_station_adjacency_derived_20250101.csv",
+        "distance": "transport/rail/station_distance.csv.gz",
+        "urban": "transport/urban_rail/전체_도시철도역사정보_20240930.xlsx",
+    }
+    names = pd.read_csv(data_path(files["names"]), dtype=str, encoding="utf-8-sig")
+    adj = pd.read_csv(data_path(files["adjacency"]), dtype={"station_a": str, "station_b": str}, encoding="utf-8-sig")
+    flagged = adj["flag"].notna() & (adj["flag"].astype(str).str.strip() != "")
+    dropped = adj.loc[flagged, ["station_a", "station_b", "km", "flag"]].reset_index(drop=True)
+    adjacency = adj.loc[~flagged, ["station_a", "station_b", "km"]].reset_index(drop=True)
+    unknown = sorted((set(adjacency["station_a"]) | set(adjacency["station_b"])) - set(names["station"]))
+    if unknown:
+        raise InputError("adjacency names a station missing from the station list",
+                         file=files["adjacency"], expected="names from " + files["names"], got=unknown[:5])
+
+    dist = pd.read_csv(data_path(files["distance"]), encoding="utf-8-sig",
+                       usecols=["출발역명", "도착역명", "여객최단운행거리"])
+    no_route = dist["여객최단운행거리"] >= 999.9  # the table's code for "no passenger route"
+    share = pd.concat([
+        pd.DataFrame({"station": dist["출발역명"], "no_route": no_route}),
+        pd.DataFrame({"station": dist["도착역명"], "no_route": no_route}),
+    ]).groupby("station")["no_route"].mean()
+    st = names[["station"]].copy()
+    suffix = st["station"].str.endswith(NON_PASSENGER_SUFFIXES)
+    # a station absent from the distance table is judged by its name only (NaN >= 0.99 is False)
+    st["passenger"] = ~suffix & ~(share.reindex(st["station"]).to_numpy() >= 0.99)
+
+    u = pd.read_excel(data_path(files["urban"]), dtype=str)
+    urban = pd.DataFrame({
+        "name": u["역사명"],
+        "key": u["역사명"].map(_norm_station),
+        "operator": u["운영기관명"].fillna(""),
+        "lat": pd.to_numeric(u["역위도"], errors="coerce"),
+        "lon": pd.to_numeric(u["역경도"], errors="coerce"),
+        "address": u["역사도로명주소"].fillna("").str.strip(),
+    })
+    # a few rows carry latitude and longitude swapped
+    swap = urban["lat"] > 90
+    urban.loc[swap, ["lat", "lon"]] = urban.loc[swap, ["lon", "lat"]].to_numpy()
+    return RailData(stations=st, adjacency=adjacency, dropped=dropped, urban=urban, sources=files)
+
+
+def _sido_key(name: str) -> str:
+    s = str(name).strip()
+    if len(s) >= 3 and s[:2] in ("충청", "전라", "경상"):
+        return s[0] + s[2]
+    return s[:2]
+
+
+def _stem(name: str, *, level: str) -> str | None:
+    """Place-name stem: 구미시 → 구미, 정자1동 → 정자, 종로1.2.3.4가동 → 종로 (None if < 2 chars)."""
+    s = str(name)
+    if level == "sgg":
+        s = re.sub(r"[시군구]$", "", s)
+    else:
+        s = re.sub(r"[읍면동]$", "", s)
+        s = re.sub(r"[0-9.,·제]*가?$", "", s) if re.search(r"[0-9]", s) else s
+    return s if len(s) >= 2 else None
+
+
+def _address_region(address: str, operator: str, lookup: dict, by_name: dict, sido_units: dict) -> str | None:
+    tokens = address.split()
+    if not tokens:
+        return None
+    sido = _sido_key(tokens[0])
+    if sido in SIDO_KEYS and not tokens[0].endswith(("구", "군")):
+        rest = tokens[1:]
+    else:  # 대구 addresses start at the 구: take the 시도 from the operator
+        sido = _sido_key(operator) if _sido_key(operator) in SIDO_KEYS else None
+        rest = tokens
+    if sido is not None and len(sido_units.get(sido, ())) == 1:
+        return sido_units[sido][0]
+    for t in rest[:2]:
+        for name, code in lookup.get(sido, {}).items():
+            if t == name or (t.startswith(name) and len(name) >= 2):
+                return code
+        if t in by_name and len(by_name[t]) == 1:  # e.g. 군위군 (대구 since 2023, 경북 in 2020 units)
+            return by_name[t][0]
+    return None
+
+
+def place_stations(
+    units: gpd.GeoDataFrame,
+    rail: RailData | None = None,
+    *,
+    gazetteer: pd.DataFrame | None = None,
+    slack_km: float = 0.5,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Place KORAIL stations (which have no coordinates) in analysis units.
+
+    Each station first gets candidate units from every rule that applies (evidence tier in
+    brackets, 1 = strongest):
+
+    * ``urban_rail_coords`` / ``urban_rail_address`` [2 for rows run by KORAIL, else 3]: the
+      name equals the name of an urban-rail register row (compared without parentheses, spaces
+      and a final 역; a KORAIL name that itself ends in 역, such as 구룡역, must match exactly);
+      the row's coordinates are located by point-in-polygon or, without coordinates, its road
+      address (시도 + 시군구) is matched to a unit.
+    * ``unit_name`` [1]: the name equals the stem of a unit name (구미 ↔ 구미시; stems under two
+      characters such as 중구 are not used). A stem that is also a 시도 stem (광주 ↔ 경기
+      광주시 and 광주광역시) drops to tier 4, beside every unit of that 시도 (``sido_name``).
+    * ``direction_name`` [3]: 동/서/남/북/신 + a unit or 시도 stem (서원주 ↔ 원주시).
+    * ``gu_name`` [4]: the stem of a 일반구 (진해 ↔ 창원시 진해구); ``emd_name`` [4]: the stem
+      of a 읍면동 name (영월 ↔ 영월읍, 정자 ↔ 정자1동).
+
+    Names repeat across the country (KORAIL's 경부선 삼성 is not Seoul's 삼성), so rail
+    distances decide: the track km between adjacent stations is at least the gap between their
+    units' polygons, so a unit farther than ``km + slack_km`` from a placed adjacent station is
+    impossible. A candidate's *support* is the number of adjacent stations (placed, or holding
+    a candidate) within reach of it. Stations are then placed greedily, most certain first
+    (most placed neighbours, then most support, then best tier): each takes its candidate with
+    the most support, ties broken by tier; a tie on both leaves it pending; a tier-4 candidate
+    needs support ≥ 1. After each placement the neighbours' candidates are filtered again. The
+    result never puts two adjacent stations farther apart than their track km allow.
+
+    Stations with no candidate, with only contradicted candidates, with a tie, or with only an
+    unsupported tier-4 name are reported. At 읍면동 level (units with a ``parent_code``
+    column) only coordinates are used.
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code`` with ``name_ko`` and ``sido_name_ko``.
+    rail
+        From :func:`load_rail` (loaded when omitted).
+    gazetteer
+        읍면동 names with columns ``name_ko``, ``full_name_ko``, ``parent_code`` (default:
+        ``geo.regions.load_units("emd")``); used at 시군구 level only.
+    slack_km
+        Allowance for the rounding of the published km and boundary digitising.
+
+    Returns
+    -------
+    placement
+        One row per placed station: station, region_code, rule, corroborated, checked (placed
+        adjacent stations consistent with it), passenger.
+    unplaced
+        One row per station not placed: station, reason, candidates.
+    """
+    units = _check_units(units)
+    rail = load_rail() if rail is None else rail
+    emd_level = "parent_code" in units.columns
+    for col in ("name_ko",) if emd_level else ("name_ko", "sido_name_ko"):
+        if col not in units.columns:
+            raise InputError("units lack a column needed to place stations", column=col,
+                             expected="columns name_ko, sido_name_ko (geo.regions.load_units)")
+    geoms = units.geometry
+    codes = units.index.to_numpy()
+    tree = shapely.STRtree(geoms.to_numpy())
+
+    # urban-rail register rows located by coordinates, else by address
+    urban = rail.urban
+    pts = np.asarray(gpd.points_from_xy(urban["lon"], urban["lat"], crs="EPSG:4326").to_crs(CRS))
+    has_xy = (urban["lat"].notna() & urban["lon"].notna()).to_numpy()
+    pip = np.full(len(urban), None, dtype=object)
+    idx_xy = np.flatnonzero(has_xy)
+    q_pt, q_poly = tree.query(pts[has_xy], predicate="intersects")
+    for p, g in zip(q_pt, q_poly):
+        pip[idx_xy[p]] = codes[g]
+    addr = np.full(len(urban), None, dtype=object)
+    sido_of = {}
+    if not emd_level:
+        lookup: dict[str, dict[str, str]] = {}
+        by_name: dict[str, list[str]] = {}
+        sido_units: dict[str, list[str]] = {}
+        for code, name, sido in zip(codes, units["name_ko"], units["sido_name_ko"]):
+            key = _sido_key(sido)
+            sido_of[code] = key
+            lookup.setdefault(key, {})[name] = code
+            by_name.setdefault(name, []).append(code)
+            sido_units.setdefault(key, []).append(code)
+        for key in lookup:  # longest names first
+            lookup[key] = dict(sorted(lookup[key].items(), key=lambda kv: -len(kv[0])))
+        addr = np.array([
+            _address_region(a, o, lookup, by_name, sido_units) for a, o in zip(urban["address"], urban["operator"])
+        ], dtype=object)
+    raw_key = urban["name"].map(lambda s: re.sub(r"\s+", "", re.sub(r"\(.*?\)|\(.*$", "", str(s).split("\n")[0])))
+    urban = urban.assign(pip=pip, addr=addr, raw=raw_key)
+
+    # name stems
+    unit_stems: dict[str, set[str]] = {}
+    gu_stems: dict[str, set[str]] = {}
+    emd_stems: dict[str, set[str]] = {}
+    sido_stem_units: dict[str, set[str]] = {}
+    if not emd_level:
+        for code, name, sido in zip(codes, units["name_ko"], units["sido_name_ko"]):
+            s = _stem(name, level="sgg")
+            if s:
+                unit_stems.setdefault(s, set()).add(code)
+            sido_stem_units.setdefault(_SIDO_SUFFIX.sub("", str(sido)), set()).add(code)
+        if gazetteer is None:
+            from geo.regions import load_units
+
+            gazetteer = load_units("emd")
+        gaz = gazetteer[gazetteer["parent_code"].isin(set(codes))]
+        for full, name, parent in zip(gaz["full_name_ko"], gaz["name_ko"], gaz["parent_code"]):
+            tokens = str(full).split()
+            if len(tokens) == 4:  # 시도 시 구 읍면동: the 일반구 name
+                s = _stem(tokens[2], level="sgg")
+                if s:
+                    gu_stems.setdefault(s, set()).add(parent)
+            s = _stem(name, level="emd")
+            if s:
+                emd_stems.setdefault(s, set()).add(parent)
+        for stem, regs in sido_stem_units.items():
+            if len(regs) == 1:  # a one-unit 시도 (세종) is its unit
+                unit_stems.setdefault(stem, set()).update(regs)
+
+    tier_of = {"unit_name": 1, "urban_rail_korail": 2, "urban_rail_other": 3, "direction_name": 3,
+               "emd_name": 4, "sido_name": 4, "gu_name": 4}
+    cands: dict[str, dict[str, tuple[int, str]]] = {}  # station -> unit -> (tier, rule)
+
+    def offer(st: str, reg: str, tier: int, rule: str) -> None:
+        have = cands.setdefault(st, {})
+        if reg not in have or tier < have[reg][0]:
+            have[reg] = (tier, rule)
+
+    for st in rail.stations["station"]:
+        rows = urban[urban["raw"] == st] if st.endswith("역") else urban[(urban["key"] == st) | (urban["raw"] == st)]
+        for pip_r, addr_r, op in zip(rows["pip"], rows["addr"], rows["operator"]):
+            reg = pip_r if pd.notna(pip_r) else addr_r
+            if pd.isna(reg):
+                continue
+            tier = tier_of["urban_rail_korail" if op == "한국철도공사" else "urban_rail_other"]
+            offer(st, reg, tier, "urban_rail_coords" if pd.notna(pip_r) else "urban_rail_address")
+        if emd_level:
+            continue
+        shared = len(sido_stem_units.get(st, ())) > 1  # 광주: 경기 광주시 or 광주광역시
+        for reg in unit_stems.get(st, ()):
+            offer(st, reg, tier_of["sido_name" if shared else "unit_name"], "unit_name")
+        for reg in gu_stems.get(st, ()):  # 일반구 names are common place names (성산, 덕양)
+            offer(st, reg, tier_of["gu_name"], "gu_name")
+        if len(st) >= 3 and st[0] in "동서남북신":
+            for reg in unit_stems.get(st[1:], set()) | sido_stem_units.get(st[1:], set()):
+                offer(st, reg, tier_of["direction_name"], "direction_name")
+        for reg in sido_stem_units.get(st, ()):
+            offer(st, reg, tier_of["sido_name"], "sido_name")
+        for reg in emd_stems.get(st, ()):
+            offer(st, reg, tier_of["emd_name"], "emd_name")
+
+    nbrs: dict[str, list[tuple[str, float]]] = {}
+    for a, b, km in rail.adjacency[["station_a", "station_b", "km"]].itertuples(index=False):
+        nbrs.setdefault(a, []).append((b, km))
+        nbrs.setdefault(b, []).append((a, km))
+    gap_cache: dict[tuple[str, str], float] = {}
+
+    def gap_km(r1: str, r2: str) -> float:
+        if r1 == r2:
+            return 0.0
+        key = (r1, r2) if r1 < r2 else (r2, r1)
+        if key not in gap_cache:
+            gap_cache[key] = float(shapely.distance(geoms.loc[key[0]], geoms.loc[key[1]])) / 1000.0
+        return gap_cache[key]
+
+    def fits(reg: str, other: str, km: float) -> bool:
+        return gap_km(reg, other) <= km + slack_km
+
+    # Greedy, most certain first: a candidate's support is the number of adjacent stations
+    # (placed, or still holding candidates) that have a unit within reach of it.
+    pending = {st: dict(cs) for st, cs in cands.items()}
+    placed: dict[str, str] = {}
+    conflicts: dict[str, str] = {}
+
+    def support(st: str, reg: str) -> int:
+        n_ok = 0
+        for n, km in nbrs.get(st, []):
+            if n in placed:
+                n_ok += fits(reg, placed[n], km)
+            elif n in pending:
+                n_ok += any(fits(reg, r2, km) for r2 in pending[n])
+        return n_ok
+
+    def judge(st: str):
+        """Drop candidates contradicted by placed neighbours; return (confidence, pick) or None."""
+        near = [(n, km) for n, km in nbrs.get(st, []) if n in placed]
+        cs = {r: v for r, v in pending[st].items() if all(fits(r, placed[n], km) for n, km in near)}
+        if not cs:
+            conflicts[st] = "|".join(sorted(pending[st]))
+            del pending[st]
+            return None
+        pending[st] = cs
+        keys = sorted(((support(st, r), -v[0], r) for r, v in cs.items()), reverse=True)
+        top = keys[0]
+        if len(keys) > 1 and keys[1][:2] == top[:2]:
+            return None  # a tie: ambiguous for now
+        sup, neg_tier, reg = top
+        if sup == 0 and -neg_tier >= 4:
+            return None  # a 읍면동 or 시도 name alone is not enough
+        return (len(near), sup, neg_tier), reg
+
+    verdict = {st: judge(st) for st in list(pending)}
+    while True:
+        ready = [(v[0], st) for st, v in verdict.items() if v is not None and st in pending]
+        if not ready:
+            break
+        _, st = max(ready, key=lambda x: (x[0], [-ord(c) for c in x[1]]))
+        placed[st] = verdict.pop(st)[1]
+        del pending[st]
+        # whenever a station changes (placed, narrowed, dropped), its neighbours are judged again
+        queue = sorted({n for n, _ in nbrs.get(st, [])})
+        while queue:
+            t = queue.pop(0)
+            if t not in pending:
+                verdict.pop(t, None)
+                continue
+            before = set(pending[t])
+            verdict[t] = judge(t)
+            after = set(pending.get(t, ()))
+            if after != before:
+                queue += sorted({n for n, _ in nbrs.get(t, [])} - set(queue))
+            if t not in pending:
+                verdict.pop(t, None)
+    corroborated = {st: support(st, reg) > 0 for st, reg in placed.items()}
+
+    passenger = rail.stations.set_index("station")["passenger"]
+    rows = []
+    for st, reg in placed.items():
+        ok_nbrs = [n for n, km in nbrs.get(st, []) if n in placed and fits(reg, placed[n], km)]
+        rows.append((st, reg, cands[st][reg][1], corroborated[st], len(ok_nbrs), bool(passenger[st])))
+    placement = pd.DataFrame(
+        rows, columns=["station", "region_code", "rule", "corroborated", "checked", "passenger"]
+    ).sort_values("station", ignore_index=True)
+    rows = []
+    for st in rail.stations["station"]:
+        if st in placed:
+            continue
+        if st in conflicts:
+            rows.append((st, "every candidate unit is farther from a placed adjacent station than the track km",
+                         conflicts[st]))
+        elif st in pending and len(pending[st]) > 1:
+            rows.append((st, "ambiguous: several candidate units fit the rail distances", "|".join(sorted(pending[st]))))
+        elif st in pending:
+            rows.append((st, "only a 읍면동 or 시도 name matches and no adjacent station supports it",
+                         "|".join(pending[st])))
+        elif emd_level:
+            rows.append((st, "no coordinates (읍면동 level places stations by coordinates only)", ""))
+        else:
+            rows.append((st, "name matches no urban-rail station, unit or 읍면동", ""))
+    unplaced = pd.DataFrame(rows, columns=["station", "reason", "candidates"])
+    return placement, unplaced
+
+
+def rail_links(placement: pd.DataFrame, rail: RailData) -> tuple[pd.DataFrame, dict]:
+    """Region pairs joined by an adjacent-station link whose stations lie in different units.
+
+    Returns
+    -------
+    links
+        DataFrame region_a, region_b (region_a < region_b), rail_km (shortest such link),
+        n_links, stations (the station pairs, "a–b" joined by "|").
+    counts
+        Adjacency edges by outcome: total, between_units, within_unit, unplaced_end.
+    """
+    where = placement.set_index("station")["region_code"]
+    adj = rail.adjacency.assign(ra=rail.adjacency["station_a"].map(where), rb=rail.adjacency["station_b"].map(where))
+    unplaced = adj["ra"].isna() | adj["rb"].isna()
+    ok = adj[~unplaced]
+    between = ok[ok["ra"] != ok["rb"]]
+    lo = np.where(between["ra"] < between["rb"], between["ra"], between["rb"])
+    hi = np.where(between["ra"] < between["rb"], between["rb"], between["ra"])
+    b = between.assign(region_a=lo, region_b=hi, pair=between["station_a"] + "–" + between["station_b"])
+    links = (
+        b.groupby(["region_a", "region_b"], sort=True)
+        .agg(rail_km=("km", "min"), n_links=("km", "size"), stations=("pair", "|".join))
+        .reset_index()
+    )
+    counts = {
+        "adjacency_edges": int(len(adj)),
+        "between_units": int(len(between)),
+        "within_unit": int(len(ok) - len(between)),
+        "unplaced_end": int(unplaced.sum()),
+    }
+    return links, counts
+
+
+# --------------------------------------------------------------------------- distance network
+def build_network(
+    units: gpd.GeoDataFrame,
+    *,
+    circuity: float = CIRCUITY_KR,
+    island_rule: str = "nearest_polygon",
+    island_k: int = 1,
+    rail: bool | RailData = True,
+    tolerance_m: float = 1.0,
+    min_shared_m: float = 5.0,
+) -> nx.Graph:
+    """Build the undirected region graph of borders, island links and rail links.
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code`` (``name_ko``/``name_en`` copied to nodes
+        when present).
+    circuity
+        Road circuity factor applied to centroid great-circle distances (default 1.26, Kim et
+        al. 2015, South Korea national value).
+    island_rule, island_k
+        How off-mainland components are linked (see :func:`island_links`).
+    rail
+        ``True`` to load the shipped KORAIL data, a :class:`RailData`, or ``False`` for none.
+    tolerance_m, min_shared_m
+        Border rule (see :func:`border_edges`).
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes: region_code with name_ko, name_en, x, y (EPSG:5179), lon, lat, and
+        conn_rail_stations (passenger stations placed in the unit; only when ``rail``).
+        Edges: kind ("border" | "island_link" | "rail"), is_border, is_island_link, is_rail,
+        distance_km, gc_km, shared_border_km, rail_km (NaN without rail), n_rail_links.
+        ``G.graph`` holds the options and, with rail, ``rail_placement``, ``rail_unplaced``
+        (DataFrames) and ``rail_summary`` (dict of counts).
+    """
+    _check_circuity(circuity)
+    units = _check_units(units)
+    cen = centroids_lonlat(units)
+    borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
+    islands = island_links(units, borders, rule=island_rule, k=island_k)
+
+    G = nx.Graph(
+        crs=CRS, circuity=circuity, island_rule=island_rule, island_k=island_k,
+        tolerance_m=tolerance_m, min_shared_m=min_shared_m, distance="centroid haversine × circuity",
+    )
+    for code in units.index:
+        attrs = {k: cen.at[code, k] for k in ("x", "y", "lon", "lat")}
+        for col in ("name_ko", "name_en"):
+            if col in units.columns and pd.notna(units.at[code, col]):
+                attrs[col] = units.at[code, col]
+        G.add_node(code, **attrs)
+
+    def add(a: str, b: str, kind: str, **extra) -> None:
+        if G.has_edge(a, b):
+            G.edges[a, b][f"is_{kind}"] = True
+            G.edges[a, b].update(extra)
+            return
+        gc = float(haversine_km(cen.at[a, "lon"], cen.at[a, "lat"], cen.at[b, "lon"], cen.at[b, "lat"]))
+        G.add_edge(a, b, kind=kind, is_border=False, is_island_link=False, is_rail=False, gc_km=gc,
+                   distance_km=gc * circuity, shared_border_km=0.0, island_gap_km=np.nan, rail_km=np.nan,
+                   n_rail_links=0)
+        G.edges[a, b][f"is_{kind}"] = True
+        G.edges[a, b].update(extra)
+
+    for a, b, m in borders.itertuples(index=False):
+        add(a, b, "border", shared_border_km=m / 1000.0)
+    for a, b, gap, _ in islands.itertuples(index=False):
+        add(a, b, "island_link", island_gap_km=gap)
+
+    if rail is not False:
+        rail_data = load_rail() if rail is True else rail
+        placement, unplaced = place_stations(units, rail_data)
+        links, counts = rail_links(placement, rail_data)
+        for a, b, km, n, _ in links.itertuples(index=False):
+            add(a, b, "rail", rail_km=float(km), n_rail_links=int(n))
+        per_unit = placement[placement["passenger"]].groupby("region_code").size()
+        for code in G.nodes:
+            G.nodes[code]["conn_rail_stations"] = int(per_unit.get(code, 0))
+        G.graph["rail_placement"] = placement
+        G.graph["rail_unplaced"] = unplaced
+        G.graph["rail_summary"] = {
+            "stations": int(len(rail_data.stations)),
+            "placed": int(len(placement)),
+            "unplaced": int(len(unplaced)),
+            "placed_by_rule": placement["rule"].value_counts().sort_index().to_dict(),
+            "passenger_placed": int(placement["passenger"].sum()),
+            "dropped_flagged_edges": int(len(rail_data.dropped)),
+            **counts,
+            "region_links": int(len(links)),
+            "region_links_not_border": int(sum(1 for a, b in zip(links["region_a"], links["region_b"])
+                                               if not G.edges[a, b]["is_border"])),
+        }
+    return G
+
+
+def edges_frame(G: nx.Graph) -> pd.DataFrame:
+    """The edges of a graph as a DataFrame (source, target and every edge attribute)."""
+    return nx.to_pandas_edgelist(G)
+
+
+# --------------------------------------------------------------------------- knowledge network
+def _check_mass(mass: pd.Series, index: pd.Index, name: str) -> np.ndarray:
+    if not isinstance(mass, pd.Series):
+        raise InputError("mass must be a pandas Series indexed by region_code", column=name,
+                         expected="Series", got=type(mass).__name__)
+    missing = index.difference(mass.index)
+    if len(missing):
+        raise InputError("mass has no value for some units", column=name, expected="a value per unit",
+                         got=missing[:5].tolist())
+    m = pd.to_numeric(mass.reindex(index), errors="coerce")
+    bad = m.isna() | ~np.isfinite(m) | (m < 0)
+    if bad.any():
+        raise InputError("mass is missing, not finite or negative", column=name,
+                         expected="finite numbers ≥ 0", got={k: mass.get(k) for k in index[bad][:5]},
+                         hint="decide how to treat these units explicitly before building the network")
+    return m.to_numpy(dtype=float)
+
+
+def knowledge_network(
+    units: gpd.GeoDataFrame,
+    mass_base: pd.Series,
+    mass_knowledge: pd.Series,
+    *,
+    distance_km: pd.DataFrame | None = None,
+    circuity: float = CIRCUITY_KR,
+    top_n: int = 5,
+    min_weight: float = 0.0,
+) -> nx.Graph:
+    """Knowledge-gravity network between units.
+
+    ``gravity_ij = (B_i K_j + B_j K_i) / d_ij**2``: the manufacturing base of one unit meeting
+    the knowledge assets of the other, in both directions, decaying with squared distance.
+    Each unit keeps its ``top_n`` strongest partners; an edge is kept when either end keeps it
+    and its gravity exceeds ``min_weight`` (and 0).
+
+    Parameters
+    ----------
+    units
+        Analysis units indexed by ``region_code``.
+    mass_base, mass_knowledge
+        Series indexed by ``region_code`` (e.g. ``mfg_va_2020`` and ``univ_count +
+        research_count``); finite and ≥ 0 for every unit (no silent filling).
+    distance_km
+        Square DataFrame of distances between units; default centroid great-circle ×
+        ``circuity`` (:func:`distance_matrix`).
+    top_n
+        Partners kept per unit.
+    min_weight
+        Gravity threshold, in the masses' units per km².
+
+    Returns
+    -------
+    networkx.Graph
+        Edge attributes: gravity, weight (gravity / the largest gravity, in (0, 1]; a
+        strength: larger = stronger), cost (1 / weight, for path-based centralities),
+        distance_km.
+    """
+    units = _check_units(units)
+    idx = units.index
+    B = _check_mass(mass_base, idx, "mass_base")
+    K = _check_mass(mass_knowledge, idx, "mass_knowledge")
+    if not (isinstance(top_n, (int, np.integer)) and top_n >= 1):
+        raise InputError("bad top_n", column="top_n", expected="an integer ≥ 1", got=top_n)
+    n = len(idx)
+    if distance_km is None:
+        _check_circuity(circuity)
+        cen = centroids_lonlat(units)
+        lon, lat = cen["lon"].to_numpy(), cen["lat"].to_numpy()
+
+        def drow(rows):
+            return haversine_km(lon[rows, None], lat[rows, None], lon[None, :], lat[None, :]) * circuity
+
+        def dpair(i, j):
+            return haversine_km(lon[i], lat[i], lon[j], lat[j]) * circuity
+    else:
+        missing = idx.difference(distance_km.index).union(idx.difference(distance_km.columns))
+        if len(missing):
+            raise InputError("distance matrix lacks units", column="distance_km",
+                             expected="every region_code on both axes", got=missing[:5].tolist())
+        D = distance_km.loc[idx, idx].to_numpy(dtype=float)
+
+        def drow(rows):
+            return D[rows]
+
+        def dpair(i, j):
+            return D[i, j]
+
+    keep_a, keep_b = [], []
+    chunk = max(1, 2_000_000 // max(n, 1))
+    for start in range(0, n, chunk):
+        rows = np.arange(start, min(n, start + chunk))
+        d = drow(rows)
+        off = np.ones_like(d, dtype=bool)
+        off[np.arange(len(rows)), rows] = False
+        if np.any(off & ~(d > 0)):
+            r, c = np.argwhere(off & ~(d > 0))[0]
+            raise InputError("distance between two different units is not positive", column="distance_km",
+                             expected="> 0", got=f"{idx[rows[r]]}–{idx[c]}: {d[r, c]}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = (B[rows, None] * K[None, :] + K[rows, None] * B[None, :]) / d**2
+        w[~off] = -np.inf
+        k = min(top_n, n - 1)
+        if k <= 0:
+            break
+        part = np.argpartition(-w, k - 1, axis=1)[:, :k]
+        for r, cols in zip(rows, part):
+            keep_a.extend([r] * len(cols))
+            keep_b.extend(cols.tolist())
+    a = np.minimum(keep_a, keep_b)
+    b = np.maximum(keep_a, keep_b)
+    pairs = np.unique(np.column_stack([a, b]), axis=0) if len(a) else np.empty((0, 2), dtype=int)
+    if len(pairs):
+        dd = dpair(pairs[:, 0], pairs[:, 1])
+        grav = (B[pairs[:, 0]] * K[pairs[:, 1]] + K[pairs[:, 0]] * B[pairs[:, 1]]) / dd**2
+        ok = (grav > 0) & (grav > min_weight)
+        pairs, dd, grav = pairs[ok], dd[ok], grav[ok]
+    G = nx.Graph(kind="knowledge", top_n=top_n, min_weight=min_weight,
+                 formula="(B_i K_j + B_j K_i) / d_ij^2")
+    for code in idx:
+        attrs = {}
+        for col in ("name_ko", "name_en"):
+            if col in units.columns and pd.notna(units.at[code, col]):
+                attrs[col] = units.at[code, col]
+        G.add_node(code, **attrs)
+    if len(pairs):
+        top = grav.max()
+        for (i, j), g, d in zip(pairs, grav, dd):
+            w = g / top
+            G.add_edge(idx[i], idx[j], gravity=float(g), weight=float(w), cost=float(1.0 / w), distance_km=float(d))
+    return G
+
+
+# --------------------------------------------------------------------------- centralities
+def _edge_array(G: nx.Graph, attr: str | None, nodes: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pos = {v: i for i, v in enumerate(nodes)}
+    src, dst, w = [], [], []
+    bad = []
+    for u, v, d in G.edges(data=True):
+        val = 1.0 if attr is None else d.get(attr)
+        if val is None or not np.isfinite(val) or val <= 0:
+            bad.append((u, v, val))
+        src.append(pos[u])
+        dst.append(pos[v])
+        w.append(val)
+    if bad:
+        raise InputError("edge attribute is missing, not finite or not positive", column=attr,
+                         expected="a positive number on every edge", got=bad[:3])
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), np.asarray(w, dtype=float)
+
+
+def _pagerank_sparse(n: int, src, dst, w, alpha: float) -> np.ndarray:
+    """PageRank of an undirected weighted graph by power iteration to machine precision.
+
+    Same conventions as networkx: each edge is followed both ways with probability
+    proportional to its weight, dangling (isolated) nodes jump uniformly.
+    """
+    from scipy import sparse
+
+    A = sparse.coo_matrix((np.r_[w, w], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)).tocsr()
+    s = np.asarray(A.sum(axis=1)).ravel()
+    dangling = s == 0
+    inv = np.zeros(n)
+    inv[~dangling] = 1.0 / s[~dangling]
+    PT = (sparse.diags(inv) @ A).T.tocsr()
+    x = np.full(n, 1.0 / n)
+    for _ in range(10_000):
+        xlast = x
+        x = alpha * (PT @ xlast + xlast[dangling].sum() / n) + (1 - alpha) / n
+        if np.abs(x - xlast).sum() < n * 1e-16:
+            break
+    return x / x.sum()
+
+
+def centrality(
+    G: nx.Graph,
+    *,
+    weight: str | None = "distance_km",
+    strength: str | None = None,
+    fast: bool = True,
+    alpha: float = 0.85,
+) -> pd.DataFrame:
+    """Degree, weighted betweenness, closeness, harmonic closeness and PageRank of every node.
+
+    Parameters
+    ----------
+    G
+        Undirected graph (e.g. from :func:`build_network` or :func:`knowledge_network`).
+    weight
+        Edge attribute used as a **cost** (length) for shortest paths: betweenness, closeness,
+        harmonic. ``None`` counts hops.
+    strength
+        Edge attribute used as a **strength** (larger = stronger) for PageRank and the
+        ``strength`` column (sum of incident strengths); ``None`` for unweighted PageRank.
+    fast
+        ``True``: igraph and scipy; ``False``: networkx (the reference). Results agree within
+        1e-9.
+    alpha
+        PageRank damping factor.
+
+    Returns
+    -------
+    DataFrame indexed by ``region_code`` (the graph's node order) with columns degree,
+    degree_centrality, [strength,] betweenness (normalised as networkx: divided by
+    (n-1)(n-2)/2 for undirected graphs), closeness (networkx's Wasserman–Faust form for
+    disconnected graphs), harmonic (sum of 1/d), pagerank.
+    """
+    nodes = list(G.nodes)
+    n = len(nodes)
+    src, dst, w = _edge_array(G, weight, nodes)
+    out = pd.DataFrame(index=pd.Index(nodes, name="region_code"))
+    deg = np.bincount(np.r_[src, dst], minlength=n).astype(int)
+    out["degree"] = deg
+    out["degree_centrality"] = deg / (n - 1) if n > 1 else 1.0
+    if strength is not None:
+        _, _, sw = _edge_array(G, strength, nodes)
+        out["strength"] = np.bincount(np.r_[src, dst], weights=np.r_[sw, sw], minlength=n)
+    else:
+        sw = None
+    if not fast:
+        out["betweenness"] = pd.Series(nx.betweenness_centrality(G, weight=weight, normalized=True))
+        out["closeness"] = pd.Series(nx.closeness_centrality(G, distance=weight))
+        out["harmonic"] = pd.Series(nx.harmonic_centrality(G, distance=weight))
+        out["pagerank"] = pd.Series(nx.pagerank(G, alpha=alpha, weight=strength, tol=1e-15, max_iter=100_000))
+        return out
+
+    import igraph as ig
+    from scipy import sparse
+    from scipy.sparse.csgraph import dijkstra
+
+    g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
+    b = np.asarray(g.betweenness(directed=False, weights=w.tolist() if weight is not None else None), dtype=float)
+    out["betweenness"] = b * (2.0 / ((n - 1) * (n - 2))) if n > 2 else b
+
+    M = sparse.coo_matrix((w, (src, dst)), shape=(n, n)).tocsr()
+    close = np.zeros(n)
+    harm = np.zeros(n)
+    step = max(1, 4_000_000 // max(n, 1))
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        D = dijkstra(M, directed=False, indices=rows, unweighted=weight is None)
+        D[np.arange(len(rows)), rows] = np.inf  # leave self out of both sums
+        reach = np.isfinite(D)
+        r = reach.sum(axis=1)  # reachable others
+        tot = np.where(reach, D, 0.0).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(tot > 0, r / tot, 0.0)
+            if n > 1:
+                c = c * (r / (n - 1))
+            harm[rows] = np.where(reach, 1.0 / D, 0.0).sum(axis=1)
+        close[rows] = c
+    out["closeness"] = close
+    out["harmonic"] = harm
+    out["pagerank"] = _pagerank_sparse(n, src, dst, sw if sw is not None else np.ones(len(src)), alpha)
+    return out
+
+
+def centrality_table(distance_graph: nx.Graph, knowledge_graph: nx.Graph, *, fast: bool = True) -> pd.DataFrame:
+    """The connectivity indicators and every other centrality, one row per unit.
+
+    Columns: name_ko, name_en (when on the nodes), the four connectivity indicators
+    ``conn_harmonic`` and ``conn_betweenness`` (distance network, cost ``distance_km``),
+    ``conn_rail_stations`` (node attribute; NaN when the network was built without rail),
+    ``knowledge_pagerank`` (knowledge network, strength ``weight``), then the remaining
+    centralities prefixed ``distance_`` or ``knowledge_``.
+
+    Returns
+    -------
+    DataFrame indexed by ``region_code`` (sorted), ready for ``centrality.csv``.
+    """
+    a, b = set(distance_graph.nodes), set(knowledge_graph.nodes)
+    if a != b:
+        raise InputError("the two networks have different units", expected="the same region_code set",
+                         got={"only_distance": sorted(a - b)[:5], "only_knowledge": sorted(b - a)[:5]})
+    d = centrality(distance_graph, weight="distance_km", fast=fast).add_prefix("distance_")
+    k = centrality(knowledge_graph, weight="cost", strength="weight", fast=fast).add_prefix("knowledge_")
+    idx = pd.Index(sorted(a), name="region_code")
+    d, k = d.reindex(idx), k.reindex(idx)
+    out = pd.DataFrame(index=idx)
+    for col in ("name_ko", "name_en"):
+        vals = {v: distance_graph.nodes[v].get(col) for v in idx}
+        if any(x is not None for x in vals.values()):
+            out[col] = pd.Series(vals)
+    out["conn_harmonic"] = d.pop("distance_harmonic")
+    out["conn_betweenness"] = d.pop("distance_betweenness")
+    out["conn_rail_stations"] = pd.Series(
+        {v: distance_graph.nodes[v].get("conn_rail_stations", np.nan) for v in idx}, dtype=float
+    )
+    out["knowledge_pagerank"] = k.pop("knowledge_pagerank")
+    return pd.concat([out, d, k], axis=1)

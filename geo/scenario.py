@@ -1,0 +1,736 @@
+"""Scenario files: every choice an analyst may change, validated once.
+
+A scenario is a YAML file (see ``data/scenarios/``). :func:`load_scenario` reads it,
+:func:`validate` checks the parsed mapping and raises one :class:`~geo.errors.ScenarioError`
+that lists *every* problem with its key path (and the YAML line when known), e.g.::
+
+    national.yaml: 2 problems: pillars.need.indicators.mfg_loss (line 31): unknown indicator
+    id; did you mean 'mfg_loss_share_grdp_2015'?; siting.k (line 88): expected a positive
+    integer or 'auto', got 0
+
+The result is a frozen :class:`Scenario`; :meth:`Scenario.to_dict` gives the fully resolved
+scenario (defaults filled in) to save beside the outputs. ``validate(s.to_dict())`` gives
+back an equal scenario.
+
+Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a commented example)::
+
+    name, title_ko, title_en, description      [name: the file stem]
+    units: sgg | emd                           [sgg]
+    pillars:                                   (any non-empty subset of the four pillars)
+      need|base|knowledge|connectivity:
+        weight: number >= 0                    (relative; normalised to sum 1)
+        indicators: {indicator_id: weight >= 0, ...}   or a list of ids (weight 1 each)
+    scoring:
+      normalisation: minmax | zscore | rank    [minmax]
+      winsorise: null | {lower: q, upper: q}   [null] quantiles of the raw values
+      aggregation: linear | geometric          [linear] pillars → overall score
+      missing: {policy: mean_of_available | error, max_missing_share: 0 <= s < 1}
+                                               [mean_of_available, 0.5]
+    uncertainty:
+      draws [10000], seed [20250101], concentration [20.0],
+      indicator_concentration [null = indicator weights fixed],
+      normalisations [minmax, zscore, rank], aggregations [linear, geometric]
+    network: circuity [1.3], rail [true], knowledge_top_n [10]
+    siting:
+      model: pmedian | mclp                    [pmedian]
+      k: positive int | auto                   [10];  k_range: [lo, hi] (needed for auto)
+      demand: pillar name | score | indicator id | uniform     [need]
+      eligibility: {min_need, min_base, min_knowledge, min_connectivity, min_score}
+                                               [none] minimums on the 0–100 scores
+      per_megaregion: {max: int | {권역: int}, min: int | {권역: int}}   [no limits]
+      fixed: [region codes], excluded: [region codes]           [none]
+      max_spoke_km [null = no limit], reach_km [null; needed for mclp],
+      robustness_draws [200]
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from geo.errors import InputError, ScenarioError
+
+PILLARS = ("need", "base", "knowledge", "connectivity")
+NORMALISATIONS = ("minmax", "zscore", "rank")
+AGGREGATIONS = ("linear", "geometric")
+MISSING_POLICIES = ("mean_of_available", "error")
+MODELS = ("pmedian", "mclp")
+UNITS = ("sgg", "emd")
+MEGAREGIONS = ("수도권", "충청권", "호남권", "대경권", "동남권", "강원권", "제주권")
+ELIGIBILITY_KEYS = tuple(f"min_{p}" for p in PILLARS) + ("min_score",)
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The resolved scenario
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """One pillar: its weight among pillars and its indicators with their weights.
+
+    Weights are kept as written (relative); :meth:`indicator_weights` and
+    :meth:`Scenario.pillar_weights` give them normalised to sum 1.
+    """
+
+    name: str
+    weight: float
+    indicators: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def indicator_weights(self) -> dict[str, float]:
+        """Indicator id → weight normalised to sum 1 within the pillar."""
+        total = sum(self.weights)
+        return {i: w / total for i, w in zip(self.indicators, self.weights)}
+
+
+@dataclass(frozen=True)
+class Winsorise:
+    """Clip each indicator's raw values to these quantiles before normalising."""
+
+    lower: float = 0.0
+    upper: float = 1.0
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    normalisation: str = "minmax"
+    aggregation: str = "linear"
+    winsorise: Winsorise | None = None
+    missing: str = "mean_of_available"
+    max_missing_share: float = 0.5
+
+
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    draws: int = 10_000
+    seed: int = 20250101
+    concentration: float = 20.0
+    indicator_concentration: float | None = None
+    normalisations: tuple[str, ...] = NORMALISATIONS
+    aggregations: tuple[str, ...] = AGGREGATIONS
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    circuity: float = 1.3
+    rail: bool = True
+    knowledge_top_n: int | None = 10
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Minimum 0–100 scores a region needs to be a hub candidate (None = no minimum)."""
+
+    min_need: float | None = None
+    min_base: float | None = None
+    min_knowledge: float | None = None
+    min_connectivity: float | None = None
+    min_score: float | None = None
+
+    def minimums(self) -> dict[str, float]:
+        """Score column (``need``, …, ``score``) → minimum, for the minimums that are set."""
+        out = {}
+        for key in ELIGIBILITY_KEYS:
+            v = getattr(self, key)
+            if v is not None:
+                out[key.removeprefix("min_")] = v
+        return out
+
+
+@dataclass(frozen=True)
+class MegaregionLimits:
+    """Hub counts per 권역: ``max``/``min`` as ((권역, n), ...) for the 권역 that have one."""
+
+    max: tuple[tuple[str, int], ...] = ()
+    min: tuple[tuple[str, int], ...] = ()
+
+    def max_for(self, megaregion: str) -> int | None:
+        return dict(self.max).get(megaregion)
+
+    def min_for(self, megaregion: str) -> int:
+        return dict(self.min).get(megaregion, 0)
+
+
+@dataclass(frozen=True)
+class SitingOptions:
+    model: str = "pmedian"
+    k: int | str = 10
+    k_range: tuple[int, int] | None = None
+    demand: str = "need"
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    per_megaregion: MegaregionLimits = field(default_factory=MegaregionLimits)
+    fixed: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    max_spoke_km: float | None = None
+    reach_km: float | None = None
+    robustness_draws: int = 200
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. Build it with :func:`load_scenario` or :func:`validate`."""
+
+    name: str
+    title_ko: str
+    title_en: str
+    description: str
+    units: str
+    pillars: tuple[Pillar, ...]
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    uncertainty: UncertaintyOptions = field(default_factory=UncertaintyOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    siting: SitingOptions = field(default_factory=SitingOptions)
+
+    @property
+    def pillar_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.pillars)
+
+    def pillar(self, name: str) -> Pillar:
+        for p in self.pillars:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def pillar_weights(self) -> dict[str, float]:
+        """Pillar → weight normalised to sum 1."""
+        total = sum(p.weight for p in self.pillars)
+        return {p.name: p.weight / total for p in self.pillars}
+
+    @property
+    def indicator_ids(self) -> tuple[str, ...]:
+        """Every indicator the scenario uses, pillar by pillar."""
+        return tuple(i for p in self.pillars for i in p.indicators)
+
+    def to_dict(self) -> dict:
+        """The fully resolved scenario as plain YAML/JSON types (defaults filled in)."""
+        s, u, n, t = self.scoring, self.uncertainty, self.network, self.siting
+        return {
+            "name": self.name,
+            "title_ko": self.title_ko,
+            "title_en": self.title_en,
+            "description": self.description,
+            "units": self.units,
+            "pillars": {
+                p.name: {"weight": p.weight, "indicators": dict(zip(p.indicators, p.weights))}
+                for p in self.pillars
+            },
+            "scoring": {
+                "normalisation": s.normalisation,
+                "winsorise": None
+                if s.winsorise is None
+                else {"lower": s.winsorise.lower, "upper": s.winsorise.upper},
+                "aggregation": s.aggregation,
+                "missing": {"policy": s.missing, "max_missing_share": s.max_missing_share},
+            },
+            "uncertainty": {
+                "draws": u.draws,
+                "seed": u.seed,
+                "concentration": u.concentration,
+                "indicator_concentration": u.indicator_concentration,
+                "normalisations": list(u.normalisations),
+                "aggregations": list(u.aggregations),
+            },
+            "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n},
+            "siting": {
+                "model": t.model,
+                "k": t.k,
+                "k_range": None if t.k_range is None else list(t.k_range),
+                "demand": t.demand,
+                "eligibility": {k: getattr(t.eligibility, k) for k in ELIGIBILITY_KEYS},
+                "per_megaregion": {
+                    "max": dict(t.per_megaregion.max),
+                    "min": dict(t.per_megaregion.min),
+                },
+                "fixed": list(t.fixed),
+                "excluded": list(t.excluded),
+                "max_spoke_km": t.max_spoke_km,
+                "reach_km": t.reach_km,
+                "robustness_draws": t.robustness_draws,
+            },
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Name → path of the scenarios shipped in ``data/scenarios/``."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def load_scenario(path: str | Path, *, indicator_ids: Iterable[str] | None = None) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    indicator_ids
+        If given, the indicator ids that exist; any other id in the scenario is a problem.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        If the file does not exist (the hint lists the shipped scenarios).
+    ScenarioError
+        Listing every problem in the file, each with its key path and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        names = ", ".join(str(p) for p in shipped_scenarios().values()) or "none"
+        raise InputError("scenario file not found", file=str(path), hint=f"shipped scenarios: {names}")
+    text = path.read_text(encoding="utf-8")
+    file = str(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ScenarioError(file, [f"{where}YAML syntax error: {problem}"]) from None
+    lines: dict[str, int] = {}
+    dup: list[str] = []
+    if node is not None:
+        _walk_lines(node, "", lines, dup)
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict) and "name" not in raw:
+        raw = {"name": path.stem, **raw}
+    return _validate(raw, file=file, indicator_ids=indicator_ids, lines=lines, extra=dup)
+
+
+def _walk_lines(node, prefix: str, lines: dict[str, int], dup: list[str]) -> None:
+    """Record the line of every key path; note duplicate keys (PyYAML keeps the last silently)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for k, v in node.value:
+            key = str(k.value)
+            path = f"{prefix}.{key}" if prefix else key
+            if key in seen:
+                dup.append(f"{path} (line {k.start_mark.line + 1}): duplicate key")
+            seen.add(key)
+            lines.setdefault(path, k.start_mark.line + 1)
+            _walk_lines(v, path, lines, dup)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            path = f"{prefix}[{i}]"
+            lines.setdefault(path, v.start_mark.line + 1)
+            _walk_lines(v, path, lines, dup)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems as ``"<key path> (line n): message"``."""
+
+    def __init__(self, lines: Mapping[str, int] | None):
+        self.lines = lines or {}
+        self.problems: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        line = self.lines.get(path)
+        where = path or "top level"
+        if line is not None:
+            where += f" (line {line})"
+        self.problems.append(f"{where}: {message}")
+
+    def mapping(self, value, path: str, allowed: Iterable[str]) -> dict:
+        """Check a mapping and its keys; return it (or {} if it is not a mapping)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, f"expected a mapping, got {_kind(value)}")
+            return {}
+        allowed = list(allowed)
+        for key in value:
+            if key not in allowed:
+                sub = f"{path}.{key}" if path else str(key)
+                self.add(sub, "unknown key" + _suggest(str(key), allowed, "valid keys"))
+        return value
+
+    def number(self, value, path: str, *, minimum=None, maximum=None, strict_min=False,
+               strict_max=False, integer=False, allow_none=False):
+        if value is None:
+            if not allow_none:
+                self.add(path, "a value is required")
+            return None
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok_type or (isinstance(value, float) and not math.isfinite(value)):
+            self.add(path, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
+            return None
+        bad = (
+            (minimum is not None and (value <= minimum if strict_min else value < minimum))
+            or (maximum is not None and (value >= maximum if strict_max else value > maximum))
+        )
+        if bad:
+            lo = "" if minimum is None else f"{'>' if strict_min else '>='} {minimum}"
+            hi = "" if maximum is None else f"{'<' if strict_max else '<='} {maximum}"
+            kind = "an integer" if integer else "a number"
+            self.add(path, f"expected {kind} {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
+            return None
+        return int(value) if integer else float(value)
+
+    def choice(self, value, path: str, options: Iterable[str]):
+        options = list(options)
+        if not isinstance(value, str) or value not in options:
+            hint = _suggest(str(value), options, "") if isinstance(value, str) else ""
+            self.add(path, f"expected one of {', '.join(options)}, got {value!r}{hint}")
+            return None
+        return value
+
+    def text(self, value, path: str):
+        if not isinstance(value, str):
+            self.add(path, f"expected text, got {value!r}")
+            return None
+        return value
+
+    def boolean(self, value, path: str):
+        if not isinstance(value, bool):
+            self.add(path, f"expected true or false, got {value!r}")
+            return None
+        return value
+
+
+def _kind(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
+
+
+def _suggest(word: str, options: Iterable[str], label: str) -> str:
+    options = list(options)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if label and len(options) <= 12:
+        return f"; {label}: {', '.join(options)}"
+    return ""
+
+
+def validate(raw: dict, *, file: str, indicator_ids: Iterable[str] | None = None) -> Scenario:
+    """Validate a parsed scenario mapping and resolve its defaults.
+
+    Parameters
+    ----------
+    raw
+        The mapping as read from YAML (or :meth:`Scenario.to_dict`).
+    file
+        Name used in the error message.
+    indicator_ids
+        If given, the indicator ids that exist; any other id in the scenario is a problem.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem at once, each starting with its key path.
+    """
+    return _validate(raw, file=file, indicator_ids=indicator_ids, lines=None, extra=[])
+
+
+_TOP_KEYS = ("name", "title_ko", "title_en", "description", "units", "pillars", "scoring",
+             "uncertainty", "network", "siting")
+
+
+def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
+    c = _Checker(lines)
+    c.problems.extend(extra)
+    known_ids = None if indicator_ids is None else list(dict.fromkeys(indicator_ids))
+    if not isinstance(raw, dict):
+        raise ScenarioError(file, c.problems + [f"top level: expected a mapping, got {_kind(raw)}"])
+    raw = c.mapping(raw, "", _TOP_KEYS)
+
+    name = raw.get("name")
+    if name is None:
+        c.add("name", "a value is required (used as the output folder name)")
+    elif not isinstance(name, str) or not _NAME_RE.match(name):
+        c.add("name", f"expected letters, digits, '_', '-' or '.' (a folder name), got {name!r}")
+        name = None
+    title_ko = c.text(raw.get("title_ko", name or ""), "title_ko")
+    title_en = c.text(raw.get("title_en", name or ""), "title_en")
+    description = c.text(raw.get("description", ""), "description")
+    units = c.choice(raw.get("units", "sgg"), "units", UNITS)
+
+    pillars = _pillars(c, raw.get("pillars"), known_ids)
+    scoring = _scoring(c, raw.get("scoring"))
+    uncertainty = _uncertainty(c, raw.get("uncertainty"))
+    network = _network(c, raw.get("network"))
+    siting = _siting(c, raw.get("siting"), units=units, pillars=pillars, known_ids=known_ids,
+                     draws=None if uncertainty is None else uncertainty.draws)
+
+    if c.problems:
+        raise ScenarioError(file, c.problems)
+    return Scenario(
+        name=name, title_ko=title_ko, title_en=title_en, description=description, units=units,
+        pillars=pillars, scoring=scoring, uncertainty=uncertainty, network=network, siting=siting,
+    )
+
+
+def _pillars(c: _Checker, value, known_ids) -> tuple[Pillar, ...]:
+    if value is None:
+        c.add("pillars", f"a mapping of pillars is required (any of {', '.join(PILLARS)})")
+        return ()
+    value = c.mapping(value, "pillars", PILLARS)
+    out = []
+    owner: dict[str, str] = {}
+    weight_ok = True
+    for pname in PILLARS:
+        if pname not in value:
+            continue
+        path = f"pillars.{pname}"
+        spec = c.mapping(value[pname], path, ("weight", "indicators"))
+        if not isinstance(value[pname], dict):
+            weight_ok = False
+            continue
+        w = c.number(spec.get("weight"), f"{path}.weight", minimum=0)
+        if w is None:
+            weight_ok = False
+        ind = spec.get("indicators")
+        ids, ws = [], []
+        ipath = f"{path}.indicators"
+        if ind is None:
+            c.add(ipath, "at least one indicator is required")
+        elif isinstance(ind, list):
+            items = [(i, 1.0) for i in ind]
+        elif isinstance(ind, dict):
+            items = list(ind.items())
+        else:
+            c.add(ipath, f"expected a mapping of indicator id → weight (or a list of ids), got {ind!r}")
+            ind = None
+        if ind is not None:
+            if not items:
+                c.add(ipath, "at least one indicator is required")
+            for key, iw in items:
+                kpath = f"{ipath}.{key}"
+                if not isinstance(key, str):
+                    c.add(kpath, f"expected an indicator id (text), got {key!r}")
+                    continue
+                if known_ids is not None and key not in known_ids:
+                    c.add(kpath, "unknown indicator id" + _suggest(key, known_ids, ""))
+                if key in owner:
+                    c.add(kpath, f"indicator already used in pillar {owner[key]!r} (it would count twice)")
+                owner.setdefault(key, pname)
+                iwv = c.number(iw, kpath, minimum=0)
+                if iwv is not None and key not in ids:
+                    ids.append(key)
+                    ws.append(iwv)
+            if items and ws and len(ws) == len(items) and sum(ws) == 0:
+                c.add(ipath, "all indicator weights are zero")
+        out.append(Pillar(pname, w if w is not None else 0.0, tuple(ids), tuple(ws)))
+    if isinstance(value, dict) and not any(p in value for p in PILLARS):
+        c.add("pillars", f"at least one pillar is required (any of {', '.join(PILLARS)})")
+    if out and weight_ok and sum(p.weight for p in out) == 0:
+        c.add("pillars", "all pillar weights are zero")
+    return tuple(out)
+
+
+def _scoring(c: _Checker, value) -> ScoringOptions | None:
+    d = ScoringOptions()
+    v = c.mapping(value, "scoring", ("normalisation", "winsorise", "aggregation", "missing"))
+    norm = c.choice(v.get("normalisation", d.normalisation), "scoring.normalisation", NORMALISATIONS)
+    agg = c.choice(v.get("aggregation", d.aggregation), "scoring.aggregation", AGGREGATIONS)
+    win = None
+    if v.get("winsorise") is not None:
+        wv = c.mapping(v["winsorise"], "scoring.winsorise", ("lower", "upper"))
+        lo = c.number(wv.get("lower", 0.0), "scoring.winsorise.lower", minimum=0, maximum=1)
+        hi = c.number(wv.get("upper", 1.0), "scoring.winsorise.upper", minimum=0, maximum=1)
+        if lo is not None and hi is not None:
+            if lo >= hi:
+                c.add("scoring.winsorise", f"expected lower < upper, got lower={lo}, upper={hi}")
+            else:
+                win = Winsorise(lo, hi)
+    mv = c.mapping(v.get("missing"), "scoring.missing", ("policy", "max_missing_share"))
+    policy = c.choice(mv.get("policy", d.missing), "scoring.missing.policy", MISSING_POLICIES)
+    share = c.number(mv.get("max_missing_share", d.max_missing_share),
+                     "scoring.missing.max_missing_share", minimum=0, maximum=1, strict_max=True)
+    if None in (norm, agg, policy, share):
+        return None
+    return ScoringOptions(norm, agg, win, policy, share)
+
+
+def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
+    d = UncertaintyOptions()
+    p = "uncertainty"
+    v = c.mapping(value, p, ("draws", "seed", "concentration", "indicator_concentration",
+                             "normalisations", "aggregations"))
+    draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True)
+    seed = c.number(v.get("seed", d.seed), f"{p}.seed", minimum=0, integer=True)
+    conc = c.number(v.get("concentration", d.concentration), f"{p}.concentration", minimum=0,
+                    strict_min=True)
+    iconc = c.number(v.get("indicator_concentration", d.indicator_concentration),
+                     f"{p}.indicator_concentration", minimum=0, strict_min=True, allow_none=True)
+    lists = []
+    for key, options in (("normalisations", NORMALISATIONS), ("aggregations", AGGREGATIONS)):
+        items = v.get(key, list(getattr(d, key)))
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not items:
+            c.add(f"{p}.{key}", f"expected a non-empty list of {', '.join(options)}, got {items!r}")
+            lists.append(None)
+            continue
+        good = [c.choice(x, f"{p}.{key}[{i}]", options) for i, x in enumerate(items)]
+        lists.append(None if None in good else tuple(dict.fromkeys(good)))
+    if None in (draws, seed, conc, *lists) or (iconc is None and v.get("indicator_concentration") is not None):
+        return None
+    return UncertaintyOptions(draws, seed, conc, iconc, lists[0], lists[1])
+
+
+def _network(c: _Checker, value) -> NetworkOptions | None:
+    d = NetworkOptions()
+    v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n"))
+    circ = c.number(v.get("circuity", d.circuity), "network.circuity", minimum=1)
+    rail = c.boolean(v.get("rail", d.rail), "network.rail")
+    top = c.number(v.get("knowledge_top_n", d.knowledge_top_n), "network.knowledge_top_n",
+                   minimum=1, integer=True, allow_none=True)
+    if circ is None or rail is None or (top is None and v.get("knowledge_top_n", 1) is not None):
+        return None
+    return NetworkOptions(circ, rail, top)
+
+
+def _codes(c: _Checker, value, path: str, units: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    lengths = {"sgg": (5,), "emd": (7,)}.get(units or "sgg", (5,))
+    out = []
+    for i, code in enumerate(value):
+        text = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
+        if not isinstance(text, str) or not text.isdigit() or len(text) not in lengths:
+            want = " or ".join(str(n) for n in lengths)
+            c.add(f"{path}[{i}]", f"expected a {want}-digit region code for units {units!r}, got {code!r}")
+            continue
+        if text in out:
+            c.add(f"{path}[{i}]", f"region code {text} listed twice")
+            continue
+        out.append(text)
+    return tuple(out)
+
+
+def _per_megaregion(c: _Checker, value, path: str):
+    v = c.mapping(value, path, ("max", "min"))
+    out = {}
+    for key in ("max", "min"):
+        item = v.get(key)
+        kp = f"{path}.{key}"
+        if item is None:
+            out[key] = {}
+        elif isinstance(item, dict):
+            res = {}
+            for mr, n in item.items():
+                if mr not in MEGAREGIONS:
+                    c.add(f"{kp}.{mr}", "unknown 권역" + _suggest(str(mr), MEGAREGIONS, "valid 권역"))
+                    continue
+                nv = c.number(n, f"{kp}.{mr}", minimum=0, integer=True)
+                if nv is not None:
+                    res[mr] = nv
+            out[key] = res
+        else:
+            nv = c.number(item, kp, minimum=0, integer=True)
+            out[key] = {} if nv is None else {mr: nv for mr in MEGAREGIONS}
+    for mr, lo in out["min"].items():
+        hi = out["max"].get(mr)
+        if hi is not None and lo > hi:
+            c.add(path, f"{mr}: min {lo} is more than max {hi}")
+    return MegaregionLimits(tuple(out["max"].items()), tuple(out["min"].items()))
+
+
+def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOptions | None:
+    d = SitingOptions()
+    p = "siting"
+    v = c.mapping(value, p, ("model", "k", "k_range", "demand", "eligibility", "per_megaregion",
+                             "fixed", "excluded", "max_spoke_km", "reach_km", "robustness_draws"))
+    n0 = len(c.problems)
+    model = c.choice(v.get("model", d.model), f"{p}.model", MODELS)
+    k = v.get("k", d.k)
+    if k != "auto" and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        c.add(f"{p}.k", f"expected a positive integer or 'auto', got {k!r}")
+        k = None
+    k_range = v.get("k_range")
+    if k_range is not None:
+        if (not isinstance(k_range, list) or len(k_range) != 2
+                or any(isinstance(x, bool) or not isinstance(x, int) for x in k_range)
+                or not 1 <= k_range[0] <= k_range[1]):
+            c.add(f"{p}.k_range", f"expected [low, high] with 1 <= low <= high (integers), got {k_range!r}")
+            k_range = None
+        else:
+            k_range = (k_range[0], k_range[1])
+    elif k == "auto":
+        c.add(f"{p}.k_range", "required when k is 'auto' (the range of k to try), e.g. [6, 14]")
+
+    pillar_names = [pl.name for pl in pillars]
+    demand = v.get("demand", d.demand)
+    demand_options = pillar_names + ["score", "uniform"]
+    if not isinstance(demand, str):
+        c.add(f"{p}.demand", f"expected a pillar name, 'score', 'uniform' or an indicator id, got {demand!r}")
+    elif demand not in demand_options:
+        if demand in PILLARS:
+            c.add(f"{p}.demand", f"pillar {demand!r} is not in pillars")
+        elif known_ids is not None and demand not in known_ids:
+            c.add(f"{p}.demand", "expected a pillar name, 'score', 'uniform' or an indicator id, got "
+                  f"{demand!r}" + _suggest(demand, demand_options + list(known_ids), ""))
+
+    ev = c.mapping(v.get("eligibility"), f"{p}.eligibility", ELIGIBILITY_KEYS)
+    mins = {}
+    for key in ELIGIBILITY_KEYS:
+        kp = f"{p}.eligibility.{key}"
+        mins[key] = c.number(ev.get(key), kp, minimum=0, maximum=100, allow_none=True)
+        pname = key.removeprefix("min_")
+        if ev.get(key) is not None and pname in PILLARS and pname not in pillar_names:
+            c.add(kp, f"pillar {pname!r} is not in pillars")
+    eligibility = Eligibility(**mins)
+
+    limits = _per_megaregion(c, v.get("per_megaregion"), f"{p}.per_megaregion")
+    fixed = _codes(c, v.get("fixed"), f"{p}.fixed", units)
+    excluded = _codes(c, v.get("excluded"), f"{p}.excluded", units)
+    both = sorted(set(fixed) & set(excluded))
+    if both:
+        c.add(f"{p}.excluded", f"region codes both fixed and excluded: {', '.join(both)}")
+    if isinstance(k, int):
+        if len(fixed) > k:
+            c.add(f"{p}.fixed", f"{len(fixed)} fixed hubs but k is {k}")
+        lo_sum = sum(n for _, n in limits.min)
+        if lo_sum > k:
+            c.add(f"{p}.per_megaregion.min", f"the minimums add up to {lo_sum} hubs but k is {k}")
+        if len(limits.max) == len(MEGAREGIONS):
+            hi_sum = sum(n for _, n in limits.max)
+            if hi_sum < k:
+                c.add(f"{p}.per_megaregion.max", f"the maximums allow only {hi_sum} hubs but k is {k}")
+    if k == "auto" and k_range is not None and len(fixed) > k_range[1]:
+        c.add(f"{p}.fixed", f"{len(fixed)} fixed hubs but k_range allows at most {k_range[1]}")
+
+    spoke = c.number(v.get("max_spoke_km"), f"{p}.max_spoke_km", minimum=0, strict_min=True,
+                     allow_none=True)
+    reach = c.number(v.get("reach_km"), f"{p}.reach_km", minimum=0, strict_min=True, allow_none=True)
+    if model == "mclp" and v.get("reach_km") is None:
+        c.add(f"{p}.reach_km", "required for model 'mclp' (the coverage distance in km)")
+    rd = c.number(v.get("robustness_draws", d.robustness_draws), f"{p}.robustness_draws",
+                  minimum=0, integer=True)
+    if rd is not None and draws is not None and rd > draws:
+        c.add(f"{p}.robustness_draws", f"expected at most uncertainty.draws ({draws}), got {rd}")
+    if len(c.problems) > n0:
+        return None
+    return SitingOptions(model, k, k_range, demand, eligibility, limits, fixed, excluded, spoke,
+                         reach, rd)

@@ -1,0 +1,1256 @@
+"""Hub-and-spoke siting: choose k hubs on a cost matrix and assign every region to one.
+
+The core works on plain arrays (spopt style): ``cost`` is an ``(n_demand, n_candidate)``
+matrix of kilometres and ``weight`` the need of each demand row. :func:`solve` handles the
+p-median model (minimise need-weighted distance to the nearest hub) and the maximal covering
+location problem (MCLP: maximise the need within ``reach`` of a hub) with the programme
+constraints: hubs fixed in advance, excluded or ineligible candidates, at most / at least so
+many hubs per group (권역), and a maximum spoke distance. :func:`site_hubs` is the thin
+DataFrame adapter used by the pipeline; :func:`choose_k` and :func:`selection_frequency`
+support the choice of k and the robustness report.
+
+How the objective is ordered (lexicographic)
+--------------------------------------------
+Every model is a sequence of criteria compared in order; a later one only breaks ties in the
+earlier ones:
+
+* ``model="mclp"``: (1) maximise the need within ``reach``; (2) with ``max_distance``,
+  maximise the need within ``max_distance``; (3) minimise the need-weighted distance.
+* ``model="pmedian"``: (1) with ``max_distance``, maximise the need within ``max_distance``;
+  (2) minimise the need-weighted distance of the covered demand.
+
+A demand farther than ``max_distance`` from every open hub is *uncovered*: it is reported in
+``SitingResult.uncovered`` with assignment -1 and is never counted as served. Coverage comes
+first because a programme rule ("every spoke within D km of its hub") is a constraint the
+planners hold, not a cost to trade against kilometres: no saving in distance elsewhere can
+justify leaving more need outside the limit. A penalty per uncovered unit would make the
+answer depend on an arbitrary penalty size, and a penalty large enough to be safe ruins the
+numerics of the distance criterion. Within the lexicographic order the uncovered need is a
+fixed total, so the distance criterion equals the distance with costs capped at
+``max_distance`` minus a constant; the solvers use that capped form.
+
+Algorithms
+----------
+* Heuristic: greedy construction, then steepest-descent vertex substitution (swap one open
+  hub for one closed candidate), every swap of a step evaluated at once with numpy from the
+  nearest and second-nearest open hub of each demand (Whitaker's fast interchange), then a
+  few seeded perturbation rounds (iterated local search). Constraint-aware throughout.
+* Lower bound for the heuristic: Lagrangian relaxation of the assignment constraints with
+  subgradient steps (Beasley 1993), the relaxed subproblem solved exactly under the fixed and
+  group constraints.
+* Exact: the radius formulation of Elloumi (2010) / García, Labbé & Marín (2011) over the
+  sorted distinct distances of each demand, truncated at the heuristic's distances (a
+  relaxation, hence a lower bound) and extended where the optimum reaches the cut, solved
+  with HiGHS through :func:`scipy.optimize.milp`. A result is reported ``optimal`` only when
+  the bound meets the objective within 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import LinearConstraint, milp
+
+from geo.errors import InfeasibleError, InputError
+
+__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "site_hubs"]
+
+_REL_TOL = 1e-9  # relative tolerance for "proven optimal"
+# HiGHS defaults (1e-7 feasibility, 1e-6 absolute gap) blur bounds at the 1e-8 level; the
+# 1e-9 proof needs tighter ones
+_HIGHS_TOLERANCES = {"mip_abs_gap": 0.0, "primal_feasibility_tolerance": 1e-10,
+                     "dual_feasibility_tolerance": 1e-10, "mip_feasibility_tolerance": 1e-10}
+_AUTO_EXACT_CELLS = 400_000
+_PERTURB_ROUNDS = 10  # iterated-local-search rounds of the heuristic when the bound has not closed  # method="auto" solves exactly up to this many demand x candidate cells
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """Outcome of :func:`solve`.
+
+    Attributes
+    ----------
+    hubs
+        Candidate column indices of the open hubs, sorted.
+    assignment
+        Per demand row, the column index of its hub (the nearest open hub), or -1 if the row
+        is uncovered (farther than ``max_distance`` from every hub).
+    distance
+        Per demand row, the distance to its hub (NaN if uncovered).
+    objective
+        p-median: need-weighted distance of the covered demand (need x km).
+        MCLP: need within ``reach`` of a hub.
+    lower_bound, upper_bound
+        The optimum lies in ``[lower_bound, upper_bound]``. For p-median ``upper_bound`` is the
+        objective; for MCLP (a maximisation) ``lower_bound`` is. NaN when no bound is known
+        (a heuristic run whose coverage criterion could not be proven).
+    optimal
+        True only when every criterion is proven optimal (bounds within 1e-9 relative).
+    gap
+        ``(upper_bound - lower_bound) / |objective|`` (0 when proven, NaN if unknown).
+    method
+        "exact" or "heuristic".
+    uncovered
+        Demand rows farther than ``max_distance`` from every open hub.
+    uncovered_weight
+        Their total need.
+    model
+        "pmedian" or "mclp".
+    """
+
+    hubs: np.ndarray
+    assignment: np.ndarray
+    distance: np.ndarray
+    objective: float
+    lower_bound: float
+    upper_bound: float
+    optimal: bool
+    gap: float
+    method: str
+    uncovered: np.ndarray
+    uncovered_weight: float
+    model: str
+    stats: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+# --------------------------------------------------------------------------------------------
+# problem preparation and validation
+
+
+@dataclass
+class _Problem:
+    cost: np.ndarray  # n x m working cost (eligible columns only)
+    cols: np.ndarray  # working column -> original column index
+    k: int
+    fixed: np.ndarray  # working positions of fixed hubs
+    gid: np.ndarray  # group id per working column (all 0 without groups)
+    gmax: np.ndarray
+    gmin: np.ndarray
+    radii: list  # coverage radii, in lexicographic order
+    max_distance: float | None
+    model: str
+    stages: list  # per criterion: n x m matrix whose row-min is the criterion's cost
+
+    @property
+    def m(self) -> int:
+        return self.cost.shape[1]
+
+    @property
+    def plain(self) -> bool:
+        """No group constraints bind."""
+        return len(self.gmax) == 1 and self.gmin[0] == 0 and self.gmax[0] >= self.k
+
+    def restrict(self, keep: np.ndarray, force: np.ndarray) -> tuple[_Problem, np.ndarray]:
+        """The problem on the kept working columns, with ``force`` columns fixed open."""
+        idx = np.flatnonzero(keep)
+        fx = np.zeros(self.m, bool)
+        fx[self.fixed] = True
+        fx |= force
+        q = _Problem(cost=self.cost[:, idx], cols=self.cols[idx], k=self.k,
+                     fixed=np.flatnonzero(fx[idx]), gid=self.gid[idx], gmax=self.gmax, gmin=self.gmin,
+                     radii=self.radii, max_distance=self.max_distance, model=self.model,
+                     stages=[t[:, idx] for t in self.stages])
+        return q, idx
+
+
+def _as_cost(cost) -> np.ndarray:
+    c = np.asarray(cost, dtype=float)
+    if c.ndim != 2 or c.shape[0] == 0 or c.shape[1] == 0:
+        raise InputError("cost must be a non-empty 2-D matrix", expected="shape (n_demand, n_candidate)",
+                         got=getattr(c, "shape", None))
+    if not np.isfinite(c).all():
+        raise InputError("cost has NaN or infinite entries", expected="finite km",
+                         got=f"{int((~np.isfinite(c)).sum())} bad cells")
+    if (c < 0).any():
+        raise InputError("cost has negative entries", expected="km >= 0", got=float(c.min()))
+    return c
+
+
+def _as_weight(weight, n: int) -> np.ndarray:
+    w = np.asarray(weight, dtype=float)
+    if w.shape != (n,):
+        raise InputError("weight must have one value per demand row", expected=f"shape ({n},)", got=w.shape)
+    if not np.isfinite(w).all():
+        raise InputError("weight has NaN or infinite values", expected="finite need >= 0",
+                         got=f"{int((~np.isfinite(w)).sum())} bad values")
+    if (w < 0).any():
+        raise InputError("weight has negative values", expected="need >= 0", got=float(w.min()))
+    return w
+
+
+def _index_list(values, m: int, name: str) -> np.ndarray:
+    arr = np.unique(np.asarray(list(values), dtype=np.int64)) if values is not None else np.array([], np.int64)
+    bad = arr[(arr < 0) | (arr >= m)]
+    if bad.size:
+        raise InputError(f"{name} has column indices outside the cost matrix", expected=f"0..{m - 1}",
+                         got=bad.tolist())
+    return arr
+
+
+def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(), excluded=(),
+             group=None, group_max=None, group_min=None, max_distance=None, names=None) -> _Problem:
+    c = _as_cost(cost)
+    n, m = c.shape
+    if names is not None and len(names) != m:
+        raise InputError("names must label every candidate column", expected=f"{m} names", got=len(names))
+
+    def lab(idx) -> list:
+        return [names[j] for j in idx] if names is not None else [int(j) for j in idx]
+
+    if model not in ("pmedian", "mclp"):
+        raise InputError("unknown model", expected="'pmedian' or 'mclp'", got=model)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError("k must be a positive integer", expected="int >= 1", got=k)
+    k = int(k)
+    if model == "mclp":
+        if reach is None or not np.isfinite(reach) or reach < 0:
+            raise InputError("model 'mclp' needs a reach", expected="reach >= 0 (km)", got=reach)
+    if max_distance is not None and (not np.isfinite(max_distance) or max_distance < 0):
+        raise InputError("max_distance must be a distance", expected="finite km >= 0", got=max_distance)
+    if model == "mclp" and max_distance is not None and reach > max_distance:
+        raise InputError("reach exceeds max_distance: demand within reach would be left unassigned",
+                         expected=f"reach <= {max_distance}", got=reach)
+
+    elig = np.ones(m, bool)
+    if candidates is not None:
+        cm = np.asarray(candidates)
+        if cm.shape != (m,) or cm.dtype != bool:
+            raise InputError("candidates must be a boolean mask over the cost columns",
+                             expected=f"bool array of shape ({m},)", got=f"{cm.dtype} {cm.shape}")
+        elig &= cm
+    fx = _index_list(fixed, m, "fixed")
+    ex = _index_list(excluded, m, "excluded")
+    elig[ex] = False
+
+    if group is not None:
+        labels = np.asarray(group, dtype=object)
+        if labels.shape != (m,):
+            raise InputError("group must give one label per candidate column", expected=f"length {m}",
+                             got=labels.shape)
+    elif group_max or group_min:
+        raise InputError("group_max / group_min need group labels", expected="group=<label per column>",
+                         got=None)
+    else:
+        labels = np.zeros(m, dtype=object)
+    uniq = list(dict.fromkeys(labels.tolist()))
+    for name, caps in (("group_max", group_max), ("group_min", group_min)):
+        unknown = [g for g in (caps or {}) if g not in uniq]
+        if unknown:
+            raise InputError(f"{name} names groups that no candidate has", expected=f"one of {uniq}",
+                             got=unknown)
+        bad = {g: v for g, v in (caps or {}).items()
+               if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0}
+        if bad:
+            raise InputError(f"{name} values must be non-negative integers", got=bad)
+
+    problems = []
+    if len(fx) > k:
+        problems.append(f"{len(fx)} fixed hubs {lab(fx)} but k={k}")
+    clash = np.intersect1d(fx, ex)
+    if clash.size:
+        problems.append(f"fixed hubs {lab(clash)} are also excluded")
+    inel = np.setdiff1d(fx[~elig[fx]], clash)
+    if inel.size:
+        problems.append(f"fixed hubs {lab(inel)} are not eligible candidates")
+    n_elig = int(elig.sum())
+    if n_elig < k:
+        problems.append(f"k={k} exceeds the {n_elig} eligible candidates "
+                        f"({len(ex)} excluded, {m - n_elig - len(ex)} ineligible of {m})")
+    gmax = {g: int((group_max or {}).get(g, m)) for g in uniq}
+    gmin = {g: int((group_min or {}).get(g, 0)) for g in uniq}
+    n_in = {g: int((elig & (labels == g)).sum()) for g in uniq}
+    n_fx = {g: int((labels[fx] == g).sum()) for g in uniq}
+    if sum(gmin.values()) > k:
+        problems.append(f"group_min sums to {sum(gmin.values())} > k={k}")
+    elif sum(max(n_fx[g], gmin[g]) for g in uniq) > k:
+        problems.append(f"fixed hubs plus group_min need {sum(max(n_fx[g], gmin[g]) for g in uniq)} hubs"
+                        f" > k={k}")
+    for g in uniq:
+        if gmin[g] > gmax[g]:
+            problems.append(f"group_min[{g!r}]={gmin[g]} > group_max[{g!r}]={gmax[g]}")
+        elif gmin[g] > n_in[g]:
+            problems.append(f"group_min[{g!r}]={gmin[g]} but only {n_in[g]} eligible candidates in {g!r}")
+        if n_fx[g] > gmax[g]:
+            problems.append(f"{n_fx[g]} fixed hubs in {g!r} exceed group_max[{g!r}]={gmax[g]}")
+    slots = sum(min(gmax[g], n_in[g]) for g in uniq)
+    if group_max and slots < k and n_elig >= k:
+        problems.append(f"group_max leaves only {slots} hub slots among eligible candidates for k={k}")
+    if problems:
+        raise InfeasibleError("infeasible siting constraints: " + "; ".join(problems))
+
+    cols = np.flatnonzero(elig)
+    pos = np.full(m, -1)
+    pos[cols] = np.arange(len(cols))
+    gindex = {g: i for i, g in enumerate(uniq)}
+    gid = np.array([gindex[g] for g in labels[cols]], dtype=np.int64)
+    work = np.ascontiguousarray(c[:, cols])
+
+    radii = []
+    if model == "mclp":
+        radii.append(float(reach))
+    if max_distance is not None and (not radii or max_distance > radii[-1]):
+        radii.append(float(max_distance))
+    dist = np.minimum(work, max_distance) if max_distance is not None else work
+    stages = [(work > r).astype(float) for r in radii] + [dist]
+    return _Problem(cost=work, cols=cols, k=k, fixed=np.sort(pos[fx]), gid=gid,
+                    gmax=np.array([gmax[g] for g in uniq]), gmin=np.array([gmin[g] for g in uniq]),
+                    radii=radii, max_distance=max_distance, model=model, stages=stages)
+
+
+# --------------------------------------------------------------------------------------------
+# heuristic: greedy + fast vertex substitution + perturbation
+
+
+def _tols(p: _Problem, w: np.ndarray) -> np.ndarray:
+    tw = float(w.sum()) or 1.0
+    return np.array([1e-11 * tw * max(float(s.max()), 1e-12) for s in p.stages])
+
+
+def _keys(p: _Problem, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
+    return np.array([w @ s[:, hubs].min(axis=1) for s in p.stages])
+
+
+def _lex_less(a: np.ndarray, b: np.ndarray, tol: np.ndarray) -> bool:
+    for x, y, t in zip(a, b, tol):
+        if x < y - t:
+            return True
+        if x > y + t:
+            return False
+    return False
+
+
+def _lex_pick(values: list, ok: np.ndarray, tol: np.ndarray):
+    """Flat index of the lexicographically smallest allowed entry (ties: smallest index)."""
+    ok = ok.copy()
+    for v, t in zip(values, tol):
+        vv = np.where(ok, v, np.inf)
+        ok &= vv <= vv.min() + t
+    return int(np.flatnonzero(ok.ravel())[0])
+
+
+def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    n = p.cost.shape[0]
+    hubs = list(p.fixed)
+    count = np.bincount(p.gid[hubs], minlength=len(p.gmax)) if hubs else np.zeros(len(p.gmax), int)
+    d1 = [s[:, hubs].min(axis=1) if hubs else np.full(n, np.inf) for s in p.stages]
+    while len(hubs) < p.k:
+        deficit = np.maximum(p.gmin - count, 0)
+        gok = deficit > 0 if deficit.sum() >= p.k - len(hubs) else count < np.minimum(p.gmax, p.m)
+        ok = gok[p.gid]
+        ok[hubs] = False
+        vals = [w @ np.minimum(s, d[:, None]) for s, d in zip(p.stages, d1)]
+        j = _lex_pick(vals, ok, tol)
+        hubs.append(j)
+        count[p.gid[j]] += 1
+        d1 = [np.minimum(d, s[:, j]) for s, d in zip(p.stages, d1)]
+    return np.sort(np.array(hubs, dtype=np.int64))
+
+
+def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
+    """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
+    n, k = s.shape[0], len(hubs)
+    sh = s[:, hubs]
+    if k > 1:
+        part = np.partition(sh, 1, axis=1)
+        d1, d2 = part[:, 0], part[:, 1]
+    else:
+        d1, d2 = sh[:, 0], np.full(n, np.inf)
+    c1 = sh.argmin(axis=1)
+    m1 = np.minimum(s, d1[:, None])
+    diff = np.minimum(s, d2[:, None])
+    diff -= m1
+    onehot = np.zeros((k, n))
+    onehot[c1, np.arange(n)] = w
+    return (w @ m1)[None, :] + onehot @ diff
+
+
+def _swap_ok(p: _Problem, hubs: np.ndarray) -> np.ndarray:
+    count = np.bincount(p.gid[hubs], minlength=len(p.gmax))
+    add_ok = count[p.gid] < p.gmax[p.gid]
+    rem_ok = count[p.gid[hubs]] > p.gmin[p.gid[hubs]]
+    ok = (p.gid[hubs][:, None] == p.gid[None, :]) | (rem_ok[:, None] & add_ok[None, :])
+    ok[np.isin(hubs, p.fixed)] = False
+    ok[:, hubs] = False
+    return ok
+
+
+def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
+                  deadline: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    hubs = np.sort(np.asarray(hubs, dtype=np.int64))
+    key = _keys(p, w, hubs)
+    while time.perf_counter() < deadline:
+        ok = _swap_ok(p, hubs)
+        if not ok.any():
+            break
+        improved = False
+        for si, s in enumerate(p.stages):
+            v = _swap_values(s, w, hubs)
+            vv = np.where(ok, v, np.inf)
+            best = vv.min()
+            if best < key[si] - tol[si]:
+                rest = [v] + [_swap_values(t, w, hubs) for t in p.stages[si + 1:]]
+                flat = _lex_pick(rest, ok & (v <= best + tol[si]), tol[si:])
+                r, j = divmod(flat, p.m)
+                hubs = hubs.copy()
+                hubs[r] = j
+                hubs.sort()
+                key = _keys(p, w, hubs)
+                improved = True
+                break
+            ok &= v <= key[si] + tol[si]
+            if not ok.any():
+                break
+        if not improved:
+            break
+    return hubs, key
+
+
+def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf):
+    """Greedy + local search, and local search from ``start`` if given; the better of the two."""
+    hubs, key = _local_search(p, w, _greedy(p, w, tol), tol, deadline)
+    if start is not None:
+        h2, k2 = _local_search(p, w, np.asarray(start), tol, deadline)
+        if _lex_less(k2, key, tol):
+            hubs, key = h2, k2
+    return hubs, key
+
+
+def _perturb(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, tol: np.ndarray, *,
+             seed: int, rounds: int, deadline: float = np.inf):
+    """Iterated local search: swap 1-2 random hubs out, descend again, keep improvements."""
+    free = p.k - len(p.fixed)
+    if free == 0 or p.m == p.k:
+        return hubs, key
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        if time.perf_counter() >= deadline:
+            break
+        trial = hubs.copy()
+        for _ in range(min(free, int(rng.integers(1, 3)))):
+            cand = np.flatnonzero(_swap_ok(p, trial).ravel())
+            if cand.size == 0:
+                break
+            r, j = divmod(int(rng.choice(cand)), p.m)
+            trial[r] = j
+            trial.sort()
+        trial, tkey = _local_search(p, w, trial, tol, deadline)
+        if _lex_less(tkey, key, tol):
+            hubs, key = trial, tkey
+    return hubs, key
+
+
+# --------------------------------------------------------------------------------------------
+# Lagrangian lower bound (heuristic mode)
+
+
+def _best_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None:
+    """k columns minimising sum(rho) under fixed (and ``force``) hubs and group min/max.
+
+    Greedy is exact here: the forced columns first, then each group's cheapest columns up to its
+    minimum, then the cheapest columns overall while their group has room. None if no feasible
+    set exists (columns with rho = inf are unavailable).
+    """
+    chosen = np.zeros(p.m, bool)
+    chosen[p.fixed] = True
+    if force is not None:
+        chosen[force] = True
+    if p.plain:
+        left = p.k - int(chosen.sum())
+        if left < 0:
+            return None
+        r = np.where(chosen, np.inf, rho)
+        if left:
+            part = np.argpartition(r, left - 1)[:left]
+            if not np.isfinite(r[part]).all():
+                return None
+            chosen[part] = True
+        return np.flatnonzero(chosen)
+    count = np.bincount(p.gid[chosen], minlength=len(p.gmax))
+    if (count > p.gmax).any() or np.maximum(count, p.gmin).sum() > p.k:
+        return None
+    order = np.argsort(rho, kind="stable")
+    order = order[np.isfinite(rho[order]) & ~chosen[order]]
+    for g in np.flatnonzero(p.gmin > count):
+        pick = order[p.gid[order] == g][: p.gmin[g] - count[g]]
+        chosen[pick] = True
+        count[g] += len(pick)
+    left = p.k - int(chosen.sum())
+    for j in order:
+        if left == 0:
+            break
+        if not chosen[j] and count[p.gid[j]] < p.gmax[p.gid[j]]:
+            chosen[j] = True
+            count[p.gid[j]] += 1
+            left -= 1
+    return np.flatnonzero(chosen) if left == 0 else None
+
+
+def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``w_i * s_ij`` with forbidden (inf) pairs kept inf, also for zero need."""
+    return np.where(np.isinf(s), np.inf, w[:, None] * np.where(np.isinf(s), 0.0, s))
+
+
+def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
+                deadline: float, max_iter: int = 1000):
+    """Lagrangian lower bound of ``min_S sum_i w_i min_{j in S} s_ij`` over feasible hub sets.
+
+    Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
+    (Beasley 1993); every relaxed hub set is also tried as a solution. Returns the best bound,
+    its multipliers, and the best hub set seen with its value (``hubs``/``ub`` if none better).
+    """
+    ws = _weighted(s, w)
+    sh = np.sort(s[:, hubs], axis=1)
+    sh = np.where(np.isfinite(sh), sh, sh[np.isfinite(sh)].max(initial=0.0))
+    lam = w * sh[:, min(1, sh.shape[1] - 1)]  # start at the second-nearest hub
+    best, best_lam, pi, stall = -np.inf, lam.copy(), 2.0, 0
+    best_hubs, best_val = np.asarray(hubs), float(ub)
+    for _ in range(max_iter):
+        if time.perf_counter() >= deadline:
+            break
+        red = ws - lam[:, None]
+        np.minimum(red, 0.0, out=red)
+        rho = red.sum(axis=0)
+        S = _best_subset(p, rho)
+        val = float(lam.sum() + rho[S].sum())
+        primal = float(ws[:, S].min(axis=1).sum())
+        if primal < best_val:
+            best_hubs, best_val = S, primal
+        if val > best:
+            stall = 0 if val > best + 1e-6 * (best_val - best) else stall + 1
+            best, best_lam = val, lam.copy()
+        else:
+            stall += 1
+        if stall >= 30:
+            pi, stall = pi / 2, 0
+        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5:
+            break
+        sub = 1.0 - (red[:, S] < 0).sum(axis=1)
+        norm = float(sub @ sub)
+        if norm == 0:  # the relaxed solution is feasible, hence optimal
+            break
+        lam = lam + pi * (best_val - val) / norm * sub
+    return min(best, best_val), best_lam, best_hubs, best_val
+
+
+def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: float, tol: float):
+    """Reduced-cost fixing: columns that cannot be open (closed) in any solution worth <= ub.
+
+    Returns (keep mask, forced-open mask) over the working columns.
+    """
+    red = np.minimum(_weighted(s, w) - lam[:, None], 0.0)
+    rho = red.sum(axis=0)
+    base = float(lam.sum())
+    S = _best_subset(p, rho)
+    inS = np.zeros(p.m, bool)
+    inS[S] = True
+    keep = np.ones(p.m, bool)
+    force = np.zeros(p.m, bool)
+    fixed = np.zeros(p.m, bool)
+    fixed[p.fixed] = True
+    for j in range(p.m):
+        if fixed[j]:
+            continue
+        if not inS[j]:
+            T = _best_subset(p, rho, force=[j])
+            if T is None or base + rho[T].sum() > ub + tol:
+                keep[j] = False
+        else:
+            r2 = rho.copy()
+            r2[j] = np.inf
+            T = _best_subset(p, r2)
+            if T is None or base + r2[T].sum() > ub + tol:
+                force[j] = True
+    return keep, force
+
+
+# --------------------------------------------------------------------------------------------
+# exact: truncated radius formulation with HiGHS
+
+
+class _Levels:
+    """Sorted distinct distance levels of every demand row (working columns)."""
+
+    def __init__(self, p: _Problem):
+        c = p.cost
+        n, m = c.shape
+        self.order = np.argsort(c, axis=1, kind="stable")
+        cs = np.take_along_axis(c, self.order, axis=1)
+        dist = p.stages[-1]
+        vs = np.take_along_axis(dist, self.order, axis=1)
+        new = np.zeros((n, m), bool)
+        new[:, 0] = True
+        new[:, 1:] = vs[:, 1:] != vs[:, :-1]
+        for r in p.radii:
+            f = cs > r
+            new[:, 1:] |= f[:, 1:] != f[:, :-1]
+        self.lev = np.cumsum(new, axis=1) - 1
+        self.K = self.lev[:, -1] + 1
+        # value of each level: first value of the level, padded per row
+        self.vals = np.full((n, m), np.nan)
+        rows, cols = np.nonzero(new)
+        self.vals[rows, self.lev[rows, cols]] = vs[rows, cols]
+        # level holding the last column within each radius (-1: none within)
+        self.grad = []
+        for r in p.radii:
+            cnt = (cs <= r).sum(axis=1)
+            g = np.where(cnt > 0, self.lev[np.arange(n), np.maximum(cnt - 1, 0)], -1)
+            self.grad.append(g)
+        self.inv = np.argsort(self.order, axis=1)  # column -> sorted position
+
+    def level_of(self, hubs: np.ndarray) -> np.ndarray:
+        """Level of each row's nearest open hub."""
+        pos = self.inv[:, hubs].min(axis=1)
+        return self.lev[np.arange(len(pos)), pos]
+
+
+def _solve_milp(c, integrality, bounds, cons, time_limit):
+    opts = {"disp": False, "mip_rel_gap": 1e-10, "presolve": True, **_HIGHS_TOLERANCES}
+    if time_limit is not None:
+        opts["time_limit"] = max(float(time_limit), 0.01)
+    with warnings.catch_warnings():
+        # scipy passes the tolerance options to HiGHS verbatim and says so with a warning
+        warnings.filterwarnings("ignore", message="Unrecognized options detected",
+                                category=RuntimeWarning)
+        res = milp(c, integrality=integrality, bounds=bounds, constraints=cons, options=opts)
+    if res.x is None:
+        return None, -np.inf, False
+    bound = res.get("mip_dual_bound", None)
+    bound = res.fun if bound is None or not np.isfinite(bound) else bound
+    if res.status == 0:
+        bound = min(bound, res.fun)
+    return res.x, bound, res.status == 0
+
+
+def _cap_row(vec: np.ndarray, cap: float, w: np.ndarray) -> LinearConstraint:
+    """``vec @ x <= cap`` scaled by the smallest positive need, with a slack far below it.
+
+    Scaling by the smallest need (not the total) keeps HiGHS's absolute feasibility tolerance
+    from letting extra demand slip out of coverage, which would weaken the bound.
+    """
+    unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
+    return LinearConstraint(vec[None, :] / unit, -np.inf, cap / unit + 1e-6)
+
+
+def _milp_cover(p: _Problem, w: np.ndarray, stage: int, caps: list, time_limit: float | None):
+    """Coverage stage: minimise the need farther than ``radii[stage]`` from every hub.
+
+    Compact covering form (u_i + sum_{j within r} y_j >= 1), earlier coverage stages held at
+    their optimum. Returns (hubs, lower bound of the stage value, solved to optimality).
+    """
+    n, m = p.cost.shape
+    blocks, rows_c, consts, cols_u = [], [], [], []
+    nu = 0
+    for r_i in range(stage + 1):
+        A = p.cost <= p.radii[r_i]
+        cnt = A.sum(axis=1)
+        var = (cnt > 0) & (cnt < m)  # rows that some but not every hub set covers
+        consts.append(float(w[cnt == 0].sum()))
+        rows_c.append(np.flatnonzero(var))
+        cols_u.append(m + nu + np.arange(var.sum()))
+        blocks.append(A[var])
+        nu += int(var.sum())
+    nv = m + nu
+    cons = []
+    for A, cu in zip(blocks, cols_u):
+        ri, cj = np.nonzero(A)
+        k_ = len(cu)
+        M = sparse.csr_array((np.ones(len(ri) + k_), (np.concatenate([ri, np.arange(k_)]),
+                                                     np.concatenate([cj, cu]))), shape=(k_, nv))
+        cons.append(LinearConstraint(M, 1.0, np.inf))
+    cons.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(nu)])[None, :], p.k, p.k))
+    G = len(p.gmax)
+    if not p.plain:
+        Ag = sparse.csr_array((np.ones(m), (p.gid, np.arange(m))), shape=(G, nv))
+        cons.append(LinearConstraint(Ag, p.gmin.astype(float), np.minimum(p.gmax, m).astype(float)))
+    tw = float(w.sum()) or 1.0
+    ub = np.ones(nv)
+    for r_i, cap in enumerate(caps):
+        vec = np.zeros(nv)
+        vec[cols_u[r_i]] = w[rows_c[r_i]]
+        if cap <= consts[r_i] + _tols(p, w)[r_i]:
+            ub[cols_u[r_i]] = 0.0
+        else:
+            cons.append(_cap_row(vec, cap - consts[r_i], w))
+    scale = tw / 1e6
+    c = np.zeros(nv)
+    c[cols_u[stage]] = w[rows_c[stage]] / scale
+    lb = np.zeros(nv)
+    lb[p.fixed] = 1.0
+    integrality = np.concatenate([np.ones(m), np.zeros(nu)])
+    x, bound, ok = _solve_milp(c, integrality, (lb, ub), cons, time_limit)
+    if x is None:
+        return None, -np.inf, False
+    return np.flatnonzero(x[:m] > 0.5), bound * scale + consts[stage], ok
+
+
+def _milp_stage(p: _Problem, L: _Levels, w: np.ndarray, T: np.ndarray, caps: list,
+                time_limit: float | None):
+    """Distance stage on the radius formulation truncated at levels T.
+
+    Returns (hubs, lower bound of the stage value, z at the cut > 0.5 per row, status ok).
+    """
+    n, m = p.cost.shape
+    nz = T + 1  # z variables per row (levels 0..T)
+    zoff = m + np.concatenate([[0], np.cumsum(nz)[:-1]])
+    nzt = int(nz.sum())
+    roff = zoff - m
+    # y entries: sorted positions whose level <= T
+    mask = L.lev <= T[:, None]
+    ri, pi = np.nonzero(mask)
+    rows_y = roff[ri] + L.lev[ri, pi]
+    cols_y = L.order[ri, pi]
+    zi = np.repeat(np.arange(n), nz)
+    zt = np.arange(nzt) - np.repeat(roff, nz)
+    zc = m + np.arange(nzt)
+    prev = zt > 0
+    rows = np.concatenate([rows_y, np.arange(nzt), np.arange(nzt)[prev]])
+    cols = np.concatenate([cols_y, zc, zc[prev] - 1])
+    data = np.concatenate([np.ones(len(rows_y)), np.ones(nzt), -np.ones(int(prev.sum()))])
+    A = sparse.csr_array((data, (rows, cols)), shape=(nzt, m + nzt))
+    lo = np.where(zt == 0, 1.0, 0.0)
+    cons = [LinearConstraint(A, lo, np.inf)]
+    cons.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(nzt)])[None, :], p.k, p.k))
+    G = len(p.gmax)
+    if not p.plain:
+        Ag = sparse.csr_array((np.ones(m), (p.gid, np.arange(m))), shape=(G, m + nzt))
+        cons.append(LinearConstraint(Ag, p.gmin.astype(float), np.minimum(p.gmax, m).astype(float)))
+
+    def cover_row(ri_):
+        g = L.grad[ri_]
+        has = (g >= 0) & (g <= T) & (g < L.K - 1)
+        vec = np.zeros(m + nzt)
+        vec[zoff[has] + g[has]] = w[has]
+        const = float(w[g < 0].sum())
+        return vec, const
+
+    tw = float(w.sum()) or 1.0
+    zub = np.ones(nzt)
+    for ri_, cap in enumerate(caps):  # earlier stages held at their optimum
+        vec, const = cover_row(ri_)
+        if cap <= const + _tols(p, w)[ri_]:
+            zub[vec[m:] > 0] = 0.0  # nothing coverable may stay uncovered: an exact bound
+        else:
+            cons.append(_cap_row(vec, cap - const, w))
+    c = np.zeros(m + nzt)
+    inc = np.diff(L.vals, axis=1)  # NaN past the last level, never indexed
+    c[m:] = w[zi] * inc[zi, zt]
+    const = float(w @ L.vals[:, 0])
+    # HiGHS stops at an absolute gap of 1e-6: scale the objective to ~1e6 so that this is far
+    # below the 1e-9 relative tolerance
+    scale = tw * max(float(p.stages[-1].max()), 1e-12) / 1e6
+    integrality = np.concatenate([np.ones(m), np.zeros(nzt)])
+    lb = np.zeros(m + nzt)
+    lb[p.fixed] = 1.0
+    x, bound, ok = _solve_milp(c / scale, integrality, (lb, np.concatenate([np.ones(m), zub])), cons,
+                               time_limit)
+    if x is None:
+        return None, -np.inf, None, False
+    hubs = np.flatnonzero(x[:m] > 0.5)
+    at_cut = (T >= 0) & (x[np.where(T >= 0, zoff + T, 0)] > 0.5)
+    return hubs, bound * scale + const, at_cut, ok
+
+
+def _bound_matrix(p: _Problem, w: np.ndarray, stage: int, caps: list) -> np.ndarray:
+    """Stage matrix for the Lagrangian bound and fixing.
+
+    When an earlier coverage stage is held at its trivial minimum (only demand that no
+    candidate can reach is uncovered), every coverable demand must be served within that
+    radius, so its pairs beyond it are forbidden (inf), which the Lagrangian handles exactly.
+    """
+    s = p.stages[stage]
+    for r_i, cap in enumerate(caps):
+        far = p.cost > p.radii[r_i]
+        reach = ~far.all(axis=1)
+        if cap <= float(w[~reach].sum()) + _tols(p, w)[r_i]:
+            s = np.where(far & reach[:, None], np.inf, s)
+    return s
+
+
+def _trivial_bound(s: np.ndarray, w: np.ndarray) -> float:
+    """Every demand at its nearest candidate."""
+    return float(w @ s.min(axis=1))
+
+
+def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, deadline: float):
+    """Prove (or improve) the heuristic solution stage by stage. Returns hubs, key, bounds, proven.
+
+    Each stage: a Lagrangian bound (often enough on its own), then reduced-cost fixing to drop
+    candidates that cannot be in any solution as good as the incumbent, then a MILP on what is
+    left (a covering model for coverage stages; for the distance stage the radius formulation,
+    truncated and extended until the bound meets the incumbent).
+    """
+    tol = _tols(p, w)
+    bounds = np.full(len(p.stages), -np.inf)
+    caps = []
+    q, idx = p, np.arange(p.m)  # restricted problem and its columns in p
+    last = len(p.stages) - 1
+    for stage in range(len(p.stages)):
+        ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+        qhubs = np.searchsorted(idx, hubs)
+        smat = _bound_matrix(q, w, stage, caps)
+        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline)
+        bounds[stage] = max(lb, _trivial_bound(q.stages[stage], w))
+        hk = _keys(p, w, idx[lh])
+        if _lex_less(hk, key, tol):
+            hubs, key = np.sort(idx[lh]), hk
+            ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+        if key[stage] > bounds[stage] + ttol:
+            keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage])
+            keep[np.searchsorted(idx, hubs)] = True  # the incumbent survives fixing; keep it anyway
+            q, sub = q.restrict(keep, force & keep)
+            idx = idx[sub]
+            qhubs = np.searchsorted(idx, hubs)
+        L = None
+        while key[stage] > bounds[stage] + ttol and time.perf_counter() < deadline:
+            left = deadline - time.perf_counter() if np.isfinite(deadline) else None
+            if stage < last:
+                h, lb, ok = _milp_cover(q, w, stage, caps, left)
+                at_cut = None
+            else:
+                if L is None:
+                    L = _Levels(q)
+                    T = L.level_of(qhubs)
+                    for r in range(len(q.radii)):
+                        T = np.maximum(T, L.grad[r])
+                    if (L.K - 1).sum() <= 60_000:
+                        T = L.K - 2  # small enough to solve untruncated
+                    T = np.minimum(np.maximum(T, 0), L.K - 2)
+                h, lb, at_cut, ok = _milp_stage(q, L, w, T, caps, left)
+            if h is None:
+                break
+            bounds[stage] = max(bounds[stage], lb)
+            if len(h) == p.k:
+                hk = _keys(p, w, idx[h])
+                if _lex_less(hk, key, tol):
+                    hubs, key = np.sort(idx[h]), hk
+                    ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+            if at_cut is None or not ok:
+                break
+            grow = at_cut & (T < L.K - 2)
+            if not grow.any():
+                break
+            lvl = L.level_of(h) if len(h) == p.k else T
+            T = np.where(grow, np.minimum(np.maximum(lvl, 2 * T + 1), L.K - 2), T)
+        if key[stage] > bounds[stage] + ttol:
+            return hubs, key, bounds, False
+        bounds[stage] = min(bounds[stage], key[stage])
+        if stage < len(p.radii):
+            caps.append(float(key[stage]))
+    return hubs, key, bounds, True
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def _result(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, bounds: np.ndarray,
+            proven: bool, method: str, stats: dict) -> SitingResult:
+    n = p.cost.shape[0]
+    sh = p.cost[:, hubs]
+    a = sh.argmin(axis=1)
+    d = sh[np.arange(n), a]
+    unc = d > p.max_distance if p.max_distance is not None else np.zeros(n, bool)
+    assign = np.where(unc, -1, p.cols[hubs][a])
+    dist = np.where(unc, np.nan, d)
+    uw = float(w[unc].sum())
+    tw = float(w.sum())
+    tol = _tols(p, w)
+    if p.model == "mclp":
+        obj = tw - float(key[0])
+        lo, hi = obj, tw - float(bounds[0]) if np.isfinite(bounds[0]) else np.nan
+    else:
+        obj = float(w[~unc] @ d[~unc])
+        lo, hi = np.nan, obj
+        # the distance bound holds once the coverage criterion (if any) is proven
+        if all(key[s] <= bounds[s] + max(tol[s], _REL_TOL * abs(key[s])) for s in range(len(p.radii))):
+            if np.isfinite(bounds[-1]):
+                lo = float(bounds[-1]) - (p.max_distance * uw if p.max_distance is not None else 0.0)
+                lo = min(lo, obj)
+    gap = (hi - lo) / abs(obj) if np.isfinite(lo) and np.isfinite(hi) and obj != 0 else (
+        0.0 if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 0 else np.nan)
+    if np.isfinite(gap) and gap <= _REL_TOL:
+        gap = max(gap, 0.0)
+    optimal = bool(proven)
+    return SitingResult(hubs=np.sort(p.cols[hubs]), assignment=assign, distance=dist, objective=obj,
+                        lower_bound=lo, upper_bound=hi, optimal=optimal, gap=gap, method=method,
+                        uncovered=np.flatnonzero(unc), uncovered_weight=uw, model=p.model, stats=stats)
+
+
+def _is_proven(p: _Problem, key, bounds, w) -> bool:
+    tol = _tols(p, w)
+    return all(np.isfinite(bounds[s]) and key[s] <= bounds[s] + max(tol[s], _REL_TOL * abs(key[s]))
+               for s in range(len(p.stages)))
+
+
+def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, seed: int,
+         start=None, rounds: int = _PERTURB_ROUNDS) -> SitingResult:
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit if time_limit is not None else np.inf
+    if method not in ("auto", "exact", "heuristic"):
+        raise InputError("unknown method", expected="'auto', 'exact' or 'heuristic'", got=method)
+    if method == "auto":
+        method = "exact" if p.cost.size <= _AUTO_EXACT_CELLS else "heuristic"
+    tol = _tols(p, w)
+    hubs, key = _construct(p, w, tol, start, deadline)
+    stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
+    if method == "exact":
+        hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline)
+        proven = proven and _is_proven(p, key, bounds, w)
+    else:
+        # Lagrangian bound of each criterion while the earlier ones are proven; its relaxed
+        # solutions double as restarts. Then perturbation rounds unless already proven.
+        bounds = np.full(len(p.stages), -np.inf)
+        for s in range(len(p.stages)):
+            mat = _bound_matrix(p, w, s, [float(x) for x in key[:s]])
+            lb, _, lh, _ = _lagrangian(p, mat, w, float(key[s]), hubs, deadline=deadline)
+            bounds[s] = max(lb, _trivial_bound(p.stages[s], w))
+            if _lex_less(_keys(p, w, lh), key, tol):
+                hubs, key = _local_search(p, w, lh, tol, deadline)
+            if key[s] > bounds[s] + max(tol[s], _REL_TOL * abs(key[s])):
+                break
+        proven = _is_proven(p, key, bounds, w)
+        if not proven:
+            hubs, key = _perturb(p, w, hubs, key, tol, seed=seed, rounds=rounds, deadline=deadline)
+    stats["total_s"] = time.perf_counter() - t0
+    return _result(p, w, hubs, key, bounds, proven, method, stats)
+
+
+def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None = None,
+          candidates=None, fixed: Iterable[int] = (), excluded: Iterable[int] = (),
+          group: Sequence | None = None, group_max: Mapping | None = None,
+          group_min: Mapping | None = None, max_distance: float | None = None,
+          method: str = "auto", time_limit: float | None = None, seed: int = 0,
+          names: Sequence | None = None) -> SitingResult:
+    """Choose ``k`` hubs among the columns of a cost matrix.
+
+    Parameters
+    ----------
+    cost : array (n_demand, n_candidate)
+        Distance from each demand row to each candidate column, km (finite, >= 0).
+    weight : array (n_demand,)
+        Need of each demand row (>= 0).
+    k : int
+        Number of hubs to open.
+    model : {"pmedian", "mclp"}
+        Minimise need-weighted distance, or maximise need within ``reach``.
+    reach : float, optional
+        Coverage radius (km) for MCLP.
+    candidates : bool array (n_candidate,), optional
+        Eligible candidate columns (default: all).
+    fixed, excluded : iterable of int
+        Columns that must / must not be hubs.
+    group : sequence (n_candidate,), optional
+        Group label per candidate column (e.g. 권역).
+    group_max, group_min : dict label -> int, optional
+        At most / at least so many hubs per group.
+    max_distance : float, optional
+        Maximum spoke distance (km); demand beyond it from every hub is uncovered (see the
+        module docstring for how it enters the objective).
+    method : {"auto", "exact", "heuristic"}
+        "auto" is exact up to 400,000 matrix cells (시군구 scale), heuristic above.
+    time_limit : float, optional
+        Seconds; an exact run stopped by it returns the best solution with its bound.
+    seed : int
+        Seed of the perturbation rounds of the heuristic (results are deterministic for a
+        given seed unless ``time_limit`` cuts a run short).
+    names : sequence (n_candidate,), optional
+        Labels of the candidate columns (e.g. region codes), used in error messages.
+
+    Returns
+    -------
+    SitingResult
+
+    Raises
+    ------
+    InputError
+        Malformed arrays or options.
+    InfeasibleError
+        Constraints that admit no solution; the message names every clash.
+    """
+    p = _prepare(cost, k, model=model, reach=reach, candidates=candidates, fixed=fixed,
+                 excluded=excluded, group=group, group_max=group_max, group_min=group_min,
+                 max_distance=max_distance, names=names)
+    w = _as_weight(weight, p.cost.shape[0])
+    return _run(p, w, method=method, time_limit=time_limit, seed=seed)
+
+
+def choose_k(cost, weight, k_range: Iterable[int], *, share: float = 0.1, model: str = "pmedian",
+             method: str = "auto", **constraints) -> tuple[int, pd.DataFrame]:
+    """Choose the number of hubs by an elbow rule on the objective curve.
+
+    The curve is, per k: p-median, the need-weighted distance with uncovered need counted at
+    ``max_distance`` (so that covering more need never looks like a loss); MCLP, the need
+    within reach. The *gain* of a step is the improvement per added hub from the previous k in
+    ``k_range``. The rule: take the first k after which the next step gains less than ``share``
+    of the first step's gain (adding a hub beyond it buys less than, by default, a tenth of
+    what the first added hub bought); the largest k if that never happens, the smallest if the
+    first step gains nothing.
+
+    Parameters
+    ----------
+    cost, weight
+        As for :func:`solve`.
+    k_range : iterable of int
+        At least two values of k (sorted and de-duplicated here).
+    share : float
+        Threshold on the gain, as a share of the first step's gain (0 < share < 1).
+    model, method, **constraints
+        Passed to :func:`solve`.
+
+    Returns
+    -------
+    k : int
+        The chosen number of hubs.
+    table : DataFrame
+        Index ``k``; columns objective, uncovered_weight, curve, gain (per added hub),
+        gain_share (of the first step's gain), lower_bound, upper_bound, optimal, chosen.
+    """
+    ks = sorted({int(k) for k in k_range})
+    if len(ks) < 2:
+        raise InputError("k_range needs at least two values of k", got=ks)
+    if not 0 < share < 1:
+        raise InputError("share must lie strictly between 0 and 1", got=share)
+    rows = []
+    for k in ks:
+        r = solve(cost, weight, k, model=model, method=method, **constraints)
+        md = constraints.get("max_distance")
+        curve = r.objective if model == "mclp" else r.objective + (md or 0.0) * r.uncovered_weight
+        rows.append({"k": k, "objective": r.objective, "uncovered_weight": r.uncovered_weight,
+                     "curve": curve, "lower_bound": r.lower_bound, "upper_bound": r.upper_bound,
+                     "optimal": r.optimal})
+    t = pd.DataFrame(rows).set_index("k")
+    sign = 1.0 if model == "mclp" else -1.0
+    steps = np.diff(np.asarray(ks, dtype=float))
+    gain = np.concatenate([[np.nan], sign * np.diff(t["curve"].to_numpy()) / steps])
+    t["gain"] = gain
+    first = gain[1]
+    t["gain_share"] = gain / first if first > 0 else np.nan
+    chosen = ks[0]
+    if first > 0:
+        chosen = ks[-1]
+        for i in range(1, len(ks) - 1):
+            if gain[i + 1] < share * first:
+                chosen = ks[i]
+                break
+    t["chosen"] = t.index == chosen
+    t = t[["objective", "uncovered_weight", "curve", "gain", "gain_share", "lower_bound",
+           "upper_bound", "optimal", "chosen"]]
+    return chosen, t
+
+
+def selection_frequency(cost, weight_draws, k: int, *, method: str = "heuristic", seed: int = 0,
+                        **constraints) -> np.ndarray:
+    """Share of weight draws in which each candidate column is a hub.
+
+    Each draw is solved with the same constraints. With ``method="heuristic"`` (default) a
+    draw runs greedy + local search and a local search warm-started from the previous draw's
+    hubs, keeping the better; "exact" or "auto" solve every draw as :func:`solve` does.
+
+    Parameters
+    ----------
+    cost : array (n_demand, n_candidate)
+    weight_draws : array (n_draws, n_demand)
+        One need vector per draw (e.g. Monte Carlo draws of the composite score).
+    k : int
+    method : {"heuristic", "auto", "exact"}
+    seed : int
+    **constraints
+        model, reach, candidates, fixed, excluded, group, group_max, group_min,
+        max_distance, names (as for :func:`solve`).
+
+    Returns
+    -------
+    numpy.ndarray (n_candidate,)
+        Share of draws in which each column is a hub (0 for ineligible columns).
+    """
+    p = _prepare(cost, k, **constraints)
+    n = p.cost.shape[0]
+    W = np.asarray(weight_draws, dtype=float)
+    if W.ndim != 2 or W.shape[1] != n or W.shape[0] == 0:
+        raise InputError("weight_draws must be one row of need per draw", expected=f"shape (n_draws, {n})",
+                         got=W.shape)
+    counts = np.zeros(np.asarray(cost).shape[1])
+    prev = None
+    for d in range(W.shape[0]):
+        w = _as_weight(W[d], n)
+        if method == "heuristic":
+            hubs, _ = _construct(p, w, _tols(p, w), start=prev)
+        else:
+            r = _run(p, w, method=method, time_limit=None, seed=seed, start=prev)
+            hubs = np.searchsorted(p.cols, r.hubs)
+        counts[p.cols[hubs]] += 1
+        prev = hubs
+    return counts / W.shape[0]
+
+
+# --------------------------------------------------------------------------------------------
+# DataFrame adapter
+
+_UNIT_COLUMNS = ("megaregion", "name_ko", "name_en")
+
+
+def _codes(values, known: pd.Index, name: str) -> list:
+    vals = [str(v) for v in (values or ())]
+    unknown = [v for v in vals if v not in known]
+    if unknown:
+        raise InputError(f"{name} names unknown region codes", column=name,
+                         expected="codes of the units table", got=unknown)
+    return vals
+
+
+def _per_group(value, labels: pd.Series, name: str) -> dict | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {str(g): v for g, v in value.items()}
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be an integer or a dict 권역 -> integer", got=value)
+    return {g: int(value) for g in labels.unique()}
+
+
+def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
+              model: str = "pmedian", reach_km: float | None = None,
+              max_spoke_km: float | None = None, per_megaregion_max=None, per_megaregion_min=None,
+              fixed: Iterable[str] = (), excluded: Iterable[str] = (),
+              eligibility: Mapping[str, float] | None = None, method: str = "auto",
+              time_limit: float | None = None, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Site k hubs among the regions of ``units`` and assign every region to one.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Index ``region_code``; columns megaregion, name_ko, name_en, the ``demand`` column
+        and any eligibility columns.
+    cost : DataFrame
+        Distance in km, region_code x region_code, covering every unit (extra codes ignored).
+    demand : str
+        Column of ``units`` with the need of each region (>= 0, no NaN).
+    k : int
+        Number of hubs.
+    model : {"pmedian", "mclp"}
+    reach_km : float, optional
+        Coverage radius: the objective of MCLP (required there); reported for both models.
+    max_spoke_km : float, optional
+        Regions farther than this from every hub stay unassigned (``covered`` False).
+    per_megaregion_max, per_megaregion_min : int or dict 권역 -> int, optional
+        At most / at least so many hubs per 권역 (an int applies to every 권역).
+    fixed, excluded : iterable of region codes
+        Regions that must / must not be hubs.
+    eligibility : dict column -> minimum, optional
+        A region can be a hub only if each column is >= its minimum (NaN is an error).
+    method, time_limit, seed
+        As for :func:`solve`.
+
+    Returns
+    -------
+    hubs : DataFrame
+        Index region_code, ordered by hub_rank (1 = most need served); columns hub_rank,
+        name_ko, name_en, megaregion, fixed, n_spokes, spokes (';'-joined codes, the hub
+        itself excluded), need_served (hub included), need_covered_within_reach,
+        mean_spoke_distance_km, max_spoke_distance_km (NaN without spokes). ``hubs.attrs
+        ["siting"]`` holds the objective, bounds, gap, optimality and method.
+    assignments : DataFrame
+        Index region_code (order of ``units``); columns name_ko, name_en, megaregion,
+        hub_code (NA if uncovered), distance_km (NaN if uncovered), covered, is_hub,
+        within_reach (NA without ``reach_km``), nearest_hub_code, nearest_hub_km.
+    """
+    missing = [c for c in (*_UNIT_COLUMNS, demand) if c not in units.columns]
+    if missing:
+        raise InputError("units lacks columns", expected=f"{[*_UNIT_COLUMNS, demand]}", got=missing)
+    if not units.index.is_unique:
+        dup = units.index[units.index.duplicated()].unique().tolist()
+        raise InputError("units has duplicate region codes", got=dup[:5])
+    codes = pd.Index([str(c) for c in units.index], name="region_code")
+    need = pd.to_numeric(units[demand], errors="coerce").to_numpy(dtype=float)
+    bad = codes[~np.isfinite(need)].tolist()
+    if bad:
+        raise InputError(f"demand has {len(bad)} missing or non-numeric values", column=demand,
+                         expected="a number for every region", got=bad[:5],
+                         hint="fill or drop them explicitly before siting")
+    if (need < 0).any():
+        raise InputError("demand has negative values", column=demand, expected=">= 0",
+                         got=codes[need < 0].tolist()[:5])
+
+    cm = cost.copy()
+    cm.index = [str(c) for c in cm.index]
+    cm.columns = [str(c) for c in cm.columns]
+    for axis, have in (("rows", cm.index), ("columns", cm.columns)):
+        lack = codes.difference(have)
+        if len(lack):
+            raise InputError(f"cost matrix {axis} lack units", expected="every region code of units",
+                             got=lack.tolist()[:5])
+    C = cm.loc[codes, codes].to_numpy(dtype=float)
+
+    elig = np.ones(len(codes), bool)
+    for col, lo in (eligibility or {}).items():
+        if col not in units.columns:
+            raise InputError("eligibility names an unknown column", column=col,
+                             expected="a column of units", got=col)
+        v = pd.to_numeric(units[col], errors="coerce").to_numpy(dtype=float)
+        nan = codes[np.isnan(v)].tolist()
+        if nan:
+            raise InputError(f"eligibility column has {len(nan)} missing values", column=col,
+                             expected="a number for every region", got=nan[:5],
+                             hint="fill or drop them explicitly before siting")
+        elig &= v >= lo
+
+    fx = _codes(fixed, codes, "fixed")
+    ex = _codes(excluded, codes, "excluded")
+    pos = pd.Series(np.arange(len(codes)), index=codes)
+    mega = units["megaregion"].astype(str).set_axis(codes)
+    r = solve(C, need, k, model=model, reach=reach_km, candidates=elig,
+              fixed=pos[fx].to_numpy(), excluded=pos[ex].to_numpy(), group=mega.to_numpy(),
+              group_max=_per_group(per_megaregion_max, mega, "per_megaregion_max"),
+              group_min=_per_group(per_megaregion_min, mega, "per_megaregion_min"),
+              max_distance=max_spoke_km, method=method, time_limit=time_limit, seed=seed,
+              names=list(codes))
+
+    hub_codes = codes[r.hubs]
+    covered = r.assignment >= 0
+    near = r.hubs[C[:, r.hubs].argmin(axis=1)]
+    a = pd.DataFrame({
+        "name_ko": units["name_ko"].to_numpy(), "name_en": units["name_en"].to_numpy(),
+        "megaregion": mega.to_numpy(),
+        "hub_code": pd.array(np.where(covered, codes[np.maximum(r.assignment, 0)], None), dtype="string"),
+        "distance_km": r.distance,
+        "covered": covered,
+        "is_hub": codes.isin(hub_codes),
+        "within_reach": (pd.array(covered & (np.nan_to_num(r.distance, nan=np.inf) <= reach_km),
+                                  dtype="boolean") if reach_km is not None
+                         else pd.array([pd.NA] * len(codes), dtype="boolean")),
+        "nearest_hub_code": pd.array(codes[near], dtype="string"),
+        "nearest_hub_km": C[np.arange(len(codes)), near],
+    }, index=codes)
+
+    rows = []
+    for h in r.hubs:
+        hc = codes[h]
+        mine = covered & (r.assignment == h)
+        spokes = mine & (codes != hc)
+        d = r.distance[spokes]
+        rows.append({
+            "region_code": hc, "name_ko": units["name_ko"].iloc[h], "name_en": units["name_en"].iloc[h],
+            "megaregion": mega.iloc[h], "fixed": hc in fx, "n_spokes": int(spokes.sum()),
+            "spokes": ";".join(sorted(codes[spokes])), "need_served": float(need[mine].sum()),
+            "need_covered_within_reach": (float(need[mine & (np.nan_to_num(r.distance, nan=np.inf)
+                                                             <= reach_km)].sum())
+                                          if reach_km is not None else np.nan),
+            "mean_spoke_distance_km": float(d.mean()) if d.size else np.nan,
+            "max_spoke_distance_km": float(d.max()) if d.size else np.nan,
+        })
+    hubs = pd.DataFrame(rows).set_index("region_code")
+    hubs.insert(0, "hub_rank", hubs["need_served"].rank(ascending=False, method="first").astype(int))
+    hubs = hubs.sort_values("hub_rank")
+    hubs.attrs["siting"] = {
+        "model": r.model, "k": int(k), "demand": demand, "objective": r.objective,
+        "lower_bound": r.lower_bound, "upper_bound": r.upper_bound, "gap": r.gap,
+        "optimal": r.optimal, "method": r.method, "uncovered_need": r.uncovered_weight,
+        "reach_km": reach_km, "max_spoke_km": max_spoke_km,
+    }
+    return hubs, a

