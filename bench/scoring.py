@@ -94,7 +94,7 @@ def run(repeats: int = 3) -> list[dict]:
             diff = max(float(np.abs(u.draw_score[j] - naive[j].to_numpy()).max()) for j in range(N_REF))
             row.update(ref_s=r, ratio=r / o, diff=diff, goal="10,000 draws × 229 well under 1 s",
                        note=f"{d / o:,.0f} draws/s; ref = per-draw pandas loop on {N_REF} draws "
-                            f"× {d // N_REF}; diff = max |score| difference on those draws; "
+                            f"× {d // N_REF}; diff = largest absolute score difference on those draws; "
                             "synthetic values (speed only)")
         else:
             row.update(goal="읍면동 scale: report", note=f"{d / o:,.0f} draws/s; synthetic values")

@@ -14,7 +14,8 @@ Statistics follow Anselin (1995) and PySAL ``esda`` (the reference in the tests)
 * local ``I_i = (n-1) z_i (Wz)_i / z'z``;
 * conditional permutation: for unit i, its own value is held and its ``k_i`` neighbours are
   replaced by ``k_i`` values drawn without replacement from the other n-1 units; the pseudo
-  p-value is folded like esda's, ``(min(#{I_sim >= I}, M - #{I_sim >= I}) + 1) / (M + 1)``.
+  p-value is folded like esda's, ``(min(#{I_sim >= I}, M - #{I_sim >= I}) + 1) / (M + 1)``
+  (a draw equal to the observed value up to floating-point noise counts as ``>=``).
   One table of draws is shared by all units (as esda does), generated with
   ``numpy.random.default_rng(seed)``;
 * Benjamini–Hochberg false-discovery-rate q-values over the tested units; a unit is
@@ -247,7 +248,7 @@ def local_moran(
             idx = idx + (idx >= i)  # skip unit i itself
             w_i = W.data[W.indptr[i]:W.indptr[i + 1]]
             sims = (n - 1) * z[i] * (z[idx] @ w_i) / zz
-            larger[i] += int((sims >= Is[i]).sum())
+            larger[i] += int((sims >= Is[i] - 1e-12 * (abs(Is[i]) + 1.0)).sum())
     larger = np.minimum(larger, permutations - larger)
     p = (larger + 1.0) / (permutations + 1.0)
     island = card == 0
@@ -264,6 +265,7 @@ def local_moran(
     )
     out["lisa_label_en"] = out["lisa_cluster"].map(lambda c: QUADRANTS[c][0])
     out["lisa_label_ko"] = out["lisa_cluster"].map(lambda c: QUADRANTS[c][1])
+    out.attrs.update(alpha=alpha, fdr=fdr, permutations=permutations, seed=seed, kinds=tuple(kinds))
     return out
 
 
@@ -282,11 +284,10 @@ def hotspots(
     Returns
     -------
     (local, global)
-        ``local``: DataFrame indexed by ``region_code`` (lisa_* columns); ``global``: Series
-        with I, EI, VI_rand, z, p, p_sim, n, n_islands, permutations, alpha, fdr.
+        ``local``: DataFrame indexed by ``region_code`` (lisa_* columns; ``local.attrs`` holds
+        alpha, fdr, permutations, seed, kinds); ``global``: Series with I, EI, VI_rand, z, p,
+        p_sim, n, n_islands, permutations.
     """
     local = local_moran(values, G, kinds=kinds, permutations=permutations, seed=seed, alpha=alpha, fdr=fdr)
     glob = global_moran(values, G, kinds=kinds, permutations=permutations, seed=seed)
-    glob["alpha"] = alpha
-    glob["fdr"] = fdr
     return local, glob

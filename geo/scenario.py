@@ -16,6 +16,11 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
 
     name, title_ko, title_en, description      [name: the file stem]
     units: sgg | emd                           [sgg]
+    indicators:                                (options of the indicators stage)
+      access_half_km [30]                      half-distance of the university/research access decay
+      decline_weights {component: weight}      [geo.indicators.DECLINE_WEIGHTS] of decline_index
+      user: [ {file, id, label_ko, ...}, ... ] [none] user tables (geo.userdata.user_indicator);
+                                               their ids may be used in the pillars
     pillars:                                   (any non-empty subset of the four pillars)
       need|base|knowledge|connectivity:
         weight: number >= 0                    (relative; normalised to sum 1)
@@ -30,7 +35,7 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
       draws [10000], seed [20250101], concentration [20.0],
       indicator_concentration [null = indicator weights fixed],
       normalisations [minmax, zscore, rank], aggregations [linear, geometric]
-    network: circuity [1.3], rail [true], knowledge_top_n [10]
+    network: circuity [1.26], rail [true], knowledge_top_n [5]   (as geo/network.py)
     siting:
       model: pmedian | mclp                    [pmedian]
       k: positive int | auto                   [10];  k_range: [lo, hi] (needed for auto)
@@ -45,10 +50,12 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +102,21 @@ class Pillar:
 
 
 @dataclass(frozen=True)
+class IndicatorOptions:
+    """Options of the indicators stage (:mod:`geo.indicators`, :mod:`geo.userdata`).
+
+    ``decline_weights`` is ((component, weight), ...); ``dict(...)`` gives the mapping.
+    ``user`` holds the user-indicator specs as written (checked by
+    :func:`geo.userdata.user_indicator` when the indicators are built; a relative ``file`` is
+    relative to :attr:`Scenario.path`'s folder).
+    """
+
+    access_half_km: float = 30.0
+    decline_weights: tuple[tuple[str, float], ...] = ()
+    user: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
 class Winsorise:
     """Clip each indicator's raw values to these quantiles before normalising."""
 
@@ -123,9 +145,13 @@ class UncertaintyOptions:
 
 @dataclass(frozen=True)
 class NetworkOptions:
-    circuity: float = 1.3
+    """Options of the network stage. Defaults as in :mod:`geo.network`: road distance ≈
+    great-circle × 1.26 (Korea's national road circuity factor, Kim et al. 2015) and the 5
+    strongest knowledge-gravity partners per region."""
+
+    circuity: float = 1.26
     rail: bool = True
-    knowledge_top_n: int | None = 10
+    knowledge_top_n: int | None = 5
 
 
 @dataclass(frozen=True)
@@ -187,10 +213,12 @@ class Scenario:
     description: str
     units: str
     pillars: tuple[Pillar, ...]
+    indicators: IndicatorOptions = field(default_factory=IndicatorOptions)
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     uncertainty: UncertaintyOptions = field(default_factory=UncertaintyOptions)
     network: NetworkOptions = field(default_factory=NetworkOptions)
     siting: SitingOptions = field(default_factory=SitingOptions)
+    path: str | None = field(default=None, compare=False)  # the file it came from, if any
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -221,6 +249,11 @@ class Scenario:
             "title_en": self.title_en,
             "description": self.description,
             "units": self.units,
+            "indicators": {
+                "access_half_km": self.indicators.access_half_km,
+                "decline_weights": dict(self.indicators.decline_weights),
+                "user": [copy.deepcopy(spec) for spec in self.indicators.user],
+            },
             "pillars": {
                 p.name: {"weight": p.weight, "indicators": dict(zip(p.indicators, p.weights))}
                 for p in self.pillars
@@ -314,7 +347,8 @@ def load_scenario(path: str | Path, *, indicator_ids: Iterable[str] | None = Non
         raw = {}
     if isinstance(raw, dict) and "name" not in raw:
         raw = {"name": path.stem, **raw}
-    return _validate(raw, file=file, indicator_ids=indicator_ids, lines=lines, extra=dup)
+    scenario = _validate(raw, file=file, indicator_ids=indicator_ids, lines=lines, extra=dup)
+    return dataclasses.replace(scenario, path=str(path))
 
 
 def _walk_lines(node, prefix: str, lines: dict[str, int], dup: list[str]) -> None:
@@ -450,8 +484,8 @@ def validate(raw: dict, *, file: str, indicator_ids: Iterable[str] | None = None
     return _validate(raw, file=file, indicator_ids=indicator_ids, lines=None, extra=[])
 
 
-_TOP_KEYS = ("name", "title_ko", "title_en", "description", "units", "pillars", "scoring",
-             "uncertainty", "network", "siting")
+_TOP_KEYS = ("name", "title_ko", "title_en", "description", "units", "indicators", "pillars",
+             "scoring", "uncertainty", "network", "siting")
 
 
 def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
@@ -473,6 +507,9 @@ def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
     description = c.text(raw.get("description", ""), "description")
     units = c.choice(raw.get("units", "sgg"), "units", UNITS)
 
+    indicators = _indicators(c, raw.get("indicators"))
+    if known_ids is not None and indicators is not None:
+        known_ids += [spec["id"] for spec in indicators.user if spec["id"] not in known_ids]
     pillars = _pillars(c, raw.get("pillars"), known_ids)
     scoring = _scoring(c, raw.get("scoring"))
     uncertainty = _uncertainty(c, raw.get("uncertainty"))
@@ -484,7 +521,8 @@ def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
         raise ScenarioError(file, c.problems)
     return Scenario(
         name=name, title_ko=title_ko, title_en=title_en, description=description, units=units,
-        pillars=pillars, scoring=scoring, uncertainty=uncertainty, network=network, siting=siting,
+        pillars=pillars, indicators=indicators, scoring=scoring, uncertainty=uncertainty,
+        network=network, siting=siting,
     )
 
 
@@ -544,6 +582,48 @@ def _pillars(c: _Checker, value, known_ids) -> tuple[Pillar, ...]:
     if out and weight_ok and sum(p.weight for p in out) == 0:
         c.add("pillars", "all pillar weights are zero")
     return tuple(out)
+
+
+def _indicators(c: _Checker, value) -> IndicatorOptions | None:
+    from geo.indicators import DECLINE_WEIGHTS, HALF_DISTANCE_KM  # the stage's own defaults
+
+    p = "indicators"
+    v = c.mapping(value, p, ("access_half_km", "decline_weights", "user"))
+    n0 = len(c.problems)
+    half = c.number(v.get("access_half_km", HALF_DISTANCE_KM), f"{p}.access_half_km", minimum=0,
+                    strict_min=True)
+    dw = v.get("decline_weights")
+    weights = dict(DECLINE_WEIGHTS)
+    if dw is not None:
+        dv = c.mapping(dw, f"{p}.decline_weights", DECLINE_WEIGHTS)
+        weights = {}
+        for key, w in dv.items():
+            wv = c.number(w, f"{p}.decline_weights.{key}", minimum=0)
+            if wv is not None and key in DECLINE_WEIGHTS:
+                weights[key] = wv
+        if dv and len(c.problems) == n0 and sum(weights.values()) == 0:
+            c.add(f"{p}.decline_weights", "all weights are zero")
+    user = v.get("user")
+    specs = []
+    if user is not None:
+        if not isinstance(user, list):
+            c.add(f"{p}.user", f"expected a list of user-indicator specs, got {_kind(user)}")
+        else:
+            ids = []
+            for i, spec in enumerate(user):
+                sp = f"{p}.user[{i}]"
+                if not isinstance(spec, dict):
+                    c.add(sp, f"expected a mapping (file, id, label_ko, ...), got {_kind(spec)}")
+                elif not isinstance(spec.get("id"), str) or not spec["id"]:
+                    c.add(f"{sp}.id", f"expected an indicator id (text), got {spec.get('id')!r}")
+                elif spec["id"] in ids:
+                    c.add(f"{sp}.id", f"indicator id {spec['id']!r} used twice")
+                else:
+                    ids.append(spec["id"])
+                    specs.append(copy.deepcopy(spec))
+    if len(c.problems) > n0:
+        return None
+    return IndicatorOptions(half, tuple(weights.items()), tuple(specs))
 
 
 def _scoring(c: _Checker, value) -> ScoringOptions | None:

@@ -19,9 +19,10 @@ For every indicator of the scenario (raw values ``x`` over the regions that have
    - ``zscore``: the z-score ``(y - mean) / sd`` (``sd`` with ``ddof=1``), shifted so that the
      lowest region is 0, i.e. ``(y - min y) / sd``; a constant column gives 0. Because z-scores
      have no fixed range, the *pillar* (step 4) is then multiplied by one factor per pillar so
-     that its best region scores 100. The shift and the factor change no ranking: within a
-     pillar the indicators still count in proportion to ``weight / sd``, which is what
-     distinguishes z-scores from min-max (``weight / range``).
+     that its best region scores 100 (a pillar without any variation scores 50). With
+     complete data the shift and the factor change no ranking: within a pillar the
+     indicators still count in proportion to ``weight / sd``, which is what distinguishes
+     z-scores from min-max (``weight / range``).
 
 4. **Pillar score** ``s_p`` = weighted arithmetic mean of the normalised indicators of the
    pillar that the region has (weights renormalised over the available ones; see *missing
@@ -77,8 +78,10 @@ pillar weight and by each method choice, ``V(E[R | X]) / V(R)``, by the given-da
 estimator (Plischke, Borgonovo & Smith 2013): draws are sorted by the sampled weight into
 ``bins`` equal-count bins (for a method choice the bins are its options), the variance of the
 bin means of the rank is taken and its finite-bin bias ``(B - 1) / N * MS_within`` (one-way
-ANOVA; ``MS_within`` the pooled within-bin variance, ``B`` bins, ``N`` draws) is subtracted. Dirichlet weights are dependent (they sum to 1), so the shares need not add to 1;
-what is left over is interaction plus the indicator-weight perturbation.
+ANOVA; ``MS_within`` the pooled within-bin variance, ``B`` bins, ``N`` draws) is subtracted.
+Dirichlet weights are dependent (they sum to 1), so the shares need not add to 1; what is left
+over is interaction plus the indicator-weight perturbation. The shares are pooled over regions
+(``sum_r V(E[R_r | X]) / sum_r V(R_r)``) and given per region as well.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from geo.errors import InputError
-from geo.scenario import PILLARS, Scenario
+from geo.scenario import Scenario
 
 _GEO_A = 0.99  # geometric mean on 1 + 0.99 s: maps 0..100 to 1..100
 
@@ -232,22 +235,21 @@ def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
 
 
 def _pillar_scores(prep: _Prepared, norm: np.ndarray, method: str, v: np.ndarray):
-    """Pillar scores (P × n × D) and per-indicator points (n × K × D) for D weight vectors.
-
-    ``v`` is D × K (indicator weights per draw, zero outside a pillar's own indicators).
-    The points ``c`` of a pillar's indicators sum to its score.
+    """Pillar scores (P × n × D) for D indicator-weight vectors ``v`` (D × K, each pillar's
+    part summing to 1), with the z-score factor per pillar and draw (P × D) and the flag of
+    z-score pillars without variation (P × D; scored 50).
     """
     nz = np.where(prep.avail, norm, 0.0)  # masked: only available values enter the sums below
-    af = prep.avail.astype(float)
     n_reg, d = norm.shape[0], v.shape[0]
     scores = np.empty((len(prep.groups), n_reg, d))
     scale = np.ones((len(prep.groups), d))
     const = np.zeros((len(prep.groups), d), dtype=bool)
     for p, idx in enumerate(prep.groups):
         vp = v[:, idx].T                      # k_p × D
-        num = nz[:, idx] @ vp                 # n × D
-        den = af[:, idx] @ vp
-        s = num / den
+        s = nz[:, idx] @ vp                   # n × D
+        gaps = ~prep.avail[:, idx].all(axis=1)
+        if gaps.any():  # divide by the weight of the available indicators (1 where none is missing)
+            s[gaps] /= prep.avail[np.ix_(gaps, idx)].astype(float) @ vp
         if method == "zscore":
             top = s.max(axis=0)
             const[p] = ~(top > 0)
@@ -340,15 +342,15 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> p
     else:
         contrib = prep.w[pillar_of][None, :] * pts
 
-    out = pd.DataFrame(s.T, index=values.index, columns=prep.pillars)
+    # a new Index object, so that the caller's index keeps its name
+    index = values.index.rename(values.index.name or "region_code")
+    out = pd.DataFrame(s.T, index=index, columns=prep.pillars)
     out["score"] = total
     # scores within 1e-9 points tie (so float noise cannot order two equal scores)
     out["rank"] = out["score"].round(9).rank(method="min", ascending=False).astype(int)
     out["n_missing"] = (~prep.avail[:, prep.v > 0]).sum(axis=1)
-    contrib_df = pd.DataFrame(contrib, index=values.index, columns=[f"contrib_{i}" for i in prep.ids])
-    out = pd.concat([out, contrib_df], axis=1)
-    out.index.name = values.index.name or "region_code"
-    return out
+    contrib_df = pd.DataFrame(contrib, index=index, columns=[f"contrib_{i}" for i in prep.ids])
+    return pd.concat([out, contrib_df], axis=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +471,7 @@ def _first_order(ranks: np.ndarray, labels: np.ndarray, var: np.ndarray) -> np.n
 
 def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario, *,
                 top: int = 10, keep: int | None = None, bins: int = 20,
-                chunk: int = 2048) -> Uncertainty:
+                chunk: int | None = None) -> Uncertainty:
     """Rank uncertainty over pillar weights and method choices.
 
     Parameters
@@ -486,7 +488,9 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         Bins of a sampled weight for the first-order estimator (fewer if there are fewer
         than 50 draws per bin).
     chunk
-        Draws scored at once (bounds memory at 읍면동 scale; no effect on results).
+        Draws scored at once (default about half a million region-draws: cache-friendly and
+        bounded memory at 읍면동 scale; the results do not depend on it, but for the
+        rounding of ``score_mean``).
 
     Returns
     -------
@@ -498,6 +502,10 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     u = scenario.uncertainty
     d, n = u.draws, len(sv)
     keep = min(scenario.siting.robustness_draws if keep is None else keep, d)
+    chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
+    if not (isinstance(chunk, (int, np.integer)) and chunk >= 1 and top >= 1):
+        raise InputError("bad monte_carlo option", expected="chunk >= 1 and top >= 1",
+                         got={"chunk": chunk, "top": top})
     rng = np.random.default_rng(u.seed)
     w, v, norm_idx, agg_idx = _draw(prep, scenario, rng)
 
@@ -507,10 +515,13 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         for m, nm in norms.items():
             fixed[m] = _pillar_scores(prep, nm, m, prep.v[None, :])[0]
 
+    nominal = score(sv, metadata, scenario)["rank"].to_numpy()
+    top_nom = nominal <= top
     rdtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
     ranks = np.empty((d, n), dtype=rdtype)
-    s_sum = np.zeros(n)
-    s_sq = np.zeros(n)
+    s_sum, s_sq = np.zeros(n), np.zeros(n)
+    r_sum, r_sq, in_top = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    shift, overlap = np.empty(d), np.empty(d)   # per draw: mean |rank - nominal|, top overlap
     kept_p = np.empty((len(prep.pillars), keep, n))
     kept_s = np.empty((keep, n))
     steps = np.arange(1, n + 1, dtype=rdtype)[None, :]
@@ -537,15 +548,25 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         s_sum += total.sum(axis=1)
         s_sq += (total * total).sum(axis=1)
         neg = -np.round(total.T, 9)                 # draws × regions; 1e-9 ties break by code
-        np.put_along_axis(ranks[a:b], np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
+        rc = ranks[a:b]
+        np.put_along_axis(rc, np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
+        r64 = rc.astype(np.int64)
+        r_sum += r64.sum(axis=0)
+        r_sq += (r64 * r64).sum(axis=0)
+        hit = rc <= top
+        in_top += hit.sum(axis=0)
+        shift[a:b] = np.abs(r64 - nominal[None, :]).mean(axis=1)
+        overlap[a:b] = (hit & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
 
-    nominal = score(sv, metadata, scenario)["rank"].to_numpy()
-    q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf").astype(int)
+    q = np.empty((3, n), dtype=int)
+    for c in range(0, n, 256):  # blocks of regions: np.quantile works on a float copy
+        q[:, c:c + 256] = np.quantile(ranks[:, c:c + 256], [0.05, 0.5, 0.95], axis=0,
+                                      method="inverted_cdf")
     mean = s_sum / d
     summary = pd.DataFrame(
         {
             "rank_p05": q[0], "rank_p50": q[1], "rank_p95": q[2],
-            "p_top10": (ranks <= top).mean(axis=0),
+            "p_top10": in_top / d,
             "score_mean": mean,
             "score_sd": np.sqrt(np.maximum(s_sq / d - mean**2, 0.0)),
             "rank_nominal": nominal,
@@ -554,8 +575,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     )
 
     # sensitivity: first-order shares
-    rf = ranks.astype(float)
-    var = rf.var(axis=0)
+    var = np.maximum(r_sq / d - (r_sum / d) ** 2, 0.0)
     contenders = summary["rank_p05"].to_numpy() <= top
     nb = max(2, min(bins, d // 50))
     factors, rows, by_region = [], [], {}
@@ -583,9 +603,6 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     sens_region = pd.DataFrame(by_region, index=summary.index)
 
     # effect of each method option on the ranking
-    shift = np.abs(rf - nominal[None, :]).mean(axis=1)                     # per draw
-    top_nom = nominal <= top
-    overlap = ((ranks <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
     mrows = [{"factor": "all", "option": "all", "draws": d,
               "mean_abs_rank_shift": shift.mean(), "top_overlap": overlap.mean()}]
     for key, idx, opts in (("normalisation", norm_idx, u.normalisations),
@@ -618,4 +635,4 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     )
 
 
-__all__ = ["score", "monte_carlo", "Uncertainty", "PILLARS"]
+__all__ = ["score", "monte_carlo", "Uncertainty"]

@@ -66,8 +66,9 @@ _REL_TOL = 1e-9  # relative tolerance for "proven optimal"
 # 1e-9 proof needs tighter ones
 _HIGHS_TOLERANCES = {"mip_abs_gap": 0.0, "primal_feasibility_tolerance": 1e-10,
                      "dual_feasibility_tolerance": 1e-10, "mip_feasibility_tolerance": 1e-10}
-_AUTO_EXACT_CELLS = 400_000
-_PERTURB_ROUNDS = 10  # iterated-local-search rounds of the heuristic when the bound has not closed  # method="auto" solves exactly up to this many demand x candidate cells
+_AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many demand x candidate cells
+_PERTURB_ROUNDS = 10  # iterated-local-search rounds of the heuristic when the bound has not closed
+_LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def _as_weight(weight, n: int) -> np.ndarray:
 
 
 def _index_list(values, m: int, name: str) -> np.ndarray:
-    arr = np.unique(np.asarray(list(values), dtype=np.int64)) if values is not None else np.array([], np.int64)
+    arr = np.unique(np.asarray(list(values if values is not None else ()), dtype=np.int64))
     bad = arr[(arr < 0) | (arr >= m)]
     if bad.size:
         raise InputError(f"{name} has column indices outside the cost matrix", expected=f"0..{m - 1}",
@@ -497,7 +498,7 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
-                deadline: float, max_iter: int = 1000):
+                deadline: float, max_iter: int = _LAGRANGE_ITER):
     """Lagrangian lower bound of ``min_S sum_i w_i min_{j in S} s_ij`` over feasible hub sets.
 
     Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
@@ -1044,13 +1045,16 @@ def choose_k(cost, weight, k_range: Iterable[int], *, share: float = 0.1, model:
     return chosen, t
 
 
-def selection_frequency(cost, weight_draws, k: int, *, method: str = "heuristic", seed: int = 0,
+def selection_frequency(cost, weight_draws, k: int, *, method: str = "auto", seed: int = 0,
                         **constraints) -> np.ndarray:
     """Share of weight draws in which each candidate column is a hub.
 
-    Each draw is solved with the same constraints. With ``method="heuristic"`` (default) a
-    draw runs greedy + local search and a local search warm-started from the previous draw's
-    hubs, keeping the better; "exact" or "auto" solve every draw as :func:`solve` does.
+    Each draw is solved with the same constraints, warm-started from the previous draw's
+    hubs. "auto" (default) and "exact" solve every draw as :func:`solve` does (exact at
+    시군구 scale: about 2-15 s for 200 draws at 229 x 229); "heuristic" runs only greedy +
+    local search from greedy and from the previous hubs, keeping the better (about 1-2 s for
+    200 draws, but a local optimum: at k=8 it missed the optimum in about a third of
+    lognormal(0, 0.3) draws, by up to 2 %).
 
     Parameters
     ----------

@@ -205,7 +205,11 @@ def click_region(page, code: str) -> str:
                   const p = m.latLngToContainerPoint(f.rp), r = m.getContainer().getBoundingClientRect();
                   return [p.x + r.left, p.y + r.top]; }""", code)
     page.mouse.click(x, y)
-    return page.locator(".leaflet-popup-content").inner_text()
+    return popup_text(page)
+
+
+def popup_text(page) -> str:
+    return page.locator(".leaflet-popup-content").last.inner_text()
 
 
 def toggle(page, text: str):
@@ -234,7 +238,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     # hubs: explanation and spokes
     page.evaluate("HubMap.maps[0].closePopup()")
     page.locator(".hm-hub").nth(1).click()
-    text = page.locator(".leaflet-popup-content").inner_text()
+    text = popup_text(page)
     spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
     assert "창원시" in text and XSS in text and f"Spokes ({len(spokes)})" in text
     assert units.loc[spokes["region_code"].iloc[0], "name_ko"] in text
@@ -258,10 +262,10 @@ def test_national_map_in_browser(browser, built, units, inputs):
     # search by English and by Korean name
     page.fill(".hm-search input", "Gimcheon")
     page.press(".hm-search input", "Enter")
-    assert page.locator(".leaflet-popup-content").inner_text().startswith("김천시")
+    assert popup_text(page).startswith("김천시")
     page.fill(".hm-search input", "창원시")
     page.press(".hm-search input", "Enter")
-    assert page.locator(".leaflet-popup-content").inner_text().startswith("창원시")
+    assert popup_text(page).startswith("창원시")
     page.screenshot(path=ARTEFACTS / "maps_index_search.png")
 
     attribution = page.locator(".leaflet-control-attribution").inner_text()

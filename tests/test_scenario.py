@@ -72,6 +72,11 @@ def test_national_defaults_as_briefed():
     assert t.eligibility.minimums() == {"base": 20, "knowledge": 20}
     assert s.uncertainty.draws >= 10_000
     assert s.scoring.missing == "mean_of_available"
+    # the need pillar weighs its components as the decline sub-index does
+    from geo.indicators import DECLINE_WEIGHTS
+
+    assert s.pillar("need").indicator_weights() == pytest.approx(DECLINE_WEIGHTS)
+    assert dict(s.indicators.decline_weights) == DECLINE_WEIGHTS
 
 
 def test_resolved_dict_round_trips_and_is_json():
@@ -234,6 +239,44 @@ def test_pillars_required():
     assert any(p.startswith("pillars:") for p in problems_of({"name": "x"}))
 
 
+def test_indicator_options_resolved_from_the_indicators_stage():
+    from geo.indicators import DECLINE_WEIGHTS, HALF_DISTANCE_KM
+
+    s = validate(minimal(), file="s.yaml")
+    assert dict(s.indicators.decline_weights) == DECLINE_WEIGHTS
+    assert s.indicators.access_half_km == HALF_DISTANCE_KM
+    d = s.to_dict()["indicators"]
+    assert d == {"access_half_km": HALF_DISTANCE_KM, "decline_weights": DECLINE_WEIGHTS, "user": []}
+    own = validate(minimal(indicators={"decline_weights": {"mfg_loss_share_grdp_2015": 1}}), file="s")
+    assert dict(own.indicators.decline_weights) == {"mfg_loss_share_grdp_2015": 1.0}
+
+
+def test_indicator_option_problems():
+    problems = problems_of(minimal(indicators={
+        "access_half_km": 0,
+        "decline_weights": {"mfg_loss_share": 1, "pop_change_2015_2025": -1},
+        "user": [{"file": "x.csv"}, "nope"],
+        "extra": 1,
+    }))
+    assert [p.split(":")[0] for p in problems] == [
+        "indicators.extra", "indicators.access_half_km", "indicators.decline_weights.mfg_loss_share",
+        "indicators.decline_weights.pop_change_2015_2025", "indicators.user[0].id", "indicators.user[1]",
+    ]
+    assert "did you mean 'mfg_loss_share_grdp_2015'" in problems[2]
+    zero = problems_of(minimal(indicators={"decline_weights": {"mfg_share_grdp_2015": 0}}))
+    assert zero == ["indicators.decline_weights: all weights are zero"]
+
+
+def test_user_indicator_ids_count_as_known():
+    raw = minimal(indicators={"user": [{"file": "t.csv", "id": "my_jobs", "direction": 1}]})
+    raw["pillars"]["base"]["indicators"] = {"c": 1, "my_jobs": 1}
+    s = validate(raw, file="s.yaml", indicator_ids=["a", "b", "c"])
+    assert s.indicators.user[0]["id"] == "my_jobs"
+    assert s.to_dict()["indicators"]["user"] == [{"file": "t.csv", "id": "my_jobs", "direction": 1}]
+    raw["pillars"]["base"]["indicators"]["other"] = 1
+    assert problems_of(raw, indicator_ids=["a", "b", "c"])[0].startswith("pillars.base.indicators.other:")
+
+
 def test_emd_codes_are_seven_digits():
     s = validate(minimal(units="emd", siting={"fixed": ["1101053"]}), file="s.yaml")
     assert s.siting.fixed == ("1101053",)
@@ -269,6 +312,13 @@ def test_file_problems_carry_line_numbers(tmp_path):
         "pillars.need.indicators.zz (line 6): unknown indicator id",
     ]
     assert info.value.file == str(f)
+
+
+def test_loaded_scenario_knows_its_file():
+    path = shipped_scenarios()["national"]
+    s = load_scenario(path)
+    assert s.path == str(path)
+    assert "path" not in s.to_dict() and validate(s.to_dict(), file="x") == s  # not compared
 
 
 def test_name_defaults_to_file_stem(tmp_path):

@@ -188,6 +188,15 @@ def test_missing_policy_error(values, metadata):
         score(v, metadata, scen(scoring={"missing": {"policy": "error"}}))
 
 
+def test_inputs_are_not_changed(values, metadata):
+    v = values.rename_axis(None)
+    before = v.copy()
+    out = score(v, metadata, scen())
+    monte_carlo(v, metadata, mc_scen())
+    pd.testing.assert_frame_equal(v, before)
+    assert v.index.name is None and out.index.name == "region_code"
+
+
 def test_input_problems(values, metadata):
     with pytest.raises(InputError, match="missing from the values table.*n_down"):
         score(values.drop(columns="n_down"), metadata, scen())
@@ -232,6 +241,13 @@ def test_monte_carlo_deterministic_and_ordered(metadata):
     assert s["p_top10"].between(0, 1).all()
     assert (s["rank_p05"] <= s["rank_p50"]).all() and (s["rank_p50"] <= s["rank_p95"]).all()
     assert s["p_top10"].sum() == pytest.approx(10)           # ten places per draw
+    q = np.quantile(a.ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+    assert (s[["rank_p05", "rank_p50", "rank_p95"]].to_numpy().T == q).all()
+    assert np.allclose(s["p_top10"], (a.ranks <= 10).mean(axis=0))
+    nominal = score(v, metadata, mc_scen())["rank"]
+    assert (s["rank_nominal"] == nominal).all()
+    shift = np.abs(a.ranks - nominal.to_numpy()).mean()
+    assert a.methods.loc[("all", "all"), "mean_abs_rank_shift"] == pytest.approx(shift)
     assert (np.sort(a.ranks, axis=1) == np.arange(1, 41)).all()  # each draw a permutation
     assert a.weights.shape == (600, 2) and np.allclose(a.weights.sum(axis=1), 1)
     assert set(a.normalisation) == {"minmax", "zscore", "rank"}

