@@ -25,7 +25,7 @@ def _stage_command(stage: str):
     def command(args) -> int:
         from geo import pipeline
 
-        out = pipeline.run(args.scenario, until=stage, out=args.out, maps_dir=args.maps_dir)
+        out = pipeline.run(args.scenario, until=stage or pipeline.STAGES[-1], out=args.out, maps_dir=args.maps_dir)
         print(f"wrote {out}")
         return 0
 
@@ -62,7 +62,7 @@ def cmd_catalogue(args) -> int:
 COMMANDS = [
     # name, help, example, function, extra-args
     ("run", "run every stage for a scenario: outputs/<scenario>/ and maps/<scenario>/",
-     "python -m geo run --scenario data/scenarios/national.yaml", _stage_command("report"), _add_run_args),
+     "python -m geo run --scenario data/scenarios/national.yaml", _stage_command(None), _add_run_args),
     ("regions", "build the analysis units and write regions.gpkg",
      "python -m geo regions --scenario data/scenarios/national.yaml", _stage_command("regions"), _add_run_args),
     ("translate", "map region codes or names of any vintage to the 229 analysis units",

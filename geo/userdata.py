@@ -410,16 +410,15 @@ def _xlsx_grid(p: Path, name: str, sheet, header_rows) -> _Grid:
 
 
 def _worksheet(p: Path, name: str, sheet):
-    import zipfile
-
     import openpyxl
 
     try:
         with warnings.catch_warnings():
             # openpyxl's notice about workbooks written without a default style is harmless
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            wb = openpyxl.load_workbook(p, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+            # a file object: openpyxl would refuse a workbook named .csv by its extension
+            wb = openpyxl.load_workbook(io.BytesIO(p.read_bytes()), data_only=True)
+    except Exception as err:  # a damaged zip fails in many ways inside openpyxl
         raise InputError(
             f"cannot be read as an XLSX workbook ({type(err).__name__})", file=name,
             expected="an .xlsx file saved by Excel", got=p.suffix or "no extension",

@@ -22,6 +22,8 @@ import geopandas as gpd
 import openpyxl
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from geo.codes import to_region_code, translate
@@ -437,12 +439,11 @@ def test_cli_translate_reads_cp949(tmp_path):
     [
         ("x\n11010\n".encode(), "region",
          "error: bad.csv, column 'region': no such column; expected one of 'x', got 'region'"),
-        (b"", "x", "error: bad.csv: file is empty; expected a header row and data rows"),
         ("x\n11010\n".encode("utf-16"), "x",
          "error: bad.csv: is UTF-16 text; expected CSV in UTF-8 or cp949 (EUC-KR), got 'UTF-16' "
          "(hint: in Excel choose 'CSV UTF-8 (쉼표로 분리)' when saving)"),
     ],
-    ids=["missing column", "empty file", "utf-16"],
+    ids=["missing column", "utf-16"],
 )
 def test_cli_translate_bad_file_is_one_line(tmp_path, content, column, message):
     p = tmp_path / "bad.csv"
@@ -450,3 +451,43 @@ def test_cli_translate_bad_file_is_one_line(tmp_path, content, column, message):
     r = run_cli("translate", "--file", str(p), "--column", column)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.splitlines() == [message]
+
+
+# --- fuzzing: random tables and random bytes give a table or a GeoError, never a crash --------
+
+HEADERS = ["행정구역별", "행정구역별(1)", "행정구역별(2)", "시점", "데이터", "항목", "2020", "2021 년",
+           "2020.1/4", "region_code", "값", "", "x"]
+CELLS = ["서울특별시", "종로구", "중구", "소계", "전국", "청원군", "청주시", "수원시 장안구", "세종특별자치시",
+         "11010", "１１０１０", "1101053", "12345", "00", "1", "-5", '"1,234"', "1,23", "-", "X", "…",
+         "12p)", "abc", "", "2020", "2021", "사업체수", '"a,b"', "NaN"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=4),
+    rows=st.lists(st.lists(st.sampled_from(CELLS), max_size=5), max_size=6),
+    encoding=st.sampled_from(["utf-8", "cp949", "utf-8-sig"]),
+)
+def test_random_tables_never_crash(tmp_path_factory, header, rows, encoding):
+    p = tmp_path_factory.mktemp("fuzz") / "t.csv"
+    p.write_bytes("\n".join(",".join(r) for r in [header, *rows]).encode(encoding))
+    try:
+        t = read_kosis(p, merge="sum")
+    except GeoError as err:
+        assert "\n" not in str(err)
+        return
+    used = {int(r) for rows_ in t.data["rows"] for r in rows_.split("|")}
+    reported = set(t.report["row"])
+    assert not used & reported and len(used | reported) == t.rows_read
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=st.binary(max_size=200))
+def test_random_bytes_never_crash(tmp_path_factory, raw):
+    p = tmp_path_factory.mktemp("fuzz") / "b.csv"
+    p.write_bytes(raw)
+    for reader in (read_kosis, read_points):
+        try:
+            reader(p)
+        except GeoError as err:
+            assert "\n" not in str(err)

@@ -56,7 +56,7 @@ def test_wide_cp949_two_levels_with_merge():
         read_kosis(path)
     assert str(e.value) == (
         "kosis_wide_cp949.csv, row 13, column '행정구역별(2)': 2 rows land on one analysis unit "
-        "33040: row 12 '충청북도 청주시' (same); row 13 '충청북도 청원군' (merge); expected one row "
+        "33040 충청북도 청주시: row 12 '충청북도 청주시' (same); row 13 '충청북도 청원군' (merge); expected one row "
         "per analysis unit, got '충청북도 청원군' (hint: pass merge='sum' to add them)"
     )
     t = read_kosis(path, merge="sum")
