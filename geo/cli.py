@@ -37,9 +37,9 @@ def cmd_translate(args) -> int:
 
     values = list(args.values)
     if args.file:
-        import pandas as pd
+        from geo.userdata import read_column
 
-        values += pd.read_csv(args.file, dtype=str, encoding="utf-8-sig")[args.column].tolist()
+        values += read_column(args.file, args.column)
     table = translate_many(values, sido=args.sido)
     cols = ["input", "region_code", "name_ko", "relation", "system", "candidates", "message"]
     print(table[cols].to_csv(index=False, lineterminator="\n"), end="")

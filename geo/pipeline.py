@@ -61,9 +61,16 @@ def _indicators(r: Run) -> None:
 
     r.ind = build_indicators(r.units, scenario=r.scenario)
     r.values, r.metadata = r.ind.values.copy(), r.ind.metadata.copy()
-    io.write_csv(_tidy(r.ind.values), r.out / "indicators.csv", index=False)
-    io.write_csv(r.ind.metadata, r.out / "indicator_metadata.csv")
-    io.write_csv(r.ind.match_report, r.out / "match_report.csv", index=False)
+    report = [r.ind.match_report]
+    for spec in r.scenario.indicators.user:
+        values, meta, rep = _user_indicator(r, spec)
+        r.values[values.name] = values
+        r.metadata.loc[values.name] = pd.Series(meta)
+        report.append(rep.rename(columns={"file": "source_file"}))
+    match_report = pd.concat(report, ignore_index=True)
+    io.write_csv(_tidy(r.values), r.out / "indicators.csv", index=False)
+    io.write_csv(r.metadata, r.out / "indicator_metadata.csv")
+    io.write_csv(match_report, r.out / "match_report.csv", index=False)
     r.counts["indicators"] = {
         "in_rows": int(r.ind.counts["input"].sum()) if "input" in r.ind.counts else None,
         "unmatched_or_excluded_rows": len(r.ind.match_report),
@@ -71,8 +78,22 @@ def _indicators(r: Run) -> None:
     }
 
 
+def _user_indicator(r: Run, spec: dict):
+    """A scenario's user indicator (a KOSIS-style file; see geo.userdata)."""
+    from geo.errors import ScenarioError
+    from geo.userdata import user_indicator
+
+    if spec.get("id") in r.values.columns:
+        raise ScenarioError(r.scenario.path or r.scenario.name,
+                            [f"indicators.user: id {spec['id']!r} is a built-in indicator; choose another id"])
+    base = Path(r.scenario.path).parent if r.scenario.path else None
+    return user_indicator(spec, r.units, base_dir=base)
+
+
 def _tidy(values: pd.DataFrame) -> pd.DataFrame:
-    """Wide region × indicator table → the tidy ``region_code, indicator, value`` table."""
+    """Wide region × indicator table → the tidy ``region_code, indicator, value`` table
+    (numeric indicators; text attributes such as ``root_processes`` stay in regions.gpkg)."""
+    values = values.select_dtypes("number")
     long = values.rename_axis("region_code").reset_index().melt(
         id_vars="region_code", var_name="indicator", value_name="value")
     return long.sort_values(["region_code", "indicator"], kind="stable")

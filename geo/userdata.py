@@ -7,31 +7,29 @@ that cannot be placed, other items) are listed in a report; nothing disappears s
 
 Accepted layouts (README)
 -------------------------
-``read_kosis`` / ``user_indicator`` read a 시군구 table as downloaded from KOSIS (CSV or XLSX):
+`read_kosis(path)` reads a 시군구 table downloaded from KOSIS (CSV or XLSX); `user_indicator`
+turns one into a scenario indicator. Every input row ends in `table.data` or `table.report`.
 
-- **Encoding**: UTF-8 with BOM (Excel's "CSV UTF-8"), plain UTF-8, or cp949/EUC-KR (KOSIS
-  default). UTF-16 and mojibake (Korean decoded as Latin-1) are refused with a hint.
-- **Wide**: one column per period: ``행정구역별(1),행정구역별(2),항목,단위,2015 년,2016 년``;
-  headers ``2015``, ``2015 년``, ``2015.1/4``, ``2015.01``, ``2023 p)``. A second header row of
-  items (KOSIS "2025,2025" over "사업체수 (개),종사자수 (명)") is read as ``period / item``.
-- **Long**: ``시점,행정구역별,데이터`` (optionally ``항목``, ``단위``); **plain**: a region column
-  and a value column (``value_column=``, ``year=``).
-- **Region**: a code column (KOSTAT or MOIS code of any vintage) or names, with the levels in
-  separate columns (``행정구역별(1)`` = 시도, ``(2)`` = 시군구, ``(3)`` = 일반구 or 소계) or in one
-  column (``서울특별시`` followed by its 구). Names and codes go through :mod:`geo.codes`;
-  abolished units are placed with their relation (청원군 -> 청주시, "merge").
+- **Encoding**: UTF-8 (with or without BOM) or cp949/EUC-KR, detected and reported; UTF-16,
+  old .xls and mojibake are refused with a hint.
+- **Wide**: `행정구역별(1),행정구역별(2),항목,단위,2015 년,2016 년`; period headers `2015`, `2015 년`,
+  `2015.1/4`, `2015.01`, `2023 p)`; KOSIS's second header row of items is read as period / item.
+- **Long**: `시점,행정구역별,데이터` (optionally `항목`, `단위`); **plain**: a region column and a
+  value column (`value_column=`, `year=`).
+- **Regions**: a code column (KOSTAT or MOIS, any vintage) or names, in level columns
+  (`행정구역별(1)` 시도, `(2)` 시군구, `(3)` 일반구/소계) or one column (a 시도 row, then its 시군구).
+  Abolished units are placed with their relation (청원군 → 청주시, merge); split, ambiguous
+  (중구 alone) or unknown ones are reported with candidates, never guessed.
 - **Totals** (전국, 소계, 합계, 시도 rows, 동부/읍부/면부) are set aside and counted.
-- **Values**: ``1,234`` is 1234; ``-``, ``X``, ``x``, ``…``, ``...``, empty and ``NaN`` are
-  missing (counted per symbol); ``1,234p)`` / ``p) 1,234`` is kept and flagged provisional
-  (``e)`` estimate, ``r)`` revised). Anything else is an error naming the cell.
-- **Several rows on one unit**: an 일반구 beside its city's own row is set aside; 청주시 +
-  청원군 (2015) is an error unless ``merge="sum"``; the same region twice is always an error.
-- Other dimensions (``항목``, ``산업별``, ``성별``) must be chosen with ``item=`` / ``where=``.
+- **Values**: `1,234` is 1234; `-`, `X`, `x`, `…`, `...`, empty, `NaN` are missing (counted);
+  `1,234p)` is kept and flagged provisional. Any other text is an error naming the cell.
+- **One unit, several rows**: an 일반구 beside its city's own row is set aside; 청주시 + 청원군 is
+  an error unless `merge="sum"`; the same region twice is always an error.
+- **Other dimensions** (`항목`, `산업별`, `성별`): choose with `item=` and `where={...}`.
 
-``read_points``: CSV/XLSX with 위도/경도 (lat/lon, latitude/longitude, y/x) in degrees; rows
-outside Korea (lat 33.0–38.7, lon 124.5–131.9) or swapped are refused. ``read_boundaries``:
-any GDAL vector file with a CRS and a unique code column. ``read_xlsx_table``: merged
-multi-row headers flattened to ``상위 / 하위``.
+`read_points`: 위도/경도 (lat/lon, y/x) in degrees; missing, swapped, projected or out-of-Korea
+coordinates are errors naming the rows. `read_boundaries`: needs a CRS, valid polygons
+(`make_valid=True` repairs) and unique codes. `read_xlsx_table`: merged headers → `상위 / 하위`.
 """
 
 from __future__ import annotations
@@ -58,6 +56,7 @@ __all__ = [
     "KOREA_LAT",
     "KOREA_LON",
     "KosisTable",
+    "parse_period",
     "read_boundaries",
     "read_column",
     "read_kosis",
@@ -541,10 +540,12 @@ def read_xlsx_table(
 def _parse_number(text: str) -> float | None:
     s = unicodedata.normalize("NFKC", text).strip()
     if _GROUPED_RE.fullmatch(s):
-        return float(s.replace(",", ""))
-    if _NUMBER_RE.fullmatch(s):
-        return float(s)
-    return None
+        v = float(s.replace(",", ""))
+    elif _NUMBER_RE.fullmatch(s):
+        v = float(s)
+    else:
+        return None
+    return v if math.isfinite(v) else None  # 1e400
 
 
 def _read_value(cell: object) -> tuple[float, str, str | None] | str:
@@ -1443,6 +1444,7 @@ def read_points(
         (metres) or out-of-Korea coordinates; all offending rows are named.
     """
     df = read_table(path, sheet=sheet)
+    df = df[df.ne("").any(axis=1)]  # blank lines hold no point
     file = df.attrs["file"]
     lat_col = _pick_column(df.columns, _LAT_NAMES, lat, "latitude", file)
     lon_col = _pick_column(df.columns, _LON_NAMES, lon, "longitude", file)

@@ -21,6 +21,7 @@ from shapely.geometry import box
 
 from geo.errors import InputError, ScenarioError
 from geo.userdata import (
+    parse_period,
     read_boundaries,
     read_column,
     read_kosis,
@@ -29,7 +30,6 @@ from geo.userdata import (
     read_xlsx_table,
     user_indicator,
 )
-from geo.userdata import parse_period
 
 DATA = Path(__file__).parent / "data"
 
