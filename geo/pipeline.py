@@ -12,7 +12,9 @@ files. Everything is written into staging folders that replace ``outputs/<scenar
 
 from __future__ import annotations
 
+import os
 import platform
+import sys
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ class Run:
     uncertainty: object = None
     hubs: object = None
     assignments: object = None
+    unmatched: list = field(default_factory=list)  # match-report parts, written at the end
     timings: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
 
@@ -67,10 +70,9 @@ def _indicators(r: Run) -> None:
         r.values[values.name] = values
         r.metadata.loc[values.name] = pd.Series(meta)
         report.append(rep.rename(columns={"file": "source_file"}))
-    match_report = pd.concat(report, ignore_index=True)
+    r.unmatched.extend(report)
     io.write_csv(_tidy(r.values), r.out / "indicators.csv", index=False)
     io.write_csv(r.metadata, r.out / "indicator_metadata.csv")
-    io.write_csv(match_report, r.out / "match_report.csv", index=False)
     r.counts["indicators"] = {
         "in_rows": int(r.ind.counts["input"].sum()) if "input" in r.ind.counts else None,
         "unmatched_or_excluded_rows": len(r.ind.match_report),
@@ -106,11 +108,19 @@ def _network(r: Run) -> None:
     r.graph = network.build_network(r.units, circuity=opt.circuity, rail=opt.rail)
     r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
     v = r.values
-    kg = network.knowledge_network(r.units, v["mfg_va_2020"], v["univ_access"] + v["research_access"],
+    # Gravity masses: the region's own base and knowledge assets (the distance decay is in
+    # the gravity term itself, so the access scores would count distance twice).
+    kg = network.knowledge_network(r.units, v["mfg_va_2020"], v["univ_count"] + v["research_count"],
                                    distance_km=r.cost, top_n=opt.knowledge_top_n)
     r.centrality = network.centrality_table(r.graph, kg)
     io.write_csv(r.centrality, r.out / "centrality.csv")
     io.write_csv(network.edges_frame(r.graph), r.out / "network_edges.csv", index=False)
+    unplaced = r.graph.graph.get("rail_unplaced")
+    if unplaced is not None and len(unplaced):
+        r.unmatched.append(pd.DataFrame({
+            "source_file": "transport/rail/korail_station_adjacency_derived_20250101.csv",
+            "column": "station", "value": unplaced["station"],
+            "reason": "station not placed in a region: " + unplaced["reason"].astype(str)}))
     for col in CONNECTIVITY_IDS:
         r.values[col] = r.centrality[col]
     r.metadata = pd.concat([r.metadata, _connectivity_metadata(opt)])
@@ -163,6 +173,14 @@ STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _netwo
 STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
+def progress(**kw):
+    """A progress bar on an interactive terminal; silent in CI, logs and notebooks' files."""
+    from tqdm.auto import tqdm
+
+    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+    return tqdm(disable=quiet, leave=False, **kw)
+
+
 def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None = None,
         maps_dir: Path | None = None) -> Path:
     """Run the stages up to ``until`` and publish the outputs.
@@ -189,10 +207,14 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
     started = datetime.now(timezone.utc)
     try:
-        for name in STAGES[: STAGES.index(until) + 1]:
-            t0 = time.perf_counter()
-            STAGE_FUNCS[name](r)
-            r.timings[name] = round(time.perf_counter() - t0, 3)
+        todo = STAGES[: STAGES.index(until) + 1]
+        with progress(total=len(todo), desc=scenario.name, unit="stage") as bar:
+            for name in todo:
+                bar.set_postfix_str(name)
+                t0 = time.perf_counter()
+                STAGE_FUNCS[name](r)
+                r.timings[name] = round(time.perf_counter() - t0, 3)
+                bar.update()
         _write_common(r)
         io.write_json(_manifest(r, scenario_path, started), r.out / "manifest.json")
     except BaseException:
@@ -208,6 +230,8 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
 
 
 def _write_common(r: Run) -> None:
+    if r.unmatched:
+        io.write_csv(pd.concat(r.unmatched, ignore_index=True), r.out / "match_report.csv", index=False)
     io.write_json(r.scenario.to_dict(), r.out / "scenario.resolved.json")
     layer = r.units
     if r.values is not None:

