@@ -33,16 +33,22 @@ Algorithms
 ----------
 * Heuristic: greedy construction, then steepest-descent vertex substitution (swap one open
   hub for one closed candidate), every swap of a step evaluated at once with numpy from the
-  nearest and second-nearest open hub of each demand (Whitaker's fast interchange), then a
-  few seeded perturbation rounds (iterated local search). Constraint-aware throughout.
-* Lower bound for the heuristic: Lagrangian relaxation of the assignment constraints with
-  subgradient steps (Beasley 1993), the relaxed subproblem solved exactly under the fixed and
-  group constraints.
-* Exact: the radius formulation of Elloumi (2010) / García, Labbé & Marín (2011) over the
-  sorted distinct distances of each demand, truncated at the heuristic's distances (a
-  relaxation, hence a lower bound) and extended where the optimum reaches the cut, solved
-  with HiGHS through :func:`scipy.optimize.milp`. A result is reported ``optimal`` only when
-  the bound meets the objective within 1e-9 relative.
+  nearest and second-nearest open hub of each demand (Whitaker's fast interchange).
+  Constraint-aware throughout (fixed hubs never leave, group counts stay within bounds).
+* Lower bound: Lagrangian relaxation of the assignment constraints with subgradient steps
+  (Beasley 1993), the relaxed subproblem solved exactly under the fixed and group constraints;
+  every relaxed hub set is also tried as a solution. In heuristic mode, if the bound has not
+  met the incumbent, seeded perturbation rounds follow (iterated local search). At 읍면동 scale
+  the bound is the evidence for "within x %" (``gap``).
+* Exact (``method="exact"``, the default up to 400,000 matrix cells): the Lagrangian bound
+  often proves the heuristic optimal by itself; otherwise reduced-cost fixing drops candidates
+  that cannot be in any solution as good as the incumbent, and HiGHS (:func:`scipy.optimize.milp`)
+  solves what is left: a covering model for the coverage criteria, and for the distance the
+  radius formulation of Elloumi (2010) / García, Labbé & Marín (2011) over the sorted distinct
+  distances of each demand (truncated at the incumbent's distances when large, a relaxation,
+  and extended where the optimum reaches the cut). A result is reported ``optimal`` only when
+  the bound meets the objective within 1e-9 relative; HiGHS runs with tightened tolerances
+  for that.
 """
 
 from __future__ import annotations

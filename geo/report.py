@@ -1,0 +1,1266 @@
+"""The committee pack: the ranked hub candidates as a workbook, an HTML report and its PDF.
+
+:func:`write_committee_pack` takes the state of a pipeline run (:class:`geo.pipeline.Run`:
+``scenario``, ``units``, ``values``, ``metadata``, ``scores``, ``uncertainty`` and, once the
+siting stage has run, ``hubs`` and ``assignments``) and writes
+
+- ``hub_candidates.xlsx``: one sheet each for the ranking, the proposed hubs, the region →
+  hub assignments, the indicator metadata and the data sources; two header rows (Korean, then
+  English), frozen under the headers, number formats and column widths set;
+- ``ranking.csv`` and ``sources.csv``: the same ranking and sources tables (``utf-8-sig``);
+- ``report.html``: one self-contained page, in Korean with English subtitles, readable
+  offline (charts are inline PNG data URIs; no script, stylesheet, image or font is fetched);
+- ``report.pdf``: the same page printed by headless chromium.
+
+Charts are drawn with matplotlib in a CJK font (Noto Sans CJK KR where installed) found
+through :mod:`matplotlib.font_manager`; without one the pack is refused rather than drawn
+with empty boxes for the Korean names. Every text that comes from data is escaped by Jinja2.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io as _io
+import math
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import GeoError, InputError
+
+__all__ = [
+    "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
+    "sources_table", "write_workbook", "render_html", "html_to_pdf", "cjk_font",
+    "rank_interval_figure", "hub_overview_figure",
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-pdf-header-footer",
+]
+# Preferred CJK families, best first; any other family whose name contains "CJK KR" or a
+# known Korean family is accepted too (see cjk_font).
+CJK_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Nanum Gothic", "Malgun Gothic",
+                "Apple SD Gothic Neo", "Noto Sans CJK JP", "Noto Sans CJK SC"]
+CSS_FONTS = ('"Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", '
+             '"Nanum Gothic", "Noto Sans", "DejaVu Sans", sans-serif')
+
+PILLAR_LABELS = {
+    "need": ("필요(쇠퇴)", "Need (decline)"),
+    "base": ("산업기반", "Industrial base"),
+    "knowledge": ("지식역량", "Knowledge"),
+    "connectivity": ("연결성", "Connectivity"),
+    "score": ("종합", "Overall"),
+}
+NORMALISATION_LABELS = {
+    "minmax": ("최솟값–최댓값 정규화(0 = 최저 지역, 100 = 최고 지역)", "min–max scaling (0 = weakest region, 100 = strongest)"),
+    "zscore": ("표준점수(z-score)", "z-scores"),
+    "rank": ("순위 점수", "rank scores"),
+}
+AGGREGATION_LABELS = {
+    "linear": ("가중 산술평균(기둥끼리 서로 보완)", "weighted arithmetic mean (pillars compensate each other)"),
+    "geometric": ("가중 기하평균(약한 기둥을 덜 보완)", "weighted geometric mean (a weak pillar is compensated less)"),
+}
+OPTION_LABELS = {
+    "minmax": ("최솟값–최댓값", "min–max"), "zscore": ("표준점수", "z-score"), "rank": ("순위", "rank"),
+    "linear": ("산술평균", "linear"), "geometric": ("기하평균", "geometric"), "all": ("전체", "all draws"),
+}
+
+# Column id → (Korean header, English header, Excel number format, width in characters).
+COLUMNS = {
+    "rank": ("순위", "Rank", "0", 6),
+    "region_code": ("지역코드", "Region code", "@", 10),
+    "name_ko": ("시군구", "Region", None, 12),
+    "name_en": ("시군구(영문)", "Region (English)", None, 18),
+    "sido_name_ko": ("시도", "Province", None, 12),
+    "megaregion": ("권역", "Megaregion", None, 8),
+    "score": ("종합 점수", "Overall score", "0.0", 9),
+    "need": ("필요 점수", "Need score", "0.0", 9),
+    "base": ("산업기반 점수", "Base score", "0.0", 9),
+    "knowledge": ("지식역량 점수", "Knowledge score", "0.0", 9),
+    "connectivity": ("연결성 점수", "Connectivity score", "0.0", 10),
+    "rank_p05": ("순위 5% 값", "Rank p05", "0", 8),
+    "rank_p50": ("순위 중앙값", "Rank median", "0", 8),
+    "rank_p95": ("순위 95% 값", "Rank p95", "0", 8),
+    "p_top10": ("상위 10위 확률", "P(top 10)", "0%", 9),
+    "score_mean": ("점수 평균(몬테카를로)", "Score mean (Monte Carlo)", "0.0", 10),
+    "score_sd": ("점수 표준편차", "Score SD", "0.0", 9),
+    "hub_rank": ("거점 순위", "Hub rank", "0", 7),
+    "fixed": ("사전 지정", "Fixed in advance", None, 8),
+    "selection_frequency": ("선정 빈도", "Selection frequency", "0%", 9),
+    "n_spokes": ("연계 지역 수", "Spokes", "0", 7),
+    "spoke_names": ("연계 지역", "Spoke regions", None, 40),
+    "spokes": ("연계 지역 코드", "Spoke codes", None, 24),
+    "need_served": ("담당 수요(필요 점수 합)", "Need served (sum of need scores)", "#,##0.0", 12),
+    "need_covered_within_reach": ("도달권 내 수요", "Need within reach", "#,##0.0", 11),
+    "mean_spoke_distance_km": ("평균 연계 거리(km)", "Mean spoke distance (km)", "0.0", 10),
+    "max_spoke_distance_km": ("최대 연계 거리(km)", "Max spoke distance (km)", "0.0", 10),
+    "explanation_ko": ("선정 근거", "Explanation (Korean)", None, 60),
+    "explanation_en": ("선정 근거(영문)", "Explanation (English)", None, 60),
+    "hub_code": ("거점 코드", "Hub code", "@", 9),
+    "hub_name_ko": ("거점", "Hub", None, 12),
+    "hub_name_en": ("거점(영문)", "Hub (English)", None, 16),
+    "distance_km": ("거점까지 거리(km)", "Distance to hub (km)", "0.0", 10),
+    "covered": ("포괄 여부", "Covered", None, 8),
+    "is_hub": ("거점 여부", "Is a hub", None, 8),
+    "id": ("지표 ID", "Indicator id", None, 26),
+    "label_ko": ("지표명", "Indicator (Korean)", None, 28),
+    "label_en": ("지표명(영문)", "Indicator (English)", None, 34),
+    "unit": ("단위", "Unit", None, 14),
+    "formula": ("산식", "Formula", None, 50),
+    "direction": ("방향(+1 많을수록 필요·역량)", "Direction (+1: more = more need/capability)", "0", 9),
+    "pillar": ("기둥", "Pillar", None, 12),
+    "scenario_weight": ("종합 점수 내 비중", "Share of the overall score", "0.0%", 10),
+    "source": ("출처", "Source", None, 40),
+    "as_of": ("기준 시점", "As of", None, 14),
+    "coverage": ("포괄 범위", "Coverage", None, 40),
+    "path": ("파일", "File", None, 40),
+    "title": ("자료명", "Title", None, 40),
+    "source_url": ("출처 주소", "Source URL", None, 30),
+    "licence": ("이용 조건", "Licence", None, 30),
+    "attribution": ("출처 표시", "Attribution", None, 40),
+}
+WRAP = {"explanation_ko", "explanation_en", "formula", "coverage", "spoke_names", "title", "source",
+        "attribution", "licence"}
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------------
+
+
+def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True) -> list[Path]:
+    """Write the committee pack of a pipeline run into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Existing output folder (the pipeline's staging folder).
+    run : geo.pipeline.Run
+        A run through at least the scoring stage; ``hubs`` and ``assignments`` may be None
+        (the pack then says that no hubs were sited and leaves their sheets out).
+    top : int
+        Candidates shown in the report's ranking and rank-interval chart.
+    pdf : bool
+        Also print ``report.pdf`` with headless chromium.
+
+    Returns
+    -------
+    list of Path
+        The files written: ``hub_candidates.xlsx``, ``ranking.csv``, ``sources.csv``,
+        ``report.html`` and (with ``pdf``) ``report.pdf``.
+
+    Raises
+    ------
+    InputError
+        If the run lacks the scoring results.
+    GeoError
+        If no CJK font or no chromium is installed.
+    """
+    out_dir = Path(out_dir)
+    _check_run(run)
+    ranking = ranking_table(run)
+    sources = sources_table(run.metadata, rail=getattr(getattr(run.scenario, "network", None), "rail", True))
+    sheets = {"순위 Ranking": ranking}
+    if run.hubs is not None:
+        sheets["거점 Hubs"] = hub_table(run)
+    if run.assignments is not None:
+        sheets["배정 Assignments"] = assignment_table(run)
+    sheets["지표 Indicators"] = metadata_table(run)
+    sheets["출처 Sources"] = sources
+    written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
+    for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
+        table.to_csv(out_dir / name, index=False, encoding="utf-8-sig", lineterminator="\n")
+        written.append(out_dir / name)
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(run, top=top, sources=sources), encoding="utf-8")
+    written.append(html_path)
+    if pdf:
+        written.append(html_to_pdf(html_path, out_dir / "report.pdf"))
+    return written
+
+
+def ranking_table(run) -> pd.DataFrame:
+    """Every region by overall rank: names, scores, rank interval, hub flag, raw indicators.
+
+    Returns
+    -------
+    DataFrame with columns rank, region_code, names, 권역, ``score`` and the pillar scores,
+    ``rank_p05``/``rank_p50``/``rank_p95``, ``p_top10``, ``hub_rank`` (NA for non-hubs) and one
+    column per indicator the scenario uses (raw values, in the metadata's units).
+    """
+    _check_run(run)
+    s = run.scores
+    pillars = [p for p in run.scenario.pillar_names if p in s.columns]
+    cols = ["rank", "name_ko", "name_en", "sido_name_ko", "megaregion", "score", *pillars,
+            "rank_p05", "rank_p50", "rank_p95", "p_top10"]
+    t = s[[c for c in cols if c in s.columns]].copy()
+    hub_rank = pd.Series(pd.NA, index=t.index, dtype="Int64")
+    if run.hubs is not None:
+        hub_rank.loc[_codes(run.hubs.index)] = run.hubs["hub_rank"].to_numpy()
+    t["hub_rank"] = hub_rank
+    ids = [i for i in run.scenario.indicator_ids if i in run.values.columns]
+    t = t.join(run.values[ids])
+    t = t.rename_axis("region_code").reset_index()
+    order = ["rank", "region_code"] + [c for c in t.columns if c not in ("rank", "region_code")]
+    return t[order].sort_values(["rank", "region_code"], kind="stable").reset_index(drop=True)
+
+
+def hub_table(run) -> pd.DataFrame:
+    """The proposed hubs with their scores, rank interval, spokes (codes and names) and reasons."""
+    if run.hubs is None:
+        raise InputError("the run has no hubs", expected="a run through the siting stage")
+    h = run.hubs.copy()
+    h.index = _codes(h.index)
+    names = run.units["name_ko"]
+    if "spokes" in h.columns:
+        h["spoke_names"] = [
+            ", ".join(str(names.get(c, c)) for c in _split(v)) for v in h["spokes"]
+        ]
+    s = run.scores
+    extra = [c for c in ("score", "rank", "rank_p05", "rank_p95", "p_top10") if c in s.columns]
+    h = h.join(s[[c for c in extra if c not in h.columns]], how="left")
+    first = ["hub_rank", "region_code", "name_ko", "name_en", "megaregion", "score", "rank",
+             "rank_p05", "rank_p95", "p_top10", "selection_frequency", "fixed", "n_spokes",
+             "spoke_names", "spokes", "need_served", "need_covered_within_reach",
+             "mean_spoke_distance_km", "max_spoke_distance_km", "explanation_ko", "explanation_en"]
+    h = h.rename_axis("region_code").reset_index()
+    cols = [c for c in first if c in h.columns] + [c for c in h.columns if c not in first]
+    return h[cols].sort_values("hub_rank", kind="stable").reset_index(drop=True)
+
+
+def assignment_table(run) -> pd.DataFrame:
+    """Every region with its hub (code and names), distance and whether it is covered."""
+    if run.assignments is None:
+        raise InputError("the run has no assignments", expected="a run through the siting stage")
+    a = run.assignments.copy()
+    a.index = _codes(a.index)
+    units = run.units
+    for col in ("name_ko", "name_en", "megaregion"):
+        if col not in a.columns:
+            a[col] = units[col].reindex(a.index)
+    hub = a["hub_code"].astype("string")
+    a["hub_name_ko"] = hub.map(units["name_ko"]).astype("string")
+    a["hub_name_en"] = hub.map(units["name_en"]).astype("string")
+    first = ["region_code", "name_ko", "name_en", "megaregion", "hub_code", "hub_name_ko",
+             "hub_name_en", "distance_km", "covered", "is_hub"]
+    a = a.rename_axis("region_code").reset_index()
+    cols = [c for c in first if c in a.columns] + [c for c in a.columns if c not in first]
+    return a[cols]
+
+
+def metadata_table(run) -> pd.DataFrame:
+    """The indicator metadata with each indicator's share of the overall score in the scenario."""
+    m = run.metadata.copy()
+    share = {}
+    pw = run.scenario.pillar_weights()
+    for p in run.scenario.pillars:
+        for i, w in p.indicator_weights().items():
+            share[i] = share.get(i, 0.0) + pw[p.name] * w
+    m["scenario_weight"] = pd.Series(share, dtype=float).reindex(m.index)
+    m = m.rename_axis("id").reset_index()
+    first = ["id", "label_ko", "label_en", "unit", "pillar", "scenario_weight", "direction",
+             "formula", "source", "as_of", "coverage"]
+    used = m["scenario_weight"].notna()
+    m = pd.concat([m[used], m[~used]])  # the scenario's indicators first
+    return m[[c for c in first if c in m.columns]].reset_index(drop=True)
+
+
+def sources_table(metadata: pd.DataFrame, *, rail: bool = True,
+                  catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The catalogue rows of the data a run used.
+
+    A file counts as used when an indicator's ``source`` names it, or when the catalogue says
+    the regions or code-translation stage reads it (always run), or the rail network (when
+    the scenario adds rail).
+
+    Parameters
+    ----------
+    metadata : DataFrame
+        Indicator metadata with a ``source`` column (paths separated by ``;``).
+    rail : bool
+        Whether the run's network included rail.
+    catalogue : DataFrame, optional
+        Default: ``data/catalogue.csv``.
+
+    Returns
+    -------
+    DataFrame with columns path, title, source, source_url, as_of, licence, attribution, in
+    catalogue order; files an indicator names that the catalogue lacks are listed at the end
+    with empty fields (a user table, for instance).
+    """
+    from geo import catalogue as cat_mod
+
+    cat = cat_mod.read_catalogue() if catalogue is None else catalogue
+    named: list[str] = []
+    for text in metadata.get("source", pd.Series(dtype=str)).dropna():
+        named += [p.strip() for p in str(text).split(";") if p.strip()]
+    named = list(dict.fromkeys(named))
+    stage = cat["used_by"].fillna("").str.split(r"[:;]", regex=True).str[0].str.strip()
+    stages = {"regions", "codes"} | ({"network"} if rail else set())
+    used = cat["path"].isin(named) | stage.isin(stages)
+    cols = ["path", "title", "source", "source_url", "as_of", "licence", "attribution"]
+    out = cat.loc[used, cols].copy()
+    unknown = [p for p in named if p not in set(cat["path"])]
+    if unknown:
+        out = pd.concat([out, pd.DataFrame({"path": unknown})], ignore_index=True)
+    return out.fillna("").reset_index(drop=True)
+
+
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
+                   metadata: pd.DataFrame | None = None) -> Path:
+    """Write tables as formatted sheets: Korean and English header rows, frozen panes,
+    number formats and column widths.
+
+    Headers and formats come from :data:`COLUMNS`; a column that is an indicator id of
+    ``metadata`` gets its label and unit as header and a format chosen by its unit
+    (``#,##0`` for money and counts, ``0.0`` for percentages).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    head_fill = PatternFill("solid", fgColor="DCE6F1")
+    sub_fill = PatternFill("solid", fgColor="F2F2F2")
+    line = Border(bottom=Side(style="thin", color="808080"))
+    for title, df in sheets.items():
+        ws = wb.create_sheet(title[:31])
+        specs = [_column_spec(c, metadata) for c in df.columns]
+        ws.append([s[0] for s in specs])
+        ws.append([s[1] for s in specs])
+        for row in df.itertuples(index=False, name=None):
+            ws.append([_cell(v) for v in row])
+        for j, (ko, en, fmt, width) in enumerate(specs, start=1):
+            letter = get_column_letter(j)
+            ws.column_dimensions[letter].width = width
+            ws.cell(1, j).font = Font(bold=True)
+            ws.cell(1, j).fill = head_fill
+            ws.cell(2, j).font = Font(italic=True, color="404040")
+            ws.cell(2, j).fill = sub_fill
+            ws.cell(2, j).border = line
+            for r in (1, 2):
+                ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top")
+            wrap = df.columns[j - 1] in WRAP
+            if fmt or wrap:
+                for (cell,) in ws.iter_rows(min_row=3, min_col=j, max_col=j):
+                    if fmt:
+                        cell.number_format = fmt
+                    if wrap:
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[1].height = 32
+        ws.row_dimensions[2].height = 32
+        # keep the region's code and name in view when scrolling right
+        first = list(df.columns[:3])
+        keep = first.index("name_ko") + 1 if "name_ko" in first else 0
+        ws.freeze_panes = ws.cell(3, keep + 1)
+        if len(df.columns):
+            ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{max(len(df) + 2, 2)}"
+    wb.save(path)
+    return Path(path)
+
+
+def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> str:
+    """The committee report as one self-contained HTML page (Korean with English subtitles).
+
+    Sections: the scenario and its weights in words; the top ``top`` candidates with their
+    rank intervals (chart and table); the proposed hubs (overview map and one profile per hub:
+    map of hub and spokes, pillar chart, key indicators with units and sources, spokes,
+    explanation); the sensitivity of the ranking; the data sources and attributions.
+    """
+    import jinja2
+
+    _check_run(run)
+    font = cjk_font()
+    if sources is None:
+        sources = sources_table(run.metadata, rail=run.scenario.network.rail)
+    s = run.scores.copy()
+    s.index = _codes(s.index)
+    hubs = None if run.hubs is None else run.hubs.copy()
+    if hubs is not None:
+        hubs.index = _codes(hubs.index)
+    geoms = _drawing_geometry(run.units)
+    with _mpl_font(font):
+        interval_png = _png(_rank_interval_figure(s, hubs, top))
+        overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
+        profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
+    ctx = {
+        "scenario": run.scenario,
+        "today": date.today().isoformat(),
+        "css_fonts": CSS_FONTS,
+        "n_units": len(run.units),
+        "unit_ko": "읍면동" if run.scenario.units == "emd" else "시군구",
+        "unit_en": "읍면동 (sub-districts)" if run.scenario.units == "emd" else "시군구 (districts)",
+        "words": _scenario_words(run.scenario, run.metadata, run.units, n_hubs=None if hubs is None else len(hubs)),
+        "pillar_rows": _pillar_rows(run.scenario, run.metadata),
+        "top": top,
+        "top_rows": _top_rows(s, hubs, top, run.scenario.pillar_names),
+        "pillars": [(p, *PILLAR_LABELS.get(p, (p, p))) for p in run.scenario.pillar_names],
+        "interval_png": interval_png,
+        "draws": run.uncertainty.draws if run.uncertainty is not None else None,
+        "hubs": hubs is not None,
+        "hub_rows": [] if hubs is None else _hub_rows(hubs, s),
+        "overview_png": overview_png,
+        "siting": _siting_words(hubs, run.assignments),
+        "profiles": profiles,
+        "sens": _sensitivity(run.uncertainty, s, top),
+        "sources": sources.to_dict("records"),
+        "attributions": list(dict.fromkeys(a for a in sources["attribution"] if a)),
+    }
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _fmt_num
+    env.filters["pct"] = _fmt_pct
+    return env.from_string(_TEMPLATE).render(**ctx)
+
+
+def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: float = 180) -> Path:
+    """Print an HTML file to PDF with headless chromium.
+
+    Raises
+    ------
+    GeoError
+        If chromium is not installed, fails, or writes no PDF.
+    """
+    exe = shutil.which(chromium) or (chromium if Path(chromium).is_file() else None)
+    if exe is None:
+        raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
+                       hint="install it with: python3 tasks.py setup (apt-get install chromium)")
+    html, pdf = Path(html).resolve(), Path(pdf).resolve()
+    pdf.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="geo-chromium-") as profile:
+        cmd = [exe, *CHROMIUM_ARGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+               html.as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise GeoError(f"chromium did not print {html.name} within {timeout:.0f} s") from None
+    if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise GeoError(f"chromium wrote no PDF for {html.name} (exit {proc.returncode})",
+                       hint=" | ".join(tail) or None)
+    return pdf
+
+
+def rank_interval_figure(scores: pd.DataFrame, hubs: pd.DataFrame | None = None, *, top: int = 20):
+    """Chart of the top candidates' rank intervals (dot: nominal rank, diamond: median,
+    bar: 5–95%); hubs in red. ``scores`` as the pipeline's (columns name_ko, rank,
+    rank_p05, rank_p50, rank_p95). Returns a matplotlib Figure."""
+    s = scores.copy()
+    s.index = _codes(s.index)
+    if hubs is not None:
+        hubs = hubs.copy()
+        hubs.index = _codes(hubs.index)
+    with _mpl_font(cjk_font()):
+        return _rank_interval_figure(s, hubs, top)
+
+
+def hub_overview_figure(units, hubs: pd.DataFrame, assignments: pd.DataFrame | None = None):
+    """Map of the hubs (stars, numbered by hub rank) and the regions assigned to each (one
+    colour per hub, grey = uncovered). Returns a matplotlib Figure."""
+    hubs = hubs.copy()
+    hubs.index = _codes(hubs.index)
+    with _mpl_font(cjk_font()):
+        return _overview_figure(_drawing_geometry(units), hubs, assignments, units)
+
+
+def cjk_font() -> str:
+    """Name of an installed font family that has Hangul, for matplotlib.
+
+    Looks in matplotlib's font list; if that list predates the font's installation (its cache
+    is built once), the system font folders are searched and CJK font files are added.
+
+    Raises
+    ------
+    GeoError
+        If no such font is installed: charts would show empty boxes for Korean text.
+    """
+    from matplotlib import font_manager as fm
+
+    found = _pick_cjk(fm.fontManager.ttflist)
+    if found is None:
+        for path in fm.findSystemFonts():
+            low = Path(path).name.lower()
+            if any(k in low for k in ("cjk", "nanum", "malgun", "notosanskr", "applesdgothic")):
+                with contextlib.suppress(Exception):  # an unreadable font file is just skipped
+                    fm.fontManager.addfont(path)
+        found = _pick_cjk(fm.fontManager.ttflist)
+    if found is None:
+        raise GeoError("no font with Korean glyphs found for the report charts",
+                       hint="install fonts-noto-cjk (python3 tasks.py setup)")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers: tables
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_run(run) -> None:
+    missing = [a for a in ("scenario", "units", "values", "metadata", "scores") if getattr(run, a, None) is None]
+    if missing:
+        raise InputError("the run lacks results the report needs", expected="a run through the scoring stage",
+                         got=missing)
+
+
+def _codes(index) -> pd.Index:
+    return pd.Index([str(c) for c in index], name="region_code")
+
+
+def _split(value) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return []
+    return [c for c in str(value).split(";") if c]
+
+
+def _column_spec(col: str, metadata: pd.DataFrame | None) -> tuple[str, str, str | None, int]:
+    if col in COLUMNS:
+        return COLUMNS[col]
+    if metadata is not None and col in metadata.index:
+        m = metadata.loc[col]
+        unit = str(m.get("unit", "") or "")
+        return (f"{m.get('label_ko', col)} ({unit})", f"{m.get('label_en', col)} ({unit})", _unit_format(unit), 13)
+    return (col, col, None, 12)
+
+
+def _unit_format(unit: str) -> str | None:
+    u = unit.strip().lower()
+    if u in ("million krw", "krw", "persons", "firms", "count", "stations"):
+        return "#,##0"
+    if u.startswith("%"):
+        return "0.0"
+    if u in ("km²", "km2", "ratio", "0–100"):
+        return "0.00"
+    return None
+
+
+def _cell(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers: words
+# ---------------------------------------------------------------------------------------------
+
+
+def _label(metadata: pd.DataFrame, i: str) -> tuple[str, str]:
+    if i in metadata.index:
+        return str(metadata.at[i, "label_ko"]), str(metadata.at[i, "label_en"])
+    return i, i
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _scenario_words(sc, metadata: pd.DataFrame, units: pd.DataFrame, *, n_hubs: int | None) -> dict:
+    """Plain-language sentences (ko, en) describing the scenario."""
+    pw = sc.pillar_weights()
+    ko, en = [], []
+    parts_ko = ", ".join(f"{PILLAR_LABELS.get(p, (p,))[0]} {_pct(w)}" for p, w in pw.items())
+    parts_en = ", ".join(f"{PILLAR_LABELS.get(p, (p, p))[1].lower()} {_pct(w)}" for p, w in pw.items())
+    ko.append(f"종합 점수는 {len(pw)}개 기둥의 점수를 다음 비중으로 합칩니다: {parts_ko}.")
+    en.append(f"The overall score combines {len(pw)} pillars with these weights: {parts_en}.")
+    o = sc.scoring
+    nk, ne = NORMALISATION_LABELS[o.normalisation]
+    ko.append(f"각 지표는 {nk}로 환산한 뒤 기둥 안에서 가중 평균합니다.")
+    en.append(f"Each indicator is put on a common scale by {ne}, then averaged with its weight within its pillar.")
+    if o.winsorise is not None:
+        ko.append(f"극단값의 영향을 줄이려고 하위 {100 * o.winsorise.lower:.1f}%·상위 "
+                  f"{100 * (1 - o.winsorise.upper):.1f}% 값은 경계값으로 자릅니다.")
+        en.append(f"To damp extremes, values below the {100 * o.winsorise.lower:.1f}th and above the "
+                  f"{100 * o.winsorise.upper:.1f}th percentile are clipped.")
+    ak, ae = AGGREGATION_LABELS[o.aggregation]
+    ko.append(f"기둥 점수는 {ak}으로 합칩니다.")
+    en.append(f"Pillar scores are combined by a {ae}.")
+    if o.missing == "mean_of_available":
+        ko.append(f"빠진 값은 0으로 채우지 않고, 기둥 지표의 {_pct(o.max_missing_share)} 이하가 빠진 지역은 "
+                  "있는 지표의 평균으로 계산합니다.")
+        en.append(f"Missing values are never set to zero: a region missing at most {_pct(o.max_missing_share)} "
+                  "of a pillar's indicators is scored on the indicators it has.")
+    u = sc.uncertainty
+    ko.append(f"불확실성: 기둥 가중치(디리클레 분포, 집중도 {u.concentration:g})와 정규화·집계 방법을 "
+              f"{u.draws:,}번 무작위로 바꾸어 계산한 순위의 5–95% 구간을 함께 보고합니다.")
+    en.append(f"Uncertainty: the pillar weights (Dirichlet, concentration {u.concentration:g}) and the "
+              f"normalisation and aggregation methods are varied in {u.draws:,} random draws; the report "
+              "gives each region's 5–95% rank interval.")
+    t = sc.siting
+    k = n_hubs if n_hubs is not None else t.k
+    if t.demand in sc.pillar_names:
+        dk, de = f"{PILLAR_LABELS[t.demand][0]} 점수", f"{PILLAR_LABELS[t.demand][1].lower()} score"
+    elif t.demand == "score":
+        dk, de = "종합 점수", "overall score"
+    elif t.demand == "uniform":
+        dk, de = "모든 지역 같은 값", "the same value for every region"
+    else:
+        dk, de = _label(metadata, t.demand)
+    if t.model == "pmedian":
+        ko.append(f"거점 {k}곳은 p-메디안 모형으로 고릅니다: 모든 지역에서 가장 가까운 거점까지의 거리를 "
+                  f"수요({dk})로 가중한 합이 가장 작아지도록 합니다.")
+        en.append(f"The {k} hubs are chosen by the p-median model: the distance from every region to its "
+                  f"nearest hub, weighted by demand ({de}), is minimised.")
+    else:
+        ko.append(f"거점 {k}곳은 최대 포괄 입지 모형(MCLP)으로 고릅니다: 거점에서 {t.reach_km:g} km 안에 드는 "
+                  f"수요({dk})를 최대로 합니다.")
+        en.append(f"The {k} hubs are chosen by the maximal covering model (MCLP): the demand ({de}) within "
+                  f"{t.reach_km:g} km of a hub is maximised.")
+    mins = t.eligibility.minimums()
+    if mins:
+        ko.append("거점 후보 조건: " + ", ".join(f"{PILLAR_LABELS.get(c, (c,))[0]} 점수 {v:g}점 이상" for c, v in mins.items()) + ".")
+        en.append("A region may be a hub only with " + ", ".join(
+            f"a {PILLAR_LABELS.get(c, (c, c))[1].lower()} score of at least {v:g}" for c, v in mins.items()) + ".")
+    mx, mn = dict(t.per_megaregion.max), dict(t.per_megaregion.min)
+    if mx:
+        vals = set(mx.values())
+        if len(vals) == 1 and len(mx) >= 7:
+            ko.append(f"한 권역에는 거점을 최대 {vals.pop()}곳까지 둡니다.")
+            en.append(f"No 권역 (megaregion) takes more than {max(mx.values())} hubs.")
+        else:
+            ko.append("권역별 최대 거점 수: " + ", ".join(f"{g} {n}곳" for g, n in mx.items()) + ".")
+            en.append("Maximum hubs per megaregion: " + ", ".join(f"{g} {n}" for g, n in mx.items()) + ".")
+    if mn:
+        ko.append("최소 거점 수: " + ", ".join(f"{g} {n}곳" for g, n in mn.items()) + ".")
+        en.append("Minimum hubs: " + ", ".join(f"{g} {n}" for g, n in mn.items()) + ".")
+    names = units["name_ko"]
+    if t.fixed:
+        ko.append("미리 정한 거점: " + ", ".join(str(names.get(c, c)) for c in t.fixed) + ".")
+        en.append("Hubs fixed in advance: " + ", ".join(str(units["name_en"].get(c, c)) for c in t.fixed) + ".")
+    if t.excluded:
+        ko.append("거점에서 제외: " + ", ".join(str(names.get(c, c)) for c in t.excluded) + ".")
+        en.append("Excluded as hubs: " + ", ".join(str(units["name_en"].get(c, c)) for c in t.excluded) + ".")
+    if t.max_spoke_km is not None:
+        ko.append(f"거점에서 {t.max_spoke_km:g} km보다 먼 지역은 억지로 배정하지 않고 '미포괄'로 보고합니다.")
+        en.append(f"Regions farther than {t.max_spoke_km:g} km from every hub are reported as uncovered "
+                  "rather than forced onto a hub.")
+    return {"ko": ko, "en": en}
+
+
+def _pillar_rows(sc, metadata: pd.DataFrame) -> list[dict]:
+    pw = sc.pillar_weights()
+    rows = []
+    for p in sc.pillars:
+        for i, w in p.indicator_weights().items():
+            ko, en = _label(metadata, i)
+            unit = str(metadata.at[i, "unit"]) if i in metadata.index else ""
+            rows.append({"pillar_ko": PILLAR_LABELS.get(p.name, (p.name,))[0],
+                         "pillar_en": PILLAR_LABELS.get(p.name, (p.name, p.name))[1],
+                         "pillar_weight": pw[p.name], "label_ko": ko, "label_en": en, "unit": unit,
+                         "within": w, "overall": pw[p.name] * w})
+    return rows
+
+
+def _top_rows(s: pd.DataFrame, hubs: pd.DataFrame | None, top: int, pillars) -> list[dict]:
+    rows = []
+    for code, r in s.sort_values("rank", kind="stable").head(top).iterrows():
+        rows.append({
+            "rank": int(r["rank"]), "code": code, "name_ko": r["name_ko"], "name_en": r["name_en"],
+            "sido": r.get("sido_name_ko", ""), "megaregion": r.get("megaregion", ""),
+            "score": r["score"], "pillars": [r.get(p, np.nan) for p in pillars],
+            "p05": r.get("rank_p05"), "p50": r.get("rank_p50"), "p95": r.get("rank_p95"),
+            "p_top10": r.get("p_top10"),
+            "hub": None if hubs is None or code not in hubs.index else int(hubs.at[code, "hub_rank"]),
+        })
+    return rows
+
+
+def _hub_rows(hubs: pd.DataFrame, s: pd.DataFrame) -> list[dict]:
+    rows = []
+    for code, h in hubs.sort_values("hub_rank").iterrows():
+        rows.append({
+            "hub_rank": int(h["hub_rank"]), "code": code, "name_ko": h.get("name_ko", s.at[code, "name_ko"]),
+            "name_en": h.get("name_en", s.at[code, "name_en"]), "megaregion": h.get("megaregion", ""),
+            "rank": s.at[code, "rank"] if code in s.index else None,
+            "score": s.at[code, "score"] if code in s.index else None,
+            "n_spokes": h.get("n_spokes"), "need_served": h.get("need_served"),
+            "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
+            "freq": h.get("selection_frequency"),
+        })
+    return rows
+
+
+def _siting_words(hubs, assignments) -> dict | None:
+    if hubs is None:
+        return None
+    info = hubs.attrs.get("siting", {}) if hasattr(hubs, "attrs") else {}
+    out = {"ko": [], "en": []}
+    if assignments is not None and "covered" in assignments.columns:
+        unc = assignments.index[~assignments["covered"].astype(bool)]
+        names = assignments.get("name_ko")
+        if len(unc):
+            listed = ", ".join(str(names.get(c, c)) for c in unc) if names is not None else ", ".join(map(str, unc))
+            out["ko"].append(f"어느 거점에서도 최대 연계 거리 안에 들지 않는 지역 {len(unc)}곳: {listed}.")
+            out["en"].append(f"{len(unc)} region(s) lie beyond the maximum spoke distance of every hub "
+                             "and are reported as uncovered.")
+        else:
+            out["ko"].append("모든 지역이 거점에 배정되었습니다.")
+            out["en"].append("Every region is assigned to a hub.")
+    if info.get("optimal") is True:
+        out["ko"].append("이 배치는 최적임이 증명되었습니다(정확해법).")
+        out["en"].append("The solver proved this layout optimal.")
+    elif info.get("gap") is not None and np.isfinite(info.get("gap", np.nan)):
+        out["ko"].append(f"이 배치의 최적성 간격은 {100 * info['gap']:.2f}%입니다.")
+        out["en"].append(f"This layout is within {100 * info['gap']:.2f}% of the optimum.")
+    return out
+
+
+def _sensitivity(unc, s: pd.DataFrame, top: int) -> dict | None:
+    if unc is None:
+        return None
+    sens = unc.sensitivity.copy()
+    rows = []
+    for factor, r in sens.iterrows():
+        ko, en = _factor_label(factor)
+        rows.append({"factor_ko": ko, "factor_en": en, "all": r["first_order"], "top": r["first_order_top"],
+                     "p05": r.get("p05"), "p95": r.get("p95")})
+    rows.sort(key=lambda d: -(d["top"] if np.isfinite(d["top"]) else -1))
+    lead = rows[0] if rows else None
+    m = unc.methods.reset_index()
+    mrows = []
+    for _, r in m.iterrows():
+        ko, en = OPTION_LABELS.get(r["option"], (r["option"], r["option"]))
+        fko, fen = {"normalisation": ("정규화", "normalisation"), "aggregation": ("집계", "aggregation"),
+                    "all": ("전체", "all")}.get(r["factor"], (r["factor"], r["factor"]))
+        mrows.append({"factor_ko": fko, "factor_en": fen, "option_ko": ko, "option_en": en,
+                      "draws": int(r["draws"]), "shift": r["mean_abs_rank_shift"], "overlap": r["top_overlap"]})
+    opts = m[m["factor"] != "all"]
+    worst = opts.loc[opts["mean_abs_rank_shift"].idxmax()] if len(opts) else None
+    shown = s.sort_values("rank", kind="stable").head(top)
+    width = (shown["rank_p95"] - shown["rank_p05"]) if {"rank_p05", "rank_p95"} <= set(shown.columns) else None
+    widest = None
+    if width is not None and width.notna().any():
+        c = width.idxmax()
+        widest = {"name_ko": shown.at[c, "name_ko"], "name_en": shown.at[c, "name_en"],
+                  "rank": int(shown.at[c, "rank"]), "p05": shown.at[c, "rank_p05"], "p95": shown.at[c, "rank_p95"]}
+    stable = shown[(shown.get("rank_p95", pd.Series(dtype=float)) <= unc.top)] if "rank_p95" in shown else shown.iloc[:0]
+    return {
+        "rows": rows, "lead": lead, "methods": mrows, "draws": unc.draws, "top": unc.top,
+        "worst": None if worst is None else {
+            "option_ko": OPTION_LABELS.get(worst["option"], (worst["option"],))[0],
+            "option_en": OPTION_LABELS.get(worst["option"], (worst["option"], worst["option"]))[1],
+            "shift": worst["mean_abs_rank_shift"], "overlap": worst["top_overlap"]},
+        "all_shift": float(m.loc[m["factor"] == "all", "mean_abs_rank_shift"].iloc[0]) if (m["factor"] == "all").any() else None,
+        "widest": widest,
+        "stable": [f"{r['name_ko']}" for _, r in stable.iterrows()],
+        "stable_en": [f"{r['name_en']}" for _, r in stable.iterrows()],
+    }
+
+
+def _factor_label(factor: str) -> tuple[str, str]:
+    if factor.startswith("w_"):
+        p = factor[2:]
+        ko, en = PILLAR_LABELS.get(p, (p, p))
+        return f"{ko} 기둥 가중치", f"{en} pillar weight"
+    return {"normalisation": ("정규화 방법", "normalisation method"),
+            "aggregation": ("집계 방법", "aggregation method")}.get(factor, (factor, factor))
+
+
+def _fmt_num(v, digits: int = 1) -> str:
+    if v is None or v is pd.NA:
+        return "–"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return "–"
+    if digits == 0:
+        return f"{f:,.0f}"
+    return f"{f:,.{digits}f}"
+
+
+def _fmt_pct(v, digits: int = 0) -> str:
+    if v is None or v is pd.NA:
+        return "–"
+    f = float(v)
+    return "–" if math.isnan(f) else f"{100 * f:.{digits}f}%"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers: hub profiles
+# ---------------------------------------------------------------------------------------------
+
+
+def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> dict:
+    h = hubs.loc[code]
+    units = run.units
+    spokes = _spokes_of(code, hubs, run.assignments)
+    r = s.loc[code]
+    pillars = list(run.scenario.pillar_names)
+    median = s[pillars + ["score"]].median()
+    return {
+        "hub_rank": int(h["hub_rank"]), "code": code,
+        "name_ko": units.at[code, "name_ko"], "name_en": units.at[code, "name_en"],
+        "sido_ko": units.at[code, "sido_name_ko"] if "sido_name_ko" in units.columns else "",
+        "sido_en": units.at[code, "sido_name_en"] if "sido_name_en" in units.columns else "",
+        "megaregion": units.at[code, "megaregion"] if "megaregion" in units.columns else "",
+        "rank": r["rank"], "score": r["score"], "p05": r.get("rank_p05"), "p95": r.get("rank_p95"),
+        "p_top10": r.get("p_top10"), "freq": h.get("selection_frequency"),
+        "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
+        "explanation_ko": h.get("explanation_ko"), "explanation_en": h.get("explanation_en"),
+        "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
+                   for c, km in spokes],
+        "map_png": _png(_hub_map_figure(geoms, code, [c for c, _ in spokes], units), dpi=110),
+        "pillar_png": _png(_pillar_figure(r, median, pillars), dpi=110),
+        "indicators": _key_indicators(run, s, code),
+    }
+
+
+def _spokes_of(code: str, hubs: pd.DataFrame, assignments) -> list[tuple[str, float]]:
+    """Spoke regions of a hub (hub itself excluded) with their distance, nearest first."""
+    if assignments is not None:
+        a = assignments.copy()
+        a.index = _codes(a.index)
+        mine = a[(a["hub_code"].astype("string") == code) & (a.index != code)]
+        km = pd.to_numeric(mine["distance_km"], errors="coerce")
+        return sorted(zip(mine.index, km), key=lambda t: (np.nan_to_num(t[1], nan=np.inf), t[0]))
+    return [(c, np.nan) for c in _split(hubs.at[code, "spokes"])] if "spokes" in hubs.columns else []
+
+
+def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
+    """The indicators that give the hub the most points of its overall score."""
+    meta, values = run.metadata, run.values
+    contrib = {c[len("contrib_"):]: s.at[code, c] for c in s.columns if c.startswith("contrib_")}
+    ranked = sorted(((i, v) for i, v in contrib.items() if pd.notna(v)), key=lambda t: -t[1])[:n]
+    rows = []
+    for i, pts in ranked:
+        ko, en = _label(meta, i)
+        col = pd.to_numeric(values[i], errors="coerce")
+        direction = float(meta.at[i, "direction"]) if i in meta.index else 1.0
+        val = col.get(code, np.nan)
+        nat_rank = int((direction * col > direction * val).sum() + 1) if pd.notna(val) else None
+        rows.append({
+            "label_ko": ko, "label_en": en, "value": val, "unit": str(meta.at[i, "unit"]) if i in meta.index else "",
+            "points": pts, "nat_rank": nat_rank, "n": int(col.notna().sum()),
+            "source": str(meta.at[i, "source"]) if i in meta.index else "",
+            "as_of": str(meta.at[i, "as_of"]) if i in meta.index else "",
+            "digits": _digits(val),
+        })
+    return rows
+
+
+def _digits(v) -> int:
+    if v is None or pd.isna(v):
+        return 1
+    a = abs(float(v))
+    return 0 if a >= 1000 or float(v).is_integer() else 1 if a >= 10 else 2 if a >= 0.1 else 4
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers: figures
+# ---------------------------------------------------------------------------------------------
+
+
+def _pick_cjk(entries) -> str | None:
+    names = {e.name for e in entries}
+    for fam in CJK_FAMILIES:
+        if fam in names:
+            return fam
+    for n in sorted(names):
+        if "CJK KR" in n or "Nanum" in n or n.endswith(" KR"):
+            return n
+    return None
+
+
+@contextlib.contextmanager
+def _mpl_font(family: str):
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False,
+                                "font.size": 9, "svg.fonttype": "path"}):
+        yield
+
+
+def _png(fig, *, dpi: int = 130) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _drawing_geometry(units):
+    """Unit outlines simplified for small static maps (EPSG:5179 metres, shape-true)."""
+    g = units.geometry
+    if g.crs is not None and g.crs.to_epsg() != 5179:
+        g = g.to_crs(5179)
+    return g.simplify(250)
+
+
+HUB_COLOR, SPOKE_COLOR, OTHER_COLOR = "#b2182b", "#f4a582", "#e6e6e6"
+
+
+def _rank_interval_figure(s: pd.DataFrame, hubs, top: int):
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    t = s.sort_values("rank", kind="stable").head(top)
+    n = len(t)
+    fig = Figure(figsize=(7.2, 0.28 * n + 1.3))
+    ax = fig.add_subplot()
+    y = np.arange(n)
+    is_hub = np.array([hubs is not None and c in hubs.index for c in t.index])
+    col = np.where(is_hub, HUB_COLOR, "#2166ac")
+    has_int = {"rank_p05", "rank_p95"} <= set(t.columns)
+    if has_int:
+        ax.hlines(y, t["rank_p05"], t["rank_p95"], colors=col, lw=5, alpha=0.35)
+    if "rank_p50" in t.columns:
+        ax.scatter(t["rank_p50"], y, marker="D", s=22, facecolors="white", edgecolors=col, zorder=3, lw=1.2)
+    ax.scatter(t["rank"], y, marker="o", s=26, c=col, zorder=4)
+    labels = [f"{int(r['rank'])}. {r['name_ko']} ({r.get('sido_name_ko', '')})" for _, r in t.iterrows()]
+    ax.set_yticks(y, labels)
+    for lab, h in zip(ax.get_yticklabels(), is_hub):
+        if h:
+            lab.set_color(HUB_COLOR)
+            lab.set_fontweight("bold")
+    ax.invert_yaxis()
+    hi = float(np.nanmax(t["rank_p95"])) if has_int else float(t["rank"].max())
+    ax.set_xlim(0, hi + 1)
+    ax.set_xlabel("순위 (1 = 최상위) · rank (1 = best)")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    handles = [Line2D([], [], color="#2166ac", marker="o", ls="", label="명목 순위 · nominal rank"),
+               Line2D([], [], color="#2166ac", marker="D", mfc="white", ls="", label="중앙값 · median rank"),
+               Line2D([], [], color="#2166ac", lw=5, alpha=0.35, label="5–95% 구간 · interval")]
+    if hubs is not None:
+        handles.append(Line2D([], [], color=HUB_COLOR, marker="o", ls="", label="제안 거점 · proposed hub"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 2.0 / (0.28 * n + 1.3) * 0.1),
+              ncol=2, fontsize=7.5, frameon=False)
+    ax.set_title(f"상위 {n}개 후보의 순위 구간 · Rank intervals of the top {n} candidates", fontsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig
+
+
+def _overview_figure(geoms, hubs: pd.DataFrame, assignments, units):
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.2, 7.0))
+    ax = fig.add_subplot()
+    cmap = colormaps["tab20"]
+    order = list(hubs.sort_values("hub_rank").index)
+    colors = {c: to_hex(cmap(i % 20)) for i, c in enumerate(order)}
+    geoms = geoms.copy()
+    geoms.index = _codes(geoms.index)
+    face = pd.Series(OTHER_COLOR, index=geoms.index, dtype=object)
+    if assignments is not None:
+        a = assignments.copy()
+        a.index = _codes(a.index)
+        hub_of = a["hub_code"].astype("string").reindex(geoms.index)
+        for c in geoms.index:
+            h = hub_of.get(c)
+            if h is not None and h is not pd.NA and h in colors:
+                face[c] = colors[h]
+    geoms.plot(ax=ax, color=list(face), edgecolor="white", linewidth=0.2, alpha=0.75)
+    geoms.loc[order].plot(ax=ax, color=[colors[c] for c in order], edgecolor="black", linewidth=0.8)
+    pts = geoms.loc[order].representative_point()
+    for c, p in zip(order, pts):
+        ax.plot(p.x, p.y, marker="*", ms=11, color="black", mec="white", mew=0.6)
+        ax.annotate(f"{int(hubs.at[c, 'hub_rank'])} {units.at[c, 'name_ko']}", (p.x, p.y), xytext=(5, 3),
+                    textcoords="offset points", fontsize=8, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    _scale_bar(ax)
+    ax.set_title("제안 거점과 배정 지역 · Proposed hubs and their regions (회색: 미포괄 · grey: uncovered)", fontsize=9)
+    return fig
+
+
+def _hub_map_figure(geoms, code: str, spokes: list[str], units):
+    from matplotlib.figure import Figure
+
+    geoms = geoms.copy()
+    geoms.index = _codes(geoms.index)
+    mine = [code, *spokes]
+    x0, y0, x1, y1 = geoms.loc[mine].total_bounds
+    w, h = x1 - x0, y1 - y0
+    side = max(w, h, 40_000) * 1.12
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    fig = Figure(figsize=(3.6, 3.6))
+    ax = fig.add_subplot()
+    box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+    near = geoms.cx[box[0]:box[2], box[1]:box[3]]
+    near.plot(ax=ax, color=OTHER_COLOR, edgecolor="white", linewidth=0.4)
+    if spokes:
+        geoms.loc[spokes].plot(ax=ax, color=SPOKE_COLOR, edgecolor="white", linewidth=0.5)
+    geoms.loc[[code]].plot(ax=ax, color=HUB_COLOR, edgecolor="black", linewidth=0.6)
+    pts = geoms.loc[mine].representative_point()
+    hx, hy = pts.iloc[0].x, pts.iloc[0].y
+    for p in pts.iloc[1:]:
+        ax.plot([hx, p.x], [hy, p.y], color="#4d4d4d", lw=0.6, alpha=0.8)
+    # label every spoke of a small hub; of a large one only the largest, so the names stay legible
+    labelled = set(spokes) if len(spokes) <= 12 else set(geoms.loc[spokes].area.nlargest(10).index)
+    small = 6.5 if len(spokes) > 12 else 7
+    for c, p in zip(mine, pts):
+        if c != code and c not in labelled:
+            continue
+        ax.annotate(str(units.at[c, "name_ko"]), (p.x, p.y), ha="center", va="center",
+                    fontsize=8 if c == code else small, fontweight="bold" if c == code else "normal",
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+    ax.set_xlim(box[0], box[2])
+    ax.set_ylim(box[1], box[3])
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _scale_bar(ax)
+    return fig
+
+
+def _scale_bar(ax) -> None:
+    """A scale bar of a round length (1, 2 or 5 × 10^n m) about a fifth of the map's width."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    exp = 10 ** math.floor(math.log10(target))
+    metres = max(m * exp for m in (1, 2, 5) if m * exp <= target)
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    ax.plot([x, x + metres], [y, y], color="black", lw=2, solid_capstyle="butt")
+    ax.text(x + metres / 2, y + 0.015 * (y1 - y0), f"{metres / 1000:g} km", ha="center", va="bottom", fontsize=7)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
+def _pillar_figure(r: pd.Series, median: pd.Series, pillars: list[str]):
+    from matplotlib.figure import Figure
+
+    keys = [*pillars, "score"]
+    fig = Figure(figsize=(3.6, 0.42 * len(keys) + 0.8))
+    ax = fig.add_subplot()
+    y = np.arange(len(keys))
+    vals = [float(r.get(k, np.nan)) for k in keys]
+    colors = ["#d6604d", "#4393c3", "#8073ac", "#5aae61", "#404040"][: len(keys)]
+    if len(keys) > 5:
+        colors = ["#4393c3"] * (len(keys) - 1) + ["#404040"]
+    ax.barh(y, vals, color=colors, height=0.62)
+    ax.scatter([median.get(k, np.nan) for k in keys], y, marker="|", s=200, color="black", zorder=3,
+               label="전국 중앙값 · national median")
+    for yi, v in zip(y, vals):
+        if not math.isnan(v):
+            ax.text(min(v + 1.5, 88), yi, f"{v:.1f}", va="center", fontsize=7.5)
+    ax.set_yticks(y, [f"{PILLAR_LABELS.get(k, (k, k))[0]}\n{PILLAR_LABELS.get(k, (k, k))[1]}" for k in keys], fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("점수 0–100 · score", fontsize=7.5)
+    ax.legend(loc="lower right", fontsize=6.5, frameon=False, bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# the page
+# ---------------------------------------------------------------------------------------------
+
+_TEMPLATE = r"""<!DOCTYPE html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ scenario.title_ko }} — 제조혁신 거점 후보 보고서</title>
+<style>
+  @page { size: A4; margin: 14mm 13mm 16mm 13mm; }
+  html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { font-family: {{ css_fonts|safe }}; color: #1a1a1a; font-size: 10.5pt; line-height: 1.5;
+         max-width: 1000px; margin: 0 auto; padding: 0 12px; }
+  h1 { font-size: 20pt; margin: 0.2em 0 0; }
+  h2 { font-size: 14pt; border-bottom: 2px solid #2166ac; padding-bottom: 2px; margin-top: 1.6em;
+       break-after: avoid; }
+  h3 { font-size: 12pt; margin: 0.2em 0; break-after: avoid; }
+  .en { color: #5a5a5a; font-weight: normal; font-size: 0.82em; }
+  p.en, li.en, div.en { font-size: 0.9em; margin-top: 0; }
+  .sub { color: #444; margin: 0 0 0.6em; }
+  table { border-collapse: collapse; width: 100%; font-size: 8.6pt; margin: 0.5em 0 1em; }
+  th, td { border-bottom: 1px solid #d0d0d0; padding: 2px 5px; text-align: left; vertical-align: top; }
+  th { background: #eef3f8; font-weight: 600; }
+  th .en { display: block; font-size: 0.85em; }
+  td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+  tr.hub td { background: #fbeaea; }
+  img { max-width: 100%; max-height: 160mm; }
+  img.overview { max-height: 150mm; }
+  .profile .fig img { max-height: 64mm; }
+  .fig { text-align: center; margin: 0.4em 0; break-inside: avoid; }
+  .profile { border: 1px solid #c8c8c8; border-radius: 4px; padding: 8px 12px; margin: 1em 0;
+             break-inside: avoid; page-break-inside: avoid; }
+  .profile .row { display: flex; gap: 10px; align-items: flex-start; }
+  .profile .row > div { flex: 1 1 50%; }
+  .facts { font-size: 9pt; color: #333; }
+  .badge { display: inline-block; background: #2166ac; color: white; border-radius: 3px;
+           padding: 0 6px; font-size: 9pt; margin-right: 4px; }
+  .note { font-size: 8.5pt; color: #555; }
+  .small { font-size: 7.8pt; }
+  section.break { break-before: page; }
+  table.sources, table.ind { table-layout: fixed; }
+  table.sources td, td.small { overflow-wrap: anywhere; }
+  th.n { white-space: normal; }
+  ul { margin-top: 0.2em; }
+</style>
+</head>
+<body>
+<header>
+  <p class="sub">제조혁신 네트워크 거점 후보 · Manufacturing-innovation network: hub candidates</p>
+  <h1>{{ scenario.title_ko }}</h1>
+  <p class="en">{{ scenario.title_en }}</p>
+  <p class="note">시나리오 <code>{{ scenario.name }}</code> · 작성일 {{ today }} · 분석 단위 {{ n_units }}개 {{ unit_ko }} · <span class="en">scenario {{ scenario.name }}, {{ today }}, {{ n_units }} {{ unit_en }}</span></p>
+</header>
+
+<section>
+<h2>1. 시나리오와 가중치 <span class="en">Scenario and weights</span></h2>
+{% if scenario.description %}<p class="en">{{ scenario.description }}</p>{% endif %}
+<ul>
+{% for k in words.ko %}<li>{{ k }}<br><span class="en">{{ words.en[loop.index0] }}</span></li>
+{% endfor %}
+</ul>
+<table>
+<thead><tr><th>기둥<span class="en">Pillar</span></th><th class="n">기둥 비중<span class="en">Pillar weight</span></th>
+<th>지표<span class="en">Indicator</span></th><th>단위<span class="en">Unit</span></th>
+<th class="n">기둥 내 비중<span class="en">Within pillar</span></th><th class="n">종합 점수 내 비중<span class="en">Of overall score</span></th></tr></thead>
+<tbody>
+{% for r in pillar_rows %}<tr><td>{{ r.pillar_ko }} <span class="en">{{ r.pillar_en }}</span></td><td class="n">{{ r.pillar_weight|pct }}</td>
+<td>{{ r.label_ko }}<br><span class="en">{{ r.label_en }}</span></td><td>{{ r.unit }}</td>
+<td class="n">{{ r.within|pct }}</td><td class="n">{{ r.overall|pct(1) }}</td></tr>
+{% endfor %}
+</tbody></table>
+</section>
+
+<section class="break">
+<h2>2. 상위 후보와 순위 구간 <span class="en">Top candidates and their rank intervals</span></h2>
+<p>종합 점수 상위 {{ top_rows|length }}개 지역입니다. 점은 시나리오 가중치 그대로의 순위, 막대는 가중치와 방법을 {{ draws|num(0) }}번 바꾸었을 때 순위가 90%의 경우 머무는 범위(5–95%)입니다.{% if hubs %} 붉은색은 제안 거점입니다.{% endif %}</p>
+<p class="en">The {{ top_rows|length }} regions with the highest overall score. Dots: rank under the scenario's own weights; bars: the range holding the rank in 90% of {{ draws|num(0) }} draws of weights and methods (5–95%).{% if hubs %} Proposed hubs in red.{% endif %}</p>
+<div class="fig"><img alt="순위 구간 그림 · rank interval chart" src="{{ interval_png }}"></div>
+<table>
+<thead><tr><th class="n">순위<span class="en">Rank</span></th><th>지역<span class="en">Region</span></th><th>권역<span class="en">Megaregion</span></th>
+<th class="n">종합<span class="en">Score</span></th>
+{% for p, ko, en in pillars %}<th class="n">{{ ko }}<span class="en">{{ en }}</span></th>{% endfor %}
+<th class="n">순위 구간<span class="en">Rank p05–p95</span></th><th class="n">상위 10위 확률<span class="en">P(top 10)</span></th><th class="n">거점<span class="en">Hub</span></th></tr></thead>
+<tbody>
+{% for r in top_rows %}<tr{% if r.hub %} class="hub"{% endif %}><td class="n">{{ r.rank }}</td>
+<td>{{ r.name_ko }} <span class="en">{{ r.name_en }}</span><br><span class="small">{{ r.sido }}</span></td><td>{{ r.megaregion }}</td>
+<td class="n">{{ r.score|num }}</td>{% for v in r.pillars %}<td class="n">{{ v|num }}</td>{% endfor %}
+<td class="n">{{ r.p05|num(0) }}–{{ r.p95|num(0) }}</td><td class="n">{{ r.p_top10|pct }}</td><td class="n">{{ r.hub or '' }}</td></tr>
+{% endfor %}
+</tbody></table>
+</section>
+
+<section class="break">
+<h2>3. 제안 거점 <span class="en">Proposed hubs</span></h2>
+{% if not hubs %}
+<p>이 실행에서는 거점 선정 단계가 실행되지 않아 제안 거점이 없습니다.</p>
+<p class="en">The siting stage was not run, so no hubs are proposed in this report.</p>
+{% else %}
+{% for k in siting.ko %}<p>{{ k }}<br><span class="en">{{ siting.en[loop.index0] }}</span></p>{% endfor %}
+<div class="fig"><img class="overview" alt="거점 개요 지도 · overview map of hubs" src="{{ overview_png }}"></div>
+<table>
+<thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
+<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
+<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Need served</span></th>
+<th class="n">평균 / 최대 거리 (km)<span class="en">Mean / max distance</span></th><th class="n">선정 빈도<span class="en">Selection frequency</span></th></tr></thead>
+<tbody>
+{% for h in hub_rows %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.name_en }}</span></td><td>{{ h.megaregion }}</td>
+<td class="n">{{ h.rank|num(0) }}</td><td class="n">{{ h.score|num }}</td><td class="n">{{ h.n_spokes|num(0) }}</td><td class="n">{{ h.need_served|num(0) }}</td>
+<td class="n">{{ h.mean_km|num(0) }} / {{ h.max_km|num(0) }}</td><td class="n">{{ h.freq|pct }}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="note">선정 빈도: 몬테카를로 추출마다 거점 선정을 다시 풀었을 때 이 지역이 거점으로 뽑힌 비율. <span class="en">Selection frequency: share of Monte Carlo draws in which re-solving the siting picks the region as a hub.</span></p>
+
+{% for p in profiles %}
+<div class="profile">
+<h3><span class="badge">{{ p.hub_rank }}</span>{{ p.name_ko }} <span class="en">{{ p.name_en }}</span>
+  <span class="note">{{ p.sido_ko }} · {{ p.megaregion }}</span></h3>
+<p class="facts">종합 {{ p.rank|num(0) }}위 (90% 구간 {{ p.p05|num(0) }}–{{ p.p95|num(0) }}위), 종합 점수 {{ p.score|num }}, 상위 10위 확률 {{ p.p_top10|pct }}{% if p.freq is not none %}, 선정 빈도 {{ p.freq|pct }}{% endif %};
+ 연계 지역 {{ p.n_spokes }}곳{% if p.n_spokes and p.mean_km is not none %}, 평균 {{ p.mean_km|num(0) }} km, 최대 {{ p.max_km|num(0) }} km{% endif %}.<br>
+<span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
+{% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
+{% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
+<div class="row">
+  <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
+  <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>
+</div>
+<table class="ind">
+<colgroup><col style="width:29%"><col style="width:10%"><col style="width:12%"><col style="width:10%"><col style="width:8%"><col style="width:31%"></colgroup>
+<thead><tr><th>주요 지표<span class="en">Key indicator</span></th><th class="n">값<span class="en">Value</span></th><th>단위<span class="en">Unit</span></th>
+<th class="n">전국 순위<span class="en">National rank</span></th><th class="n">점수 기여<span class="en">Points</span></th><th>출처 · 기준 시점<span class="en">Source · as of</span></th></tr></thead>
+<tbody>
+{% for i in p.indicators %}<tr><td>{{ i.label_ko }}<br><span class="en">{{ i.label_en }}</span></td><td class="n">{{ i.value|num(i.digits) }}</td><td>{{ i.unit }}</td>
+<td class="n">{% if i.nat_rank %}{{ i.nat_rank }} / {{ i.n }}{% else %}–{% endif %}</td><td class="n">{{ i.points|num }}</td><td class="small">{{ i.source }} · {{ i.as_of }}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="facts"><b>연계 지역</b> <span class="en">Spokes</span>:
+{% for sp in p.spokes %}{{ sp.name_ko }}{% if sp.km == sp.km and sp.km is not none %} ({{ sp.km|num(0) }} km){% endif %}{% if not loop.last %}, {% endif %}{% else %}없음 · none{% endfor %}</p>
+</div>
+{% endfor %}
+<p class="note">전국 순위: 지표의 방향을 반영한 순위(1 = 필요 또는 역량이 가장 큼). 점수 기여: 종합 점수 중 이 지표 몫(점). <span class="en">National rank: by the indicator's direction (1 = most need or capability). Points: the part of the overall score owed to the indicator.</span></p>
+{% endif %}
+</section>
+
+<section class="break">
+<h2>4. 민감도: 무엇이 순위를 움직이는가 <span class="en">Sensitivity: what moves the ranking</span></h2>
+{% if sens %}
+{% if sens.lead %}
+<p>가중치와 방법을 {{ sens.draws|num(0) }}번 바꾼 결과, 상위 후보들(5% 순위가 {{ sens.top }}위 안인 지역)의 순위를 가장 많이 움직이는 요인은 <b>{{ sens.lead.factor_ko }}</b>로, 순위 분산의 {{ sens.lead.top|pct }}를 혼자 설명합니다(전체 지역 기준 {{ sens.lead.all|pct }}).
+{% if sens.worst %} 방법 중에서는 <b>{{ sens.worst.option_ko }}</b> 방식을 쓸 때 순위가 평균 {{ sens.worst.shift|num }}단계 움직여 가장 크게 달라집니다(전체 평균 {{ sens.all_shift|num }}단계).{% endif %}
+{% if sens.widest %} 상위 {{ top }}위 안에서 순위 구간이 가장 넓은 곳은 {{ sens.widest.name_ko }}({{ sens.widest.rank }}위, {{ sens.widest.p05|num(0) }}–{{ sens.widest.p95|num(0) }}위)입니다.{% endif %}
+{% if sens.stable %} 모든 추출의 95%에서 {{ sens.top }}위 안에 드는 지역: {{ sens.stable|join(', ') }}.{% endif %}</p>
+<p class="en">Over {{ sens.draws|num(0) }} draws of weights and methods, the factor that moves the ranks of the leading candidates (regions whose 5% rank is within the top {{ sens.top }}) most is the <b>{{ sens.lead.factor_en|lower }}</b>: alone it explains {{ sens.lead.top|pct }} of their rank variance ({{ sens.lead.all|pct }} over all regions).
+{% if sens.worst %} Among the methods, <b>{{ sens.worst.option_en }}</b> changes the ranking most (mean shift {{ sens.worst.shift|num }} places; {{ sens.all_shift|num }} over all draws).{% endif %}
+{% if sens.widest %} Within the top {{ top }}, {{ sens.widest.name_en }} has the widest interval (rank {{ sens.widest.rank }}, {{ sens.widest.p05|num(0) }}–{{ sens.widest.p95|num(0) }}).{% endif %}
+{% if sens.stable_en %} In the top {{ sens.top }} in 95% of the draws: {{ sens.stable_en|join(', ') }}.{% endif %}</p>
+{% endif %}
+<table>
+<thead><tr><th>요인<span class="en">Factor</span></th><th class="n">설명 비율: 상위 후보<span class="en">Share explained: leading candidates</span></th>
+<th class="n">설명 비율: 전체<span class="en">Share explained: all regions</span></th><th class="n">추출 범위 (5–95%)<span class="en">Range drawn</span></th></tr></thead>
+<tbody>
+{% for r in sens.rows %}<tr><td>{{ r.factor_ko }} <span class="en">{{ r.factor_en }}</span></td><td class="n">{{ r.top|pct }}</td><td class="n">{{ r.all|pct }}</td>
+<td class="n">{% if r.p05 == r.p05 and r.p05 is not none %}{{ r.p05|pct }}–{{ r.p95|pct }}{% else %}–{% endif %}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="note">1차 민감도 지수(Sobol 주효과): 한 요인만으로 설명되는 순위 분산의 비율. 가중치는 합이 1이어서 서로 얽혀 있으므로 합이 1이 되지 않습니다. <span class="en">First-order (Sobol main-effect) share of the rank variance explained by one factor alone; the weights sum to 1 and depend on each other, so the shares need not add up to 1.</span></p>
+<table>
+<thead><tr><th>방법<span class="en">Method</span></th><th>선택지<span class="en">Option</span></th><th class="n">추출 수<span class="en">Draws</span></th>
+<th class="n">평균 순위 이동<span class="en">Mean rank shift</span></th><th class="n">상위 {{ sens.top }} 유지율<span class="en">Top-{{ sens.top }} overlap</span></th></tr></thead>
+<tbody>
+{% for r in sens.methods %}<tr><td>{{ r.factor_ko }} <span class="en">{{ r.factor_en }}</span></td><td>{{ r.option_ko }} <span class="en">{{ r.option_en }}</span></td>
+<td class="n">{{ r.draws|num(0) }}</td><td class="n">{{ r.shift|num }}</td><td class="n">{{ r.overlap|pct }}</td></tr>
+{% endfor %}
+</tbody></table>
+{% else %}
+<p>불확실성 분석이 실행되지 않았습니다. <span class="en">No uncertainty analysis in this run.</span></p>
+{% endif %}
+</section>
+
+<section class="break">
+<h2>5. 자료 출처와 저작권 표시 <span class="en">Data sources and attribution</span></h2>
+<p>이 보고서의 수치는 모두 아래 자료에서 계산했습니다. <span class="en">Every figure in this report is computed from the files below.</span></p>
+<table class="sources">
+<colgroup><col style="width:22%"><col style="width:30%"><col style="width:9%"><col style="width:17%"><col style="width:22%"></colgroup>
+<thead><tr><th>자료<span class="en">Data</span></th><th>출처<span class="en">Source</span></th><th>기준 시점<span class="en">As of</span></th><th>이용 조건<span class="en">Licence</span></th><th>파일<span class="en">File</span></th></tr></thead>
+<tbody>
+{% for r in sources %}<tr><td>{{ r.title }}</td><td>{{ r.source }}{% if r.source_url %}<br><span class="small">{{ r.source_url }}</span>{% endif %}</td><td>{{ r.as_of }}</td><td>{{ r.licence }}</td><td class="small">{{ r.path }}</td></tr>
+{% endfor %}
+</tbody></table>
+<h3>출처 표시 <span class="en">Attribution</span></h3>
+<ul class="small">
+{% for a in attributions %}<li>{{ a }}</li>
+{% endfor %}
+</ul>
+</section>
+</body>
+</html>
+"""

