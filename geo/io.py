@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import shutil
 import uuid
 from pathlib import Path
@@ -54,3 +55,11 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
     for name, gdf in layers.items():
         gdf.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     return path
+
+
+def progress(**kw):
+    """A tqdm progress bar on an interactive terminal; silent in CI, logs and files."""
+    from tqdm.auto import tqdm
+
+    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+    return tqdm(disable=quiet, leave=False, **kw)

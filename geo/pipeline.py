@@ -12,9 +12,7 @@ files. Everything is written into staging folders that replace ``outputs/<scenar
 
 from __future__ import annotations
 
-import os
 import platform
-import sys
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -169,16 +167,51 @@ def _scoring(r: Run) -> None:
     r.counts["scoring"] = {"regions": len(r.scores), "draws": sc.uncertainty.draws}
 
 
-STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring}
+def _siting(r: Run) -> None:
+    from geo import siting
+
+    opt = r.scenario.siting
+    units = r.scores.reindex(r.units.index)
+    ok = units[opt.demand].notna()
+    if not ok.all():
+        from geo.errors import InputError
+
+        raise InputError(f"{(~ok).sum()} regions have no {opt.demand} score, so they cannot be sited",
+                         column=opt.demand, got=units.index[~ok].tolist()[:5],
+                         hint="check the missing-data policy of the scenario")
+    kw = dict(model=opt.model, reach_km=opt.reach_km, max_spoke_km=opt.max_spoke_km,
+              per_megaregion_max=dict(opt.per_megaregion.max) or None,
+              per_megaregion_min=dict(opt.per_megaregion.min) or None,
+              fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
+    k = opt.k
+    if k == "auto":
+        lo, hi = opt.k_range
+        cost = r.cost.loc[units.index, units.index]
+        k, curve = siting.choose_k_frame(units, cost, demand=opt.demand, k_range=range(lo, hi + 1), **kw)
+        io.write_csv(curve, r.out / "k_elbow.csv", index=False)
+    draws = None
+    u = r.uncertainty
+    if opt.robustness_draws and u.draw_pillars is not None and opt.demand in u.draw_pillars:
+        order = pd.Index(u.regions).get_indexer(units.index)
+        draws = u.draw_pillars[opt.demand][:, order]
+    r.hubs, r.assignments = siting.site_hubs(units, r.cost, demand=opt.demand, k=int(k),
+                                              demand_draws=draws, **kw)
+    # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
+    univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
+    r.hubs = siting.explain(r.hubs, r.assignments, scores=units, values=r.values,
+                            universities=None if univ is None else univ[univ["counted_as"] == "campus"],
+                            research=None if res is None else res[res["located"] == "region centroid"],
+                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM)
+    io.write_csv(r.hubs, r.out / "hubs.csv")
+    io.write_csv(r.assignments, r.out / "assignments.csv")
+    io.write_json(r.hubs.attrs.get("siting", {}), r.out / "siting.json")
+    r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
+                          "uncovered": int((~r.assignments["covered"]).sum())}
+
+
+STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
+               "siting": _siting}
 STAGES = [s for s in STAGES if s in STAGE_FUNCS]
-
-
-def progress(**kw):
-    """A progress bar on an interactive terminal; silent in CI, logs and notebooks' files."""
-    from tqdm.auto import tqdm
-
-    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
-    return tqdm(disable=quiet, leave=False, **kw)
 
 
 def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None = None,
@@ -208,7 +241,7 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     started = datetime.now(timezone.utc)
     try:
         todo = STAGES[: STAGES.index(until) + 1]
-        with progress(total=len(todo), desc=scenario.name, unit="stage") as bar:
+        with io.progress(total=len(todo), desc=scenario.name, unit="stage") as bar:
             for name in todo:
                 bar.set_postfix_str(name)
                 t0 = time.perf_counter()
@@ -240,7 +273,23 @@ def _write_common(r: Run) -> None:
         layer = layer.join(r.scores[[c for c in r.scores.columns if c not in layer.columns]])
     if r.lisa is not None:
         layer = layer.join(r.lisa)
-    io.write_gpkg({"regions": layer}, r.out / "regions.gpkg")
+    layers = {"regions": layer}
+    if r.assignments is not None:
+        layers["hub_spokes"] = _spoke_lines(r)
+    io.write_gpkg(layers, r.out / "regions.gpkg")
+
+
+def _spoke_lines(r: Run):
+    """Hub → spoke lines between unit representative points (EPSG:5179)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    pts = r.units.geometry.representative_point()
+    a = r.assignments[r.assignments["covered"] & ~r.assignments["is_hub"]]
+    lines = [LineString([pts[h], pts[c]]) for c, h in zip(a.index, a["hub_code"])]
+    return gpd.GeoDataFrame(
+        {"region_code": a.index, "hub_code": a["hub_code"].astype(str), "distance_km": a["distance_km"]},
+        geometry=lines, crs=r.units.crs).set_index("region_code")
 
 
 def _manifest(r: Run, scenario_path, started) -> dict:

@@ -702,12 +702,13 @@ def _siting_words(hubs, assignments) -> dict | None:
     out = {"ko": [], "en": []}
     if assignments is not None and "covered" in assignments.columns:
         unc = assignments.index[~assignments["covered"].astype(bool)]
-        names = assignments.get("name_ko")
         if len(unc):
-            listed = ", ".join(str(names.get(c, c)) for c in unc) if names is not None else ", ".join(map(str, unc))
-            out["ko"].append(f"어느 거점에서도 최대 연계 거리 안에 들지 않는 지역 {len(unc)}곳: {listed}.")
+            ko = assignments["name_ko"] if "name_ko" in assignments.columns else pd.Series(dtype=str)
+            en = assignments["name_en"] if "name_en" in assignments.columns else pd.Series(dtype=str)
+            out["ko"].append(f"어느 거점에서도 최대 연계 거리 안에 들지 않는 지역 {len(unc)}곳: "
+                             + ", ".join(str(ko.get(c, c)) for c in unc) + ".")
             out["en"].append(f"{len(unc)} region(s) lie beyond the maximum spoke distance of every hub "
-                             "and are reported as uncovered.")
+                             "and are reported as uncovered: " + ", ".join(str(en.get(c, c)) for c in unc) + ".")
         else:
             out["ko"].append("모든 지역이 거점에 배정되었습니다.")
             out["en"].append("Every region is assigned to a hub.")
@@ -739,7 +740,7 @@ def _sensitivity(unc, s: pd.DataFrame, top: int) -> dict | None:
                     "all": ("전체", "all")}.get(r["factor"], (r["factor"], r["factor"]))
         mrows.append({"factor_ko": fko, "factor_en": fen, "option_ko": ko, "option_en": en,
                       "draws": int(r["draws"]), "shift": r["mean_abs_rank_shift"], "overlap": r["top_overlap"]})
-    opts = m[m["factor"] != "all"]
+    opts = m[(m["factor"] != "all") & m["mean_abs_rank_shift"].notna()]
     worst = opts.loc[opts["mean_abs_rank_shift"].idxmax()] if len(opts) else None
     shown = s.sort_values("rank", kind="stable").head(top)
     width = (shown["rank_p95"] - shown["rank_p05"]) if {"rank_p05", "rank_p95"} <= set(shown.columns) else None
@@ -748,7 +749,7 @@ def _sensitivity(unc, s: pd.DataFrame, top: int) -> dict | None:
         c = width.idxmax()
         widest = {"name_ko": shown.at[c, "name_ko"], "name_en": shown.at[c, "name_en"],
                   "rank": int(shown.at[c, "rank"]), "p05": shown.at[c, "rank_p05"], "p95": shown.at[c, "rank_p95"]}
-    stable = shown[(shown.get("rank_p95", pd.Series(dtype=float)) <= unc.top)] if "rank_p95" in shown else shown.iloc[:0]
+    stable = shown[shown["rank_p95"] <= unc.top] if "rank_p95" in shown.columns else shown.iloc[:0]
     return {
         "rows": rows, "lead": lead, "methods": mrows, "draws": unc.draws, "top": unc.top,
         "worst": None if worst is None else {
@@ -757,8 +758,8 @@ def _sensitivity(unc, s: pd.DataFrame, top: int) -> dict | None:
             "shift": worst["mean_abs_rank_shift"], "overlap": worst["top_overlap"]},
         "all_shift": float(m.loc[m["factor"] == "all", "mean_abs_rank_shift"].iloc[0]) if (m["factor"] == "all").any() else None,
         "widest": widest,
-        "stable": [f"{r['name_ko']}" for _, r in stable.iterrows()],
-        "stable_en": [f"{r['name_en']}" for _, r in stable.iterrows()],
+        "stable": stable["name_ko"].astype(str).tolist(),
+        "stable_en": stable["name_en"].astype(str).tolist(),
     }
 
 
@@ -1079,7 +1080,8 @@ _TEMPLATE = r"""<!DOCTYPE html>
   @page { size: A4; margin: 14mm 13mm 16mm 13mm; }
   html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { font-family: {{ css_fonts|safe }}; color: #1a1a1a; font-size: 10.5pt; line-height: 1.5;
-         max-width: 1000px; margin: 0 auto; padding: 0 12px; }
+         max-width: 1000px; margin: 0 auto; padding: 0 12px;
+         word-break: keep-all; overflow-wrap: break-word; }
   h1 { font-size: 20pt; margin: 0.2em 0 0; }
   h2 { font-size: 14pt; border-bottom: 2px solid #2166ac; padding-bottom: 2px; margin-top: 1.6em;
        break-after: avoid; }

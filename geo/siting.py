@@ -1085,9 +1085,11 @@ def selection_frequency(cost, weight_draws, k: int, *, method: str = "auto", see
     if W.ndim != 2 or W.shape[1] != n or W.shape[0] == 0:
         raise InputError("weight_draws must be one row of need per draw", expected=f"shape (n_draws, {n})",
                          got=W.shape)
+    from geo.io import progress
+
     counts = np.zeros(np.asarray(cost).shape[1])
     prev = None
-    for d in range(W.shape[0]):
+    for d in progress(iterable=range(W.shape[0]), desc="siting robustness", unit="draw"):
         w = _as_weight(W[d], n)
         if method == "heuristic":
             hubs, _ = _construct(p, w, _tols(p, w), start=prev)
@@ -1124,52 +1126,9 @@ def _per_group(value, labels: pd.Series, name: str) -> dict | None:
     return {g: int(value) for g in labels.unique()}
 
 
-def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
-              model: str = "pmedian", reach_km: float | None = None,
-              max_spoke_km: float | None = None, per_megaregion_max=None, per_megaregion_min=None,
-              fixed: Iterable[str] = (), excluded: Iterable[str] = (),
-              eligibility: Mapping[str, float] | None = None, method: str = "auto",
-              time_limit: float | None = None, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Site k hubs among the regions of ``units`` and assign every region to one.
-
-    Parameters
-    ----------
-    units : DataFrame
-        Index ``region_code``; columns megaregion, name_ko, name_en, the ``demand`` column
-        and any eligibility columns.
-    cost : DataFrame
-        Distance in km, region_code x region_code, covering every unit (extra codes ignored).
-    demand : str
-        Column of ``units`` with the need of each region (>= 0, no NaN).
-    k : int
-        Number of hubs.
-    model : {"pmedian", "mclp"}
-    reach_km : float, optional
-        Coverage radius: the objective of MCLP (required there); reported for both models.
-    max_spoke_km : float, optional
-        Regions farther than this from every hub stay unassigned (``covered`` False).
-    per_megaregion_max, per_megaregion_min : int or dict 권역 -> int, optional
-        At most / at least so many hubs per 권역 (an int applies to every 권역).
-    fixed, excluded : iterable of region codes
-        Regions that must / must not be hubs.
-    eligibility : dict column -> minimum, optional
-        A region can be a hub only if each column is >= its minimum (NaN is an error).
-    method, time_limit, seed
-        As for :func:`solve`.
-
-    Returns
-    -------
-    hubs : DataFrame
-        Index region_code, ordered by hub_rank (1 = most need served); columns hub_rank,
-        name_ko, name_en, megaregion, fixed, n_spokes, spokes (';'-joined codes, the hub
-        itself excluded), need_served (hub included), need_covered_within_reach,
-        mean_spoke_distance_km, max_spoke_distance_km (NaN without spokes). ``hubs.attrs
-        ["siting"]`` holds the objective, bounds, gap, optimality and method.
-    assignments : DataFrame
-        Index region_code (order of ``units``); columns name_ko, name_en, megaregion,
-        hub_code (NA if uncovered), distance_km (NaN if uncovered), covered, is_hub,
-        within_reach (NA without ``reach_km``), nearest_hub_code, nearest_hub_km.
-    """
+def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_megaregion_max,
+                  per_megaregion_min, fixed, excluded, eligibility):
+    """Checked arrays and solver constraints from the DataFrame inputs of :func:`site_hubs`."""
     missing = [c for c in (*_UNIT_COLUMNS, demand) if c not in units.columns]
     if missing:
         raise InputError("units lacks columns", expected=f"{[*_UNIT_COLUMNS, demand]}", got=missing)
@@ -1214,12 +1173,83 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
     ex = _codes(excluded, codes, "excluded")
     pos = pd.Series(np.arange(len(codes)), index=codes)
     mega = units["megaregion"].astype(str).set_axis(codes)
-    r = solve(C, need, k, model=model, reach=reach_km, candidates=elig,
-              fixed=pos[fx].to_numpy(), excluded=pos[ex].to_numpy(), group=mega.to_numpy(),
-              group_max=_per_group(per_megaregion_max, mega, "per_megaregion_max"),
-              group_min=_per_group(per_megaregion_min, mega, "per_megaregion_min"),
-              max_distance=max_spoke_km, method=method, time_limit=time_limit, seed=seed,
-              names=list(codes))
+    constraints = dict(
+        model=model, reach=reach_km, candidates=elig, fixed=pos[fx].to_numpy(),
+        excluded=pos[ex].to_numpy(), group=mega.to_numpy(),
+        group_max=_per_group(per_megaregion_max, mega, "per_megaregion_max"),
+        group_min=_per_group(per_megaregion_min, mega, "per_megaregion_min"),
+        max_distance=max_spoke_km, names=list(codes))
+    return codes, C, need, fx, mega, constraints
+
+
+def choose_k_frame(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k_range: Iterable[int],
+                   share: float = 0.1, **kw) -> tuple[int, pd.DataFrame]:
+    """:func:`choose_k` on the DataFrame inputs of :func:`site_hubs` (same keywords)."""
+    _, C, need, _, _, constraints = _frame_inputs(units, cost, demand=demand, **{
+        key: kw.get(key) for key in ("model", "reach_km", "max_spoke_km", "per_megaregion_max",
+                                     "per_megaregion_min", "fixed", "excluded", "eligibility")})
+    constraints = {k: v for k, v in constraints.items() if k != "model"}
+    return choose_k(C, need, k_range, share=share, model=kw.get("model") or "pmedian", **constraints)
+
+
+def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
+              model: str = "pmedian", reach_km: float | None = None,
+              max_spoke_km: float | None = None, per_megaregion_max=None, per_megaregion_min=None,
+              fixed: Iterable[str] = (), excluded: Iterable[str] = (),
+              eligibility: Mapping[str, float] | None = None, method: str = "auto",
+              time_limit: float | None = None, seed: int = 0,
+              demand_draws: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Site k hubs among the regions of ``units`` and assign every region to one.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Index ``region_code``; columns megaregion, name_ko, name_en, the ``demand`` column
+        and any eligibility columns.
+    cost : DataFrame
+        Distance in km, region_code x region_code, covering every unit (extra codes ignored).
+    demand : str
+        Column of ``units`` with the need of each region (>= 0, no NaN).
+    k : int
+        Number of hubs.
+    model : {"pmedian", "mclp"}
+    reach_km : float, optional
+        Coverage radius: the objective of MCLP (required there); reported for both models.
+    max_spoke_km : float, optional
+        Regions farther than this from every hub stay unassigned (``covered`` False).
+    per_megaregion_max, per_megaregion_min : int or dict 권역 -> int, optional
+        At most / at least so many hubs per 권역 (an int applies to every 권역).
+    fixed, excluded : iterable of region codes
+        Regions that must / must not be hubs.
+    eligibility : dict column -> minimum, optional
+        A region can be a hub only if each column is >= its minimum (NaN is an error).
+    method, time_limit, seed
+        As for :func:`solve`.
+
+    Returns
+    -------
+    hubs : DataFrame
+        Index region_code, ordered by hub_rank (1 = most need served); columns hub_rank,
+        name_ko, name_en, megaregion, fixed, n_spokes, spokes (';'-joined codes, the hub
+        itself excluded), need_served (hub included), need_covered_within_reach,
+        mean_spoke_distance_km, max_spoke_distance_km (NaN without spokes). ``hubs.attrs
+        ["siting"]`` holds the objective, bounds, gap, optimality and method.
+    assignments : DataFrame
+        Index region_code (order of ``units``); columns name_ko, name_en, megaregion,
+        hub_code (NA if uncovered), distance_km (NaN if uncovered), covered, is_hub,
+        within_reach (NA without ``reach_km``), nearest_hub_code, nearest_hub_km.
+    """
+    codes, C, need, fx, mega, constraints = _frame_inputs(
+        units, cost, demand=demand, model=model, reach_km=reach_km, max_spoke_km=max_spoke_km,
+        per_megaregion_max=per_megaregion_max, per_megaregion_min=per_megaregion_min,
+        fixed=fixed, excluded=excluded, eligibility=eligibility)
+    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, **constraints)
+    freq = None
+    if demand_draws is not None:
+        # Robustness: the same problem re-solved on each Monte Carlo draw of the demand
+        # (eligibility held at its nominal value, so only the need weights move).
+        freq = pd.Series(selection_frequency(C, demand_draws, k, seed=seed, **constraints),
+                         index=codes, name="selection_frequency")
 
     hub_codes = codes[r.hubs]
     covered = r.assignment >= 0
@@ -1255,6 +1285,9 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
             "max_spoke_distance_km": float(d.max()) if d.size else np.nan,
         })
     hubs = pd.DataFrame(rows).set_index("region_code")
+    if freq is not None:
+        hubs["selection_frequency"] = freq.reindex(hubs.index)
+        a["selection_frequency"] = freq
     hubs.insert(0, "hub_rank", hubs["need_served"].rank(ascending=False, method="first").astype(int))
     hubs = hubs.sort_values("hub_rank")
     hubs.attrs["siting"] = {
@@ -1264,3 +1297,91 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         "reach_km": reach_km, "max_spoke_km": max_spoke_km,
     }
     return hubs, a
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations for the committee
+
+#: Radius (straight line, km) for the "universities within R km" part of an explanation
+#: when the scenario sets no reach: about an hour's drive.
+EXPLAIN_RADIUS_KM = 60.0
+
+
+def _within(points, centre, radius_km: float) -> int:
+    if points is None or len(points) == 0:
+        return 0
+    located = points[points.geometry.notna() & ~points.geometry.is_empty]
+    return int((located.geometry.distance(centre) <= radius_km * 1000).sum())
+
+
+def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
+            values: pd.DataFrame, universities=None, research=None,
+            radius_km: float = EXPLAIN_RADIUS_KM) -> pd.DataFrame:
+    """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
+
+    Parameters
+    ----------
+    hubs, assignments
+        From :func:`site_hubs`.
+    scores
+        Index region_code; rank, rank_p05, rank_p95, need, base, knowledge, geometry-free.
+    values
+        Indicator values (index region_code): mfg_va_change_2015_2020,
+        mfg_loss_share_grdp_2015, ic_operating_firms, root_complex_count.
+    universities, research
+        Point GeoDataFrames (EPSG:5179) from the indicators stage; counted within
+        ``radius_km`` of the hub's representative point.
+    """
+    from geo.regions import load_units
+
+    hubs = hubs.copy()
+    pts = load_units().geometry.representative_point()
+    n = len(scores)
+    k = len(hubs)
+    ko, en = [], []
+    for code, h in hubs.iterrows():
+        s, v = scores.loc[code], values.loc[code]
+        u = _within(universities, pts.get(code), radius_km) if code in pts.index else 0
+        rs = _within(research, pts.get(code), radius_km) if code in pts.index else 0
+        chg, loss = v.get("mfg_va_change_2015_2020"), v.get("mfg_loss_share_grdp_2015")
+        firms, roots = v.get("ic_operating_firms"), v.get("root_complex_count")
+        freq = h.get("selection_frequency")
+        parts_ko = [f"종합 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)"]
+        parts_en = [f"overall rank {int(s['rank'])} of {n} (90% interval {int(s['rank_p05'])}–{int(s['rank_p95'])})"]
+        if pd.notna(freq):
+            parts_ko.append(f"가중치를 바꾼 {freq:.0%}의 경우에 거점으로 선정")
+            parts_en.append(f"chosen in {freq:.0%} of weight draws")
+        if pd.notna(chg):
+            t = f"제조업 부가가치 2015→2020 {chg:+.0f}%"
+            e = f"manufacturing value added 2015→2020 {chg:+.0f}%"
+            if pd.notna(loss) and loss > 0:
+                t += f" (2015 GRDP의 {loss:.1f}% 감소)"
+                e += f" (a loss of {loss:.1f}% of 2015 GRDP)"
+            parts_ko.append(t)
+            parts_en.append(e)
+        if pd.notna(firms):
+            parts_ko.append(f"산업단지 가동업체 {int(firms):,}곳")
+            parts_en.append(f"{int(firms):,} operating firms in industrial complexes")
+        if pd.notna(roots) and roots > 0:
+            parts_ko.append(f"뿌리산업 특화단지 {int(roots)}곳")
+            parts_en.append(f"{int(roots)} designated root-industry cluster(s)")
+        parts_ko.append(f"반경 {radius_km:.0f} km 내 대학 {u}곳, 연구기관 {rs}곳")
+        parts_en.append(f"{u} universities and {rs} research institutes within {radius_km:.0f} km")
+        if h["n_spokes"]:
+            parts_ko.append(f"연계 지역 {int(h['n_spokes'])}곳 (평균 {h['mean_spoke_distance_km']:.0f} km, "
+                            f"최대 {h['max_spoke_distance_km']:.0f} km)")
+            parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} km, "
+                            f"max {h['max_spoke_distance_km']:.0f} km)")
+        if h.get("fixed"):
+            parts_ko.append("시나리오에서 사전 지정된 거점")
+            parts_en.append("fixed in advance by the scenario")
+        elif s["rank"] > 3 * k:
+            # The p-median trades score for position; say so when the rank alone would not explain it.
+            parts_ko.append("종합 순위보다 위치 때문에 선정: 주변 쇠퇴 지역까지의 필요 가중 거리를 가장 줄임")
+            parts_en.append("chosen for its position more than its score: it minimises the need-weighted "
+                            "distance to the declining regions around it")
+        ko.append("; ".join(parts_ko))
+        en.append("; ".join(parts_en))
+    hubs["explanation_ko"] = ko
+    hubs["explanation_en"] = en
+    return hubs

@@ -197,13 +197,14 @@ def open_offline(browser, path: Path):
     return page, log
 
 
-def click_region(page, code: str) -> str:
-    """Click a region at its label point; return the popup's text."""
-    page.evaluate("HubMap.maps[0].closePopup()")
+def click_region(page, code: str, zoom: float | None = None) -> str:
+    """Click a region at its label point (after zooming there, if asked); return the popup's text."""
+    page.evaluate("void HubMap.maps[0].closePopup()")
     x, y = page.evaluate(
-        """c => { const m = HubMap.maps[0], f = HubMap.data[0].byCode[c];
+        """([c, z]) => { const m = HubMap.maps[0], f = HubMap.data[0].byCode[c];
+                  if (z) { m.setView(f.rp, z, {animate: false}); }
                   const p = m.latLngToContainerPoint(f.rp), r = m.getContainer().getBoundingClientRect();
-                  return [p.x + r.left, p.y + r.top]; }""", code)
+                  return [p.x + r.left, p.y + r.top]; }""", [code, zoom])
     page.mouse.click(x, y)
     return popup_text(page)
 
@@ -229,6 +230,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert "종합 점수" in text and "Rank" in text and "5–95 %" in text
     assert "구미시" in text  # its (synthetic) hub
     assert "Synthetic count" in text and "synthetic test fixture" in text
+    page.wait_for_timeout(400)  # popup fade-in, for the screenshot only
     page.screenshot(path=ARTEFACTS / "maps_index_popup.png")
 
     # a name carrying markup shows as text and runs nothing
@@ -236,7 +238,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert text.startswith(XSS)
 
     # hubs: explanation and spokes
-    page.evaluate("HubMap.maps[0].closePopup()")
+    page.evaluate("void HubMap.maps[0].closePopup()")
     page.locator(".hm-hub").nth(1).click()
     text = popup_text(page)
     spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
@@ -256,8 +258,9 @@ def test_national_map_in_browser(browser, built, units, inputs):
     toggle(page, "Universities")
     assert page.locator(".hm-asset, .hm-cluster").count() >= 1
     assert "without location" in page.locator(".leaflet-control-layers", has_text="Research").inner_text()
-    page.evaluate("HubMap.maps[0].closePopup()")
-    page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTEFACTS / "maps_index_hub_layers.png")
+    page.evaluate("void HubMap.maps[0].closePopup()")
 
     # search by English and by Korean name
     page.fill(".hm-search input", "Gimcheon")
@@ -266,6 +269,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     page.fill(".hm-search input", "창원시")
     page.press(".hm-search input", "Enter")
     assert popup_text(page).startswith("창원시")
+    page.wait_for_timeout(600)  # zoom animation
     page.screenshot(path=ARTEFACTS / "maps_index_search.png")
 
     attribution = page.locator(".leaflet-control-attribution").inner_text()
@@ -287,7 +291,8 @@ def test_emd_map_in_browser(browser, built):
     page.screenshot(path=ARTEFACTS / "maps_emd.png")
     emd = load_units("emd")
     code = emd.index[emd["full_name_ko"].str.startswith("경상북도 구미시")][0]
-    text = click_region(page, code)
+    text = click_region(page, code, zoom=11)  # a 읍면동 is a few pixels wide at the national view
     assert text.startswith(emd.loc[code, "name_ko"]) and "구미시" in text and "Synthetic decline" in text
+    page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_emd_popup.png")
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}

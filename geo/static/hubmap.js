@@ -17,6 +17,11 @@
   }
   HM.esc = esc;
 
+  // keep popups clear of the layer list and legend on the right
+  function popupOptions(w) {
+    return { maxWidth: w, maxHeight: 440, autoPanPaddingTopLeft: [60, 20], autoPanPaddingBottomRight: [440, 20] };
+  }
+
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
 
   function fmt(v, d) {
@@ -170,7 +175,7 @@
       style: style,
       onEachFeature: function (f, l) {
         byCode[f.properties.code] = l;
-        l.bindPopup(function () { return regionPopup(p, f); }, { maxWidth: 380, maxHeight: 440 });
+        l.bindPopup(function () { return regionPopup(p, f); }, popupOptions(380));
         l.bindTooltip(function () {
           var a = f.properties, t = '<b>' + esc(a.name_ko) + '</b>' + (a.name_en ? ' ' + esc(a.name_en) : '');
           if (opts.column) { t += '<br>' + bi(opts.ko, opts.en) + ': ' + esc(fmt(a[opts.column], opts.d)); }
@@ -251,7 +256,7 @@
       L.marker(f.rp, {
         icon: L.divIcon({ className: 'hm-hub', html: '<span>' + esc(h.rank) + '</span>', iconSize: [34, 34], iconAnchor: [17, 19] }),
         zIndexOffset: 1000, riseOnHover: true
-      }).bindPopup(function () { return hubPopup(p, h); }, { maxWidth: 380, maxHeight: 440 })
+      }).bindPopup(function () { return hubPopup(p, h); }, popupOptions(380))
         .bindTooltip('★ ' + esc(h.rank) + ' ' + esc(f.properties.name_ko) + ' ' + esc(f.properties.name_en || ''), { direction: 'top', offset: [0, -14] })
         .addTo(g);
     });
@@ -293,7 +298,7 @@
         });
         if (!a[2]) { s += '<tr><th colspan="2" class="hm-small">위치 근사(지역 대표점) · approximate location (region point)</th></tr>'; }
         return s + '</table></div>';
-      }, { maxWidth: 320 });
+      }, popupOptions(320));
       return m;
     });
     cluster.addLayers(markers);
