@@ -46,6 +46,27 @@ def cmd_translate(args) -> int:
     return 0 if table["region_code"].notna().all() else 1
 
 
+def cmd_compare(args) -> int:
+    from geo.compare import compare
+
+    out = args.out or Path(__file__).resolve().parent.parent / "outputs" / "compare"
+    s = compare(args.a, args.b, out=out, draws=args.draws)
+    print(f"{s['a']} vs {s['b']}: Spearman rank correlation {s['spearman']:.3f}, "
+          f"top-10 overlap {s['top_overlap']}")
+    if s.get("hubs_kept") is not None:
+        from geo.regions import unit_attributes
+
+        names = unit_attributes()["full_name_ko"]
+
+        def label(codes):
+            return ", ".join(f"{names.get(c, c)} ({c})" for c in codes) or "-"
+
+        print(f"hubs kept: {label(s['hubs_kept'])}\nadded: {label(s['hubs_added'])}\n"
+              f"dropped: {label(s['hubs_dropped'])}")
+    print(f"wrote {s['table']} and {s['chart']}")
+    return 0
+
+
 def cmd_catalogue(args) -> int:
     from geo import catalogue
 
@@ -65,6 +86,20 @@ COMMANDS = [
      "python -m geo run --scenario data/scenarios/national.yaml", _stage_command(None), _add_run_args),
     ("regions", "build the analysis units and write regions.gpkg",
      "python -m geo regions --scenario data/scenarios/national.yaml", _stage_command("regions"), _add_run_args),
+    ("indicators", "build the indicator tables: indicators.csv, indicator_metadata.csv, match_report.csv",
+     "python -m geo indicators --scenario data/scenarios/national.yaml", _stage_command("indicators"), _add_run_args),
+    ("network", "build the region network and its centralities: centrality.csv, hot spots",
+     "python -m geo network --scenario data/scenarios/national.yaml", _stage_command("network"), _add_run_args),
+    ("score", "composite scores with Monte Carlo rank intervals: scores.csv, sensitivity.csv",
+     "python -m geo score --scenario data/scenarios/need_first.yaml", _stage_command("scoring"), _add_run_args),
+    ("hubs", "site the hubs and assign spokes: hubs.csv, assignments.csv",
+     "python -m geo hubs --scenario data/scenarios/national.yaml", _stage_command("siting"), _add_run_args),
+    ("maps", "write the offline HTML maps to maps/<scenario>/",
+     "python -m geo maps --scenario data/scenarios/national.yaml", _stage_command("maps"), _add_run_args),
+    ("report", "write the committee pack: hub_candidates.xlsx, report.html, report.pdf",
+     "python -m geo report --scenario data/scenarios/national.yaml", _stage_command("report"), _add_run_args),
+    ("compare", "compare two scenarios: rank and hub changes (table and chart)",
+     "python -m geo compare data/scenarios/national.yaml data/scenarios/need_first.yaml", cmd_compare, None),
     ("translate", "map region codes or names of any vintage to the 229 analysis units",
      'python -m geo translate 47720 "경북 군위군" 청원군 28170', cmd_translate, None),
     ("catalogue", "verify the shipped data files against data/catalogue.csv",
@@ -93,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--file", help="CSV file with a column of codes or names")
     tr.add_argument("--column", default="region", help="column of --file (default: %(default)s)")
     tr.add_argument("--sido", help="시도 to resolve names such as 중구")
+    cp = sub.choices["compare"]
+    cp.add_argument("a", help="scenario A (YAML)")
+    cp.add_argument("b", help="scenario B (YAML)")
+    cp.add_argument("--out", type=Path, help="output folder (default: outputs/compare)")
+    cp.add_argument("--draws", type=int, help="Monte Carlo draws for both (default: each scenario's own)")
     sub.choices["catalogue"].add_argument("--update", action="store_true",
                                           help="fill empty sha256/rows fields (maintainers)")
     return parser

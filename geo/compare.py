@@ -135,8 +135,7 @@ def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None):
         r = pipeline.Run(scenario=sc, out=Path(tmp) / "out", maps=Path(tmp) / "maps")
         r.out.mkdir()
         r.maps.mkdir()
-        for stage in stages:
-            pipeline.STAGE_FUNCS[stage](r)
+        pipeline.execute(r, until=stages[-1])
     r.out = r.maps = None
     return r
 

@@ -468,10 +468,8 @@ def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) 
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m.get_root().title = html.escape(title)
-    m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js({'title': title, 'attributions': list(attributions)})});"
-                        "__PARENT__.setMinZoom(5); __PARENT__.setMaxZoom(16);"))
-    # keep the country clear of the search box (left) and the layer list (right)
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(230, 10), padding_bottom_right=(420, 10))
+    setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]]}
+    m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js(setup)});"))
     return m
 
 

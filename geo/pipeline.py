@@ -250,6 +250,23 @@ STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _netwo
 STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
+def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
+    """Run the stages up to ``until`` on ``r`` (files go to ``r.out``/``r.maps`` as they are)."""
+    if until not in STAGES:
+        from geo.errors import InputError
+
+        raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
+    todo = STAGES[: STAGES.index(until) + 1]
+    with io.progress(total=len(todo), desc=r.scenario.name, unit="stage") as bar:
+        for name in todo:
+            bar.set_postfix_str(name)
+            t0 = time.perf_counter()
+            STAGE_FUNCS[name](r)
+            r.timings[name] = round(time.perf_counter() - t0, 3)
+            bar.update()
+    return r
+
+
 def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None = None,
         maps_dir: Path | None = None) -> Path:
     """Run the stages up to ``until`` and publish the outputs.
@@ -276,14 +293,7 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
     started = datetime.now(timezone.utc)
     try:
-        todo = STAGES[: STAGES.index(until) + 1]
-        with io.progress(total=len(todo), desc=scenario.name, unit="stage") as bar:
-            for name in todo:
-                bar.set_postfix_str(name)
-                t0 = time.perf_counter()
-                STAGE_FUNCS[name](r)
-                r.timings[name] = round(time.perf_counter() - t0, 3)
-                bar.update()
+        execute(r, until=until)
         _write_common(r)
         io.write_json(_manifest(r, scenario_path, started), r.out / "manifest.json")
     except BaseException:

@@ -89,6 +89,11 @@
       return d;
     };
     title.addTo(map);
+    map.setMinZoom(5);
+    map.setMaxZoom(16);
+    // no animation: the view is final as soon as the page has run its scripts;
+    // the padding keeps the country clear of the search box (left) and the layer list (right)
+    map.fitBounds(opts.bounds, { paddingTopLeft: [230, 10], paddingBottomRight: [420, 10], animate: false });
     return map;
   };
 
