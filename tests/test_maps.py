@@ -261,6 +261,8 @@ def test_national_map_in_browser(browser, built, units, inputs):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_index_hub_layers.png")
     page.evaluate("void HubMap.maps[0].closePopup()")
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
 
     # search by English and by Korean name
     page.fill(".hm-search input", "Gimcheon")

@@ -351,7 +351,7 @@
       return hit && hit.f;
     }
     function go(f) {
-      map.fitBounds(bounds(f), { maxZoom: opts.maxZoom || 10 });
+      map.fitBounds(bounds(f), { maxZoom: opts.maxZoom || 10, paddingTopLeft: [230, 40], paddingBottomRight: [420, 40], animate: false });
       var l = null;
       HM.registry.some(function (e) {
         if (e.layer.hmByCode && map.hasLayer(e.layer) && e.layer.hmByCode[f.properties.code]) { l = e.layer.hmByCode[f.properties.code]; }

@@ -1,0 +1,58 @@
+"""Exact at 시군구 scale on the real data: for the shipped scenarios, our p-median objective on
+the pipeline's own cost matrix and need equals the optimum spopt's PMedian (PuLP + CBC)
+reaches on the same matrix and the same eligible candidates."""
+
+from pathlib import Path
+
+import numpy as np
+import pulp
+import pytest
+
+from geo import siting
+from geo.compare import run_in_memory
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning"),
+]
+SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["national", "need_first", "capability_first"])
+def test_objective_equals_spopt_optimum(name):
+    from spopt.locate import PMedian
+
+    r = run_in_memory(SCENARIOS / f"{name}.yaml", until="scoring")
+    opt = r.scenario.siting
+    codes = r.scores.index
+    cost = r.cost.loc[codes, codes].to_numpy()
+    need = r.scores[opt.demand].to_numpy()
+    eligible = np.ones(len(codes), bool)
+    for col, lo in opt.eligibility.minimums().items():
+        eligible &= r.scores[col].to_numpy() >= lo
+    k = int(opt.k)
+    ours = siting.solve(cost, need, k, candidates=eligible, method="exact")
+    assert ours.optimal
+    ref = PMedian.from_cost_matrix(cost[:, eligible], need, p_facilities=k)
+    ref.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+    assert ours.objective == pytest.approx(pulp.value(ref.problem.objective), rel=1e-9)
+
+
+def test_programme_constraints_hold_on_the_national_run():
+    r = run_in_memory(SCENARIOS / "national.yaml", until="siting")
+    hubs, a = r.hubs, r.assignments
+    opt = r.scenario.siting
+    assert len(hubs) == opt.k
+    per = hubs["megaregion"].value_counts()
+    assert per.max() <= 2
+    assert set(dict(opt.per_megaregion.min)) <= set(per.index)
+    elig = r.scores.loc[hubs.index]
+    assert (elig["knowledge"] >= 20).all() and (elig["base"] >= 20).all()
+    # Every region has a hub within the maximum spoke distance, or is reported uncovered.
+    covered = a[a["covered"]]
+    assert (covered["distance_km"] <= opt.max_spoke_km).all()
+    uncovered = a[~a["covered"]]
+    assert (uncovered["nearest_hub_km"] > opt.max_spoke_km).all()
+    assert set(uncovered.index) == {"37430", "39010", "39020"}  # 울릉군, 제주시, 서귀포시
+    assert hubs["selection_frequency"].between(0, 1).all()
+    assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
