@@ -13,6 +13,7 @@ files. Everything is written into staging folders that replace ``outputs/<scenar
 from __future__ import annotations
 
 import platform
+import resource
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Run:
     assignments: object = None
     unmatched: list = field(default_factory=list)  # match-report parts, written at the end
     timings: dict = field(default_factory=dict)
+    peak_mb: dict = field(default_factory=dict)  # process memory high-water mark after each stage
     counts: dict = field(default_factory=dict)
 
 
@@ -263,6 +265,7 @@ def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
             t0 = time.perf_counter()
             STAGE_FUNCS[name](r)
             r.timings[name] = round(time.perf_counter() - t0, 3)
+            r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
             bar.update()
     return r
 
@@ -360,6 +363,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
         "packages": {p: md.version(p) for p in pkgs},
         "inputs": cat[["path", "as_of", "sha256"]].to_dict("records"),
         "stage_seconds": r.timings,
+        "stage_peak_rss_mb": r.peak_mb,
         "row_counts": r.counts,
         "outputs": sorted(p.name for p in r.out.iterdir()),
     }
