@@ -59,7 +59,6 @@ UNIV = "assets/moe_univ_coords_20241030.csv"
 RESEARCH = "assets/research_assets.csv"
 RESEARCH_ADD = "assets/research_assets_sigungu_additions.csv"
 GVA = "economy/annual_sigungu_gva_normalized.csv"
-CHANGES = "regions/sgg_change_events_2010_2026.csv"
 
 #: Distance at which an asset counts half in the access scores (scenario: indicators.access_half_km).
 HALF_DISTANCE_KM = 30.0
@@ -265,84 +264,23 @@ def sido_code(name) -> str | None:
     return _SIDO_CODE.get(name.strip())
 
 
-@functools.cache
-def _name_table() -> dict[tuple[str, str], str]:
-    ua = unit_attributes()
-    return {(s, n): code for code, s, n in zip(ua.index, ua["sido_code"], ua["name_ko"])}
-
-
-@functools.cache
-def _moved_units() -> dict[tuple[str, str], tuple[str, str]]:
-    """(new 시도 code, name) → (2020 unit code, note) for units that changed 시도 since 2020.
-
-    Read from the MOIS change events: an abolished and a created code with the same 시군구
-    name under different 시도 (군위군: 경상북도 → 대구광역시, 2023-07-01).
-    """
-    ev = pd.read_csv(data_path(CHANGES), dtype=str, encoding="utf-8-sig")
-    names = _name_table()
-    out = {}
-    for _, e in ev.iterrows():
-        old = [p.split(":", 1)[1].split() for p in str(e["abolished"]).split("; ") if ":" in p]
-        new = [p.split(":", 1)[1].split() for p in str(e["created"]).split("; ") if ":" in p]
-        for o in old:
-            for n in new:
-                if len(o) == 2 and len(n) == 2 and o[1] == n[1] and o[0] != n[0]:
-                    so, sn = sido_code(o[0]), sido_code(n[0])
-                    code = names.get((so, o[1]))
-                    if code and sn:
-                        out[(sn, n[1])] = (code, f"{n[0]} {n[1]} was {o[0]} {o[1]} until {e['date']}")
-    return out
-
-
 def _translate(name, sido) -> tuple[str | None, str]:
     """A 시군구 name within a 시도 → (KOSTAT 2020 code, note) or (None, reason).
 
     The single place where names become codes; ``note`` is "" for a plain match (the unit
     itself, or an 일반구 of a city) and says what happened otherwise (a recode such as 대구
-    군위군 → 2020 경북 군위군, a rename, a merge). Uses :func:`geo.codes.translate`; a name it
-    cannot read is tried once more against the 2020 unit names within the 시도.
+    군위군 → 2020 경북 군위군, a rename, a merge), via :func:`geo.codes.translate`.
     """
-    try:
-        from geo.codes import translate
-    except ImportError:  # pragma: no cover - geo.codes ships with the package
-        translate = None
-    t = None
-    if translate is not None and isinstance(name, str) and name.strip():
-        t = translate(name, sido=sido if isinstance(sido, str) else None)
-        if t.region_code and t.relation in ("same", "parent"):
-            return t.region_code, ""
-        if t.region_code and t.relation in ("recode", "rename", "merge"):
-            return t.region_code, t.message
-    code, note = _translate_local(name, sido)
-    if code is None and t is not None and t.message:
-        return None, t.message
-    return code, note
+    from geo.codes import translate
 
-
-def _translate_local(name, sido) -> tuple[str | None, str]:
-    """:func:`_translate` on the 2020 unit names alone (일반구 forms, 세종, moved units)."""
-    s = sido_code(sido)
-    if s is None:
-        return None, f"unknown 시도 {sido!r}"
     if not isinstance(name, str) or not name.strip():
         return None, "no 시군구 given"
-    n = re.sub(r"\s+", " ", name.strip())
-    names = _name_table()
-    if s == "29" and n in ("세종", "세종시", "세종특별자치시"):
-        return names[("29", "세종시")], ""
-    if (s, n) in names:
-        return names[(s, n)], ""
-    first = n.split(" ")[0]
-    if " " in n and (s, first) in names:  # "창원시 마산합포구": a 일반구 belongs to its city
-        return names[(s, first)], ""
-    # a 일반구 written without its city ("청주시흥덕구") is not expected in these files
-    if (s, n) in _moved_units():
-        code, note = _moved_units()[(s, n)]
-        return code, note
-    if (s, first) in _moved_units():
-        code, note = _moved_units()[(s, first)]
-        return code, note
-    return None, f"no 2020 시군구 named {n!r} in {sido}"
+    t = translate(name, sido=sido if isinstance(sido, str) else None)
+    if t.region_code and t.relation in ("same", "parent"):
+        return t.region_code, ""
+    if t.region_code and t.relation in ("recode", "rename", "merge"):
+        return t.region_code, t.message
+    return None, t.message
 
 
 def _translate_many(names, sidos) -> tuple[list, list]:
@@ -399,7 +337,7 @@ GRDP_2010_CODES = {
 
 @functools.cache
 def _unit_codes() -> frozenset[str]:
-    return frozenset(_name_table().values())
+    return frozenset(unit_attributes().index)
 
 
 def _census_unit(code: str, year: int) -> str | None:

@@ -487,7 +487,7 @@ def _layer_name(spec: dict) -> str:
 
 
 def _plain_spec() -> dict:
-    return {"column": "_none", "title_ko": "지역", "title_en": "Regions", "unit": "", "breaks": [0, 0],
+    return {"column": None, "title_ko": "지역", "title_en": "Regions", "unit": "", "breaks": [0, 0],
             "colors": ["#f4f1ea"], "nodata_color": "#f4f1ea", "digits": 0, "items": [], "source": ""}
 
 

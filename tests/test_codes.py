@@ -561,3 +561,19 @@ def test_any_value_gets_a_deliberate_one_line_answer(value):
         assert len(t.candidates) >= 2 and set(t.candidates) <= set(units)
     if isinstance(value, float) and math.isnan(value):
         assert t.relation == "invalid"
+
+
+def test_unit_tables_of_codes_and_regions_agree():
+    """Two independent derivations of names and MOIS codes (the code tables here, the
+    crosswalk carried forward in geo.regions) must agree for all 229 units."""
+    from geo.codes import analysis_units
+    from geo.regions import unit_attributes
+
+    a = analysis_units()
+    b = unit_attributes().reindex(a.index)
+    assert len(a) == 229
+    assert (a["name_ko"] == b["name_ko"]).all()
+    assert (a["mois2024"] == b["mois_code_2024"]).all()
+    own = a["mois2026"].notna()
+    assert (a.loc[own, "mois2026"] == b.loc[own, "mois_code"]).all()
+    assert sorted(a.index[~own]) == ["23010", "23020", "23080"]  # 인천 중구, 동구, 서구
