@@ -27,7 +27,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special
 
 from geo.errors import InputError
 
@@ -166,7 +166,7 @@ def global_moran(
     B = k * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)
     VI = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - EI * EI
     zr = (I - EI) / np.sqrt(VI)
-    p = 2 * stats.norm.sf(abs(zr))
+    p = special.erfc(abs(zr) / np.sqrt(2))  # two-sided normal p, = 2 * norm.sf(|z|)
     p_sim = np.nan
     if permutations:
         rng = np.random.default_rng(seed)

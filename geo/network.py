@@ -565,8 +565,16 @@ def place_stations(
             gap_cache[key] = float(shapely.distance(geoms.loc[key[0]], geoms.loc[key[1]])) / 1000.0
         return gap_cache[key]
 
+    bounds = {code: g.bounds for code, g in geoms.items()}
+
+    def bbox_gap_km(r1: str, r2: str) -> float:
+        (a0, a1, a2, a3), (b0, b1, b2, b3) = bounds[r1], bounds[r2]
+        dx, dy = max(b0 - a2, a0 - b2, 0.0), max(b1 - a3, a1 - b3, 0.0)
+        return (dx * dx + dy * dy) ** 0.5 / 1000.0
+
     def fits(reg: str, other: str, km: float) -> bool:
-        return gap_km(reg, other) <= km + slack_km
+        # The bounding-box gap is a lower bound of the polygon gap: a cheap early "no".
+        return bbox_gap_km(reg, other) <= km + slack_km and gap_km(reg, other) <= km + slack_km
 
     # Greedy, most certain first: a candidate's support is the number of adjacent stations
     # (placed, or still holding candidates) that have a unit within reach of it.
