@@ -51,7 +51,14 @@ def write_json(obj, path: Path) -> Path:
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
-    """Write several layers into one GeoPackage (index written as a column)."""
+    """Write several layers into one GeoPackage (index written as a column).
+
+    GDAL stamps the write time into ``gpkg_contents``; OGR_CURRENT_DATE fixes it so that
+    reruns are byte-identical (the run time is in manifest.json).
+    """
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     for name, gdf in layers.items():
         gdf.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     return path

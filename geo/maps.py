@@ -398,11 +398,22 @@ def render_offline(m: folium.Map) -> str:
         figure.header.add_child(_Raw(_inline(VENDORED[name])), name=f"inline_{name}")
     for name in OWN:
         figure.header.add_child(_Raw(_inline(name)), name=f"inline_{name}")
-    page = figure.render()
+    page = _stable_ids(figure.render())
     ext = external_resources(page)
     if ext:
         raise InputError("rendered map still refers to external resources", expected="none", got=ext[:5])
     return page
+
+
+def _stable_ids(page: str) -> str:
+    """folium names its elements with random 32-hex ids; number them in order of appearance
+    so that the same inputs give byte-identical maps."""
+    seen: dict[str, str] = {}
+
+    def sub(m: re.Match) -> str:
+        return seen.setdefault(m.group(0), f"{len(seen) + 1:032x}")
+
+    return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", sub, page)
 
 
 # ----------------------------------------------------------------------------------------

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import io as _io
 import math
+import re
 import shutil
 import subprocess
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -365,8 +366,37 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
         ws.freeze_panes = ws.cell(3, keep + 1)
         if len(df.columns):
             ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{max(len(df) + 2, 2)}"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(path)
+    _fix_zip_times(Path(path))
     return Path(path)
+
+
+# Outputs carry no run time (it is in manifest.json), so reruns are byte-identical.
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite a zip (xlsx) with every member dated FIXED_TIME instead of "now" (openpyxl
+    also stamps "modified" into docProps/core.xml on save)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            info.date_time = FIXED_TIME.timetuple()[:6]
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), data)
+            z.writestr(info, data)
+
+
+def _fix_pdf_dates(path: Path) -> None:
+    """Replace chromium's /CreationDate and /ModDate by FIXED_TIME (same byte length, so the
+    cross-reference offsets stay valid)."""
+    data = path.read_bytes()
+    stamp = FIXED_TIME.strftime("(D:%Y%m%d%H%M%S+00'00')").encode()
+    path.write_bytes(re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data))
 
 
 def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> str:
@@ -395,7 +425,6 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
     ctx = {
         "scenario": run.scenario,
-        "today": date.today().isoformat(),
         "css_fonts": CSS_FONTS,
         "n_units": len(run.units),
         "unit_ko": "읍면동" if run.scenario.units == "emd" else "시군구",
@@ -448,6 +477,7 @@ def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: flo
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         raise GeoError(f"chromium wrote no PDF for {html.name} (exit {proc.returncode})",
                        hint=" | ".join(tail) or None)
+    _fix_pdf_dates(pdf)
     return pdf
 
 
@@ -1120,7 +1150,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
   <p class="sub">제조혁신 네트워크 거점 후보 · Manufacturing-innovation network: hub candidates</p>
   <h1>{{ scenario.title_ko }}</h1>
   <p class="en">{{ scenario.title_en }}</p>
-  <p class="note">시나리오 <code>{{ scenario.name }}</code> · 작성일 {{ today }} · 분석 단위 {{ n_units }}개 {{ unit_ko }} · <span class="en">scenario {{ scenario.name }}, {{ today }}, {{ n_units }} {{ unit_en }}</span></p>
+  <p class="note">시나리오 <code>{{ scenario.name }}</code> · 분석 단위 {{ n_units }}개 {{ unit_ko }} · 실행 시각과 입력 체크섬은 manifest.json · <span class="en">scenario {{ scenario.name }}, {{ n_units }} {{ unit_en }}; run time and input checksums in manifest.json</span></p>
 </header>
 
 <section>
