@@ -27,6 +27,21 @@ def _stage_command(stage: str):
 
         out = pipeline.run(args.scenario, until=stage or pipeline.STAGES[-1], out=args.out, maps_dir=args.maps_dir)
         print(f"wrote {out}")
+        hubs = out / "hubs.csv"
+        if hubs.exists():
+            import pandas as pd
+
+            from geo.regions import unit_attributes
+
+            full = unit_attributes()["full_name_ko"]
+            h = pd.read_csv(hubs, dtype={"region_code": str}, encoding="utf-8-sig")
+            print("hubs: " + ", ".join(f"{r.hub_rank}. {full.get(r.region_code, r.name_ko)} ({r.region_code})"
+                                       for r in h.itertuples()))
+        import json
+
+        maps = Path(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["maps_dir"])
+        if stage in (None, "maps", "report") and (maps / "index.html").exists():
+            print(f"maps: {maps / 'index.html'}")
         return 0
 
     return command

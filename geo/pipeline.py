@@ -298,7 +298,7 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     try:
         execute(r, until=until)
         _write_common(r)
-        io.write_json(_manifest(r, scenario_path, started), r.out / "manifest.json")
+        io.write_json(_manifest(r, scenario_path, started) | {"maps_dir": str(maps_dir)}, r.out / "manifest.json")
     except BaseException:
         io.discard(r.out)
         io.discard(r.maps)
