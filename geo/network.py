@@ -316,7 +316,7 @@ def load_rail() -> RailData:
         "names": "transport/rail/korail_station_names_20250101.csv",
         "adjacency": "transport/rail/korail_station_adjacency_derived_20250101.csv",
         "distance": "transport/rail/station_distance.csv.gz",
-        "urban": "transport/urban_rail/전체_도시철도역사정보_20240930.xlsx",
+        "urban": "transport/urban_rail/urban_rail_stations_20240930.xlsx",
     }
     names = pd.read_csv(data_path(files["names"]), dtype=str, encoding="utf-8-sig")
     adj = pd.read_csv(data_path(files["adjacency"]), dtype={"station_a": str, "station_b": str}, encoding="utf-8-sig")
