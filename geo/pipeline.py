@@ -189,7 +189,7 @@ def _siting(r: Run) -> None:
         lo, hi = opt.k_range
         cost = r.cost.loc[units.index, units.index]
         k, curve = siting.choose_k_frame(units, cost, demand=opt.demand, k_range=range(lo, hi + 1), **kw)
-        io.write_csv(curve, r.out / "k_elbow.csv", index=False)
+        io.write_csv(curve, r.out / "k_elbow.csv")
     draws = None
     u = r.uncertainty
     if opt.robustness_draws and u.draw_pillars is not None and opt.demand in u.draw_pillars:

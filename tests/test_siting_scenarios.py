@@ -56,3 +56,42 @@ def test_programme_constraints_hold_on_the_national_run():
     assert set(uncovered.index) == {"37430", "39010", "39020"}  # 울릉군, 제주시, 서귀포시
     assert hubs["selection_frequency"].between(0, 1).all()
     assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
+
+
+def test_k_auto_uses_the_elbow_rule(tmp_path):
+    import pandas as pd
+    import yaml
+
+    from geo import pipeline
+
+    raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
+    raw.update(name="k_auto")
+    # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
+    raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
+    path = tmp_path / "k_auto.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    curve = pd.read_csv(out / "k_elbow.csv")
+    assert list(curve["k"]) == list(range(6, 12))
+    assert curve["objective"].is_monotonic_decreasing
+    hubs = pd.read_csv(out / "hubs.csv")
+    assert 6 <= len(hubs) <= 11
+
+
+def test_infeasible_caps_are_a_one_line_cli_error(tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
+    raw.update(name="too_many")
+    raw["siting"].update(k=12, robustness_draws=0)
+    path = tmp_path / "too_many.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "geo", "hubs", "--scenario", str(path), "--out", str(tmp_path / "o"),
+                        "--maps-dir", str(tmp_path / "m")], capture_output=True, text=True)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == ("error: infeasible siting constraints: group_max leaves only 11 hub slots "
+                                "among eligible candidates for k=12")
+    assert not (tmp_path / "o").exists()
