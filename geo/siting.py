@@ -488,14 +488,21 @@ def _best_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None:
         chosen[pick] = True
         count[g] += len(pick)
     left = p.k - int(chosen.sum())
-    for j in order:
-        if left == 0:
-            break
-        if not chosen[j] and count[p.gid[j]] < p.gmax[p.gid[j]]:
-            chosen[j] = True
-            count[p.gid[j]] += 1
-            left -= 1
-    return np.flatnonzero(chosen) if left == 0 else None
+    if left == 0:
+        return np.flatnonzero(chosen)
+    # Greedy on a partition matroid, vectorised: each group offers its cheapest columns up to
+    # its remaining room; the `left` cheapest of those offers are what greedy would pick.
+    order = order[~chosen[order]]
+    g = p.gid[order]
+    by_group = np.argsort(g, kind="stable")  # positions grouped, each group still by rho
+    starts = np.searchsorted(g[by_group], g[by_group])
+    rank = np.empty(len(order), int)
+    rank[by_group] = np.arange(len(order)) - starts
+    offer = order[rank < (p.gmax - count)[g]]
+    if len(offer) < left:
+        return None
+    chosen[offer[:left]] = True
+    return np.flatnonzero(chosen)
 
 
 def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
