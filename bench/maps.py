@@ -163,7 +163,7 @@ def run(repeats: int = 3) -> list[dict]:
 
         def size_row(task, a: Path, b: Path, limit: int):
             sa, sb = a.stat().st_size, b.stat().st_size
-            return {"task": task, "ours_s": None, "ref_s": None, "ratio": sa / sb, "diff": sa - sb,
+            return {"task": task, "ours_s": None, "ref_s": None, "ratio": sb / sa, "diff": None,
                     "goal": f"ours ≤ {limit / 1e6:.0f} MB, self-contained",
                     "note": f"bytes: ours {sa:,} ({len(maps.external_resources(a.read_text(encoding='utf-8')))} external refs), "
                             f"plain folium {sb:,} ({len(maps.external_resources(b.read_text(encoding='utf-8')))} external refs)"}
@@ -171,10 +171,10 @@ def run(repeats: int = 3) -> list[dict]:
         rows.append(size_row("map size: 시군구 index.html", ours, ref, 2_000_000))
         rows.append(size_row("map size: 읍면동 map", ours_emd, ref_emd, 6_000_000))
         rows.append({"task": "build 시군구 index.html", "ours_s": ours_build, "ref_s": ref_build,
-                     "ratio": ours_build / ref_build, "diff": None, "goal": "seconds, not minutes",
+                     "ratio": ref_build / ours_build, "diff": None, "goal": "seconds, not minutes",
                      "note": "ours: clean + coverage-simplify + encode; ref: folium to_json ×5 layers (one run)"})
         rows.append({"task": "build 읍면동 map", "ours_s": emd_build, "ref_s": ref_emd_build,
-                     "ratio": emd_build / ref_emd_build, "diff": None, "goal": "seconds, not minutes", "note": "one run"})
+                     "ratio": ref_emd_build / emd_build, "diff": None, "goal": "seconds, not minutes", "note": "one run"})
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -185,7 +185,7 @@ def run(repeats: int = 3) -> list[dict]:
                 ta = _load_times(browser, a, sel_a, n, repeats)
                 tb = _load_times(browser, b, sel_b, n, repeats)
                 ma, mb = statistics.median(ta), statistics.median(tb)
-                rows.append({"task": task, "ours_s": ma, "ref_s": mb, "ratio": ma / mb, "diff": None,
+                rows.append({"task": task, "ours_s": ma, "ref_s": mb, "ratio": mb / ma, "diff": None,
                              "goal": "ours faster; ref cannot draw offline at all",
                              "note": f"median of {repeats}; until {n} region paths exist; ref served its CDN files locally"})
             browser.close()
