@@ -165,7 +165,7 @@ def run(repeats: int = 3) -> list[dict]:
             sa, sb = a.stat().st_size, b.stat().st_size
             return {"task": task, "ours_s": None, "ref_s": None, "ratio": sb / sa, "diff": None,
                     "goal": f"ours ≤ {limit / 1e6:.0f} MB, self-contained",
-                    "note": f"bytes: ours {sa:,} ({len(maps.external_resources(a.read_text(encoding='utf-8')))} external refs), "
+                    "note": f"ratio = plain folium bytes / ours; bytes: ours {sa:,} ({len(maps.external_resources(a.read_text(encoding='utf-8')))} external refs), "
                             f"plain folium {sb:,} ({len(maps.external_resources(b.read_text(encoding='utf-8')))} external refs)"}
 
         rows.append(size_row("map size: 시군구 index.html", ours, ref, 2_000_000))
