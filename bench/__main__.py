@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     cols = ["task", "ours_s", "ref_s", "ratio", "diff", "goal", "note"]
-    rows = []
+    sections = _read_sections()  # topic -> table lines, so a partial run keeps the others
     for topic in args.only or TOPICS:
         try:
             mod = importlib.import_module(f"bench.{topic}")
@@ -54,20 +54,41 @@ def main(argv=None) -> int:
             print(f"{topic}: no benchmark module yet", file=sys.stderr)
             continue
         t0 = time.perf_counter()
+        lines = []
         for r in mod.run(repeats=args.repeats):
-            rows.append({c: r.get(c, "") for c in cols})
-            print(" | ".join(fmt(rows[-1][c]) for c in cols), flush=True)
-        print(f"({topic}: {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    lines = [
-        "# Benchmark results", "",
-        f"Machine: {machine()}. Medians over {args.repeats} repeats; ratio = reference time / our time "
-        "(> 1: we are faster) unless the note says otherwise.", "",
-        "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
-    ]
-    lines += ["| " + " | ".join(fmt(r[c]) for c in cols) + " |" for r in rows]
-    (HERE / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+            row = {c: r.get(c, "") for c in cols}
+            print(" | ".join(fmt(row[c]) for c in cols), flush=True)
+            lines.append("| " + " | ".join(fmt(row[c]) for c in cols) + " |")
+        took = time.perf_counter() - t0
+        print(f"({topic}: {took:.0f} s)", file=sys.stderr)
+        sections[topic] = [f"Run on {machine()}, medians over {args.repeats} repeats ({took:.0f} s).", "",
+                           "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols), *lines]
+    out = ["# Benchmark results", "",
+           "Written by `python3 tasks.py bench` (`python -m bench [--only TOPIC ...]`). Ratio = reference "
+           "time / our time (> 1: we are faster) unless the note says otherwise; the goal stands next "
+           "to each figure.", ""]
+    for topic in TOPICS:
+        if topic in sections:
+            out += [f"## {topic}", "", *sections[topic], ""]
+    (HERE / "results.md").write_text("\n".join(out), encoding="utf-8")
+    print(f"wrote {HERE / 'results.md'}")
     return 0
+
+
+def _read_sections() -> dict[str, list[str]]:
+    """The per-topic sections of an existing results.md (``## topic`` headings)."""
+    path = HERE / "results.md"
+    sections: dict[str, list[str]] = {}
+    if not path.exists():
+        return sections
+    topic = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            topic = line[3:].strip()
+            sections[topic] = []
+        elif topic:
+            sections[topic].append(line)
+    return {t: lines[:-1] if lines and not lines[-1] else lines for t, lines in sections.items()}
 
 
 if __name__ == "__main__":
