@@ -117,6 +117,7 @@ def build_maps(
     out_dir: Path,
     title: str,
     tolerance_m: float = 100.0,
+    coverage: gpd.GeoSeries | None = None,
     pillar_maps: bool = True,
 ) -> list[Path]:
     """Write the planners' maps of the 시군구: ``index.html`` and one map per pillar.
@@ -156,6 +157,9 @@ def build_maps(
         Shown on the map and as the page title.
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
+    coverage
+        :func:`simplified_coverage` of the units, if already computed (``tolerance_m`` is
+        then not used).
     pillar_maps
         Also write ``pillar_<column>.html`` for every score column present.
 
@@ -191,7 +195,7 @@ def build_maps(
 
     if assign is not None:
         units = units.join(assign.set_index("region_code")[["hub_code", "distance_km", "covered"]])
-    simple_m = _coverage_m(units, tolerance_m)
+    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
     simple = units.set_geometry(_drawing(simple_m))
     payload = _region_payload(units, simple, meta, hub=assign is not None)
     pillars = [c for c in PILLARS if c in units]
@@ -253,6 +257,7 @@ def build_emd_map(
     out_path: Path,
     title: str,
     tolerance_m: float = 50.0,
+    coverage: gpd.GeoSeries | None = None,
     palette: str = "Reds",
 ) -> Path:
     """Write a 읍면동 choropleth of one column, with 시군구 and 시도 outlines.
@@ -274,6 +279,8 @@ def build_emd_map(
         Shown on the map and as the page title.
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
+    coverage
+        :func:`simplified_coverage` of the units, if already computed.
     palette
         One of :data:`PALETTES`.
 
@@ -292,7 +299,7 @@ def build_emd_map(
     _check_attributions(attributions)
     meta = pd.DataFrame({"label_ko": [label_ko], "label_en": [label_en], "unit": [unit], "source": [source]},
                         index=pd.Index([column], name="id"))
-    simple_m = _coverage_m(units, tolerance_m)
+    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
     simple = units.set_geometry(_drawing(simple_m))
     payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"])
     m = _base_map(simple, title=title, attributions=attributions)
@@ -331,12 +338,14 @@ def simplify_coverage(units: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.Geo
     gaps or slivers between them.
     """
     out = units.copy()
-    out["geometry"] = _drawing(_coverage_m(units, tolerance_m))
+    out["geometry"] = _drawing(simplified_coverage(units, tolerance_m))
     return out
 
 
-def _coverage_m(units: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
-    """The cleaned, simplified coverage in the units' (metric) CRS."""
+def simplified_coverage(units: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
+    """The cleaned, simplified coverage in the units' (metric) CRS (shared borders stay
+    shared). GEOS releases the GIL here, so a caller may compute it in a background thread and
+    pass it to :func:`build_maps` / :func:`build_emd_map` as ``coverage``."""
     if units.crs is None or not units.crs.is_projected:
         raise InputError("units need a projected CRS in metres", column="crs", expected="e.g. EPSG:5179", got=str(units.crs))
     geoms = np.array([_polygonal(g) for g in shapely.make_valid(units.geometry.to_numpy())], dtype=object)
