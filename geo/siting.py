@@ -1337,7 +1337,7 @@ def _within(points, centre, radius_km: float) -> int:
 
 
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
-            values: pd.DataFrame, universities=None, research=None,
+            values: pd.DataFrame, points, universities=None, research=None,
             radius_km: float = EXPLAIN_RADIUS_KM) -> pd.DataFrame:
     """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
 
@@ -1350,14 +1350,14 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
     values
         Indicator values (index region_code): mfg_va_change_2015_2020,
         mfg_loss_share_grdp_2015, ic_operating_firms, root_complex_count.
+    points
+        GeoSeries of each region's representative point (EPSG:5179), index region_code.
     universities, research
         Point GeoDataFrames (EPSG:5179) from the indicators stage; counted within
         ``radius_km`` of the hub's representative point.
     """
-    from geo.regions import load_units
-
     hubs = hubs.copy()
-    pts = load_units().geometry.representative_point()
+    pts = points
     n = len(scores)
     k = len(hubs)
     ko, en = [], []
