@@ -65,15 +65,19 @@ from scipy.optimize import LinearConstraint, milp
 
 from geo.errors import InfeasibleError, InputError
 
-__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "site_hubs"]
+__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "site_hubs", "read_orlib_pmedian"]
 
 _REL_TOL = 1e-9  # relative tolerance for "proven optimal"
-# HiGHS defaults (1e-7 feasibility, 1e-6 absolute gap) blur bounds at the 1e-8 level; the
-# 1e-9 proof needs tighter ones
-_HIGHS_TOLERANCES = {"mip_abs_gap": 0.0, "primal_feasibility_tolerance": 1e-10,
-                     "dual_feasibility_tolerance": 1e-10, "mip_feasibility_tolerance": 1e-10}
+# HiGHS searches for the incumbent only (the proof is our own, see _branch_and_bound), so it
+# runs at its default feasibility tolerances: tightening mip_feasibility_tolerance below what
+# its LP solves deliver (1e-10 against 1e-7) made it prune good nodes and return a worse
+# solution as optimal (OR-Library pmed18: 4811 for 4809). The objective is scaled to ~1e6 so
+# that the absolute gap below stops far past the 1e-9 relative level.
+_HIGHS_TOLERANCES = {"mip_abs_gap": 1e-9}
 _AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many demand x candidate cells
-_PERTURB_ROUNDS = 10  # iterated-local-search rounds of the heuristic when the bound has not closed
+_ILS_CHAINS = 3  # heuristic: independent iterated-local-search chains
+_PERTURB_ROUNDS = 100  # heuristic: iterated local search stops after this many rounds without progress
+_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes
 _LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
 
 
@@ -372,9 +376,17 @@ def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
     m1 = np.minimum(s, d1[:, None])
     diff = np.minimum(s, d2[:, None])
     diff -= m1
-    onehot = np.zeros((k, n))
-    onehot[c1, np.arange(n)] = w
-    return (w @ m1)[None, :] + onehot @ diff
+    # row r of the correction: sum of w_i * diff_i over the demands whose nearest hub is r
+    # (a grouped sum over the rows sorted by nearest hub: O(n m), not a k x n product)
+    order = np.argsort(c1, kind="stable")
+    wo = w[order, None]
+    wd = np.where(wo > 0, diff[order] * wo, 0.0)  # zero need counts 0, also on forbidden pairs
+    starts = np.searchsorted(c1[order], np.arange(k))
+    present = np.bincount(c1, minlength=k) > 0
+    corr = np.zeros((k, s.shape[1]))
+    if present.any():
+        corr[present] = np.add.reduceat(wd, starts[present], axis=0)
+    return (w @ m1)[None, :] + corr
 
 
 def _swap_ok(p: _Problem, hubs: np.ndarray) -> np.ndarray:
@@ -430,25 +442,51 @@ def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline
 
 def _perturb(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, tol: np.ndarray, *,
              seed: int, rounds: int, deadline: float = np.inf):
-    """Iterated local search: swap 1-2 random hubs out, descend again, keep improvements."""
+    """Iterated local search from the best solution.
+
+    Each round swaps a few random hubs out (1 to about a tenth of k, more after rounds
+    without progress) for random candidates, each entering near the hub it replaces (among
+    its closest candidates by column distance), descends again, and moves to the result if it
+    is at least as good (plateaus are walked). Stops after ``rounds`` rounds in a row without
+    an improvement of the best.
+    """
     free = p.k - len(p.fixed)
     if free == 0 or p.m == p.k:
         return hubs, key
     rng = np.random.default_rng(seed)
-    for _ in range(rounds):
-        if time.perf_counter() >= deadline:
-            break
-        trial = hubs.copy()
-        for _ in range(min(free, int(rng.integers(1, 3)))):
-            cand = np.flatnonzero(_swap_ok(p, trial).ravel())
-            if cand.size == 0:
+    cur, ckey = hubs, key
+    # candidate-to-candidate proximity: the demand rows' cost profile of two columns
+    near = None
+    if p.cost.shape[0] * p.m <= 4_000_000 and p.m <= 4000:
+        prof = p.cost.T
+        sq = (prof * prof).sum(axis=1)
+        d2 = sq[:, None] + sq[None, :] - 2.0 * (prof @ prof.T)
+        near = np.argsort(d2, axis=1)[:, 1:min(p.m, 11)]
+    idle = 0
+    strength_max = max(2, min(free, p.k // 10 + 2))
+    while idle < rounds and time.perf_counter() < deadline:
+        trial = cur.copy()
+        n_swap = int(rng.integers(1, min(strength_max, 1 + 1 + idle // 5) + 1))
+        for _ in range(min(free, n_swap)):
+            ok = _swap_ok(p, trial)
+            if not ok.any():
                 break
-            r, j = divmod(int(rng.choice(cand)), p.m)
-            trial[r] = j
+            rows = np.flatnonzero(ok.any(axis=1))
+            r = int(rng.choice(rows))
+            opts = np.flatnonzero(ok[r])
+            if near is not None and rng.random() < 0.7:
+                close = np.intersect1d(near[trial[r]], opts)
+                if close.size:
+                    opts = close
+            trial[r] = int(rng.choice(opts))
             trial.sort()
         trial, tkey = _local_search(p, w, trial, tol, deadline)
         if _lex_less(tkey, key, tol):
-            hubs, key = trial, tkey
+            hubs, key, idle = trial, tkey, 0
+        else:
+            idle += 1
+        if not _lex_less(ckey, tkey, tol):
+            cur, ckey = trial, tkey
     return hubs, key
 
 
@@ -511,14 +549,19 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
-                deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None):
+                deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None,
+                goal: float = np.inf):
     """Lagrangian lower bound of ``min_S sum_i w_i min_{j in S} s_ij`` over feasible hub sets.
 
     Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
     (Beasley 1993); every relaxed hub set is also tried as a solution. Returns the best bound,
     its multipliers, and the best hub set seen with its value (``hubs``/``ub`` if none better).
     ``lam0`` warm-starts the multipliers (e.g. from a similar problem: a previous Monte Carlo
-    draw; about 7x fewer steps over the national robustness draws).
+    draw; about 7x fewer steps over the national robustness draws). The steps stop early once
+    the bound exceeds ``goal`` (enough to prune a branch-and-bound node).
+
+    Any multipliers give a valid bound: the value returned is computed here from ``lam`` and
+    the exact relaxed subproblem, never taken from a solver.
     """
     ws = _weighted(s, w)
     if lam0 is not None:
@@ -547,7 +590,7 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
             stall += 1
         if stall >= 30:
             pi, stall = pi / 2, 0
-        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5:
+        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5 or best > goal:
             break
         sub = 1.0 - (red[:, S] < 0).sum(axis=1)
         norm = float(sub @ sub)
@@ -586,6 +629,92 @@ def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: floa
             if T is None or base + r2[T].sum() > ub + tol:
                 force[j] = True
     return keep, force
+
+
+def _integral(s: np.ndarray, w: np.ndarray) -> bool:
+    """Whether every finite weighted cost is an integer (then objectives are integers)."""
+    ws = _weighted(s, w)
+    f = ws[np.isfinite(ws)]
+    return bool(np.all(f == np.round(f))) and bool(np.abs(f).max(initial=0.0) < 2**50)
+
+
+def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray,
+                      lam: np.ndarray, *, integral: bool, deadline: float,
+                      max_nodes: int = _BB_MAX_NODES, abs_tol: float | None = None):
+    """Prove a lower bound on ``min_S sum_i w_i min_{j in S} s_ij`` by our own branch and bound.
+
+    Every node bound is a Lagrangian bound computed here (:func:`_lagrangian`), less a margin
+    for floating-point rounding, so no solver tolerance enters the proof. A node is pruned
+    when its bound exceeds the incumbent minus 1 (integer objectives: no better integer value
+    is left in it) or the incumbent minus the relative tolerance. Nodes fix candidates open or
+    closed; reduced-cost fixing runs at each node, then the node branches on the open
+    candidate of the relaxed solution whose closing costs the bound most.
+
+    Returns (lower bound, best hubs, their value, nodes, complete). The bound is the
+    incumbent's value (integer objectives) or within the relative tolerance of it when the
+    search completes; otherwise the root bound.
+    """
+    m = p.m
+    best_h, best_v = np.asarray(hubs), float(ub)
+
+    def threshold() -> float:
+        if integral:
+            return best_v - 1.0
+        return best_v - (_REL_TOL * abs(best_v) if abs_tol is None else abs_tol)
+
+    stack = [(np.zeros(m, bool), np.zeros(m, bool), lam)]
+    nodes, root_lb = 0, -np.inf
+    while stack:
+        if nodes >= max_nodes or time.perf_counter() >= deadline:
+            return root_lb, best_h, best_v, nodes, False
+        F, X, lam0 = stack.pop()
+        nodes += 1
+        q, idx = p.restrict(~X, F)
+        if _best_subset(q, np.zeros(q.m)) is None:
+            continue  # no feasible hub set in this node
+        sq = s[:, idx]
+        seed = _best_subset(q, np.zeros(q.m))
+        lb, lam_n, lh, lv = _lagrangian(q, sq, w, best_v, seed, deadline=deadline, lam0=lam0,
+                                        goal=threshold() + 1e-9 * max(abs(best_v), 1.0))
+        if lv < best_v:
+            best_h, best_v = np.sort(idx[lh]), lv
+        red = np.minimum(_weighted(sq, w) - lam_n[:, None], 0.0)
+        rho = red.sum(axis=0)
+        S = _best_subset(q, rho)
+        # rounding of the sums behind the bound: far below any tolerance used here
+        margin = 1e-12 * (float(np.abs(lam_n).sum()) + float(np.abs(rho).sum())) * max(len(w), 1) ** 0.5
+        lbm = lb - margin
+        if nodes == 1:
+            root_lb = min(lbm, best_v)
+        if lbm > threshold():
+            continue
+        keep, force = _fixing(q, sq, w, lam_n, threshold() + margin, 0.0)
+        free = np.ones(q.m, bool)
+        free[q.fixed] = False
+        if (~keep).any() or (force & free).any():
+            X2, F2 = X.copy(), F.copy()
+            X2[idx[~keep]] = True
+            F2[idx[force & keep]] = True
+            stack.append((F2, X2, lam_n))
+            continue
+        cand = [j for j in S if free[j]]
+        if not cand:  # every hub of the node is fixed: its value is known
+            continue
+        base = float(rho[S].sum())
+        pen = []
+        for j in cand:
+            r2 = rho.copy()
+            r2[j] = np.inf
+            T = _best_subset(q, r2)
+            pen.append(np.inf if T is None else float(r2[T].sum()) - base)
+        j = idx[cand[int(np.argmax(pen))]]
+        Xc, Fo = X.copy(), F.copy()
+        Xc[j] = True
+        Fo[j] = True
+        stack.append((F, Xc, lam_n))  # closed: explored second
+        stack.append((Fo, X, lam_n))  # open: explored first (same bound as this node)
+    lb = best_v if integral else threshold()
+    return lb, best_h, best_v, nodes, True
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,7 +926,7 @@ def _trivial_bound(s: np.ndarray, w: np.ndarray) -> float:
 
 
 def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, deadline: float,
-           warm: dict | None = None):
+           warm: dict | None = None, stats: dict | None = None):
     """Prove (or improve) the heuristic solution stage by stage. Returns hubs, key, bounds, proven.
 
     Each stage: a Lagrangian bound (often enough on its own), then reduced-cost fixing to drop
@@ -825,6 +954,8 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
         if warm is not None:
             warm[stage] = (lam, w.copy())
         bounds[stage] = max(lb, _trivial_bound(q.stages[stage], w))
+        if _integral(smat, w):  # integer objective: the bound rounds up (less a rounding margin)
+            bounds[stage] = np.ceil(bounds[stage] - 1e-9 * max(abs(bounds[stage]), 1.0))
         hk = _keys(p, w, idx[lh])
         if _lex_less(hk, key, tol):
             hubs, key = np.sort(idx[lh]), hk
@@ -833,10 +964,14 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage])
             keep[np.searchsorted(idx, hubs)] = True  # the incumbent survives fixing; keep it anyway
             q, sub = q.restrict(keep, force & keep)
+            smat = _bound_matrix(q, w, stage, caps)  # coverage caps may turn trivial on fewer columns
             idx = idx[sub]
             qhubs = np.searchsorted(idx, hubs)
+        # The MILP only searches for a better incumbent: its own bound is a claim of the solver
+        # (tolerances and all), kept in the stats but never used as a proof.
+        solver_lb = bounds[stage]
         L = None
-        while key[stage] > bounds[stage] + ttol and time.perf_counter() < deadline:
+        while key[stage] > solver_lb + ttol and time.perf_counter() < deadline:
             left = deadline - time.perf_counter() if np.isfinite(deadline) else None
             if stage < last:
                 h, lb, ok = _milp_cover(q, w, stage, caps, left)
@@ -853,7 +988,7 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
                 h, lb, at_cut, ok = _milp_stage(q, L, w, T, caps, left)
             if h is None:
                 break
-            bounds[stage] = max(bounds[stage], lb)
+            solver_lb = max(solver_lb, lb)
             if len(h) == p.k:
                 hk = _keys(p, w, idx[h])
                 if _lex_less(hk, key, tol):
@@ -866,6 +1001,36 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
                 break
             lvl = L.level_of(h) if len(h) == p.k else T
             T = np.where(grow, np.minimum(np.maximum(lvl, 2 * T + 1), L.K - 2), T)
+        if stats is not None:
+            stats.setdefault("solver_bound", {})[stage] = float(solver_lb)
+        if key[stage] > bounds[stage] + ttol:
+            qhubs = np.searchsorted(idx, hubs)
+            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
+            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
+            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
+            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
+            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
+            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
+            # at least the smallest need).
+            open_caps = [r_i for r_i, cap in enumerate(caps)
+                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
+            bmat, shift = smat, 0.0
+            if open_caps:
+                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
+                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
+                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
+                shift = mu * sum(caps[r_i] for r_i in open_caps)
+            lb, bh, bv, nodes, done = _branch_and_bound(
+                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
+                integral=_integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
+                abs_tol=0.5 * ttol if open_caps else None)
+            if stats is not None:
+                stats.setdefault("bb_nodes", {})[stage] = nodes
+            bounds[stage] = max(bounds[stage], lb - shift)
+            hk = _keys(p, w, idx[bh])
+            if _lex_less(hk, key, tol):
+                hubs, key = np.sort(idx[bh]), hk
+                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
         if key[stage] > bounds[stage] + ttol:
             return hubs, key, bounds, False
         bounds[stage] = min(bounds[stage], key[stage])
@@ -929,7 +1094,7 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
     hubs, key = _construct(p, w, tol, start, deadline)
     stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
     if method == "exact":
-        hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm)
+        hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm, stats=stats)
         proven = proven and _is_proven(p, key, bounds, w)
     else:
         # Lagrangian bound of each criterion while the earlier ones are proven; its relaxed
@@ -945,7 +1110,10 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
                 break
         proven = _is_proven(p, key, bounds, w)
         if not proven:
-            hubs, key = _perturb(p, w, hubs, key, tol, seed=seed, rounds=rounds, deadline=deadline)
+            # a few independent chains (restarts from the best so far, other seeds)
+            for chain in range(_ILS_CHAINS):
+                hubs, key = _perturb(p, w, hubs, key, tol, seed=seed + 7919 * chain, rounds=rounds,
+                                     deadline=deadline)
     stats["total_s"] = time.perf_counter() - t0
     return _result(p, w, hubs, key, bounds, proven, method, stats)
 
@@ -1407,3 +1575,41 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
     hubs["explanation_ko"] = ko
     hubs["explanation_en"] = en
     return hubs
+
+
+# --------------------------------------------------------------------------------------------
+# benchmark instances
+
+
+def read_orlib_pmedian(path) -> tuple[np.ndarray, int]:
+    """(cost matrix, p) of an OR-Library p-median file (Beasley 1985, ``pmedN.txt``).
+
+    First line ``n edges p``, then one undirected edge ``i j cost`` per line (vertices 1..n);
+    a later line for the same pair overrides an earlier one (the OR-Library convention); the
+    cost matrix is the all-pairs shortest path length. Every vertex is a unit-weight demand
+    and a candidate.
+    """
+    from pathlib import Path
+
+    from scipy.sparse.csgraph import shortest_path
+
+    lines = Path(path).read_text().split("\n")
+    try:
+        n, e, p = (int(x) for x in lines[0].split())
+        edges = np.array([[float(x) for x in ln.split()] for ln in lines[1:1 + e]])
+    except ValueError as exc:
+        raise InputError("not an OR-Library p-median file", expected="'n edges p' then 'i j cost' lines",
+                         got=str(path)) from exc
+    if edges.shape != (e, 3):
+        raise InputError("OR-Library file is short of edge lines", expected=f"{e} lines of 'i j cost'",
+                         got=f"{path}: {edges.shape[0]}")
+    c = np.full((n, n), np.inf)
+    i, j = edges[:, 0].astype(int) - 1, edges[:, 1].astype(int) - 1
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    # the last line of each unordered pair wins
+    _, last = np.unique((lo * n + hi)[::-1], return_index=True)
+    last = e - 1 - last
+    c[lo[last], hi[last]] = edges[last, 2]
+    c[hi[last], lo[last]] = edges[last, 2]
+    np.fill_diagonal(c, 0.0)
+    return shortest_path(c, method="D", directed=False), p
