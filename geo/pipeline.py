@@ -169,7 +169,7 @@ def _siting(r: Run) -> None:
     from geo import siting
 
     opt = r.scenario.siting
-    units = r.scores.reindex(r.units.index)
+    units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
     ok = units[opt.demand].notna()
     if not ok.all():
         from geo.errors import InputError
@@ -177,33 +177,54 @@ def _siting(r: Run) -> None:
         raise InputError(f"{(~ok).sum()} regions have no {opt.demand} score, so they cannot be sited",
                          column=opt.demand, got=units.index[~ok].tolist()[:5],
                          hint="check the missing-data policy of the scenario")
-    kw = dict(model=opt.model, reach_km=opt.reach_km, max_spoke_km=opt.max_spoke_km,
+    # travel minutes when the network stage provides them, else road km
+    times = getattr(r, "times", None)
+    minutes = times is not None
+    cost = times if minutes else r.cost
+    spoke = (opt.max_spoke_minutes if minutes else opt.max_spoke_km)
+    reach = (opt.reach_minutes if minutes else opt.reach_km)
+    kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
               fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
     k = opt.k
     if k == "auto":
         lo, hi = opt.k_range
-        cost = r.cost.loc[units.index, units.index]
-        k, curve = siting.choose_k_frame(units, cost, demand=opt.demand, k_range=range(lo, hi + 1), **kw)
+        k, curve = siting.choose_k_frame(units, cost.loc[units.index, units.index], demand=opt.demand,
+                                         k_range=range(lo, hi + 1), **kw)
         io.write_csv(curve, r.out / "k_elbow.csv")
     draws = None
     u = r.uncertainty
-    if opt.robustness_draws and u.draw_pillars is not None and opt.demand in u.draw_pillars:
+    if opt.robustness_draws and u.draw_pillars is not None and "need" in u.draw_pillars:
         order = pd.Index(u.regions).get_indexer(units.index)
-        draws = u.draw_pillars[opt.demand][:, order]
-    r.hubs, r.assignments = siting.site_hubs(units, r.cost, demand=opt.demand, k=int(k),
-                                              demand_draws=draws, **kw)
+        need_d = u.draw_pillars["need"][:, order]
+        if opt.demand == "at_stake":
+            va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
+            draws = {"need index draws": need_d / 100.0 * va[None, :]}
+        elif opt.demand in u.draw_pillars:
+            draws = {f"{opt.demand} draws": u.draw_pillars[opt.demand][:, order]}
+    out = siting.plan(units, cost, demand=opt.demand, k=int(k), frontier_rule=opt.frontier,
+                      frontier_points=opt.frontier_points, draws=draws, **kw)
+    r.hubs, r.assignments = out["hubs"], out["assignments"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
     r.hubs = siting.explain(r.hubs, r.assignments, scores=units, values=r.values,
                             points=r.units.geometry.representative_point(),
                             universities=None if univ is None else univ[univ["counted_as"] == "campus"],
                             research=None if res is None else res[res["located"] == "region centroid"],
-                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM)
+                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
+                            demand=opt.demand, families=list(out["robustness"].columns))
+    if minutes:  # name cost columns with their unit
+        ren = {c: c.replace("distance_km", "minutes").replace("_km", "_minutes")
+               for c in (*r.hubs.columns, *r.assignments.columns) if c.endswith("_km")}
+        r.hubs, r.assignments = r.hubs.rename(columns=ren), r.assignments.rename(columns=ren)
     io.write_csv(r.hubs, r.out / "hubs.csv")
     io.write_csv(r.assignments, r.out / "assignments.csv")
-    io.write_json(r.hubs.attrs.get("siting", {}), r.out / "siting.json")
+    io.write_csv(out["frontier"], r.out / "frontier.csv", index=False)
+    io.write_csv(out["policy_costs"], r.out / "policy_costs.csv", index=False)
+    io.write_csv(out["robustness"].rename_axis("region_code"), r.out / "siting_robustness.csv")
+    io.write_json({**r.hubs.attrs.get("siting", {}), "cost_unit": "minutes" if minutes else "km"},
+                  r.out / "siting.json")
     r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
                           "uncovered": int((~r.assignments["covered"]).sum())}
 

@@ -1506,7 +1506,8 @@ def _within(points, centre, radius_km: float) -> int:
 
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
             values: pd.DataFrame, points, universities=None, research=None,
-            radius_km: float = EXPLAIN_RADIUS_KM) -> pd.DataFrame:
+            radius_km: float = EXPLAIN_RADIUS_KM, demand: str = "need",
+            families: Sequence[str] = ()) -> pd.DataFrame:
     """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
 
     Parameters
@@ -1523,11 +1524,14 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
     universities, research
         Point GeoDataFrames (EPSG:5179) from the indicators stage; counted within
         ``radius_km`` of the hub's representative point.
+    demand
+        The demand column the hubs were sited on (named in the text).
+    families
+        Robustness families re-solved (columns ``freq_<family>`` of ``hubs``), named in the text.
     """
     hubs = hubs.copy()
     pts = points
     n = len(scores)
-    k = len(hubs)
     ko, en = [], []
     for code, h in hubs.iterrows():
         s, v = scores.loc[code], values.loc[code]
@@ -1539,8 +1543,23 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         parts_ko = [f"종합 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)"]
         parts_en = [f"overall rank {int(s['rank'])} of {n} (90% interval {int(s['rank_p05'])}–{int(s['rank_p95'])})"]
         if pd.notna(freq):
-            parts_ko.append(f"가중치를 바꾼 {freq:.0%}의 경우에 거점으로 선정")
-            parts_en.append(f"chosen in {freq:.0%} of weight draws")
+            parts_ko.append(f"수요 추첨의 {freq:.0%}에서 거점으로 선정")
+            parts_en.append(f"chosen in {freq:.0%} of demand draws")
+        for col, ko_, en_ in (("need_tier", "필요 등급", "need tier"), ("capability_tier", "역량 등급", "capability tier")):
+            if col in s.index and pd.notna(s[col]):
+                parts_ko.append(f"{ko_} {s[col]}")
+                parts_en.append(f"{en_} {s[col]}")
+        if pd.notna(h.get("capability")):
+            parts_ko.append(f"역량 지수 {h['capability']:.0f}")
+            parts_en.append(f"capability index {h['capability']:.0f}")
+        if pd.notna(h.get("freq_combined")):
+            fams = [f for f in families if f != "combined" and pd.notna(h.get(f"freq_{f}"))]
+            detail = ", ".join(f"{f} {h[f'freq_{f}']:.0%}" for f in fams)
+            tag_ko = "핵심 거점" if h.get("robustness") == "core" else "경합 거점"
+            tag_en = "core hub" if h.get("robustness") == "core" else "contested hub"
+            parts_ko.append(f"{tag_ko}: 재계산 중 선정 비율 {h['freq_combined']:.0%} ({detail})")
+            parts_en.append(f"{tag_en}: chosen in {h['freq_combined']:.0%} of re-solves, family by family "
+                            f"({detail})")
         if pd.notna(chg):
             t = f"제조업 부가가치 2015→2020 {chg:+.0f}%"
             e = f"manufacturing value added 2015→2020 {chg:+.0f}%"
@@ -1562,14 +1581,26 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
                             f"최대 {h['max_spoke_distance_km']:.0f} km)")
             parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} km, "
                             f"max {h['max_spoke_distance_km']:.0f} km)")
+        served = h.get("need_served")
+        if pd.notna(served) and demand == "at_stake":
+            parts_ko.append(f"위기 제조업 수요 {served:,.0f}백만원 담당")
+            parts_en.append(f"serves at-stake manufacturing of KRW {served:,.0f} million")
+        placed = h.get("placed_by", "optimisation")
         if h.get("fixed"):
             parts_ko.append("시나리오에서 사전 지정된 거점")
             parts_en.append("fixed in advance by the scenario")
-        elif s["rank"] > 3 * k:
-            # The p-median trades score for position; say so when the rank alone would not explain it.
-            parts_ko.append("종합 순위보다 위치 때문에 선정: 주변 쇠퇴 지역까지의 필요 가중 거리를 가장 줄임")
-            parts_en.append("chosen for its position more than its score: it minimises the need-weighted "
-                            "distance to the declining regions around it")
+        elif isinstance(placed, str) and placed not in ("", "optimisation"):
+            parts_ko.append(f"정책 규칙 때문에 선정 ({placed}): 이 규칙이 없으면 선정되지 않음")
+            parts_en.append(f"placed by rule ({placed}): not chosen without it")
+        elif "placed_by" in h.index:
+            parts_ko.append("최적화로 선정 (어느 규칙 하나를 빼도 선정됨)")
+            parts_en.append("placed by the optimisation (still chosen without any one rule)")
+        alt = h.get("best_alternative")
+        if isinstance(alt, str) and alt:
+            da, dc = h.get("swap_d_access_pct"), h.get("swap_d_capability")
+            nm = h.get("best_alternative_name", alt)
+            parts_ko.append(f"최선의 대안 {nm}: 접근 비용 {da:+.1f}%, 평균 역량 {dc:+.1f}점")
+            parts_en.append(f"best alternative {nm}: access cost {da:+.1f} %, mean capability {dc:+.1f} points")
         ko.append("; ".join(parts_ko))
         en.append("; ".join(parts_en))
     hubs["explanation_ko"] = ko
@@ -1613,3 +1644,335 @@ def read_orlib_pmedian(path) -> tuple[np.ndarray, int]:
     c[hi[last], lo[last]] = edges[last, 2]
     np.fill_diagonal(c, 0.0)
     return shortest_path(c, method="D", directed=False), p
+
+
+# --------------------------------------------------------------------------------------------
+# capability trade-off, price of the rules, robustness families, alternatives
+
+
+def access_cost(C: np.ndarray, w: np.ndarray, hubs) -> float:
+    """Demand-weighted cost from every region to its nearest hub (uncovered ones included)."""
+    return float(w @ C[:, np.asarray(list(hubs), dtype=np.int64)].min(axis=1))
+
+
+def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
+             **constraints) -> pd.DataFrame:
+    """Access cost against hub capability by the ε-constraint method (exact solves).
+
+    Point t is the p-median (with all ``constraints``) whose hubs all have capability >= ε_t,
+    for ε_t from no requirement up to the largest value that still leaves a feasible hub set
+    (``n_points`` values evenly spaced on the eligible candidates' capability quantiles).
+    Every point is solved by :func:`solve` (exact at 시군구 scale, its proof reported in
+    ``optimal``); points dominated by another (no better on access and on mean capability)
+    are dropped, so the table is the Pareto frontier of access cost vs mean hub capability
+    among these solves.
+
+    Returns
+    -------
+    DataFrame
+        One row per point, by increasing capability: min_capability (ε), access_cost,
+        mean_capability, min_hub_capability, hubs (';'-joined column indices), optimal, gap.
+    """
+    cand = constraints.pop("candidates", None)
+    base = np.ones(C.shape[1], bool) if cand is None else np.asarray(cand, bool)
+    vals = np.sort(np.unique(capability[base]))
+    qs = np.quantile(vals, np.linspace(0.0, 1.0, 2 * n_points))
+    rows, seen = [], set()
+    for eps in [-np.inf, *qs]:
+        mask = capability_mask(capability, base, eps, constraints.get("group"), constraints.get("group_min"))
+        try:
+            r = solve(C, w, k, candidates=mask, **constraints)
+        except InfeasibleError:
+            break
+        key = tuple(r.hubs.tolist())
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"min_capability": float(eps) if np.isfinite(eps) else np.nan,
+                     "access_cost": access_cost(C, w, r.hubs),
+                     "mean_capability": float(capability[r.hubs].mean()),
+                     "min_hub_capability": float(capability[r.hubs].min()),
+                     "hubs": ";".join(str(int(h)) for h in r.hubs), "optimal": r.optimal,
+                     "gap": r.gap})
+    t = pd.DataFrame(rows)
+    keep = [not ((t["access_cost"] <= a) & (t["mean_capability"] >= c)
+                 & ((t["access_cost"] < a) | (t["mean_capability"] > c))).any()
+            for a, c in zip(t["access_cost"], t["mean_capability"])]
+    t = t[keep].sort_values(["mean_capability", "access_cost"]).reset_index(drop=True)
+    if len(t) > n_points:  # keep the end points and evenly spread ones between
+        pick = np.unique(np.round(np.linspace(0, len(t) - 1, n_points)).astype(int))
+        t = t.iloc[pick].reset_index(drop=True)
+    return t
+
+
+def capability_mask(capability: np.ndarray, base: np.ndarray, eps: float, group=None,
+                    group_min: Mapping | None = None) -> np.ndarray:
+    """Candidates with capability >= ``eps``; a group with a minimum hub count that would be
+    left with fewer candidates than its minimum keeps its most capable ones (so that the
+    capability requirement and a "at least one hub per 권역" rule can hold together)."""
+    mask = base & (capability >= eps)
+    if group is not None and group_min:
+        g = np.asarray(group, dtype=object)
+        for lab, lo in group_min.items():
+            inside = base & (g == lab)
+            if lo and (mask & inside).sum() < lo:
+                idx = np.flatnonzero(inside)
+                mask[idx[np.argsort(-capability[idx], kind="stable")[:lo]]] = True
+    return mask
+
+
+def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
+    """Row of :func:`frontier` chosen by the scenario rule.
+
+    * ``("knee", None)``: the point farthest from the chord between the two end points, both
+      axes scaled to [0, 1] (access cost from its minimum to its maximum on the frontier,
+      capability likewise): where giving up more access buys the least extra capability.
+    * ``("min_capability", x)``: the cheapest point whose mean hub capability is >= x (the most
+      capable one if none reaches x).
+    * ``("max_access_increase", s)``: the most capable point whose access cost is at most
+      (1 + s) times the cheapest one.
+    """
+    kind, x = rule
+    a = table["access_cost"].to_numpy(float)
+    c = table["mean_capability"].to_numpy(float)
+    if kind == "min_capability":
+        ok = np.flatnonzero(c >= x)
+        return int(ok[np.argmin(a[ok])]) if ok.size else int(np.argmax(c))
+    if kind == "max_access_increase":
+        ok = np.flatnonzero(a <= (1 + x) * a.min())
+        return int(ok[np.argmax(c[ok])])
+    if len(table) < 3:
+        return 0
+    an = (a - a.min()) / (np.ptp(a) or 1.0)
+    cn = (c - c.min()) / (np.ptp(c) or 1.0)
+    x0, y0, x1, y1 = an[0], cn[0], an[-1], cn[-1]
+    dist = np.abs((x1 - x0) * (y0 - cn) - (x0 - an) * (y1 - y0)) / (np.hypot(x1 - x0, y1 - y0) or 1.0)
+    return int(np.argmax(dist))
+
+
+def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray, eligible: np.ndarray,
+                      group: np.ndarray, assignment: np.ndarray) -> list[dict]:
+    """Per hub, the best other site in its catchment or 권역 and the cost of swapping to it.
+
+    For hub h, every eligible non-hub region j in h's catchment (its spokes) or in h's group
+    is tried as a replacement (all other hubs kept); the one with the least access cost wins.
+    Returns per hub: alt (column index or -1), d_access_pct (access cost change, %),
+    d_capability (change of the mean hub capability, points).
+    """
+    hubs = np.asarray(list(hubs), dtype=np.int64)
+    base_a = access_cost(C, w, hubs)
+    base_c = float(capability[hubs].mean())
+    out = []
+    for r, h in enumerate(hubs):
+        pool = eligible & ((group == group[h]) | (assignment == h))
+        pool[hubs] = False
+        best = None
+        for j in np.flatnonzero(pool):
+            trial = hubs.copy()
+            trial[r] = j
+            a = access_cost(C, w, trial)
+            if best is None or a < best[1]:
+                best = (int(j), a, float(capability[trial].mean()))
+        if best is None:
+            out.append({"alt": -1, "d_access_pct": np.nan, "d_capability": np.nan})
+        else:
+            out.append({"alt": best[0], "d_access_pct": 100 * (best[1] - base_a) / base_a if base_a else 0.0,
+                        "d_capability": best[2] - base_c})
+    return out
+
+
+def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """``units`` with ``at_stake``, ``capability_index`` and ``uniform`` filled in if absent.
+
+    at_stake = need pillar score / 100 × manufacturing value added 2015 (``mfg_va_2015``,
+    million KRW): the manufacturing a region stands to lose. capability_index = mean of the
+    base, knowledge and connectivity pillar scores (0–100). Columns already present (from the
+    scoring stage) are kept as they are.
+    """
+    u = units.copy()
+    if "at_stake" not in u.columns:
+        if "mfg_va_2015" not in values.columns or "need" not in u.columns:
+            raise InputError("at-stake demand needs the need pillar and mfg_va_2015", column="at_stake",
+                             expected="need score and mfg_va_2015 for every region",
+                             got=[c for c in ("need", "mfg_va_2015") if c not in (*u.columns, *values.columns)])
+        va = pd.to_numeric(values["mfg_va_2015"].reindex(u.index), errors="coerce")
+        u["at_stake"] = u["need"] / 100.0 * va
+    if "capability_index" not in u.columns:
+        have = [c for c in ("base", "knowledge", "connectivity") if c in u.columns]
+        u["capability_index"] = u[have].mean(axis=1) if have else 0.0
+    u["uniform"] = 1.0
+    return u
+
+
+_RULE_LABELS = {
+    "per_megaregion_max": "per_megaregion.max", "per_megaregion_min": "per_megaregion.min",
+    "max_spoke_km": "max_spoke", "fixed": "fixed", "excluded": "excluded",
+}
+
+
+def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capability: str = "capability_index",
+         frontier_rule=("knee", None), frontier_points: int = 10, draws: dict | None = None,
+         **kw) -> dict:
+    """The national siting with its trade-off, the price of every rule and the robustness families.
+
+    Parameters
+    ----------
+    units, cost, demand, k, **kw
+        As for :func:`site_hubs` (``kw``: model, reach_km, max_spoke_km, per_megaregion_max,
+        per_megaregion_min, fixed, excluded, eligibility).
+    capability : str
+        Column of ``units`` with each region's capability (0–100).
+    frontier_rule
+        Passed to :func:`pick_frontier`.
+    draws : dict family -> array (n_draws, n_regions), optional
+        Monte Carlo draws of the demand (order of ``units``) for the robustness family
+        "index draws".
+
+    Returns
+    -------
+    dict with hubs, assignments (as :func:`site_hubs`, hubs with placed_by, best alternative,
+    swap cost, selection frequencies and core/contested), frontier, policy_costs, robustness.
+    """
+    cap = pd.to_numeric(units[capability], errors="coerce").to_numpy(float)
+    keys = ("model", "reach_km", "max_spoke_km", "per_megaregion_max", "per_megaregion_min", "fixed",
+            "excluded", "eligibility")
+    kw = {key: kw.get(key) for key in keys}
+
+    def arrays(over: dict, dem: str = demand):
+        a = {**kw, **over}
+        codes, C, need, _, mega, cons = _frame_inputs(units, cost, demand=dem, **a)
+        cons = {key: v for key, v in cons.items() if key != "model"}
+        return codes, C, need, mega, cons, a.get("model") or "pmedian"
+
+    codes, C, need, mega, cons, model = arrays({})
+    # trade-off: ε-constraint on the hubs' capability
+    fr = frontier(C, need, k, cap, n_points=frontier_points, model=model, **dict(cons))
+    chosen = pick_frontier(fr, frontier_rule)
+    fr["chosen"] = np.arange(len(fr)) == chosen
+    eps = fr.loc[chosen, "min_capability"]
+    eps = None if pd.isna(eps) else float(eps)
+    fr.insert(3, "hub_codes", [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
+    fr = fr.drop(columns="hubs")
+    elig = dict(kw["eligibility"] or {})
+    if eps is not None:
+        units = units.copy()
+        ok = capability_mask(cap, cons["candidates"], eps, cons.get("group"), cons.get("group_min"))
+        units["frontier_capability_ok"] = ok.astype(float)
+        elig["frontier_capability_ok"] = 1.0
+    main_kw = {**kw, "eligibility": elig}
+    hubs, assign = site_hubs(units, cost, demand=demand, k=k, **main_kw)
+    nominal = set(hubs.index)
+    access = access_cost(C, need, [codes.get_loc(c) for c in hubs.index])
+    cap_mean = float(units.loc[list(nominal), capability].mean())
+
+    # price of each rule: the same model without it
+    rules = []
+    for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded"):
+        if kw.get(key):
+            rules.append((_RULE_LABELS[key], {key: None if key not in ("fixed", "excluded") else ()}))
+    for col in elig:
+        rest = {c: v for c, v in elig.items() if c != col}
+        label = "frontier capability" if col == "frontier_capability_ok" else f"eligibility.min_{col}"
+        rules.append((label, {"eligibility": rest}))
+    placed, prow = {c: [] for c in nominal}, []
+    for label, over in rules:
+        a2 = {**main_kw, **over}
+        try:
+            h2, _ = site_hubs(units, cost, demand=demand, k=k, **a2)
+        except InfeasibleError:
+            continue
+        s2 = set(h2.index)
+        acc2 = access_cost(C, need, [codes.get_loc(c) for c in h2.index])
+        for c in nominal - s2:
+            placed[c].append(label)
+        prow.append({"rule": label, "access_with": access, "access_without": acc2,
+                     "d_access_pct": 100 * (access - acc2) / acc2 if acc2 else 0.0,
+                     "capability_with": cap_mean,
+                     "capability_without": float(units.loc[list(s2), capability].mean()),
+                     "d_capability": cap_mean - float(units.loc[list(s2), capability].mean()),
+                     "hubs_moved": len(nominal - s2),
+                     "hubs_only_with_rule": ";".join(sorted(nominal - s2)),
+                     "hubs_without_rule": ";".join(sorted(s2 - nominal))})
+    policy = pd.DataFrame(prow, columns=["rule", "access_with", "access_without", "d_access_pct",
+                                         "capability_with", "capability_without", "d_capability",
+                                         "hubs_moved", "hubs_only_with_rule", "hubs_without_rule"])
+
+    # robustness families: re-solve over what is uncertain
+    fam_sets: dict[str, list[set]] = {}
+    if draws:
+        for fam, W in draws.items():
+            sets = []
+            _, C0, _, _, cons0, model0 = arrays(main_kw)
+            p = _prepare(C0, k, model=model0, **cons0)
+            prev, warm = None, {}
+            for d in range(W.shape[0]):
+                rr = _run(p, _as_weight(W[d], p.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                          start=prev, warm=warm)
+                prev = np.searchsorted(p.cols, rr.hubs)
+                sets.append(set(codes[rr.hubs]))
+            fam_sets[fam] = sets
+    sets = []
+    for dem in ("at_stake", "need", "uniform"):
+        if dem != demand and dem in units.columns:
+            sets.append(set(site_hubs(units, cost, demand=dem, k=k, **main_kw)[0].index))
+    fam_sets["demand definition"] = sets
+    sets = []
+    for delta in (-5, 5):
+        e2 = {c: (v + delta if c != "frontier_capability_ok" else v) for c, v in elig.items()}
+        if e2 != elig:
+            try:
+                sets.append(set(site_hubs(units, cost, demand=demand, k=k, **{**main_kw, "eligibility": e2})[0].index))
+            except InfeasibleError:
+                pass
+    fam_sets["thresholds ±5"] = sets
+    sets = []
+    for dk in (-1, 1):
+        try:
+            sets.append(set(site_hubs(units, cost, demand=demand, k=k + dk, **main_kw)[0].index))
+        except (InfeasibleError, InputError):
+            pass
+    fam_sets["k ± 1"] = sets
+    if kw.get("per_megaregion_max") or kw.get("per_megaregion_min"):
+        try:
+            sets = [set(site_hubs(units, cost, demand=demand, k=k, **{**main_kw, "per_megaregion_max": None,
+                                                                      "per_megaregion_min": None})[0].index)]
+        except InfeasibleError:
+            sets = []
+        fam_sets["권역 rule off"] = sets
+    fam_sets = {f: s for f, s in fam_sets.items() if s}
+    freq = pd.DataFrame({f: pd.Series({c: np.mean([c in s for s in ss]) for c in codes}) for f, ss in fam_sets.items()})
+    freq["combined"] = freq.mean(axis=1)  # each family counts equally, however many re-solves it has
+
+    # per hub: placed_by, alternatives, swap cost, frequencies
+    C_idx = {c: i for i, c in enumerate(codes)}
+    hub_idx = [C_idx[c] for c in hubs.index]
+    e_mask = np.ones(len(codes), bool)
+    for col, lo in elig.items():
+        e_mask &= pd.to_numeric(units[col], errors="coerce").to_numpy(float) >= lo
+    asg = np.array([C_idx.get(h, -1) if isinstance(h, str) else -1 for h in assign["hub_code"].astype(object)])
+    alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg)
+    hubs = hubs.copy()
+    hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
+                         for c in hubs.index]
+    hubs["capability"] = cap[hub_idx]
+    hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
+    hubs["best_alternative_name"] = [units["name_ko"].iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
+    hubs["swap_d_access_pct"] = [a["d_access_pct"] for a in alts]
+    hubs["swap_d_capability"] = [a["d_capability"] for a in alts]
+    for f in freq.columns:
+        hubs[f"freq_{f}"] = freq[f].reindex(hubs.index).to_numpy()
+    hubs["robustness"] = np.where(hubs["freq_combined"] >= 0.8, "core", "contested")
+    others = freq["combined"].drop(index=list(nominal)).sort_values(ascending=False, kind="stable")
+    contested_alt = []
+    for c in hubs.index:
+        if hubs.loc[c, "robustness"] == "core":
+            contested_alt.append("")
+            continue
+        same = [x for x in others.index if mega[x] == mega[c] and others[x] > 0][:3]
+        contested_alt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
+    hubs["contested_alternatives"] = contested_alt
+    hubs.attrs["siting"] = {**hubs.attrs.get("siting", {}), "frontier_min_capability": eps,
+                            "access_cost": access, "mean_capability": cap_mean,
+                            "robustness_families": {f: len(s) for f, s in fam_sets.items()}}
+    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy,
+            "robustness": freq}

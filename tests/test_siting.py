@@ -469,3 +469,35 @@ def test_site_hubs_errors(grid_units):
         siting.site_hubs(units, cost.drop(index="10002"), demand="need", k=2)
     with pytest.raises(InputError, match="units lacks columns"):
         siting.site_hubs(units.drop(columns="megaregion"), cost, demand="need", k=2)
+
+
+def test_frontier_knee_and_rules():
+    # two clusters; capability high only in the far corner of each: the trade-off is real
+    pts = np.array([0, 1, 2, 10, 11, 12], float)
+    c = np.abs(pts[:, None] - pts[None])
+    w = np.ones(6)
+    cap = np.array([10, 20, 90, 10, 20, 80], float)
+    t = siting.frontier(c, w, 2, cap, n_points=5)
+    assert t["optimal"].all() and t["access_cost"].is_monotonic_increasing
+    assert t["mean_capability"].is_monotonic_increasing and len(t) >= 2
+    assert t["access_cost"].iloc[0] == 4.0 and t["mean_capability"].iloc[-1] == 85.0
+    assert siting.pick_frontier(t, ("min_capability", 85.0)) == len(t) - 1
+    assert siting.pick_frontier(t, ("max_access_increase", 0.0)) == 0
+    # the knee is strictly between the end points when there are three or more
+    if len(t) >= 3:
+        assert 0 < siting.pick_frontier(t) < len(t) - 1
+
+
+def test_capability_mask_keeps_a_required_group_candidate():
+    cap = np.array([10.0, 50.0, 60.0])
+    m = siting.capability_mask(cap, np.ones(3, bool), 55.0, ["A", "B", "B"], {"A": 1})
+    assert m.tolist() == [True, False, True]
+
+
+def test_swap_alternatives():
+    pts = np.array([0, 1, 2, 10, 11, 12], float)
+    c = np.abs(pts[:, None] - pts[None])
+    cap = np.array([10, 20, 90, 10, 20, 80], float)
+    alt = siting.swap_alternatives(c, np.ones(6), [1, 4], cap, np.ones(6, bool),
+                                   np.array(list("AAABBB"), dtype=object), np.array([1, 1, 1, 4, 4, 4]))
+    assert alt[0]["alt"] in (0, 2) and alt[0]["d_access_pct"] == pytest.approx(25.0)
