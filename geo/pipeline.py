@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo import catalogue, io, regions
@@ -193,16 +194,7 @@ def _siting(r: Run) -> None:
         k, curve = siting.choose_k_frame(units, cost.loc[units.index, units.index], demand=opt.demand,
                                          k_range=range(lo, hi + 1), **kw)
         io.write_csv(curve, r.out / "k_elbow.csv")
-    draws = None
-    u = r.uncertainty
-    if opt.robustness_draws and u.draw_pillars is not None and "need" in u.draw_pillars:
-        order = pd.Index(u.regions).get_indexer(units.index)
-        need_d = u.draw_pillars["need"][:, order]
-        if opt.demand == "at_stake":
-            va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
-            draws = {"need index draws": need_d / 100.0 * va[None, :]}
-        elif opt.demand in u.draw_pillars:
-            draws = {f"{opt.demand} draws": u.draw_pillars[opt.demand][:, order]}
+    draws = _siting_draws(r, units, opt)
     out = siting.plan(units, cost, demand=opt.demand, k=int(k), frontier_rule=opt.frontier,
                       frontier_points=opt.frontier_points, draws=draws, **kw)
     r.hubs, r.assignments = out["hubs"], out["assignments"]
@@ -227,6 +219,25 @@ def _siting(r: Run) -> None:
                   r.out / "siting.json")
     r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
                           "uncovered": int((~r.assignments["covered"]).sum())}
+
+
+def _siting_draws(r: Run, units, opt) -> dict | None:
+    """Monte Carlo draws of the siting demand and of the capability index (order of ``units``)."""
+    u = r.uncertainty
+    dp = getattr(u, "draw_pillars", None) if opt.robustness_draws else None
+    if not dp:
+        return None
+    order = pd.Index(u.regions).get_indexer(units.index)
+    out = {}
+    if opt.demand == "at_stake" and "need" in dp:
+        va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
+        out["demand"] = dp["need"][:, order] / 100.0 * va[None, :]
+    elif opt.demand in dp:
+        out["demand"] = dp[opt.demand][:, order]
+    have = [p for p in ("base", "knowledge", "connectivity") if p in dp]
+    if have and "demand" in out:
+        out["capability"] = np.mean([dp[p][:, order] for p in have], axis=0)
+    return out or None
 
 
 # Indicators shown in map popups (all indicators are in regions.gpkg and the tables).

@@ -56,7 +56,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -147,6 +147,7 @@ class _Problem:
     max_distance: float | None
     model: str
     stages: list  # per criterion: n x m matrix whose row-min is the criterion's cost
+    open_cost: np.ndarray | None = None  # cost of opening each working column (last criterion)
 
     @property
     def m(self) -> int:
@@ -166,8 +167,14 @@ class _Problem:
         q = _Problem(cost=self.cost[:, idx], cols=self.cols[idx], k=self.k,
                      fixed=np.flatnonzero(fx[idx]), gid=self.gid[idx], gmax=self.gmax, gmin=self.gmin,
                      radii=self.radii, max_distance=self.max_distance, model=self.model,
-                     stages=[t[:, idx] for t in self.stages])
+                     stages=[t[:, idx] for t in self.stages],
+                     open_cost=None if self.open_cost is None else self.open_cost[idx])
         return q, idx
+
+    @property
+    def f(self) -> np.ndarray:
+        """Open cost per working column (zeros when none was given)."""
+        return np.zeros(self.m) if self.open_cost is None else self.open_cost
 
 
 def _as_cost(cost) -> np.ndarray:
@@ -205,9 +212,17 @@ def _index_list(values, m: int, name: str) -> np.ndarray:
 
 
 def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(), excluded=(),
-             group=None, group_max=None, group_min=None, max_distance=None, names=None) -> _Problem:
+             group=None, group_max=None, group_min=None, max_distance=None, names=None,
+             open_cost=None) -> _Problem:
     c = _as_cost(cost)
     n, m = c.shape
+    if open_cost is not None:
+        oc = np.asarray(open_cost, dtype=float)
+        if oc.shape != (m,) or not np.isfinite(oc).all() or (oc < 0).any():
+            raise InputError("open_cost must give a finite cost >= 0 per candidate column",
+                             expected=f"shape ({m},), finite, >= 0", got=getattr(oc, "shape", None))
+        if model != "pmedian":
+            raise InputError("open_cost applies to the p-median model only", got=model)
     if names is not None and len(names) != m:
         raise InputError("names must label every candidate column", expected=f"{m} names", got=len(names))
 
@@ -311,7 +326,8 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     stages = [(work > r).astype(float) for r in radii] + [dist]
     return _Problem(cost=work, cols=cols, k=k, fixed=np.sort(pos[fx]), gid=gid,
                     gmax=np.array([gmax[g] for g in uniq]), gmin=np.array([gmin[g] for g in uniq]),
-                    radii=radii, max_distance=max_distance, model=model, stages=stages)
+                    radii=radii, max_distance=max_distance, model=model, stages=stages,
+                    open_cost=None if open_cost is None else np.asarray(open_cost, float)[cols])
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,11 +336,17 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
 
 def _tols(p: _Problem, w: np.ndarray) -> np.ndarray:
     tw = float(w.sum()) or 1.0
-    return np.array([1e-11 * tw * max(float(s.max()), 1e-12) for s in p.stages])
+    t = np.array([1e-11 * tw * max(float(s.max()), 1e-12) for s in p.stages])
+    if p.open_cost is not None:
+        t[-1] += 1e-11 * p.k * float(p.open_cost.max(initial=0.0))
+    return t
 
 
 def _keys(p: _Problem, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
-    return np.array([w @ s[:, hubs].min(axis=1) for s in p.stages])
+    key = np.array([w @ s[:, hubs].min(axis=1) for s in p.stages])
+    if p.open_cost is not None:
+        key[-1] += float(p.open_cost[hubs].sum())
+    return key
 
 
 def _lex_less(a: np.ndarray, b: np.ndarray, tol: np.ndarray) -> bool:
@@ -356,6 +378,7 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
         ok = gok[p.gid]
         ok[hubs] = False
         vals = [w @ np.minimum(s, d[:, None]) for s, d in zip(p.stages, d1)]
+        vals[-1] = vals[-1] + p.f  # open costs: a constant for the hubs already open, plus j's
         j = _lex_pick(vals, ok, tol)
         hubs.append(j)
         count[p.gid[j]] += 1
@@ -363,7 +386,7 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
     return np.sort(np.array(hubs, dtype=np.int64))
 
 
-def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
+def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
@@ -386,7 +409,10 @@ def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
     corr = np.zeros((k, s.shape[1]))
     if present.any():
         corr[present] = np.add.reduceat(wd, starts[present], axis=0)
-    return (w @ m1)[None, :] + corr
+    out = (w @ m1)[None, :] + corr
+    if f is not None:  # open costs after swapping hubs[r] for j
+        out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+    return out
 
 
 def _swap_ok(p: _Problem, hubs: np.ndarray) -> np.ndarray:
@@ -408,12 +434,14 @@ def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
         if not ok.any():
             break
         improved = False
+        last = len(p.stages) - 1
         for si, s in enumerate(p.stages):
-            v = _swap_values(s, w, hubs)
+            v = _swap_values(s, w, hubs, p.open_cost if si == last else None)
             vv = np.where(ok, v, np.inf)
             best = vv.min()
             if best < key[si] - tol[si]:
-                rest = [v] + [_swap_values(t, w, hubs) for t in p.stages[si + 1:]]
+                rest = [v] + [_swap_values(t, w, hubs, p.open_cost if si + 1 + ti == last else None)
+                              for ti, t in enumerate(p.stages[si + 1:])]
                 flat = _lex_pick(rest, ok & (v <= best + tol[si]), tol[si:])
                 r, j = divmod(flat, p.m)
                 hubs = hubs.copy()
@@ -550,7 +578,7 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
                 deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None,
-                goal: float = np.inf):
+                goal: float = np.inf, f: np.ndarray | None = None):
     """Lagrangian lower bound of ``min_S sum_i w_i min_{j in S} s_ij`` over feasible hub sets.
 
     Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
@@ -578,9 +606,11 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         red = ws - lam[:, None]
         np.minimum(red, 0.0, out=red)
         rho = red.sum(axis=0)
+        if f is not None:
+            rho += f
         S = _best_subset(p, rho)
         val = float(lam.sum() + rho[S].sum())
-        primal = float(ws[:, S].min(axis=1).sum())
+        primal = float(ws[:, S].min(axis=1).sum()) + (float(f[S].sum()) if f is not None else 0.0)
         if primal < best_val:
             best_hubs, best_val = S, primal
         if val > best:
@@ -600,13 +630,16 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
     return min(best, best_val), best_lam, best_hubs, best_val
 
 
-def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: float, tol: float):
+def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: float, tol: float,
+            f: np.ndarray | None = None):
     """Reduced-cost fixing: columns that cannot be open (closed) in any solution worth <= ub.
 
     Returns (keep mask, forced-open mask) over the working columns.
     """
     red = np.minimum(_weighted(s, w) - lam[:, None], 0.0)
     rho = red.sum(axis=0)
+    if f is not None:
+        rho += f
     base = float(lam.sum())
     S = _best_subset(p, rho)
     inS = np.zeros(p.m, bool)
@@ -640,7 +673,8 @@ def _integral(s: np.ndarray, w: np.ndarray) -> bool:
 
 def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray,
                       lam: np.ndarray, *, integral: bool, deadline: float,
-                      max_nodes: int = _BB_MAX_NODES, abs_tol: float | None = None):
+                      max_nodes: int = _BB_MAX_NODES, abs_tol: float | None = None,
+                      f: np.ndarray | None = None, primal=None, node_ok=None):
     """Prove a lower bound on ``min_S sum_i w_i min_{j in S} s_ij`` by our own branch and bound.
 
     Every node bound is a Lagrangian bound computed here (:func:`_lagrangian`), less a margin
@@ -649,6 +683,10 @@ def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs
     is left in it) or the incumbent minus the relative tolerance. Nodes fix candidates open or
     closed; reduced-cost fixing runs at each node, then the node branches on the open
     candidate of the relaxed solution whose closing costs the bound most.
+
+    ``primal(hubs) -> value`` (p's columns; inf if not allowed) values the relaxed hub sets
+    met on the way when the problem has a side constraint that the bound relaxes, and
+    ``node_ok(q, idx)`` prunes nodes where it cannot hold.
 
     Returns (lower bound, best hubs, their value, nodes, complete). The bound is the
     incumbent's value (integer objectives) or within the relative tolerance of it when the
@@ -670,16 +708,20 @@ def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs
         F, X, lam0 = stack.pop()
         nodes += 1
         q, idx = p.restrict(~X, F)
-        if _best_subset(q, np.zeros(q.m)) is None:
+        if _best_subset(q, np.zeros(q.m)) is None or (node_ok is not None and not node_ok(q, idx)):
             continue  # no feasible hub set in this node
         sq = s[:, idx]
         seed = _best_subset(q, np.zeros(q.m))
+        fq = None if f is None else f[idx]
         lb, lam_n, lh, lv = _lagrangian(q, sq, w, best_v, seed, deadline=deadline, lam0=lam0,
-                                        goal=threshold() + 1e-9 * max(abs(best_v), 1.0))
-        if lv < best_v:
-            best_h, best_v = np.sort(idx[lh]), lv
+                                        goal=threshold() + 1e-9 * max(abs(best_v), 1.0), f=fq)
+        pv = lv if primal is None else primal(idx[lh])
+        if pv < best_v:
+            best_h, best_v = np.sort(idx[lh]), pv
         red = np.minimum(_weighted(sq, w) - lam_n[:, None], 0.0)
         rho = red.sum(axis=0)
+        if fq is not None:
+            rho += fq
         S = _best_subset(q, rho)
         # rounding of the sums behind the bound: far below any tolerance used here
         margin = 1e-12 * (float(np.abs(lam_n).sum()) + float(np.abs(rho).sum())) * max(len(w), 1) ** 0.5
@@ -688,7 +730,7 @@ def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs
             root_lb = min(lbm, best_v)
         if lbm > threshold():
             continue
-        keep, force = _fixing(q, sq, w, lam_n, threshold() + margin, 0.0)
+        keep, force = _fixing(q, sq, w, lam_n, threshold() + margin, 0.0, f=fq)
         free = np.ones(q.m, bool)
         free[q.fixed] = False
         if (~keep).any() or (force & free).any():
@@ -886,12 +928,13 @@ def _milp_stage(p: _Problem, L: _Levels, w: np.ndarray, T: np.ndarray, caps: lis
         else:
             cons.append(_cap_row(vec, cap - const, w))
     c = np.zeros(m + nzt)
+    c[:m] = p.f
     inc = np.diff(L.vals, axis=1)  # NaN past the last level, never indexed
     c[m:] = w[zi] * inc[zi, zt]
     const = float(w @ L.vals[:, 0])
     # HiGHS stops at an absolute gap of 1e-6: scale the objective to ~1e6 so that this is far
     # below the 1e-9 relative tolerance
-    scale = tw * max(float(p.stages[-1].max()), 1e-12) / 1e6
+    scale = (tw * max(float(p.stages[-1].max()), 1e-12) + p.k * float(p.f.max(initial=0.0))) / 1e6
     integrality = np.concatenate([np.ones(m), np.zeros(nzt)])
     lb = np.zeros(m + nzt)
     lb[p.fixed] = 1.0
@@ -950,21 +993,25 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             prev_lam, prev_w = warm[stage]
             ratio = np.divide(w, prev_w, out=np.ones_like(w), where=prev_w > 0)
             lam0 = prev_lam * ratio
-        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline, lam0=lam0)
+        fq = q.open_cost if stage == last else None
+        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline, lam0=lam0,
+                                     f=fq)
         if warm is not None:
             warm[stage] = (lam, w.copy())
         bounds[stage] = max(lb, _trivial_bound(q.stages[stage], w))
-        if _integral(smat, w):  # integer objective: the bound rounds up (less a rounding margin)
+        integral = _integral(smat, w) and (fq is None or bool(np.all(fq == np.round(fq))))
+        if integral:  # integer objective: the bound rounds up (less a rounding margin)
             bounds[stage] = np.ceil(bounds[stage] - 1e-9 * max(abs(bounds[stage]), 1.0))
         hk = _keys(p, w, idx[lh])
         if _lex_less(hk, key, tol):
             hubs, key = np.sort(idx[lh]), hk
             ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
         if key[stage] > bounds[stage] + ttol:
-            keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage])
+            keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage], f=fq)
             keep[np.searchsorted(idx, hubs)] = True  # the incumbent survives fixing; keep it anyway
             q, sub = q.restrict(keep, force & keep)
             smat = _bound_matrix(q, w, stage, caps)  # coverage caps may turn trivial on fewer columns
+            fq = q.open_cost if stage == last else None
             idx = idx[sub]
             qhubs = np.searchsorted(idx, hubs)
         # The MILP only searches for a better incumbent: its own bound is a claim of the solver
@@ -1022,8 +1069,8 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
                 shift = mu * sum(caps[r_i] for r_i in open_caps)
             lb, bh, bv, nodes, done = _branch_and_bound(
                 q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
-                integral=_integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
-                abs_tol=0.5 * ttol if open_caps else None)
+                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
+                abs_tol=0.5 * ttol if open_caps else None, f=fq)
             if stats is not None:
                 stats.setdefault("bb_nodes", {})[stage] = nodes
             bounds[stage] = max(bounds[stage], lb - shift)
@@ -1059,7 +1106,7 @@ def _result(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, bound
         obj = tw - float(key[0])
         lo, hi = obj, tw - float(bounds[0]) if np.isfinite(bounds[0]) else np.nan
     else:
-        obj = float(w[~unc] @ d[~unc])
+        obj = float(w[~unc] @ d[~unc]) + float(p.f[hubs].sum())
         lo, hi = np.nan, obj
         # the distance bound holds once the coverage criterion (if any) is proven
         if all(key[s] <= bounds[s] + max(tol[s], _REL_TOL * abs(key[s])) for s in range(len(p.radii))):
@@ -1102,7 +1149,8 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
         bounds = np.full(len(p.stages), -np.inf)
         for s in range(len(p.stages)):
             mat = _bound_matrix(p, w, s, [float(x) for x in key[:s]])
-            lb, _, lh, _ = _lagrangian(p, mat, w, float(key[s]), hubs, deadline=deadline)
+            lb, _, lh, _ = _lagrangian(p, mat, w, float(key[s]), hubs, deadline=deadline,
+                                       f=p.open_cost if s == len(p.stages) - 1 else None)
             bounds[s] = max(lb, _trivial_bound(p.stages[s], w))
             if _lex_less(_keys(p, w, lh), key, tol):
                 hubs, key = _local_search(p, w, lh, tol, deadline)
@@ -1123,7 +1171,7 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
           group: Sequence | None = None, group_max: Mapping | None = None,
           group_min: Mapping | None = None, max_distance: float | None = None,
           method: str = "auto", time_limit: float | None = None, seed: int = 0,
-          names: Sequence | None = None) -> SitingResult:
+          names: Sequence | None = None, open_cost=None) -> SitingResult:
     """Choose ``k`` hubs among the columns of a cost matrix.
 
     Parameters
@@ -1158,6 +1206,9 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
         given seed unless ``time_limit`` cuts a run short).
     names : sequence (n_candidate,), optional
         Labels of the candidate columns (e.g. region codes), used in error messages.
+    open_cost : array (n_candidate,), optional
+        p-median only: a cost (>= 0) for opening each candidate, added to the objective
+        (used for the capability trade-off: see :func:`frontier`).
 
     Returns
     -------
@@ -1172,7 +1223,7 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
     """
     p = _prepare(cost, k, model=model, reach=reach, candidates=candidates, fixed=fixed,
                  excluded=excluded, group=group, group_max=group_max, group_min=group_min,
-                 max_distance=max_distance, names=names)
+                 max_distance=max_distance, names=names, open_cost=open_cost)
     w = _as_weight(weight, p.cost.shape[0])
     return _run(p, w, method=method, time_limit=time_limit, seed=seed)
 
@@ -1388,7 +1439,8 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
               fixed: Iterable[str] = (), excluded: Iterable[str] = (),
               eligibility: Mapping[str, float] | None = None, method: str = "auto",
               time_limit: float | None = None, seed: int = 0,
-              demand_draws: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              demand_draws: np.ndarray | None = None,
+              open_cost: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Site k hubs among the regions of ``units`` and assign every region to one.
 
     Parameters
@@ -1413,8 +1465,8 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         Regions that must / must not be hubs.
     eligibility : dict column -> minimum, optional
         A region can be a hub only if each column is >= its minimum (NaN is an error).
-    method, time_limit, seed
-        As for :func:`solve`.
+    method, time_limit, seed, open_cost
+        As for :func:`solve` (``open_cost`` in the order of ``units``).
 
     Returns
     -------
@@ -1433,12 +1485,13 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         units, cost, demand=demand, model=model, reach_km=reach_km, max_spoke_km=max_spoke_km,
         per_megaregion_max=per_megaregion_max, per_megaregion_min=per_megaregion_min,
         fixed=fixed, excluded=excluded, eligibility=eligibility)
-    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, **constraints)
+    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, open_cost=open_cost, **constraints)
     freq = None
     if demand_draws is not None:
         # Robustness: the same problem re-solved on each Monte Carlo draw of the demand
         # (eligibility held at its nominal value, so only the need weights move).
-        freq = pd.Series(selection_frequency(C, demand_draws, k, seed=seed, **constraints),
+        freq = pd.Series(selection_frequency(C, demand_draws, k, seed=seed, open_cost=open_cost,
+                                             **constraints),
                          index=codes, name="selection_frequency")
 
     hub_codes = codes[r.hubs]
@@ -1655,70 +1708,183 @@ def access_cost(C: np.ndarray, w: np.ndarray, hubs) -> float:
     return float(w @ C[:, np.asarray(list(hubs), dtype=np.int64)].min(axis=1))
 
 
-def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
-             **constraints) -> pd.DataFrame:
-    """Access cost against hub capability by the ε-constraint method (exact solves).
+def capability_cost(capability: np.ndarray, mu: float) -> np.ndarray:
+    """Open cost ``mu * (max capability - capability)`` per candidate (>= 0)."""
+    cap = np.asarray(capability, dtype=float)
+    return mu * (float(np.nanmax(cap)) - cap)
 
-    Point t is the p-median (with all ``constraints``) whose hubs all have capability >= ε_t,
-    for ε_t from no requirement up to the largest value that still leaves a feasible hub set
-    (``n_points`` values evenly spaced on the eligible candidates' capability quantiles).
-    Every point is solved by :func:`solve` (exact at 시군구 scale, its proof reported in
-    ``optimal``); points dominated by another (no better on access and on mean capability)
-    are dropped, so the table is the Pareto frontier of access cost vs mean hub capability
-    among these solves.
+
+def _eps_point(p: _Problem, w: np.ndarray, smat: np.ndarray, cap: np.ndarray, need_sum: float,
+               start: np.ndarray, mu: float, *, deadline: float):
+    """Least access cost with the hubs' capability summing to at least ``need_sum``.
+
+    ``smat`` is the distance criterion with the coverage rules as forbidden pairs; ``cap``
+    per working column; ``start`` a feasible hub set (working positions). A descent over
+    single swaps that keep the capability requirement finds the solution; the proof is
+    :func:`_branch_and_bound` on the Lagrangian relaxation of the requirement with multiplier
+    ``mu`` (open cost mu * (max capability - cap_j), less its largest value for a set that
+    meets the requirement), candidate sets valued only if they meet it, and nodes pruned
+    where the most capable hub set cannot. Returns (hubs, access, lower bound, proven).
+    """
+    slack = 1e-9 * max(abs(need_sum), 1.0)
+
+    def access(h):
+        return float(w @ smat[:, h].min(axis=1))
+
+    hubs = np.sort(np.asarray(start, dtype=np.int64))
+    cur = access(hubs)
+    tol = 1e-11 * max(abs(cur), 1.0)
+    while time.perf_counter() < deadline:
+        ok = _swap_ok(p, hubs)
+        total = float(cap[hubs].sum())
+        ok &= (total - cap[hubs][:, None] + cap[None, :]) >= need_sum - slack
+        if not ok.any():
+            break
+        v = np.where(ok, _swap_values(smat, w, hubs), np.inf)
+        flat = int(np.argmin(v))
+        if not v.flat[flat] < cur - tol:
+            break
+        r, j = divmod(flat, p.m)
+        hubs = hubs.copy()
+        hubs[r] = j
+        hubs.sort()
+        cur = access(hubs)
+    capmax = float(cap.max())
+    f = mu * (capmax - cap)
+    shift = mu * (p.k * capmax - need_sum)
+
+    def primal(h):
+        return access(h) + shift if cap[h].sum() >= need_sum - slack else np.inf
+
+    def node_ok(q, idx):
+        best = _best_subset(q, -cap[idx])
+        return best is not None and cap[idx][best].sum() >= need_sum - slack
+
+    lb, bh, bv, _, done = _branch_and_bound(p, smat, w, cur + shift, hubs, None, integral=False,
+                                            deadline=deadline, abs_tol=0.5 * _REL_TOL * abs(cur), f=f,
+                                            primal=primal, node_ok=node_ok)
+    if bv - shift < cur - tol:
+        hubs, cur = np.sort(bh), bv - shift
+    lower = lb - shift
+    return hubs, cur, lower, bool(done and lower >= cur - _REL_TOL * abs(cur))
+
+
+def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
+             max_solves: int = 40, eps_seconds: float = 5.0, **constraints) -> pd.DataFrame:
+    """Access cost against mean hub capability: the Pareto frontier, each point proven optimal.
+
+    Each point solves the p-median (all ``constraints`` kept, coverage first as in
+    :func:`solve`) with an open cost ``mu * (max capability - capability_j)`` per hub, i.e.
+    minimises access cost - mu * k * mean hub capability. A solution optimal for some mu is
+    optimal for the ε-constraint problem "minimise access cost subject to mean hub
+    capability >= ε" with ε its own mean capability (any cheaper set with as much capability
+    would have a smaller weighted value), so every point with ``optimal`` True is a proven
+    ε-constraint optimum. The values of mu come from the dichotomic (Aneja–Nair) search: start
+    from mu = 0 (least access cost) and a mu large enough that capability dominates (most
+    capable hubs), then solve at the slope between two neighbouring points until no new point
+    appears between them (or ``max_solves``). This finds every *supported* point of the
+    frontier (the corners of its convex hull). Points in its dents need the constraint
+    itself: while there are fewer than ``n_points`` points (and for at most ``eps_seconds``),
+    the widest gap between neighbours gets an ε-constraint solve at its middle capability
+    (:func:`_eps_point`, proven by our branch and bound; ``optimal`` False if the proof did not
+    finish). Those are done only when the coverage rule, if any, leaves only unreachable
+    demand uncovered (it is then a set of forbidden pairs).
 
     Returns
     -------
     DataFrame
-        One row per point, by increasing capability: min_capability (ε), access_cost,
-        mean_capability, min_hub_capability, hubs (';'-joined column indices), optimal, gap.
+        One row per point, by increasing mean capability: mu (NaN for ε-constraint points),
+        epsilon (the required mean capability of those), method, access (the model's distance
+        criterion: demand-weighted cost of the covered demand), access_cost (every region to
+        its nearest hub), mean_capability, min_hub_capability, hubs (';'-joined column
+        indices), optimal, gap. More than ``n_points`` points are thinned to ``n_points``
+        (end points kept).
     """
-    cand = constraints.pop("candidates", None)
-    base = np.ones(C.shape[1], bool) if cand is None else np.asarray(cand, bool)
-    vals = np.sort(np.unique(capability[base]))
-    qs = np.quantile(vals, np.linspace(0.0, 1.0, 2 * n_points))
-    rows, seen = [], set()
-    for eps in [-np.inf, *qs]:
-        mask = capability_mask(capability, base, eps, constraints.get("group"), constraints.get("group_min"))
-        try:
-            r = solve(C, w, k, candidates=mask, **constraints)
-        except InfeasibleError:
-            break
-        key = tuple(r.hubs.tolist())
-        if key in seen:
+    cap = np.asarray(capability, dtype=float)
+    solves = [0]
+
+    def point(mu: float) -> dict:
+        f = capability_cost(cap, mu)
+        r = solve(C, w, k, open_cost=f, **constraints)
+        solves[0] += 1
+        acc = float(r.objective - f[r.hubs].sum())
+        return {"mu": mu, "access": acc, "access_cost": access_cost(C, w, r.hubs),
+                "mean_capability": float(cap[r.hubs].mean()), "min_hub_capability": float(cap[r.hubs].min()),
+                "hubs": ";".join(str(int(h)) for h in r.hubs), "optimal": r.optimal, "gap": r.gap,
+                "weighted": r.objective, "uncovered": r.uncovered_weight}
+
+    lo = point(0.0)
+    span = float(np.nanmax(cap) - np.nanmin(cap)) or 1.0
+    hi = point(1e3 * max(lo["access"], 1e-12) / (k * span))
+    pts = {lo["hubs"]: lo, hi["hubs"]: hi}
+    todo = [(lo, hi)] if hi["hubs"] != lo["hubs"] else []
+    while todo and solves[0] < max_solves:
+        a, b = todo.pop(0)
+        dc = k * (b["mean_capability"] - a["mean_capability"])
+        if dc <= 0 or b["access"] <= a["access"]:
             continue
-        seen.add(key)
-        rows.append({"min_capability": float(eps) if np.isfinite(eps) else np.nan,
-                     "access_cost": access_cost(C, w, r.hubs),
-                     "mean_capability": float(capability[r.hubs].mean()),
-                     "min_hub_capability": float(capability[r.hubs].min()),
-                     "hubs": ";".join(str(int(h)) for h in r.hubs), "optimal": r.optimal,
-                     "gap": r.gap})
-    t = pd.DataFrame(rows)
-    keep = [not ((t["access_cost"] <= a) & (t["mean_capability"] >= c)
-                 & ((t["access_cost"] < a) | (t["mean_capability"] > c))).any()
-            for a, c in zip(t["access_cost"], t["mean_capability"])]
-    t = t[keep].sort_values(["mean_capability", "access_cost"]).reset_index(drop=True)
-    if len(t) > n_points:  # keep the end points and evenly spread ones between
+        mu = (b["access"] - a["access"]) / dc
+        p = point(mu)
+        base = a["access"] - mu * k * a["mean_capability"]
+        val = p["access"] - mu * k * p["mean_capability"]
+        if p["hubs"] in pts or val >= base - 1e-9 * max(abs(base), 1.0):
+            continue  # a and b are neighbours on the hull
+        pts[p["hubs"]] = p
+        todo += [(a, p), (p, b)]
+    # Between neighbouring supported points the frontier may dent inwards: fill it with
+    # ε-constraint solves at the middle capability of the widest gap (see _eps_point), while
+    # the coverage rules, if any, hold trivially (only unreachable demand is uncovered).
+    hull = sorted(pts.values(), key=lambda d: d["mean_capability"])
+    p0 = _prepare(C, k, **constraints)
+    w = np.asarray(w, dtype=float)
+    trivial = [float(w[(p0.cost > r).all(axis=1)].sum()) for r in p0.radii]
+    caps_ok = all(abs(d["uncovered"] - trivial[-1]) <= 1e-9 * max(float(w.sum()), 1.0)
+                  for d in hull) if p0.radii else True
+    extra = []
+    if caps_ok and len(hull) >= 2:
+        smat = _bound_matrix(p0, w, len(p0.stages) - 1, trivial)
+        capw = cap[p0.cols]
+        segs = [(hull[i], hull[i + 1]) for i in range(len(hull) - 1)]
+        deadline = time.perf_counter() + eps_seconds
+        while len(hull) + len(extra) < n_points and segs and time.perf_counter() < deadline:
+            span_a = max(float(hull[-1]["access"] - hull[0]["access"]), 1e-12)
+            span_c = max(float(hull[-1]["mean_capability"] - hull[0]["mean_capability"]), 1e-12)
+            widths = [np.hypot((b["access"] - a["access"]) / span_a,
+                               (b["mean_capability"] - a["mean_capability"]) / span_c) for a, b in segs]
+            a, b = segs.pop(int(np.argmax(widths)))
+            dc = k * (b["mean_capability"] - a["mean_capability"])
+            if dc <= 0:
+                continue
+            mu = max((b["access"] - a["access"]) / dc, 0.0)
+            eps = 0.5 * (a["mean_capability"] + b["mean_capability"])
+            start = np.searchsorted(p0.cols, [int(x) for x in b["hubs"].split(";")])
+            h, acc, lb, proven = _eps_point(p0, w, smat, capw, k * eps, start, mu,
+                                            deadline=time.perf_counter() + max(deadline - time.perf_counter(), 0.0))
+            hubs = p0.cols[h]
+            key = ";".join(str(int(x)) for x in hubs)
+            if key in pts:
+                continue
+            pt = {"mu": np.nan, "access": acc, "access_cost": access_cost(C, w, hubs),
+                  "mean_capability": float(cap[hubs].mean()), "min_hub_capability": float(cap[hubs].min()),
+                  "hubs": key, "optimal": proven, "gap": (acc - lb) / abs(acc) if acc else 0.0,
+                  "weighted": np.nan, "uncovered": np.nan, "epsilon": eps}
+            pts[key] = pt
+            extra.append(pt)
+            segs += [(a, pt), (pt, b)]
+    t = pd.DataFrame(list(pts.values())).drop(columns=["weighted", "uncovered"])
+    if "epsilon" not in t.columns:
+        t["epsilon"] = np.nan
+    t["method"] = np.where(t["mu"].notna(), "weighted sum (supported)", "epsilon-constraint")
+    t = t.sort_values(["mean_capability", "access"], kind="stable").reset_index(drop=True)
+    # a point is on the frontier only if no other point is at least as good on both axes
+    dom = [bool(((t["access"] <= a) & (t["mean_capability"] >= c)
+                 & ((t["access"] < a - 1e-9 * abs(a)) | (t["mean_capability"] > c + 1e-12))).any())
+           for a, c in zip(t["access"], t["mean_capability"])]
+    t = t[~np.array(dom)].reset_index(drop=True)
+    if len(t) > n_points:
         pick = np.unique(np.round(np.linspace(0, len(t) - 1, n_points)).astype(int))
         t = t.iloc[pick].reset_index(drop=True)
     return t
-
-
-def capability_mask(capability: np.ndarray, base: np.ndarray, eps: float, group=None,
-                    group_min: Mapping | None = None) -> np.ndarray:
-    """Candidates with capability >= ``eps``; a group with a minimum hub count that would be
-    left with fewer candidates than its minimum keeps its most capable ones (so that the
-    capability requirement and a "at least one hub per 권역" rule can hold together)."""
-    mask = base & (capability >= eps)
-    if group is not None and group_min:
-        g = np.asarray(group, dtype=object)
-        for lab, lo in group_min.items():
-            inside = base & (g == lab)
-            if lo and (mask & inside).sum() < lo:
-                idx = np.flatnonzero(inside)
-                mask[idx[np.argsort(-capability[idx], kind="stable")[:lo]]] = True
-    return mask
 
 
 def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
@@ -1733,7 +1899,7 @@ def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
       (1 + s) times the cheapest one.
     """
     kind, x = rule
-    a = table["access_cost"].to_numpy(float)
+    a = table["access"].to_numpy(float)
     c = table["mean_capability"].to_numpy(float)
     if kind == "min_capability":
         ok = np.flatnonzero(c >= x)
@@ -1804,6 +1970,8 @@ def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return u
 
 
+CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (families averaged) is "core"
+
 _RULE_LABELS = {
     "per_megaregion_max": "per_megaregion.max", "per_megaregion_min": "per_megaregion.min",
     "max_spoke_km": "max_spoke", "fixed": "fixed", "excluded": "excluded",
@@ -1813,7 +1981,7 @@ _RULE_LABELS = {
 def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capability: str = "capability_index",
          frontier_rule=("knee", None), frontier_points: int = 10, draws: dict | None = None,
          **kw) -> dict:
-    """The national siting with its trade-off, the price of every rule and the robustness families.
+    """The siting with its capability trade-off, the price of every rule and robustness families.
 
     Parameters
     ----------
@@ -1823,156 +1991,159 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     capability : str
         Column of ``units`` with each region's capability (0–100).
     frontier_rule
-        Passed to :func:`pick_frontier`.
-    draws : dict family -> array (n_draws, n_regions), optional
-        Monte Carlo draws of the demand (order of ``units``) for the robustness family
+        Passed to :func:`pick_frontier`; the chosen point's trade-off (mu) is then used for
+        the hub table, the price of each rule and every re-solve.
+    draws : dict, optional
+        ``{"demand": array (n_draws, n_regions), "capability": array (same shape)}`` (order of
+        ``units``): Monte Carlo draws of the two indices, re-solved together as the family
         "index draws".
 
     Returns
     -------
-    dict with hubs, assignments (as :func:`site_hubs`, hubs with placed_by, best alternative,
-    swap cost, selection frequencies and core/contested), frontier, policy_costs, robustness.
+    dict with hubs, assignments (as :func:`site_hubs`; hubs also with placed_by, capability,
+    best alternative and swap cost, freq_<family>, freq_combined, robustness (core /
+    contested), contested_alternatives), frontier, policy_costs, robustness (region x family
+    selection frequency).
     """
     cap = pd.to_numeric(units[capability], errors="coerce").to_numpy(float)
+    if not np.isfinite(cap).all():
+        raise InputError("capability has missing values", column=capability, expected="a number for every region",
+                         got=units.index[~np.isfinite(cap)].tolist()[:5])
     keys = ("model", "reach_km", "max_spoke_km", "per_megaregion_max", "per_megaregion_min", "fixed",
             "excluded", "eligibility")
     kw = {key: kw.get(key) for key in keys}
+    model = kw.get("model") or "pmedian"
 
     def arrays(over: dict, dem: str = demand):
         a = {**kw, **over}
         codes, C, need, _, mega, cons = _frame_inputs(units, cost, demand=dem, **a)
-        cons = {key: v for key, v in cons.items() if key != "model"}
-        return codes, C, need, mega, cons, a.get("model") or "pmedian"
+        return codes, C, need, mega, {key: v for key, v in cons.items() if key != "model"}
 
-    codes, C, need, mega, cons, model = arrays({})
-    # trade-off: ε-constraint on the hubs' capability
-    fr = frontier(C, need, k, cap, n_points=frontier_points, model=model, **dict(cons))
-    chosen = pick_frontier(fr, frontier_rule)
-    fr["chosen"] = np.arange(len(fr)) == chosen
-    eps = fr.loc[chosen, "min_capability"]
-    eps = None if pd.isna(eps) else float(eps)
-    fr.insert(3, "hub_codes", [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
-    fr = fr.drop(columns="hubs")
-    elig = dict(kw["eligibility"] or {})
-    if eps is not None:
-        units = units.copy()
-        ok = capability_mask(cap, cons["candidates"], eps, cons.get("group"), cons.get("group_min"))
-        units["frontier_capability_ok"] = ok.astype(float)
-        elig["frontier_capability_ok"] = 1.0
-    main_kw = {**kw, "eligibility": elig}
-    hubs, assign = site_hubs(units, cost, demand=demand, k=k, **main_kw)
-    nominal = set(hubs.index)
-    access = access_cost(C, need, [codes.get_loc(c) for c in hubs.index])
-    cap_mean = float(units.loc[list(nominal), capability].mean())
+    codes, C, need, mega, cons = arrays({})
+    if model == "pmedian":
+        fr = frontier(C, need, k, cap, n_points=frontier_points, **cons)
+        chosen = pick_frontier(fr, frontier_rule)
+        mu = float(fr.loc[chosen, "mu"])
+        fr["chosen"] = np.arange(len(fr)) == chosen
+        fr.insert(int(fr.columns.get_loc("hubs")), "hub_codes",
+                  [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
+        fr = fr.drop(columns="hubs")
+    else:  # MCLP: no trade-off (open costs apply to the p-median only)
+        fr, mu = pd.DataFrame(), 0.0
+    f = capability_cost(cap, mu) if mu > 0 else None
 
-    # price of each rule: the same model without it
+    def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
+        return site_hubs(units, cost, demand=dem, k=kk, open_cost=f, **{**kw, **(over or {})})
+
+    hubs, assign = site()
+    nominal = list(hubs.index)
+    hub_idx = [codes.get_loc(c) for c in nominal]
+    access = access_cost(C, need, hub_idx)
+    cap_mean = float(cap[hub_idx].mean())
+
+    # price of each rule: the same model (same trade-off) without it
     rules = []
     for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded"):
         if kw.get(key):
-            rules.append((_RULE_LABELS[key], {key: None if key not in ("fixed", "excluded") else ()}))
+            rules.append((_RULE_LABELS[key], {key: () if key in ("fixed", "excluded") else None}))
+    elig = dict(kw["eligibility"] or {})
     for col in elig:
-        rest = {c: v for c, v in elig.items() if c != col}
-        label = "frontier capability" if col == "frontier_capability_ok" else f"eligibility.min_{col}"
-        rules.append((label, {"eligibility": rest}))
+        rules.append((f"eligibility.min_{col}", {"eligibility": {c: v for c, v in elig.items() if c != col}}))
     placed, prow = {c: [] for c in nominal}, []
     for label, over in rules:
-        a2 = {**main_kw, **over}
         try:
-            h2, _ = site_hubs(units, cost, demand=demand, k=k, **a2)
+            h2, _ = site(over)
         except InfeasibleError:
             continue
-        s2 = set(h2.index)
-        acc2 = access_cost(C, need, [codes.get_loc(c) for c in h2.index])
-        for c in nominal - s2:
+        s2 = list(h2.index)
+        i2 = [codes.get_loc(c) for c in s2]
+        acc2, cap2 = access_cost(C, need, i2), float(cap[i2].mean())
+        only = sorted(set(nominal) - set(s2))
+        for c in only:
             placed[c].append(label)
         prow.append({"rule": label, "access_with": access, "access_without": acc2,
                      "d_access_pct": 100 * (access - acc2) / acc2 if acc2 else 0.0,
-                     "capability_with": cap_mean,
-                     "capability_without": float(units.loc[list(s2), capability].mean()),
-                     "d_capability": cap_mean - float(units.loc[list(s2), capability].mean()),
-                     "hubs_moved": len(nominal - s2),
-                     "hubs_only_with_rule": ";".join(sorted(nominal - s2)),
-                     "hubs_without_rule": ";".join(sorted(s2 - nominal))})
+                     "capability_with": cap_mean, "capability_without": cap2, "d_capability": cap_mean - cap2,
+                     "hubs_moved": len(only), "hubs_only_with_rule": ";".join(only),
+                     "hubs_without_rule": ";".join(sorted(set(s2) - set(nominal)))})
     policy = pd.DataFrame(prow, columns=["rule", "access_with", "access_without", "d_access_pct",
                                          "capability_with", "capability_without", "d_capability",
                                          "hubs_moved", "hubs_only_with_rule", "hubs_without_rule"])
 
     # robustness families: re-solve over what is uncertain
-    fam_sets: dict[str, list[set]] = {}
-    if draws:
-        for fam, W in draws.items():
-            sets = []
-            _, C0, _, _, cons0, model0 = arrays(main_kw)
-            p = _prepare(C0, k, model=model0, **cons0)
-            prev, warm = None, {}
-            for d in range(W.shape[0]):
-                rr = _run(p, _as_weight(W[d], p.cost.shape[0]), method="auto", time_limit=None, seed=0,
-                          start=prev, warm=warm)
-                prev = np.searchsorted(p.cols, rr.hubs)
-                sets.append(set(codes[rr.hubs]))
-            fam_sets[fam] = sets
+    fam: dict[str, list[list]] = {}
+    if draws and draws.get("demand") is not None:
+        Wd = np.asarray(draws["demand"], dtype=float)
+        Cd = draws.get("capability")
+        p0 = _prepare(C, k, model=model, open_cost=f, **cons)
+        sets, prev, warm = [], None, {}
+        for d in range(Wd.shape[0]):
+            pd_ = p0
+            if f is not None and Cd is not None:
+                pd_ = replace(p0, open_cost=capability_cost(np.asarray(Cd[d], float), mu)[p0.cols])
+            rr = _run(pd_, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                      start=prev, warm=warm)
+            prev = np.searchsorted(p0.cols, rr.hubs)
+            sets.append(list(codes[rr.hubs]))
+        fam["index draws"] = sets
     sets = []
     for dem in ("at_stake", "need", "uniform"):
         if dem != demand and dem in units.columns:
-            sets.append(set(site_hubs(units, cost, demand=dem, k=k, **main_kw)[0].index))
-    fam_sets["demand definition"] = sets
+            sets.append(list(site(dem=dem)[0].index))
+    fam["demand definition"] = sets
     sets = []
     for delta in (-5, 5):
-        e2 = {c: (v + delta if c != "frontier_capability_ok" else v) for c, v in elig.items()}
-        if e2 != elig:
+        if elig:
             try:
-                sets.append(set(site_hubs(units, cost, demand=demand, k=k, **{**main_kw, "eligibility": e2})[0].index))
+                sets.append(list(site({"eligibility": {c: v + delta for c, v in elig.items()}})[0].index))
             except InfeasibleError:
                 pass
-    fam_sets["thresholds ±5"] = sets
+    fam["thresholds ±5"] = sets
     sets = []
     for dk in (-1, 1):
         try:
-            sets.append(set(site_hubs(units, cost, demand=demand, k=k + dk, **main_kw)[0].index))
+            sets.append(list(site(kk=k + dk)[0].index))
         except (InfeasibleError, InputError):
             pass
-    fam_sets["k ± 1"] = sets
+    fam["k ± 1"] = sets
     if kw.get("per_megaregion_max") or kw.get("per_megaregion_min"):
         try:
-            sets = [set(site_hubs(units, cost, demand=demand, k=k, **{**main_kw, "per_megaregion_max": None,
-                                                                      "per_megaregion_min": None})[0].index)]
+            fam["권역 rule off"] = [list(site({"per_megaregion_max": None, "per_megaregion_min": None})[0].index)]
         except InfeasibleError:
-            sets = []
-        fam_sets["권역 rule off"] = sets
-    fam_sets = {f: s for f, s in fam_sets.items() if s}
-    freq = pd.DataFrame({f: pd.Series({c: np.mean([c in s for s in ss]) for c in codes}) for f, ss in fam_sets.items()})
-    freq["combined"] = freq.mean(axis=1)  # each family counts equally, however many re-solves it has
+            pass
+    fam = {name: s for name, s in fam.items() if s}
+    freq = pd.DataFrame({name: [float(np.mean([c in set(x) for x in ss])) for c in codes]
+                         for name, ss in fam.items()}, index=codes)
+    freq["combined"] = freq.mean(axis=1)  # every family counts equally, however many re-solves it has
 
-    # per hub: placed_by, alternatives, swap cost, frequencies
-    C_idx = {c: i for i, c in enumerate(codes)}
-    hub_idx = [C_idx[c] for c in hubs.index]
-    e_mask = np.ones(len(codes), bool)
-    for col, lo in elig.items():
-        e_mask &= pd.to_numeric(units[col], errors="coerce").to_numpy(float) >= lo
-    asg = np.array([C_idx.get(h, -1) if isinstance(h, str) else -1 for h in assign["hub_code"].astype(object)])
+    # per hub: placed_by, capability, best alternative and swap cost, frequencies
+    e_mask = np.asarray(cons["candidates"], bool).copy()
+    e_mask[np.asarray(cons["excluded"], dtype=np.int64)] = False
+    pos = pd.Series(np.arange(len(codes)), index=codes)
+    hc = assign["hub_code"].astype(object)
+    asg = np.array([pos[h] if isinstance(h, str) else -1 for h in hc])
     alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg)
     hubs = hubs.copy()
     hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
-                         for c in hubs.index]
+                         for c in nominal]
     hubs["capability"] = cap[hub_idx]
     hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
     hubs["best_alternative_name"] = [units["name_ko"].iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
     hubs["swap_d_access_pct"] = [a["d_access_pct"] for a in alts]
     hubs["swap_d_capability"] = [a["d_capability"] for a in alts]
-    for f in freq.columns:
-        hubs[f"freq_{f}"] = freq[f].reindex(hubs.index).to_numpy()
-    hubs["robustness"] = np.where(hubs["freq_combined"] >= 0.8, "core", "contested")
-    others = freq["combined"].drop(index=list(nominal)).sort_values(ascending=False, kind="stable")
-    contested_alt = []
-    for c in hubs.index:
+    for name in freq.columns:
+        hubs[f"freq_{name}"] = freq[name].reindex(nominal).to_numpy()
+    hubs["robustness"] = np.where(hubs["freq_combined"] >= CORE_SHARE, "core", "contested")
+    others = freq["combined"].drop(index=nominal).sort_values(ascending=False, kind="stable")
+    alt_txt = []
+    for c in nominal:
         if hubs.loc[c, "robustness"] == "core":
-            contested_alt.append("")
+            alt_txt.append("")
             continue
         same = [x for x in others.index if mega[x] == mega[c] and others[x] > 0][:3]
-        contested_alt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
-    hubs["contested_alternatives"] = contested_alt
-    hubs.attrs["siting"] = {**hubs.attrs.get("siting", {}), "frontier_min_capability": eps,
+        alt_txt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
+    hubs["contested_alternatives"] = alt_txt
+    hubs.attrs["siting"] = {**hubs.attrs.get("siting", {}), "capability_mu": mu,
                             "access_cost": access, "mean_capability": cap_mean,
-                            "robustness_families": {f: len(s) for f, s in fam_sets.items()}}
-    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy,
-            "robustness": freq}
+                            "robustness_families": {name: len(s) for name, s in fam.items()}}
+    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy, "robustness": freq}

@@ -471,27 +471,40 @@ def test_site_hubs_errors(grid_units):
         siting.site_hubs(units.drop(columns="megaregion"), cost, demand="need", k=2)
 
 
-def test_frontier_knee_and_rules():
-    # two clusters; capability high only in the far corner of each: the trade-off is real
-    pts = np.array([0, 1, 2, 10, 11, 12], float)
-    c = np.abs(pts[:, None] - pts[None])
-    w = np.ones(6)
-    cap = np.array([10, 20, 90, 10, 20, 80], float)
-    t = siting.frontier(c, w, 2, cap, n_points=5)
-    assert t["optimal"].all() and t["access_cost"].is_monotonic_increasing
-    assert t["mean_capability"].is_monotonic_increasing and len(t) >= 2
-    assert t["access_cost"].iloc[0] == 4.0 and t["mean_capability"].iloc[-1] == 85.0
-    assert siting.pick_frontier(t, ("min_capability", 85.0)) == len(t) - 1
+def test_frontier_points_are_epsilon_constraint_optima():
+    """Every frontier point is the least-access hub set among those with at least its mean
+    capability (checked by enumerating all hub sets)."""
+    rng = np.random.default_rng(3)
+    xy = rng.random((9, 2)) * 10
+    c = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    w = rng.integers(1, 5, 9).astype(float)
+    cap = rng.random(9) * 100
+    t = siting.frontier(c, w, 3, cap, n_points=50)
+    assert len(t) >= 3 and t["optimal"].all()
+    assert t["access"].is_monotonic_increasing and t["mean_capability"].is_monotonic_increasing
+    sets = [list(s) for s in itertools.combinations(range(9), 3)]
+    acc = np.array([w @ c[:, s].min(axis=1) for s in sets])
+    mc = np.array([cap[s].mean() for s in sets])
+    for a_, m_ in zip(t["access"], t["mean_capability"]):
+        assert a_ == pytest.approx(acc[mc >= m_ - 1e-9].min(), rel=1e-9)
+    assert t["mean_capability"].iloc[-1] == pytest.approx(mc.max())
+    assert t["access"].iloc[0] == pytest.approx(acc.min())
+    assert siting.pick_frontier(t, ("min_capability", float(t["mean_capability"].iloc[-1]))) == len(t) - 1
     assert siting.pick_frontier(t, ("max_access_increase", 0.0)) == 0
-    # the knee is strictly between the end points when there are three or more
-    if len(t) >= 3:
-        assert 0 < siting.pick_frontier(t) < len(t) - 1
+    assert 0 < siting.pick_frontier(t) < len(t) - 1
 
 
-def test_capability_mask_keeps_a_required_group_candidate():
-    cap = np.array([10.0, 50.0, 60.0])
-    m = siting.capability_mask(cap, np.ones(3, bool), 55.0, ["A", "B", "B"], {"A": 1})
-    assert m.tolist() == [True, False, True]
+def test_open_cost_matches_enumeration():
+    rng = np.random.default_rng(5)
+    xy = rng.random((8, 2)) * 10
+    c = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    w = rng.integers(1, 5, 8).astype(float)
+    f = rng.random(8) * 20
+    best = min(w @ c[:, list(s)].min(axis=1) + f[list(s)].sum() for s in itertools.combinations(range(8), 3))
+    for method in ("exact", "heuristic"):
+        r = siting.solve(c, w, 3, open_cost=f, method=method)
+        assert r.objective == pytest.approx(best, rel=1e-12)
+    assert siting.solve(c, w, 3, open_cost=f).optimal
 
 
 def test_swap_alternatives():
