@@ -207,7 +207,7 @@ class SitingOptions:
     # capability/access trade-off: ("knee", None), ("min_capability", x) or
     # ("max_access_increase", share); see geo.siting.pick_frontier
     frontier: tuple = ("knee", None)
-    frontier_points: int = 10
+    frontier_points: int = 8
 
 
 @dataclass(frozen=True)

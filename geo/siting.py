@@ -648,9 +648,37 @@ def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: floa
     force = np.zeros(p.m, bool)
     fixed = np.zeros(p.m, bool)
     fixed[p.fixed] = True
+    # Bounds with the group limits dropped (a relaxation, so never above the exact ones) are
+    # vectorised: with j forced open, the fixed hubs, j and the q cheapest other free columns;
+    # with j closed, the q + 1 cheapest free columns other than j. Without groups they are
+    # exact; with groups the exact bound is computed only where the relaxed one cannot decide.
+    free = ~fixed & np.isfinite(rho)
+    q = p.k - int(fixed.sum()) - 1
+    lo_open = np.full(p.m, -np.inf)
+    lo_close = np.full(p.m, -np.inf)
+    fr = np.sort(rho[free])
+    if q >= 0 and len(fr) > q:
+        csum = np.concatenate([[0.0], np.cumsum(fr)])
+        head = csum[q]  # q cheapest free columns
+        nxt = fr[q] if len(fr) > q else np.inf
+        nxt2 = fr[q + 1] if len(fr) > q + 1 else np.inf
+        rank = np.searchsorted(fr, rho)  # rho[j] below fr[q] means j is among the q cheapest
+        fsum = float(rho[fixed].sum())
+        inq = rank < q
+        lo_open = base + fsum + rho + np.where(inq, head - rho + nxt, head)
+        inq1 = rank < q + 1
+        lo_close = base + fsum + np.where(inq1, csum[q + 1] - rho + nxt2, csum[q + 1])
     for j in range(p.m):
-        if fixed[j]:
+        if fixed[j] or not np.isfinite(rho[j]):
             continue
+        if not inS[j] and lo_open[j] > ub + tol:
+            keep[j] = False
+            continue
+        if inS[j] and lo_close[j] > ub + tol:
+            force[j] = True
+            continue
+        if p.plain:
+            continue  # the relaxed bound was exact
         if not inS[j]:
             T = _best_subset(p, rho, force=[j])
             if T is None or base + rho[T].sum() > ub + tol:
@@ -1171,7 +1199,7 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
           group: Sequence | None = None, group_max: Mapping | None = None,
           group_min: Mapping | None = None, max_distance: float | None = None,
           method: str = "auto", time_limit: float | None = None, seed: int = 0,
-          names: Sequence | None = None, open_cost=None) -> SitingResult:
+          names: Sequence | None = None, open_cost=None, start: Iterable[int] | None = None) -> SitingResult:
     """Choose ``k`` hubs among the columns of a cost matrix.
 
     Parameters
@@ -1209,6 +1237,9 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
     open_cost : array (n_candidate,), optional
         p-median only: a cost (>= 0) for opening each candidate, added to the objective
         (used for the capability trade-off: see :func:`frontier`).
+    start : iterable of int, optional
+        Candidate columns of a known solution (e.g. of a similar problem) to start the local
+        search from as well; only eligible columns are used, the set is completed greedily.
 
     Returns
     -------
@@ -1225,7 +1256,36 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
                  excluded=excluded, group=group, group_max=group_max, group_min=group_min,
                  max_distance=max_distance, names=names, open_cost=open_cost)
     w = _as_weight(weight, p.cost.shape[0])
-    return _run(p, w, method=method, time_limit=time_limit, seed=seed)
+    st = None
+    if start is not None:
+        st = _feasible_start(p, w, np.asarray(list(start), dtype=np.int64))
+    return _run(p, w, method=method, time_limit=time_limit, seed=seed, start=st)
+
+
+def _feasible_start(p: _Problem, w: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+    """Working positions of a feasible hub set close to the given original columns, or None."""
+    pos = np.searchsorted(p.cols, cols)
+    ok = (pos < p.m) & (p.cols[np.minimum(pos, p.m - 1)] == cols)
+    hubs = list(dict.fromkeys([*p.fixed.tolist(), *pos[ok].tolist()]))[: p.k]
+    count = np.bincount(p.gid[hubs], minlength=len(p.gmax)) if hubs else np.zeros(len(p.gmax), int)
+    if (count > p.gmax).any():
+        return None
+    s = p.stages[-1]
+    d = s[:, hubs].min(axis=1) if hubs else np.full(s.shape[0], np.inf)
+    while len(hubs) < p.k:
+        deficit = np.maximum(p.gmin - count, 0)
+        gok = deficit > 0 if deficit.sum() >= p.k - len(hubs) else count < p.gmax
+        okj = gok[p.gid]
+        okj[hubs] = False
+        if not okj.any():
+            return None
+        j = int(np.argmin(np.where(okj, w @ np.minimum(s, d[:, None]), np.inf)))
+        hubs.append(j)
+        count[p.gid[j]] += 1
+        d = np.minimum(d, s[:, j])
+    if (np.maximum(count, 0) < p.gmin).any():
+        return None
+    return np.sort(np.array(hubs, dtype=np.int64))
 
 
 def choose_k(cost, weight, k_range: Iterable[int], *, share: float = 0.1, model: str = "pmedian",
@@ -1440,7 +1500,8 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
               eligibility: Mapping[str, float] | None = None, method: str = "auto",
               time_limit: float | None = None, seed: int = 0,
               demand_draws: np.ndarray | None = None,
-              open_cost: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              open_cost: np.ndarray | None = None,
+              start: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Site k hubs among the regions of ``units`` and assign every region to one.
 
     Parameters
@@ -1467,6 +1528,8 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         A region can be a hub only if each column is >= its minimum (NaN is an error).
     method, time_limit, seed, open_cost
         As for :func:`solve` (``open_cost`` in the order of ``units``).
+    start : iterable of region codes, optional
+        Hubs of a similar solution to start the search from (as ``start`` of :func:`solve`).
 
     Returns
     -------
@@ -1485,7 +1548,9 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         units, cost, demand=demand, model=model, reach_km=reach_km, max_spoke_km=max_spoke_km,
         per_megaregion_max=per_megaregion_max, per_megaregion_min=per_megaregion_min,
         fixed=fixed, excluded=excluded, eligibility=eligibility)
-    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, open_cost=open_cost, **constraints)
+    st = None if start is None else [codes.get_loc(str(c)) for c in start if str(c) in codes]
+    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, open_cost=open_cost, start=st,
+              **constraints)
     freq = None
     if demand_draws is not None:
         # Robustness: the same problem re-solved on each Monte Carlo draw of the demand
@@ -1770,7 +1835,7 @@ def _eps_point(p: _Problem, w: np.ndarray, smat: np.ndarray, cap: np.ndarray, ne
 
 
 def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
-             max_solves: int = 40, eps_seconds: float = 5.0, **constraints) -> pd.DataFrame:
+             max_solves: int = 40, eps_seconds: float = 2.0, **constraints) -> pd.DataFrame:
     """Access cost against mean hub capability: the Pareto frontier, each point proven optimal.
 
     Each point solves the p-median (all ``constraints`` kept, coverage first as in
@@ -1801,11 +1866,16 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
         (end points kept).
     """
     cap = np.asarray(capability, dtype=float)
+    w = _as_weight(w, np.asarray(C).shape[0])
     solves = [0]
+    base_p = _prepare(C, k, open_cost=np.zeros(np.asarray(C).shape[1]), **constraints)
+    warm: dict = {}
 
-    def point(mu: float) -> dict:
+    def point(mu: float, start=None) -> dict:
         f = capability_cost(cap, mu)
-        r = solve(C, w, k, open_cost=f, **constraints)
+        pm = replace(base_p, open_cost=f[base_p.cols])
+        st = None if start is None else np.searchsorted(base_p.cols, [int(x) for x in start.split(";")])
+        r = _run(pm, w, method="auto", time_limit=None, seed=0, start=st, warm=warm)
         solves[0] += 1
         acc = float(r.objective - f[r.hubs].sum())
         return {"mu": mu, "access": acc, "access_cost": access_cost(C, w, r.hubs),
@@ -1824,7 +1894,7 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
         if dc <= 0 or b["access"] <= a["access"]:
             continue
         mu = (b["access"] - a["access"]) / dc
-        p = point(mu)
+        p = point(mu, start=a["hubs"])
         base = a["access"] - mu * k * a["mean_capability"]
         val = p["access"] - mu * k * p["mean_capability"]
         if p["hubs"] in pts or val >= base - 1e-9 * max(abs(base), 1.0):
@@ -1836,7 +1906,6 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
     # the coverage rules, if any, hold trivially (only unreachable demand is uncovered).
     hull = sorted(pts.values(), key=lambda d: d["mean_capability"])
     p0 = _prepare(C, k, **constraints)
-    w = np.asarray(w, dtype=float)
     trivial = [float(w[(p0.cost > r).all(axis=1)].sum()) for r in p0.radii]
     caps_ok = all(abs(d["uncovered"] - trivial[-1]) <= 1e-9 * max(float(w.sum()), 1.0)
                   for d in hull) if p0.radii else True
@@ -1979,7 +2048,7 @@ _RULE_LABELS = {
 
 
 def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capability: str = "capability_index",
-         frontier_rule=("knee", None), frontier_points: int = 10, draws: dict | None = None,
+         frontier_rule=("knee", None), frontier_points: int = 8, draws: dict | None = None,
          **kw) -> dict:
     """The siting with its capability trade-off, the price of every rule and robustness families.
 
@@ -2032,10 +2101,14 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         fr, mu = pd.DataFrame(), 0.0
     f = capability_cost(cap, mu) if mu > 0 else None
 
+    first: list = []
+
     def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
-        return site_hubs(units, cost, demand=dem, k=kk, open_cost=f, **{**kw, **(over or {})})
+        return site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
+                         **{**kw, **(over or {})})
 
     hubs, assign = site()
+    first.extend(hubs.index)
     nominal = list(hubs.index)
     hub_idx = [codes.get_loc(c) for c in nominal]
     access = access_cost(C, need, hub_idx)
