@@ -229,15 +229,23 @@ def _siting_draws(r: Run, units, opt) -> dict | None:
         return None
     order = pd.Index(u.regions).get_indexer(units.index)
     out = {}
-    if opt.demand == "at_stake" and "need" in dp:
+    # the scoring stage's own headline draws when it has them, else rebuilt from the pillars
+    if opt.demand in dp:
+        out["demand"] = dp[opt.demand][:, order]
+    elif opt.demand == "at_stake" and "need" in dp:
         va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
         out["demand"] = dp["need"][:, order] / 100.0 * va[None, :]
-    elif opt.demand in dp:
-        out["demand"] = dp[opt.demand][:, order]
-    have = [p for p in ("base", "knowledge", "connectivity") if p in dp]
-    if have and "demand" in out:
-        out["capability"] = np.mean([dp[p][:, order] for p in have], axis=0)
-    return out or None
+    elif opt.demand == "need" and "need_index" in dp:
+        out["demand"] = dp["need_index"][:, order]
+    if "demand" not in out:
+        return None
+    if "capability_index" in dp:
+        out["capability"] = dp["capability_index"][:, order]
+    else:
+        have = [p for p in ("base", "knowledge", "connectivity") if p in dp]
+        if have:
+            out["capability"] = np.mean([dp[p][:, order] for p in have], axis=0)
+    return out
 
 
 # Indicators shown in map popups (all indicators are in regions.gpkg and the tables).

@@ -1660,9 +1660,9 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         freq = h.get("selection_frequency")
         parts_ko = [f"종합 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)"]
         parts_en = [f"overall rank {int(s['rank'])} of {n} (90% interval {int(s['rank_p05'])}–{int(s['rank_p95'])})"]
-        if pd.notna(freq):
+        if pd.notna(freq) and pd.isna(h.get("freq_combined")):
             parts_ko.append(f"수요 추첨의 {freq:.0%}에서 거점으로 선정")
-            parts_en.append(f"chosen in {freq:.0%} of demand draws")
+            parts_en.append(f"chosen in {freq:.0%} of the demand draws")
         for col, ko_, en_ in (("need_tier", "필요 등급", "need tier"), ("capability_tier", "역량 등급", "capability tier")):
             if col in s.index and pd.notna(s[col]):
                 parts_ko.append(f"{ko_} {s[col]}")
@@ -1672,12 +1672,13 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_en.append(f"capability index {h['capability']:.0f}")
         if pd.notna(h.get("freq_combined")):
             fams = [f for f in families if f != "combined" and pd.notna(h.get(f"freq_{f}"))]
-            detail = ", ".join(f"{f} {h[f'freq_{f}']:.0%}" for f in fams)
+            detail = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[0]} {h[f'freq_{f}']:.0%}" for f in fams)
+            detail_ko = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[1]} {h[f'freq_{f}']:.0%}" for f in fams)
             tag_ko = "핵심 거점" if h.get("robustness") == "core" else "경합 거점"
             tag_en = "core hub" if h.get("robustness") == "core" else "contested hub"
-            parts_ko.append(f"{tag_ko}: 재계산 중 선정 비율 {h['freq_combined']:.0%} ({detail})")
-            parts_en.append(f"{tag_en}: chosen in {h['freq_combined']:.0%} of re-solves, family by family "
-                            f"({detail})")
+            parts_ko.append(f"{tag_ko}: {len(fams)}개 재계산 묶음 평균 {h['freq_combined']:.0%} 선정 ({detail_ko})")
+            parts_en.append(f"{tag_en}: chosen in {h['freq_combined']:.0%} of the re-solves, averaged over "
+                            f"{len(fams)} families ({detail})")
         if pd.notna(chg):
             t = f"제조업 부가가치 2015→2020 {chg:+.0f}%"
             e = f"manufacturing value added 2015→2020 {chg:+.0f}%"
@@ -1707,6 +1708,10 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         if h.get("fixed"):
             parts_ko.append("시나리오에서 사전 지정된 거점")
             parts_en.append("fixed in advance by the scenario")
+        elif placed == "all rules together":
+            parts_ko.append("정책 규칙들이 함께 강제한 거점: 규칙을 모두 빼면 선정되지 않음 (규칙 하나만 빼면 여전히 선정)")
+            parts_en.append("placed by the programme rules together: not chosen without all of them "
+                            "(still chosen without any one)")
         elif isinstance(placed, str) and placed not in ("", "optimisation"):
             parts_ko.append(f"정책 규칙 때문에 선정 ({placed}): 이 규칙이 없으면 선정되지 않음")
             parts_en.append(f"placed by rule ({placed}): not chosen without it")
@@ -1986,17 +1991,21 @@ def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
 
 
 def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray, eligible: np.ndarray,
-                      group: np.ndarray, assignment: np.ndarray) -> list[dict]:
+                      group: np.ndarray, assignment: np.ndarray, *, max_distance: float | None = None,
+                      group_max: Mapping | None = None, group_min: Mapping | None = None) -> list[dict]:
     """Per hub, the best other site in its catchment or 권역 and the cost of swapping to it.
 
     For hub h, every eligible non-hub region j in h's catchment (its spokes) or in h's group
-    is tried as a replacement (all other hubs kept); the one with the least access cost wins.
+    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold
+    and, with ``max_distance``, every region within it of a hub stays so; the one with the
+    least access cost wins.
     Returns per hub: alt (column index or -1), d_access_pct (access cost change, %),
     d_capability (change of the mean hub capability, points).
     """
     hubs = np.asarray(list(hubs), dtype=np.int64)
     base_a = access_cost(C, w, hubs)
     base_c = float(capability[hubs].mean())
+    covered = C[:, hubs].min(axis=1) <= max_distance if max_distance is not None else None
     out = []
     for r, h in enumerate(hubs):
         pool = eligible & ((group == group[h]) | (assignment == h))
@@ -2005,6 +2014,13 @@ def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray
         for j in np.flatnonzero(pool):
             trial = hubs.copy()
             trial[r] = j
+            if group[j] != group[h]:
+                n_to = int((group[trial] == group[j]).sum())
+                n_from = int((group[trial] == group[h]).sum())
+                if n_to > (group_max or {}).get(group[j], len(trial)) or n_from < (group_min or {}).get(group[h], 0):
+                    continue
+            if covered is not None and (C[covered][:, trial].min(axis=1) > max_distance).any():
+                continue
             a = access_cost(C, w, trial)
             if best is None or a < best[1]:
                 best = (int(j), a, float(capability[trial].mean()))
@@ -2038,6 +2054,15 @@ def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     u["uniform"] = 1.0
     return u
 
+
+#: What each robustness family varies (English, Korean), as the explanations say it.
+FAMILY_TEXT = {
+    "index draws": ("Monte Carlo draws of the need and capability indices", "필요·역량 지수 몬테카를로 추첨"),
+    "demand definition": ("the other demand definitions (need only, uniform)", "다른 수요 정의(필요 점수만, 균등)"),
+    "thresholds ±5": ("eligibility thresholds 5 points lower and higher", "자격 기준 ±5점"),
+    "k ± 1": ("one hub fewer and one more", "거점 수 ±1"),
+    "권역 rule off": ("without the per-권역 hub limits", "권역별 거점 수 규칙 해제"),
+}
 
 CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (families averaged) is "core"
 
@@ -2081,7 +2106,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     keys = ("model", "reach_km", "max_spoke_km", "per_megaregion_max", "per_megaregion_min", "fixed",
             "excluded", "eligibility")
     kw = {key: kw.get(key) for key in keys}
-    model = kw.get("model") or "pmedian"
+    model = kw["model"] = kw.get("model") or "pmedian"
 
     def arrays(over: dict, dem: str = demand):
         a = {**kw, **over}
@@ -2122,6 +2147,12 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     elig = dict(kw["eligibility"] or {})
     for col in elig:
         rules.append((f"eligibility.min_{col}", {"eligibility": {c: v for c, v in elig.items() if c != col}}))
+    if len(rules) > 1:  # rules that force a hub only together (each alone is redundant)
+        together = {}
+        for _, over in rules:
+            together.update(over)
+        together["eligibility"] = {}
+        rules.append(("all rules together", together))
     placed, prow = {c: [] for c in nominal}, []
     for label, over in rules:
         try:
@@ -2133,7 +2164,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         acc2, cap2 = access_cost(C, need, i2), float(cap[i2].mean())
         only = sorted(set(nominal) - set(s2))
         for c in only:
-            placed[c].append(label)
+            if label != "all rules together" or not placed[c]:
+                placed[c].append(label)
         prow.append({"rule": label, "access_with": access, "access_without": acc2,
                      "d_access_pct": 100 * (access - acc2) / acc2 if acc2 else 0.0,
                      "capability_with": cap_mean, "capability_without": cap2, "d_capability": cap_mean - cap2,
@@ -2195,11 +2227,18 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     pos = pd.Series(np.arange(len(codes)), index=codes)
     hc = assign["hub_code"].astype(object)
     asg = np.array([pos[h] if isinstance(h, str) else -1 for h in hc])
-    alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg)
+    alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg,
+                             max_distance=cons.get("max_distance"), group_max=cons.get("group_max"),
+                             group_min=cons.get("group_min"))
     hubs = hubs.copy()
     hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
                          for c in nominal]
     hubs["capability"] = cap[hub_idx]
+    if demand == "at_stake":
+        hubs["at_stake_served"] = hubs["need_served"]
+    for col in ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier"):
+        if col in units.columns:
+            hubs[col] = units.loc[nominal, col].to_numpy()
     hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
     hubs["best_alternative_name"] = [units["name_ko"].iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
     hubs["swap_d_access_pct"] = [a["d_access_pct"] for a in alts]
@@ -2207,6 +2246,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     for name in freq.columns:
         hubs[f"freq_{name}"] = freq[name].reindex(nominal).to_numpy()
     hubs["robustness"] = np.where(hubs["freq_combined"] >= CORE_SHARE, "core", "contested")
+    hubs["selection_frequency"] = hubs["freq_combined"]  # the maps and the report read this name
     others = freq["combined"].drop(index=nominal).sort_values(ascending=False, kind="stable")
     alt_txt = []
     for c in nominal:

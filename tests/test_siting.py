@@ -514,3 +514,30 @@ def test_swap_alternatives():
     alt = siting.swap_alternatives(c, np.ones(6), [1, 4], cap, np.ones(6, bool),
                                    np.array(list("AAABBB"), dtype=object), np.array([1, 1, 1, 4, 4, 4]))
     assert alt[0]["alt"] in (0, 2) and alt[0]["d_access_pct"] == pytest.approx(25.0)
+
+
+def test_plan_prices_rules_and_labels_hubs(grid_units):
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
+    # at least one hub in 수도권 (areas 0-2); without the rule the 2 hubs sit in the big 충청권 block
+    out = siting.plan(units, cost, demand="need", k=2, per_megaregion_min={"수도권": 1},
+                      eligibility={"univ_count": 0})
+    hubs, pc, fr = out["hubs"], out["policy_costs"], out["frontier"]
+    assert len(fr) >= 2 and fr["optimal"].all() and fr["chosen"].sum() == 1
+    assert fr["access"].is_monotonic_increasing and fr["mean_capability"].is_monotonic_increasing
+    row = pc.set_index("rule").loc["per_megaregion.min"]
+    # the 수도권 hub is there only because of the rule; the island (weight 5) by optimisation
+    assert sorted(hubs.index) == ["10001", "10009"]
+    assert hubs.loc["10001", "placed_by"] == "per_megaregion.min"
+    assert hubs.loc["10009", "placed_by"] == "optimisation"
+    assert row["hubs_only_with_rule"] == "10001" and row["hubs_without_rule"] == "10004"
+    assert row["d_access_pct"] > 0
+    assert set(hubs["robustness"]) <= {"core", "contested"}
+    assert hubs["freq_combined"].between(0, 1).all()
+    assert {"freq_demand definition", "freq_k ± 1", "freq_권역 rule off"} <= set(hubs.columns)
+    # the explanation names what was varied
+    ex = siting.explain(hubs, out["assignments"], scores=units.assign(rank=1, rank_p05=1, rank_p95=2),
+                        values=pd.DataFrame(index=units.index), points=pd.Series(dtype=object),
+                        families=list(out["robustness"].columns))
+    assert ex["explanation_en"].str.contains("one hub fewer and one more").all()
+    assert not ex["explanation_en"].str.contains("weight draws").any()
