@@ -800,8 +800,10 @@ def build_network(
 
 
 def edges_frame(G: nx.Graph) -> pd.DataFrame:
-    """The edges of a graph as a DataFrame (source, target and every edge attribute)."""
-    return nx.to_pandas_edgelist(G)
+    """The edges of a graph as a DataFrame (source, target and every edge attribute, in sorted
+    order: networkx collects the attribute names in a set, whose order varies between processes)."""
+    df = nx.to_pandas_edgelist(G)
+    return df[["source", "target"] + sorted(c for c in df.columns if c not in ("source", "target"))]
 
 
 # --------------------------------------------------------------------------- knowledge network
