@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import catalogue, io, regions
+from geo import catalogue, config, io, regions
 
-ROOT = Path(__file__).resolve().parent.parent
 STAGES = ["regions", "indicators", "network", "scoring", "siting", "maps", "report"]
 CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
 
@@ -251,7 +250,6 @@ def _report(r: Run) -> None:
 
 STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
                "siting": _siting, "maps": _maps, "report": _report}
-STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
 def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
@@ -304,8 +302,8 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
         from geo.errors import InputError
 
         raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
-    out = Path(out) if out else ROOT / "outputs" / scenario.name
-    maps_dir = Path(maps_dir) if maps_dir else ROOT / "maps" / scenario.name
+    out = Path(out) if out else config.OUTPUTS_DIR / scenario.name
+    maps_dir = Path(maps_dir) if maps_dir else config.MAPS_DIR / scenario.name
     stages = STAGES[: STAGES.index(until) + 1]
     io.check_targets(out, maps_dir, stages=stages, replace_maps="maps" in stages)
     with io.locked(out, maps_dir):
@@ -368,7 +366,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
 
     cat = catalogue.read_catalogue()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PACKAGE, capture_output=True,
                                 text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None
