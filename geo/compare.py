@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo import io
 from geo.errors import InputError
 from geo.scenario import Scenario
 
@@ -278,7 +279,7 @@ def compare(a: str | Path | Scenario, b: str | Path | Scenario, *, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     stem = f"compare_{name_a}_vs_{name_b}"
     csv = out / f"{stem}.csv"
-    table.reset_index().to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+    io.write_csv(table.reset_index(), csv, index=False)
     fig = plot_changes(table, name_a=name_a, name_b=name_b, units=ra.units,
                        titles=(ra.scenario.title_ko, rb.scenario.title_ko))
     png = out / f"{stem}.png"

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import catalogue, io, regions
+from geo import catalogue, config, io, regions
 
-ROOT = Path(__file__).resolve().parent.parent
 STAGES = ["regions", "indicators", "network", "scoring", "siting", "maps", "report"]
 CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
 
@@ -251,7 +250,6 @@ def _report(r: Run) -> None:
 
 STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
                "siting": _siting, "maps": _maps, "report": _report}
-STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
 def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
@@ -300,23 +298,34 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     from geo.scenario import load_scenario
 
     scenario = load_scenario(scenario_path, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
-    out = Path(out) if out else ROOT / "outputs" / scenario.name
-    maps_dir = Path(maps_dir) if maps_dir else ROOT / "maps" / scenario.name
-    r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
-    started = datetime.now(timezone.utc)
-    try:
-        execute(r, until=until)
-        _write_common(r)
-        io.write_json(_manifest(r, scenario_path, started) | {"maps_dir": str(maps_dir)}, r.out / "manifest.json")
-    except BaseException:
-        io.discard(r.out)
-        io.discard(r.maps)
-        raise
-    io.publish(r.out, out)
-    if any(r.maps.iterdir()):
-        io.publish(r.maps, maps_dir)
-    else:
-        io.discard(r.maps)
+    if until not in STAGES:
+        from geo.errors import InputError
+
+        raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
+    out = Path(out) if out else config.OUTPUTS_DIR / scenario.name
+    maps_dir = Path(maps_dir) if maps_dir else config.MAPS_DIR / scenario.name
+    stages = STAGES[: STAGES.index(until) + 1]
+    io.check_targets(out, maps_dir, stages=stages, replace_maps="maps" in stages)
+    with io.locked(out, maps_dir):
+        r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
+        started = datetime.now(timezone.utc)
+        try:
+            execute(r, until=until)
+            _write_common(r)
+            io.write_json(_manifest(r, scenario_path, started) | {"maps_dir": str(maps_dir)}, r.out / "manifest.json")
+            info = {"scenario": scenario.name, "stages": r.todo}
+            io.publish(r.out, out, info=info | {"kind": "outputs"})
+            if "maps" in r.todo:
+                io.publish(r.maps, maps_dir, info=info | {"kind": "maps"})
+            else:
+                io.discard(r.maps)
+        except OSError as err:  # disk full, permission, read-only: one line, previous outputs intact
+            from geo.errors import OutputError
+
+            raise OutputError(f"cannot write {err.filename or r.out}: {err.strerror or err}") from None
+        finally:
+            io.discard(r.out)
+            io.discard(r.maps)
     return out
 
 
@@ -357,7 +366,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
 
     cat = catalogue.read_catalogue()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PACKAGE, capture_output=True,
                                 text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None
@@ -371,6 +380,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
         "python": platform.python_version(),
         "packages": {p: md.version(p) for p in pkgs},
         "inputs": cat[["path", "as_of", "sha256"]].to_dict("records"),
+        "stages": r.todo,
         "stage_seconds": r.timings,
         "stage_peak_rss_mb": r.peak_mb,
         "row_counts": r.counts,

@@ -2,6 +2,9 @@
 atomic publication and byte-identical reruns."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,12 +20,16 @@ TABLES = ["scores.csv", "indicators.csv", "indicator_metadata.csv", "match_repor
 
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory):
-    """The national scenario run twice into separate folders (for the determinism check)."""
+    """The national scenario run twice by the CLI, in separate processes with different hash
+    seeds (set and dict orders that leak into an output would show), into separate folders."""
     base = tmp_path_factory.mktemp("runs")
-    outs = []
     for i in (1, 2):
-        outs.append(pipeline.run(NATIONAL, out=base / f"out{i}", maps_dir=base / f"maps{i}"))
-    return outs, [base / "maps1", base / "maps2"]
+        env = dict(os.environ, PYTHONHASHSEED=str(i))
+        done = subprocess.run([sys.executable, "-m", "geo", "run", "--scenario", str(NATIONAL),
+                               "--out", str(base / f"out{i}"), "--maps-dir", str(base / f"maps{i}")],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return [base / "out1", base / "out2"], [base / "maps1", base / "maps2"]
 
 
 def _csv(path):
@@ -84,10 +91,14 @@ def test_manifest(run_dirs):
 
 def test_reruns_are_byte_identical(run_dirs):
     (a, b), (ma, mb) = run_dirs
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
     for name in sorted(p.name for p in a.iterdir()):
-        if name == "manifest.json":  # the only file with the run's time
+        if name == "manifest.json":  # compared below without the run's time and folders
             continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    volatile = ("started_utc", "stage_seconds", "stage_peak_rss_mb", "maps_dir")
+    ja, jb = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (a, b))
+    assert {k: v for k, v in ja.items() if k not in volatile} == {k: v for k, v in jb.items() if k not in volatile}
     for page in sorted(p.name for p in ma.glob("*.html")):
         assert (ma / page).read_bytes() == (mb / page).read_bytes(), page
 
