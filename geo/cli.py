@@ -89,7 +89,9 @@ def cmd_monitor(args) -> int:
     from geo.errors import InputError
     from geo.monitor import monitor, write_monitor
 
-    root = Path(__file__).resolve().parent.parent
+    from geo.config import MAPS_DIR, OUTPUTS_DIR
+    from geo.io import check_targets
+
     sc = load(args.scenario)
     tables = []
     for spec in args.kosis or []:
@@ -103,10 +105,11 @@ def cmd_monitor(args) -> int:
     if args.start_year is not None and not treated:
         raise InputError("--start-year needs --treated", column="--start-year",
                          expected="treated regions with their start year", got=args.start_year)
+    out = args.out or OUTPUTS_DIR / f"{sc.name}-monitor"
+    maps = args.maps_dir or MAPS_DIR / sc.name
+    check_targets(out, maps, replace_maps=False)  # before the work, as a run does
     m = monitor(sc, treated=treated or None, start_year=args.start_year, user_tables=tables,
                 k=args.neighbours, draws=args.draws)
-    out = args.out or root / "outputs" / f"{sc.name}-monitor"
-    maps = args.maps_dir or root / "maps" / sc.name
     write_monitor(m, out, maps_dir=maps)
     b, d = m.backtest.summary, m.did.summary()
     print(f"panel: {len(m.panel)} values, {m.panel['series'].nunique()} series")

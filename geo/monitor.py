@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import InputError, OutputError
 
 __all__ = [
     "SERIES", "PANEL_COLUMNS", "SeriesError", "build_panel", "census_panel", "kosis_gva_panel",
@@ -824,39 +824,55 @@ def write_monitor(m: Monitor, out: Path, *, maps_dir: Path | None = None) -> lis
     ``out`` is the monitor's own folder (default of the CLI: ``outputs/<scenario>-monitor``,
     beside and never inside a run's folder, so neither replaces the other); it is written to
     a staging folder and published whole (:func:`geo.io.publish`). ``monitor.html`` also goes
-    to ``maps_dir`` (a run's map folder) as one file replaced atomically: the run's own maps
-    stay untouched.
+    into ``maps_dir`` (a run's map folder) as one file replaced atomically, so the run's own
+    maps stay as they are; a missing or empty ``maps_dir`` is published as the tool's own
+    folder, so that a later run may replace it.
 
-    Returns
-    -------
-    The files written (in the published folder), then the page in ``maps_dir``.
+    Raises
+    ------
+    OutputError
+        If ``out`` or ``maps_dir`` is a file or a folder the tool did not make, or they are
+        the same folder or nested (checked before anything is written).
     """
     from geo import io
 
     out = Path(out)
-    tmp = io.staging_dir(out)
-    try:
-        tables = _tables(m)
-        for name, df in tables.items():
-            io.write_csv(df, tmp / f"{name}.csv", index=False)
-        io.write_json(_summary(m), tmp / "monitor.json")
-        write_xlsx(tmp / "monitor.xlsx", {_SHEETS[k]: v for k, v in tables.items() if k in _SHEETS})
-        page = render_page(m)
-        (tmp / "monitor.html").write_text(page, encoding="utf-8")
-        io.write_json({"tool": "geo monitor", "scenario": getattr(m.scenario, "name", ""),
-                       "files": sorted(p.name for p in tmp.iterdir())}, tmp / "manifest.json")
-    except BaseException:
-        io.discard(tmp)
-        raise
-    io.publish(tmp, out)
-    written = sorted(out.iterdir())
+    io.check_targets(out, maps_dir, replace_maps=False)
     if maps_dir is not None:
         maps_dir = Path(maps_dir)
-        maps_dir.mkdir(parents=True, exist_ok=True)
-        part = maps_dir / f".monitor.html.tmp-{os.getpid()}"
-        part.write_text(page, encoding="utf-8")
-        os.replace(part, maps_dir / "monitor.html")
-        written.append(maps_dir / "monitor.html")
+        if maps_dir.exists() and (not maps_dir.is_dir() or any(maps_dir.iterdir()) and not io.is_own(maps_dir)):
+            raise OutputError(f"--maps-dir {maps_dir} is not a map folder of this tool; nothing was changed: "
+                              "give a new or empty folder, or a run's maps folder")
+    info = {"kind": "monitor", "scenario": getattr(m.scenario, "name", "")}
+    page = render_page(m)
+    with io.locked(*([out] if maps_dir is None else [out, maps_dir])):
+        tmp = io.staging_dir(out, info=info)
+        try:
+            tables = _tables(m)
+            for name, df in tables.items():
+                io.write_csv(df, tmp / f"{name}.csv", index=False)
+            io.write_json(_summary(m), tmp / "monitor.json")
+            write_xlsx(tmp / "monitor.xlsx", {_SHEETS[k]: v for k, v in tables.items() if k in _SHEETS})
+            (tmp / "monitor.html").write_text(page, encoding="utf-8")
+        except BaseException:
+            io.discard(tmp)
+            raise
+        io.publish(tmp, out, info=info)
+        written = sorted(p for p in out.iterdir() if p.name != io.MARKER)
+        if maps_dir is not None:
+            if not maps_dir.is_dir() or not any(maps_dir.iterdir()):
+                mtmp = io.staging_dir(maps_dir, info=info)
+                (mtmp / "monitor.html").write_text(page, encoding="utf-8")
+                io.publish(mtmp, maps_dir, info=info)
+            else:
+                part = maps_dir / f".monitor.html.tmp-{os.getpid()}"
+                try:
+                    part.write_text(page, encoding="utf-8")
+                    os.replace(part, maps_dir / "monitor.html")
+                except OSError as err:
+                    part.unlink(missing_ok=True)
+                    raise OutputError(f"cannot write {maps_dir}: {err.strerror or err}") from None
+            written.append(maps_dir / "monitor.html")
     return written
 
 

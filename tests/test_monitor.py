@@ -313,6 +313,30 @@ def test_outputs_offline_safe_and_byte_identical(national, tmp_path):
     assert len(a) == len(b) + 1  # the page also went to the maps folder
 
 
+def test_outputs_never_replace_what_the_tool_did_not_make(national, tmp_path):
+    from geo import io
+    from geo.errors import OutputError
+
+    _, _, m = national
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "letter.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputError, match="is a folder of other files"):
+        M.write_monitor(m, mine)
+    with pytest.raises(OutputError, match="is not a map folder of this tool"):
+        M.write_monitor(m, tmp_path / "out", maps_dir=mine)
+    assert sorted(p.name for p in mine.iterdir()) == ["letter.txt"] and not (tmp_path / "out").exists()
+    # a run's map folder: monitor.html is added, the run's pages and marker stay
+    maps = tmp_path / "maps"
+    t = io.staging_dir(maps)
+    (t / "index.html").write_text("run map", encoding="utf-8")
+    io.publish(t, maps)
+    M.write_monitor(m, tmp_path / "out", maps_dir=maps)
+    assert sorted(p.name for p in maps.iterdir()) == [io.MARKER, "index.html", "monitor.html"]
+    assert (maps / "index.html").read_text(encoding="utf-8") == "run map"
+    assert io.is_own(tmp_path / "out")  # so that the next monitor run may replace it
+
+
 def test_xlsx_cells_are_never_formulas(tmp_path):
     from openpyxl import load_workbook
 
