@@ -297,7 +297,7 @@ def test_user_table_in_the_monitor(national):
     cov = m.coverage[m.coverage["series"] == "user:kosis_wide_cp949.csv"]
     assert cov[["indicator", "year", "units"]].values.tolist() == [["establishments", 2013, 4], ["establishments", 2014, 2]]
     ch = m.changes[m.changes["indicator"] == "establishments"]
-    assert ch.set_index("region_code").loc["11010", "change_pct"] == pytest.approx(1.0)  # 101 → 102
+    assert ch.set_index("region_code").loc["11010", "change_pct"] == pytest.approx(100 / 101)  # 101 → 102
     assert set(m.catchments["indicator"]) >= {"establishments", "mfg_va", "population"}
 
 
