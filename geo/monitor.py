@@ -926,16 +926,11 @@ def _clean(d: dict) -> dict:
 
 
 def _names(units) -> pd.Series:
-    full = None
-    try:
-        from geo.regions import unit_attributes
+    """Korean names with the 시도 (서울특별시 중구) of the units, by region code."""
+    from geo.regions import unit_attributes
 
-        full = unit_attributes()["full_name_ko"]
-    except Exception:  # noqa: BLE001 - names are a convenience; codes always show
-        full = None
-    s = full if full is not None else units["name_ko"]
-    s.index = s.index.astype(str)
-    return s
+    full = unit_attributes()["full_name_ko"].reindex(pd.Index(units.index.astype(str)))
+    return full.fillna(units["name_ko"].set_axis(full.index))
 
 
 def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
