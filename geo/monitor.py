@@ -41,6 +41,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -456,6 +457,10 @@ class DidResult:
         treated, control, rank, distance, treated_change, control_change.
     n_pool
         Comparison regions available.
+    per_unit
+        One row per treated region: treated, treated_change, control_change, difference and
+        its single-region placebo interval (interval_low, interval_high) and p_value, from
+        every comparison region's own difference against its k nearest other comparisons.
     design
         What was compared: outcome, series, pre, post, k, covariates, draws, seed.
     """
@@ -469,6 +474,7 @@ class DidResult:
     matches: pd.DataFrame
     n_pool: int
     design: dict
+    per_unit: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def summary(self) -> dict:
         """Figures for a table or JSON (no arrays)."""
@@ -550,6 +556,17 @@ def did(outcome: pd.Series, covariates: pd.DataFrame, treated: Sequence[str], *,
         dist = ((z[fake][:, None, :] - z[rest][None, :, :]) ** 2).sum(axis=2)
         near = rest[np.argsort(dist, axis=1, kind="stable")[:, :k]]
         placebo[b] = float(np.mean(yv[fake] - yv[near].mean(axis=1)))
+    # One region at a time: each comparison region against its k nearest other comparisons.
+    dist = ((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(dist, np.inf)
+    near = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    single = yv - yv[near].mean(axis=1)
+    q_lo, q_hi = np.quantile(single, [0.025, 0.975])
+    unit = per.reset_index()
+    unit["difference"] = unit["treated_change"] - unit["control_change"]
+    unit["interval_low"] = unit["difference"] - q_hi
+    unit["interval_high"] = unit["difference"] - q_lo
+    unit["p_value"] = [(1 + np.sum(np.abs(single) >= abs(v) - 1e-12)) / (1 + len(single)) for v in unit["difference"]]
     if draws:
         lo, hi = np.quantile(placebo, [0.025, 0.975])
         interval = (est - float(hi), est - float(lo))
@@ -559,7 +576,7 @@ def did(outcome: pd.Series, covariates: pd.DataFrame, treated: Sequence[str], *,
     info = {"k": int(k), "covariates": ", ".join(cov.columns), "seed": int(seed),
             "treated_dropped": ", ".join(dropped), **dict(design or {})}
     return DidResult(est, float(per["treated_change"].mean()), float(per["control_change"].mean()),
-                     interval, p, placebo, m, len(pool), info)
+                     interval, p, placebo, m, len(pool), info, unit)
 
 
 def did_window(panel: pd.DataFrame, start_year: int, *, indicator: str = "mfg_va") -> tuple[str, int, int]:
@@ -884,7 +901,7 @@ def write_monitor(m: Monitor, out: Path, *, maps_dir: Path | None = None) -> lis
 
 
 _SHEETS = {"summary": "요약 summary", "backtest_calibration": "backtest calibration",
-           "did_matches": "DiD matches", "catchments": "catchments", "coverage": "coverage",
+           "did_by_region": "DiD by region", "did_matches": "DiD matches", "catchments": "catchments", "coverage": "coverage",
            "backtest_regions": "backtest regions", "panel": "panel"}
 
 
@@ -902,12 +919,14 @@ def _tables(m: Monitor) -> dict[str, pd.DataFrame]:
     matches = m.did.matches.copy()
     matches.insert(1, "treated_name", matches["treated"].map(names))
     matches.insert(3, "control_name", matches["control"].map(names))
+    by_region = m.did.per_unit.copy()
+    by_region.insert(1, "name_ko", by_region["treated"].map(names))
     regions = m.backtest.regions.copy()
     regions.insert(1, "name_ko", regions["region_code"].map(names))
     groups = m.groups.rename("hub_code").reset_index()
     return {
         "panel": m.panel, "coverage": m.coverage, "changes": m.changes, "catchment_members": groups,
-        "catchments": catch, "did_matches": matches,
+        "catchments": catch, "did_matches": matches, "did_by_region": by_region,
         "did_placebo": pd.DataFrame({"draw": np.arange(1, len(m.did.placebo) + 1), "estimate": m.did.placebo}),
         "backtest_regions": regions, "backtest_calibration": m.backtest.calibration,
         "gva_match_report": m.gva_report, "summary": summary,
@@ -1030,6 +1049,8 @@ def render_page(m: Monitor, *, tolerance_m: float = 400.0) -> str:
         "scatter": [[str(r.region_code), names.get(str(r.region_code), ""), round(float(r.need), 2),
                      round(float(r.change_after_pct), 2)] for r in bt.regions.itertuples()],
         "did": _clean(m.did.summary()),
+        "did_by_region": [_clean({**r, "name": names.get(r["treated"], r["treated"])})
+                          for r in m.did.per_unit.to_dict("records")],
         "coverage": [_clean(r) for r in m.coverage.drop(columns=["definition"]).to_dict("records")],
     }
     css = _inline_css(STATIC / "leaflet-1.9.4" / "leaflet.css")
@@ -1091,6 +1112,7 @@ whose index rests on fewer than 90 % of the base year's regions is not drawn (ca
 <p class="legend">KOSIS 2020-base gross value added (광업, 제조업), change 2020→2022, %. Grey: no value.</p>
 <div id="map"></div><p class="key" id="mapkey"></p>
 <h2>이중차분 · Difference in differences</h2><table id="did"></table>
+<h3>By region (single-region placebo interval)</h3><table id="didr"></table>
 <h2>필요 지수 사후검증 · Backtest of the need index</h2><table id="bt"></table>
 <div id="scatter"></div><h3>Calibration by need tier</h3><table id="cal"></table>
 <h2>자료 범위 · Coverage</h2><table id="cov"></table>"""
@@ -1132,6 +1154,7 @@ function kv(id,obj,keys){var t=document.getElementById(id);keys.forEach(function
 kv('did',D.did,[['outcome','outcome'],['start_year','start year'],['n_treated','treated regions'],['n_pool','comparison pool'],['k','neighbours per treated region'],['treated_change','treated: mean change (log points)'],['control_change','matched comparisons: mean change'],['estimate','difference in differences'],['interval_low','placebo interval, low'],['interval_high','placebo interval, high'],['p_value','placebo p-value'],['placebo_draws','placebo draws'],['covariates','matched on'],['capability','capability'],['note','note']]);
 kv('bt',D.backtest,[['outcome','outcome'],['need_column','need index'],['regions','regions'],['spearman','Spearman rank correlation (need vs change)'],['spearman_p','p-value'],['national_change_pct','national change, %'],['top_decile_regions','top-decile need regions'],['top_decile_declined_before','… of which declined 2015→2020'],['top_decile_kept_declining','… and kept declining 2020→2022'],['share_kept_declining','share that kept declining'],['share_top_decile_falling','top decile: share falling 2020→2022'],['share_all_falling','all regions: share falling'],['share_top_decile_below_national','top decile: share below national change'],['share_all_below_national','all regions: share below national change'],['tier_column','tiers']]);
 function table(id,rows,cols){var t=document.getElementById(id);var h=el('tr');cols.forEach(function(c){h.appendChild(el('th',c));});t.appendChild(h);rows.forEach(function(r){var tr=el('tr');cols.forEach(function(c){tr.appendChild(el('td',fmt(r[c],2,c==='year')));});t.appendChild(tr);});}
+table('didr',D.did_by_region,['name','treated','treated_change','control_change','difference','interval_low','interval_high','p_value']);
 table('cal',D.calibration,['tier','regions','need_min','need_max','need_mean','change_mean_pct','change_median_pct','pooled_change_pct','share_falling','share_below_national']);
 table('cov',D.coverage,['indicator','series','year','units','of','total','source']);
 var sc=document.getElementById('scatter');var SW=520,SH=300;var s=svg('svg',{width:SW,height:SH});var nx0=1e9,nx1=-1e9,cy0=1e9,cy1=-1e9;

@@ -378,3 +378,13 @@ def test_cli_monitor_errors_are_one_line(capsys):
         "their start year, got 2021\n")
     assert main(["monitor", "--scenario", str(NATIONAL), "--kosis", "nofile"]) == 2
     assert "bad --kosis value" in capsys.readouterr().err
+
+
+def test_did_by_region_has_its_own_placebo_interval():
+    outcome, cov, treated = _did_fixture(5.0)
+    d = M.did(outcome, cov, treated, k=1, draws=99, seed=1)
+    u = d.per_unit.set_index("treated")
+    assert u.index.tolist() == treated
+    assert u["difference"].tolist() == pytest.approx([5.0] * 4)
+    assert (u["interval_low"] > 0).all() and (u["interval_high"] > 5).all()
+    assert u["p_value"].tolist() == pytest.approx([1 / 41] * 4)  # 40 comparison regions, none near 5
