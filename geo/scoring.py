@@ -209,10 +209,10 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
                   for j in range(len(ids))]
     huge = [j for j, (r, sd) in enumerate(spread) if not (np.isfinite(r) and np.isfinite(sd))]
     if huge:  # min-max and z-score would divide by infinity: NaN or all-zero scores
-        col = x[avail[:, huge[0]], huge[0]]
+        col = raw[ids[huge[0]]].astype(float)
         raise InputError(
             f"indicator {ids[huge[0]]!r}: values too large to normalise (their range or standard "
-            "deviation overflows a float)", column=ids[huge[0]],
+            "deviation overflows a float)",
             expected="values whose spread fits in a float (rescale them, e.g. to thousands)",
             got=f"{col.min():.3g} to {col.max():.3g}",
         )
