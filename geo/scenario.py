@@ -93,7 +93,8 @@ MAX_ROBUSTNESS_DRAWS = 10_000
 MAX_K = 1_000
 MAX_K_SPAN = 100  # values of k tried by k: auto
 MAX_TOP_N = 1_000
-MAX_WEIGHT = 1e6  # relative weights and concentrations; larger ones could overflow their sum
+MAX_WEIGHT = 1e6  # relative weights; larger ones could overflow their sum
+MAX_CONCENTRATION = 1e15  # Dirichlet concentration; 1e12 already fixes the weights
 MAX_KM = 10_000  # distances (Korea spans about 1,000 km)
 MAX_CIRCUITY = 10
 
@@ -846,10 +847,10 @@ def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
     draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True, limit=MAX_DRAWS)
     seed = c.number(v.get("seed", d.seed), f"{p}.seed", minimum=0, integer=True)
     conc = c.number(v.get("concentration", d.concentration), f"{p}.concentration", minimum=0,
-                    strict_min=True, limit=MAX_WEIGHT)
+                    strict_min=True, limit=MAX_CONCENTRATION)
     iconc = c.number(v.get("indicator_concentration", d.indicator_concentration),
                      f"{p}.indicator_concentration", minimum=0, strict_min=True, allow_none=True,
-                     limit=MAX_WEIGHT)
+                     limit=MAX_CONCENTRATION)
     lists = []
     for key, options in (("normalisations", NORMALISATIONS), ("aggregations", AGGREGATIONS)):
         items = v.get(key, list(getattr(d, key)))

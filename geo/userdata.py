@@ -26,9 +26,14 @@ turns one into a scenario indicator. Every input row ends in `table.data` or `ta
 - **One unit, several rows**: an 일반구 beside its city's own row is set aside; 청주시 + 청원군 is
   an error unless `merge="sum"`; the same region twice is always an error.
 - **Other dimensions** (`항목`, `산업별`, `성별`): choose with `item=` and `where={...}`.
+- **Code included** (KOSIS option): `[DT_…]시군구별` beside `시군구별` (and `[DT_…]항목` beside
+  `항목`): regions are read from the names (`region_column="[DT_…]시군구별"` reads the codes);
+  a value column `가동사업자 현황[명]` gives the item and its unit (several such columns: `item=`).
+- **XLSX**: the first visible sheet unless `sheet=` names one; formulas without a saved value
+  are refused. Numbers a float cannot hold (`1e400`, `1e-400`) are refused, never rounded.
 
 `read_points`: 위도/경도 (lat/lon, y/x) in degrees; missing, swapped, projected or out-of-Korea
-coordinates are errors naming the rows. `read_boundaries`: needs a CRS, valid polygons
+coordinates (farther than 5 km from the 2020 읍면동 land) are errors naming the rows. `read_boundaries`: needs a CRS, valid polygons
 (`make_valid=True` repairs) and unique codes. `read_xlsx_table`: merged headers → `상위 / 하위`.
 """
 

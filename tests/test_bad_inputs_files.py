@@ -161,6 +161,9 @@ SCENARIO_PROBLEMS = [
      "network.knowledge_top_n (line 8): expected at most 1,000 (the upper limit), got 1000000"),
     ("weight 1e300", SCENARIO.replace("weight: 1", "weight: 1.0e+300"),
      "pillars.need.weight (line 5): expected at most 1,000,000 (the upper limit), got 1e+300"),
+    ("concentration", SCENARIO + "uncertainty:\n  concentration: 1.0e+300\n",
+     "uncertainty.concentration (line 8): expected at most 1,000,000,000,000,000 (the upper limit), "
+     "got 1e+300"),
     ("circuity", SCENARIO + "network:\n  circuity: 1.0e+300\n",
      "network.circuity (line 8): expected at most 10 (the upper limit), got 1e+300"),
     ("spoke distance", SCENARIO + "siting:\n  demand: need\n  max_spoke_km: 1.0e+300\n",
