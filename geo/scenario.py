@@ -83,7 +83,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # memory; every robustness draw and every k of k_range is a full siting solve).
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 20  # nested mappings and lists
-MAX_VALUES = 100_000  # values in the file once YAML aliases are expanded
+MAX_VALUES = 20_000  # values in the file once YAML aliases are expanded
 MAX_DIGITS = 100  # of an integer (Python refuses to read more than 4,300)
 MAX_TEXT = {"name": 100, "title_ko": 300, "title_en": 300, "description": 20_000}
 MAX_SPEC_TEXT = 1_000  # each text of a user-indicator spec (labels, unit, source, ...)
@@ -354,9 +354,13 @@ def load_scenario(path: str | Path, *, indicator_ids: Iterable[str] | None = Non
     file = str(path)
     text = _read_text(path)
     try:
-        _check_structure(text, file)
+        try:
+            _check_structure(text, file, loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            # again with PyYAML's own parser: its messages are the documented ones, and libyaml
+            # stops at its own nesting limit (1,000) before the depth check here has its say
+            _check_structure(text, file, loader=yaml.SafeLoader)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        _check_size(node, file)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -451,61 +455,49 @@ def _shipped_text() -> str:
     return ", ".join(str(p) for p in shipped_scenarios().values()) or "none"
 
 
-def _check_structure(text: str, file: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_DEPTH` before PyYAML's recursive composer sees
-    it (40 KB of brackets would raise RecursionError). The event parser is iterative."""
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+_DECIMAL_RE = re.compile(r"[-+]?[0-9][0-9_]*")
+
+
+def _check_structure(text: str, file: str, *, loader) -> None:
+    """Refuse, from the stream of parser events and before anything is built: nesting deeper
+    than :data:`MAX_DEPTH` (PyYAML's recursive composer would raise RecursionError on 40 KB of
+    brackets), more than :data:`MAX_VALUES` values once aliases are expanded (a 342-byte alias
+    bomb holds 597,871; each alias adds the size of what it names, so nothing is expanded),
+    an alias inside what it names, and integers of more than :data:`MAX_DIGITS` digits."""
+    def refuse(event, problem: str):
+        raise ScenarioError(file, [f"line {event.start_mark.line + 1}: {problem}"])
+
+    count = 0
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    open_: list[tuple[str | None, int]] = []  # (anchor, count before) of each open collection
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ScenarioError(file, [
-                    f"line {event.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep; "
-                    f"expected at most {MAX_DEPTH} levels of mappings and lists"
-                ])
+            count += 1
+            open_.append((event.anchor, count - 1))
+            if len(open_) > MAX_DEPTH:
+                refuse(event, f"nested more than {MAX_DEPTH} levels deep; expected at most "
+                              f"{MAX_DEPTH} levels of mappings and lists")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-
-
-def _check_size(node, file: str) -> None:
-    """Count the values of the composed file with its aliases expanded (each aliased node
-    counted once per use, memoised, so an alias bomb is counted without being expanded);
-    refuse more than :data:`MAX_VALUES` and aliases that contain themselves."""
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(n) -> int:
-        key = id(n)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise ScenarioError(file, [
-                f"line {n.start_mark.line + 1}: a YAML alias refers to the list or mapping that "
-                "holds it; expected a file without recursive aliases"
-            ])
-        active.add(key)
-        if isinstance(n, yaml.SequenceNode):
-            total = 1 + sum(size(v) for v in n.value)
-        elif isinstance(n, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in n.value)
-        else:
-            total = 1
-            if n.tag == "tag:yaml.org,2002:int" and len(n.value) > MAX_DIGITS:
-                raise ScenarioError(file, [
-                    f"line {n.start_mark.line + 1}: a number with {len(n.value):,} digits; "
-                    f"expected at most {MAX_DIGITS} digits"
-                ])
-        active.discard(key)
-        sizes[key] = total
-        if total > MAX_VALUES:
-            raise ScenarioError(file, [
-                f"line {n.start_mark.line + 1}: holds {total:,} values once YAML aliases (*name) "
-                f"are expanded; expected at most {MAX_VALUES:,} values (an alias bomb?)"
-            ])
-        return total
-
-    if node is not None:
-        size(node)
+            anchor, before = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = count - before
+        elif isinstance(event, yaml.ScalarEvent):
+            count += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            if (not event.style and len(event.value) > MAX_DIGITS
+                    and _DECIMAL_RE.fullmatch(event.value)):
+                refuse(event, f"a number with {len(event.value):,} digits; expected at most "
+                              f"{MAX_DIGITS} digits")
+        elif isinstance(event, yaml.AliasEvent):
+            if any(a == event.anchor for a, _ in open_):
+                refuse(event, "a YAML alias refers to the list or mapping that holds it; expected "
+                              "a file without recursive aliases")
+            count += sizes.get(event.anchor, 1)  # an undefined alias is reported by the composer
+        if count > MAX_VALUES:
+            refuse(event, f"holds more than {MAX_VALUES:,} values once YAML aliases (*name) are "
+                          f"expanded; expected at most {MAX_VALUES:,} values (an alias bomb?)")
 
 
 def _walk_lines(node, prefix: str, lines: dict[str, int], dup: list[str]) -> None:

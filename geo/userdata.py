@@ -636,16 +636,19 @@ def _read_value(cell: object) -> tuple[float, str, str | None] | str:
         tag = (m.group("pre") or m.group("post")).lower()
         inner = (m.group("a") or m.group("b")).strip()
         v = _parse_number(inner)
+        problem = _out_of_float_range(inner) if v is None or abs(v) < sys.float_info.min else None
+        if problem:
+            return problem
         if v is not None:
             return v, _MARKS[tag], tag
         if inner.casefold() in _MISSING_TEXT:
             return math.nan, "missing", written
         return "not a number"
     v = _parse_number(s)
-    if v is None:
-        return _out_of_float_range(s) or "not a number"
-    if v == 0 or abs(v) < sys.float_info.min:
-        return _out_of_float_range(s) or (v, "ok", None)
+    if v is None or abs(v) < sys.float_info.min:  # 1e400, 1e-400: refused, never rounded
+        problem = _out_of_float_range(s)
+        if problem or v is None:
+            return problem or "not a number"
     return v, "ok", None
 
 
