@@ -8,6 +8,10 @@ that lists *every* problem with its key path (and the YAML line when known), e.g
     id; did you mean 'mfg_loss_share_grdp_2015'?; siting.k (line 88): expected a positive
     integer or 'auto', got 0
 
+A file is read as UTF-8 (with or without a byte-order mark) or UTF-16/UTF-32 with one; its
+size, nesting, alias expansion, counts, distances and texts are bounded by the ``MAX_*``
+limits below, each named in the message that refuses it.
+
 The result is a frozen :class:`Scenario`; :meth:`Scenario.to_dict` gives the fully resolved
 scenario (defaults filled in) to save beside the outputs. ``validate(s.to_dict())`` gives
 back an equal scenario.
