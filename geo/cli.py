@@ -85,9 +85,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_monitor(args) -> int:
-    from geo.compare import load
     from geo.errors import InputError
     from geo.monitor import monitor, write_monitor
+    from geo.pipeline import load
 
     from geo.config import MAPS_DIR, OUTPUTS_DIR
     from geo.io import check_targets

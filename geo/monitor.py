@@ -745,7 +745,7 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
     scenario
         A scenario file or :class:`~geo.scenario.Scenario`.
     run
-        A pipeline state through siting (from :func:`geo.compare.run_in_memory`); default:
+        A pipeline state through siting (from :func:`geo.pipeline.run_in_memory`); default:
         run the scenario in memory now.
     treated, start_year
         Treated regions (any code vintage or name, translated by :mod:`geo.codes`) and the
@@ -760,7 +760,7 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
         Monte Carlo draws of the scoring for the in-memory run (default: the scenario's).
     """
     from geo.codes import to_region_code
-    from geo.compare import load, run_in_memory, variant
+    from geo.pipeline import load, run_in_memory, variant
 
     sc = load(scenario)
     if run is None:

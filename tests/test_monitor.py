@@ -221,7 +221,7 @@ def test_user_kosis_table_joins_the_panel_as_its_own_series():
 
 @pytest.fixture(scope="module")
 def national():
-    from geo.compare import run_in_memory, variant
+    from geo.pipeline import run_in_memory, variant
 
     sc = variant(NATIONAL, draws=300, robustness_draws=10)
     run = run_in_memory(sc, until="siting")
