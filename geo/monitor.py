@@ -762,12 +762,15 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
     from geo.codes import to_region_code
     from geo.pipeline import load, run_in_memory, variant
 
+    from geo.regions import unit_attributes
+
     sc = load(scenario)
-    if run is None:
-        sc_run = variant(sc, draws=scenario_draws) if scenario_draws else sc
-        run = run_in_memory(sc_run, until="siting")
-    index = pd.Index(run.values.index.astype(str), name="region_code")
-    values = run.values.set_axis(index)
+    if getattr(sc, "units", "sgg") != "sgg":
+        raise InputError("monitoring works on the 229 시군구", column="units", expected="sgg", got=sc.units)
+    # user input first (treated regions, user tables): its errors come before the long run
+    index = pd.Index(unit_attributes().index.astype(str), name="region_code")
+    tr_given = (tuple(dict.fromkeys(to_region_code(v, column="treated") for v in treated))
+                if treated else ())
     base_dir = Path(sc.path).parent if getattr(sc, "path", None) else None
     tables = []
     for spec in user_tables:
@@ -776,6 +779,11 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
             p = base_dir / p
         tables.append(user_panel(p, indicator=spec["indicator"], index=index, item=spec.get("item"),
                                  where=spec.get("where"), merge=spec.get("merge"), sheet=spec.get("sheet")))
+    if run is None:
+        sc_run = variant(sc, draws=scenario_draws) if scenario_draws else sc
+        run = run_in_memory(sc_run, until="siting")
+    index = pd.Index(run.values.index.astype(str), name="region_code")
+    values = run.values.set_axis(index)
     panel = build_panel(values, user_tables=tables)
     _, gva_report = kosis_gva_panel(index)
     scores = run.scores.copy()
@@ -785,8 +793,8 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
 
     # groups: hub catchments, or the treated regions
     hubs = run.hubs
-    if treated:
-        tr = tuple(dict.fromkeys(to_region_code(v, column="treated") for v in treated))
+    if tr_given:
+        tr = tr_given
         start = int(start_year) if start_year is not None else NEED_END_YEAR + 1
         groups = pd.Series("treated", index=pd.Index(sorted(tr), name="region_code"), name="group")
         labels = {"treated": f"처치 지역 · treated regions ({len(tr)})"}

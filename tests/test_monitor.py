@@ -378,6 +378,10 @@ def test_cli_monitor_errors_are_one_line(capsys):
         "their start year, got 2021\n")
     assert main(["monitor", "--scenario", str(NATIONAL), "--kosis", "nofile"]) == 2
     assert "bad --kosis value" in capsys.readouterr().err
+    # treated regions are checked before the pipeline runs
+    assert main(["monitor", "--scenario", str(NATIONAL), "--treated", "중구", "--start-year", "2021"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: column 'treated': ") and "중구" in err and err.count("\n") == 1
 
 
 def test_did_by_region_has_its_own_placebo_interval():
