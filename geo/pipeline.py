@@ -214,7 +214,8 @@ def _siting(r: Run) -> None:
                             universities=None if univ is None else univ[univ["counted_as"] == "campus"],
                             research=None if res is None else res[res["located"] == "region centroid"],
                             radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
-                            demand=opt.demand, families=list(out["robustness"].columns))
+                            demand=opt.demand, families=list(out["robustness"].columns),
+                            unit="minutes" if minutes else "km")
     if minutes:  # name cost columns with their unit
         ren = {c: c.replace("distance_km", "minutes").replace("_km", "_minutes")
                for c in (*r.hubs.columns, *r.assignments.columns) if c.endswith("_km")}
@@ -224,8 +225,10 @@ def _siting(r: Run) -> None:
     io.write_csv(out["frontier"], r.out / "frontier.csv", index=False)
     io.write_csv(out["policy_costs"], r.out / "policy_costs.csv", index=False)
     io.write_csv(out["robustness"].rename_axis("region_code"), r.out / "siting_robustness.csv")
-    io.write_json({**r.hubs.attrs.get("siting", {}), "cost_unit": "minutes" if minutes else "km"},
-                  r.out / "siting.json")
+    info = dict(r.hubs.attrs.get("siting", {}))
+    if minutes:
+        info = {k.replace("_km", "_minutes"): v for k, v in info.items()}
+    io.write_json({**info, "cost_unit": "minutes" if minutes else "km"}, r.out / "siting.json")
     r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
                           "uncovered": int((~r.assignments["covered"]).sum())}
 

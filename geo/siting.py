@@ -1625,7 +1625,7 @@ def _within(points, centre, radius_km: float) -> int:
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
             values: pd.DataFrame, points, universities=None, research=None,
             radius_km: float = EXPLAIN_RADIUS_KM, demand: str = "need",
-            families: Sequence[str] = ()) -> pd.DataFrame:
+            families: Sequence[str] = (), unit: str = "km") -> pd.DataFrame:
     """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
 
     Parameters
@@ -1646,6 +1646,8 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         The demand column the hubs were sited on (named in the text).
     families
         Robustness families re-solved (columns ``freq_<family>`` of ``hubs``), named in the text.
+    unit
+        "km" or "minutes": the unit of the spoke distances (columns still named ``_km`` here).
     """
     hubs = hubs.copy()
     pts = points
@@ -1696,10 +1698,12 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         parts_ko.append(f"반경 {radius_km:.0f} km 내 대학 {u}곳, 연구기관 {rs}곳")
         parts_en.append(f"{u} universities and {rs} research institutes within {radius_km:.0f} km")
         if h["n_spokes"]:
-            parts_ko.append(f"연계 지역 {int(h['n_spokes'])}곳 (평균 {h['mean_spoke_distance_km']:.0f} km, "
-                            f"최대 {h['max_spoke_distance_km']:.0f} km)")
-            parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} km, "
-                            f"max {h['max_spoke_distance_km']:.0f} km)")
+            u_ko = "분" if unit == "minutes" else "km"
+            u_en = "min" if unit == "minutes" else "km"
+            parts_ko.append(f"연계 지역 {int(h['n_spokes'])}곳 (평균 {h['mean_spoke_distance_km']:.0f} {u_ko}, "
+                            f"최대 {h['max_spoke_distance_km']:.0f} {u_ko})")
+            parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} "
+                            f"{u_en}, max {h['max_spoke_distance_km']:.0f} {u_en})")
         served = h.get("need_served")
         if pd.notna(served) and demand == "at_stake":
             parts_ko.append(f"위기 제조업 수요 {served:,.0f}백만원 담당")
