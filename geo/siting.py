@@ -1723,7 +1723,10 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_ko.append("최적화로 선정 (어느 규칙 하나를 빼도 선정됨)")
             parts_en.append("placed by the optimisation (still chosen without any one rule)")
         alt = h.get("best_alternative")
-        if isinstance(alt, str) and alt:
+        if "best_alternative" in h.index and not (isinstance(alt, str) and alt):
+            parts_ko.append("권역·담당 지역 안에 규칙을 지키는 다른 적격 후보 없음")
+            parts_en.append("no other eligible site in its 권역 or catchment keeps the rules")
+        elif isinstance(alt, str) and alt:
             da, dc = h.get("swap_d_access_pct"), h.get("swap_d_capability")
             nm = h.get("best_alternative_name", alt)
             parts_ko.append(f"최선의 대안 {nm}: 접근 비용 {da:+.1f}%, 평균 역량 {dc:+.1f}점")
