@@ -6,8 +6,11 @@ p-median model (minimise need-weighted distance to the nearest hub) and the maxi
 location problem (MCLP: maximise the need within ``reach`` of a hub) with the programme
 constraints: hubs fixed in advance, excluded or ineligible candidates, at most / at least so
 many hubs per group (권역), and a maximum spoke distance. :func:`site_hubs` is the thin
-DataFrame adapter used by the pipeline; :func:`choose_k` and :func:`selection_frequency`
-support the choice of k and the robustness report.
+DataFrame adapter; :func:`choose_k` and :func:`selection_frequency` support the choice of k
+and the robustness check. :func:`plan` is the pipeline's siting: the demand (manufacturing at
+stake, :func:`demand_columns`), the capability frontier (:func:`frontier`,
+:func:`pick_frontier`), the price of every programme rule and ``placed_by``, the robustness
+families (core and contested hubs) and each hub's best alternative (:func:`swap_alternatives`).
 
 How the objective is ordered (lexicographic)
 --------------------------------------------
@@ -43,12 +46,19 @@ Algorithms
 * Exact (``method="exact"``, the default up to 400,000 matrix cells): the Lagrangian bound
   often proves the heuristic optimal by itself; otherwise reduced-cost fixing drops candidates
   that cannot be in any solution as good as the incumbent, and HiGHS (:func:`scipy.optimize.milp`)
-  solves what is left: a covering model for the coverage criteria, and for the distance the
-  radius formulation of Elloumi (2010) / García, Labbé & Marín (2011) over the sorted distinct
-  distances of each demand (truncated at the incumbent's distances when large, a relaxation,
-  and extended where the optimum reaches the cut). A result is reported ``optimal`` only when
-  the bound meets the objective within 1e-9 relative; HiGHS runs with tightened tolerances
-  for that.
+  searches what is left for a better incumbent: a covering model for the coverage criteria,
+  and for the distance the radius formulation of Elloumi (2010) / García, Labbé & Marín (2011)
+  over the sorted distinct distances of each demand (truncated at the incumbent's distances
+  when large, and extended where the optimum reaches the cut).
+* Proof: a result is ``optimal`` only when a lower bound that we compute ourselves meets the
+  incumbent's objective, re-evaluated in numpy from its hubs, within 1e-9 relative (integer
+  costs: the bound, rounded up, equals it). The bound is the Lagrangian one, and when it does
+  not close, our own branch and bound on Lagrangian bounds (:func:`_branch_and_bound`); the
+  MILP's dual bound is a claim of the solver (tolerances and all) and is never used as proof.
+  HiGHS once returned OR-Library pmed18 at 4811 "optimal" (optimum 4809) with a too tight
+  ``mip_feasibility_tolerance``; that can no longer pass as a proof.
+* Open costs (``open_cost``): a cost per opened candidate added to the distance criterion;
+  the capability trade-off (:func:`frontier`) uses it.
 """
 
 from __future__ import annotations
