@@ -2156,7 +2156,11 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     access = access_cost(C, need, hub_idx)
     cap_mean = float(cap[hub_idx].mean())
 
-    # price of each rule: the same model (same trade-off) without it
+    # Price of each rule: the same model (same trade-off) without it. objective = the model's
+    # own distance criterion with the capability term (never lower with a rule than without
+    # it, coverage being equal); access = demand-weighted cost of every region to its nearest
+    # hub and capability = mean hub capability, the two axes a committee reads (a rule can
+    # improve one while it costs the other).
     rules = []
     for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded"):
         if kw.get(key):
@@ -2183,12 +2187,16 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         for c in only:
             if label != "all rules together" or not placed[c]:
                 placed[c].append(label)
-        prow.append({"rule": label, "access_with": access, "access_without": acc2,
+        obj1, obj2 = hubs.attrs["siting"]["objective"], h2.attrs["siting"]["objective"]
+        prow.append({"rule": label, "objective_with": obj1, "objective_without": obj2,
+                     "d_objective_pct": 100 * (obj1 - obj2) / obj2 if obj2 else 0.0,
+                     "access_with": access, "access_without": acc2,
                      "d_access_pct": 100 * (access - acc2) / acc2 if acc2 else 0.0,
                      "capability_with": cap_mean, "capability_without": cap2, "d_capability": cap_mean - cap2,
                      "hubs_moved": len(only), "hubs_only_with_rule": ";".join(only),
                      "hubs_without_rule": ";".join(sorted(set(s2) - set(nominal)))})
-    policy = pd.DataFrame(prow, columns=["rule", "access_with", "access_without", "d_access_pct",
+    policy = pd.DataFrame(prow, columns=["rule", "objective_with", "objective_without", "d_objective_pct",
+                                         "access_with", "access_without", "d_access_pct",
                                          "capability_with", "capability_without", "d_capability",
                                          "hubs_moved", "hubs_only_with_rule", "hubs_without_rule"])
 
