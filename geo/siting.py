@@ -2265,7 +2265,9 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         if col in units.columns:
             hubs[col] = units.loc[nominal, col].to_numpy()
     hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
-    hubs["best_alternative_name"] = [units["name_ko"].iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
+    label = (units["sido_name_ko"].astype(str) + " " + units["name_ko"].astype(str)
+             if "sido_name_ko" in units.columns else units["name_ko"].astype(str))
+    hubs["best_alternative_name"] = [label.iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
     hubs["swap_d_access_pct"] = [a["d_access_pct"] for a in alts]
     hubs["swap_d_capability"] = [a["d_capability"] for a in alts]
     for name in freq.columns:
