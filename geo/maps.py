@@ -119,6 +119,7 @@ def build_maps(
     tolerance_m: float = 100.0,
     coverage: gpd.GeoSeries | None = None,
     pillar_maps: bool = True,
+    network: folium.FeatureGroup | None = None,
 ) -> list[Path]:
     """Write the planners' maps of the 시군구: ``index.html`` and one map per pillar.
 
@@ -162,6 +163,8 @@ def build_maps(
         then not used).
     pillar_maps
         Also write ``pillar_<column>.html`` for every score column present.
+    network
+        An overlay for ``index.html`` (:func:`network_layer`).
 
     Returns
     -------
@@ -231,6 +234,8 @@ def build_maps(
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
             m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {_js(_hubs_spec(hub_table, assign, units))})",
                                  name="★ 거점 · Hubs", overlay=True, show=True))
+        if fname == "index.html" and network is not None:
+            m.add_child(network)
         if fname == "index.html":
             for i, (key, pts) in enumerate(assets.items()):
                 spec = _asset_spec(key, pts, units, i)
@@ -900,3 +905,56 @@ def _fmt(v: float, digits: int | None = None) -> str:
         a = abs(v)
         digits = 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 1 else 3
     return f"{v:,.{digits}f}"
+
+
+# ----------------------------------------------------------------------------------------
+# the network plan (geo.plan)
+
+# One colour per legal root process (matplotlib's "tab20" qualitative colours, in order).
+THEME_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896"]
+
+
+def network_layer(plan, points: gpd.GeoSeries, *, show: bool = True) -> folium.FeatureGroup:
+    """The network plan as one map overlay: hubs coloured by theme (ring width: lead hub),
+    hub-to-hub links (solid within reach, dashed for long lead→regional links) and the
+    organisations, each joined to its hub by a thin line.
+
+    Parameters
+    ----------
+    plan
+        A :class:`geo.plan.NetworkPlan`.
+    points
+        Representative point of every unit (index ``region_code``), any CRS (drawn in WGS84).
+    show
+        Whether the overlay is on when the map opens.
+    """
+    from geo.rootindustry import PROCESS_IDS, PROCESS_KO
+
+    pts = points.to_crs("EPSG:4326")
+    ll = {c: (round(p.y, 5), round(p.x, 5)) for c, p in zip(pts.index, pts)}
+    color = dict(zip(PROCESS_IDS, THEME_COLORS))
+    unit = plan.cost_unit
+    fg = folium.FeatureGroup(name="네트워크 계획 · Network plan (themes, links, organisations)", show=show)
+    for r in plan.links.itertuples():
+        tip = html.escape(f"{r.hub_a}–{r.hub_b}: {r.cost:.0f} {unit}; {r.kind}; "
+                          + ", ".join(PROCESS_KO.get(p, p) for p in str(r.processes).split(";") if p))
+        folium.PolyLine([ll[r.hub_a], ll[r.hub_b]], color="#333333", weight=3 if r.within_reach else 1.5,
+                        opacity=0.8, dash_array=None if r.within_reach else "6 6", tooltip=tip).add_to(fg)
+    o = plan.organisations[plan.organisations["hub_code"].notna() & plan.organisations["region_code"].notna()]
+    for r in o.itertuples():
+        if r.region_code != r.hub_code:
+            folium.PolyLine([ll[r.region_code], ll[r.hub_code]], color="#888888", weight=1, opacity=0.6).add_to(fg)
+        tip = html.escape(f"{r.name} ({r.kind}) → {r.hub_code}: {r.role}, {r.cost_to_hub:.0f} {unit}")
+        folium.CircleMarker(ll[r.region_code], radius=4, color="#444444", weight=1, fill=True,
+                            fill_color="#ffffff", fill_opacity=1.0, tooltip=tip).add_to(fg)
+    for code, r in plan.hubs.iterrows():
+        theme = r["theme"] if isinstance(r["theme"], str) else None
+        lead = r["role"] == "lead"
+        tip = html.escape(f"{r['name_ko']} ({code}): {r['theme_ko'] or '-'}"
+                          + (f"; 차순위 {r['runner_ups_ko'].replace(';', ', ')}" if r["runner_ups_ko"] else "")
+                          + (f"; 주도 {r['lead_themes_ko'].replace(';', ', ')}" if lead else "")
+                          + f"; {r['evidence']}")
+        folium.CircleMarker(ll[code], radius=12, color="#000000", weight=4 if lead else 1.5, fill=True,
+                            fill_color=color.get(theme, NODATA_COLOR), fill_opacity=0.9, tooltip=tip).add_to(fg)
+    return fg

@@ -47,6 +47,8 @@ RUNNER_UPS = 2
 # matrix, 150 km of road-distance proxy (the national scenario's spoke limit). Planning
 # choices, not measurements; change them with reach=.
 REACH = {"minutes": 120.0, "km": 150.0}
+# The plan's columns added to hubs.csv.
+PLAN_HUB_COLUMNS = ["theme", "theme_ko", "runner_ups", "runner_ups_ko", "role", "lead_themes", "theme_source"]
 
 
 @dataclass(frozen=True)
