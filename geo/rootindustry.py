@@ -367,6 +367,7 @@ def read_establishments(
     chunksize: int = 500_000,
     valid_codes=None,
     encoding: str = "utf-8-sig",
+    region_system: str = "auto",
 ) -> ProcessTable:
     """Stream an establishment list (one row per establishment) into process counts.
 
@@ -385,6 +386,9 @@ def read_establishments(
         with :func:`geo.regions.assign_points`.
     chunksize
         Rows per chunk; memory stays proportional to it, not to the file.
+    region_system
+        The code system of the region column (see :func:`geo.codes.translate`); "auto"
+        detects it from the first chunk's distinct values (KOSTAT and MOIS codes overlap).
 
     Returns
     -------
@@ -392,7 +396,7 @@ def read_establishments(
         Rows with no code, an unplaceable region or bad employees are in ``report`` (one
         line per row) and not counted; establishments are counted once per row.
     """
-    from geo.codes import translate
+    from geo.codes import translate, translate_many
 
     path = Path(path)
     coords = lat_column is not None or lon_column is not None
@@ -408,7 +412,8 @@ def read_establishments(
     missing = [c for c in need if c not in header]
     if missing:
         raise InputError("missing columns", file=path.name, row=1, expected=", ".join(need), got=list(header))
-    region_cache: dict[tuple, str | None] = {}
+    region_cache: dict[str, str | None] = {}
+    system = None
     sums, rows_by_code, reports = [], [], []
     n = 0
     reader = pd.read_csv(path, usecols=need, dtype={code_column: str, region_column or "": str,
@@ -436,13 +441,21 @@ def read_establishments(
             where_bad = "coordinates missing, outside Korea or outside every unit"
             region_col = f"{lat_column}/{lon_column}"
         else:
-            keys = list(zip(chunk[region_column].fillna(""),
-                            chunk[sido_column].fillna("") if sido_column else [""] * len(chunk)))
-            for k in dict.fromkeys(keys):
+            key = chunk[region_column].fillna("").astype(str).str.strip()
+            sido = chunk[sido_column].fillna("").astype(str).str.strip() if sido_column else None
+            pair = key if sido is None else key + "\x1f" + sido
+            if system is None:
+                # A code such as 11110 means different units in KOSTAT and MOIS: detect the
+                # column's system once, from the first chunk, and read every chunk with it.
+                first = [k.partition("\x1f")[0] for k in pair.unique() if k]
+                system = region_system if region_system != "auto" else (
+                    translate_many(first).attrs.get("system") or "auto")
+            for k in pair.unique():
                 if k not in region_cache:
-                    t = translate(k[0], sido=k[1] or None) if k[0] else None
-                    region_cache[k] = None if t is None else t.region_code
-            region = pd.Series([region_cache[k] for k in keys], index=chunk.index, dtype=object)
+                    name, _, sd = k.partition("\x1f")
+                    region_cache[k] = (translate(name, sido=sd or None, system=system).region_code
+                                       if name else None)
+            region = pair.map(region_cache)
             where_bad = "region not translatable to an analysis unit"
             region_col = region_column
         no_code = code.isna() | (code == "")

@@ -232,3 +232,18 @@ def test_cluster_weights_conserve_designations_and_firms(national):
     assert firms.to_numpy().sum() == pytest.approx(counted["firms"].sum())
     assert len(ev) == 47 and (ev["used"].str.contains("not counted")).sum() == (ev["processes"] == "").sum()
     assert np.isfinite(firms.to_numpy()).all()
+
+
+def test_root_employment_feeds_a_user_indicator(tmp_path, mapping):
+    from geo.regions import load_units
+    from geo.userdata import user_indicator
+
+    p = tmp_path / "kosis.csv"
+    p.write_text(KOSIS_WIDE, encoding="utf-8")
+    t = ri.read_kosis_establishments(p, mapping, revision=10)
+    ri.write_indicator_file(ri.root_employment(t), tmp_path / "root_employment.csv")
+    spec = {"file": "root_employment.csv", "id": "root_employment", "label_ko": "뿌리산업 종사자 수",
+            "label_en": "Root-industry employees", "unit": "persons", "direction": 1, "pillar": "base",
+            "year": 2020, "source": "fixture", "as_of": "2020"}
+    values, meta, rep = user_indicator(spec, load_units("sgg"), base_dir=tmp_path)
+    assert values.dropna().to_dict() == {"11010": 20.0, "11020": 30.0}
