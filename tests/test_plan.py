@@ -247,3 +247,29 @@ def test_root_employment_feeds_a_user_indicator(tmp_path, mapping):
             "year": 2020, "source": "fixture", "as_of": "2020"}
     values, meta, rep = user_indicator(spec, load_units("sgg"), base_dir=tmp_path)
     assert values.dropna().to_dict() == {"11010": 20.0, "11020": 30.0}
+
+
+def test_map_layer_and_report_section(national):
+    import folium
+
+    from geo import maps, report
+
+    units, cost, hubs, asg = national
+    p = plan.build_plan(units, hubs, asg, cost, cost_unit="km")
+    layer = maps.network_layer(p, units.geometry.representative_point())
+    m = folium.Map(tiles=None)
+    m.add_child(layer)
+    folium.LayerControl().add_to(m)
+    page = maps.render_offline(m)
+    assert "Network plan" in page and maps.external_resources(page) == []
+    empty = maps.render_offline(folium.Map(tiles=None))  # the inlined Leaflet source names it too
+    placed = p.organisations["hub_code"].notna().sum()
+    assert page.count("L.circleMarker(") - empty.count("L.circleMarker(") == len(hubs) + placed
+    assert page.count("L.polyline(") - empty.count("L.polyline(") == len(p.links) + (
+        p.organisations["hub_code"].notna() & (p.organisations["region_code"] != p.organisations["hub_code"])).sum()
+    html = report.network_section(p)
+    assert "The network" in html and "표면처리" in html and report.network_section(None) == ""
+    # text from the data files is escaped, never markup
+    p.organisations.loc[0, "name"] = "<script>x</script>"
+    p.hubs.loc[p.organisations.loc[0, "hub_code"], "organisations_absorbed"] = "<script>x</script>"
+    assert "<script>x" not in report.network_section(p) and "&lt;script&gt;x" in report.network_section(p)
