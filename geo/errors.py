@@ -74,6 +74,10 @@ class RegionCodeError(InputError):
     """A region code or name that cannot be translated into an analysis unit."""
 
 
+class OutputError(GeoError):
+    """An output folder the tool may not write or replace (not its own, a file, read-only, full)."""
+
+
 class InfeasibleError(GeoError):
     """Siting constraints that admit no solution; the message names the clashing constraints."""
 

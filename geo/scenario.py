@@ -61,6 +61,7 @@ from pathlib import Path
 
 import yaml
 
+from geo.config import SCENARIO_DIR
 from geo.errors import InputError, ScenarioError
 
 PILLARS = ("need", "base", "knowledge", "connectivity")
@@ -72,7 +73,6 @@ UNITS = ("sgg", "emd")
 MEGAREGIONS = ("수도권", "충청권", "호남권", "대경권", "동남권", "강원권", "제주권")
 ELIGIBILITY_KEYS = tuple(f"min_{p}" for p in PILLARS) + ("min_score",)
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
