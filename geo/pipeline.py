@@ -1,6 +1,6 @@
 """Run the stages in order for one scenario and publish their outputs.
 
-    regions → indicators → network → scoring → siting → maps → report
+    regions → indicators → network → scoring → siting → plan → maps → report
 
 (The network comes before the scoring because its centralities are the connectivity pillar;
 it uses the indicators only as the masses of the knowledge-gravity network.)
