@@ -957,9 +957,11 @@ THEME_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 
 
 def network_layer(plan, points: gpd.GeoSeries, *, show: bool = True) -> folium.FeatureGroup:
-    """The network plan as one map overlay: hubs coloured by theme (ring width: lead hub),
-    hub-to-hub links (solid within reach, dashed for long lead→regional links) and the
-    organisations, each joined to its hub by a thin line.
+    """The network plan as one map overlay: a disc around each hub in its theme's colour
+    (:data:`THEME_COLORS`, in :data:`geo.rootindustry.PROCESSES` order; thick edge: lead hub),
+    hub-to-hub links in black (solid within reach, dashed for long lead→regional links) and
+    the organisations (white dots), each joined to its hub by a thin grey line. Tooltips
+    give the theme, runner-ups, evidence, costs and roles; each hub's theme is written beside it.
 
     Parameters
     ----------
@@ -980,8 +982,8 @@ def network_layer(plan, points: gpd.GeoSeries, *, show: bool = True) -> folium.F
     for r in plan.links.itertuples():
         tip = html.escape(f"{r.hub_a}–{r.hub_b}: {r.cost:.0f} {unit}; {r.kind}; "
                           + ", ".join(PROCESS_KO.get(p, p) for p in str(r.processes).split(";") if p))
-        folium.PolyLine([ll[r.hub_a], ll[r.hub_b]], color="#333333", weight=3 if r.within_reach else 1.5,
-                        opacity=0.8, dash_array=None if r.within_reach else "6 6", tooltip=tip).add_to(fg)
+        folium.PolyLine([ll[r.hub_a], ll[r.hub_b]], color="#111111", weight=4 if r.within_reach else 2,
+                        opacity=0.85, dash_array=None if r.within_reach else "8 6", tooltip=tip).add_to(fg)
     o = plan.organisations[plan.organisations["hub_code"].notna() & plan.organisations["region_code"].notna()]
     for r in o.itertuples():
         if r.region_code != r.hub_code:
@@ -996,6 +998,13 @@ def network_layer(plan, points: gpd.GeoSeries, *, show: bool = True) -> folium.F
                           + (f"; 차순위 {r['runner_ups_ko'].replace(';', ', ')}" if r["runner_ups_ko"] else "")
                           + (f"; 주도 {r['lead_themes_ko'].replace(';', ', ')}" if lead else "")
                           + f"; {r['evidence']}")
-        folium.CircleMarker(ll[code], radius=12, color="#000000", weight=4 if lead else 1.5, fill=True,
-                            fill_color=color.get(theme, NODATA_COLOR), fill_opacity=0.9, tooltip=tip).add_to(fg)
+        # a ring around the hub's star: its theme's colour (thick black edge: lead hub)
+        folium.CircleMarker(ll[code], radius=18, color="#000000", weight=4 if lead else 1.5, fill=True,
+                            fill_color=color.get(theme, NODATA_COLOR), fill_opacity=0.85, tooltip=tip).add_to(fg)
+        # the theme written beside the hub, so the colours need no separate legend
+        label = html.escape(r["theme_ko"] or "주제 없음 · no theme")
+        folium.Marker(ll[code], icon=folium.DivIcon(
+            html=f'<div style="white-space:nowrap;font:bold 12px sans-serif;color:#111;'
+                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{label}</div>',
+            icon_size=(120, 16), icon_anchor=(-22, 8))).add_to(fg)
     return fg
