@@ -474,6 +474,19 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     return env.from_string(_TEMPLATE).render(**ctx)
 
 
+def _theme_line(plan, code: str) -> str | None:
+    """A hub's theme, runner-ups, role and evidence in one line (plain text; the template escapes it)."""
+    if plan is None or code not in plan.hubs.index:
+        return None
+    r = plan.hubs.loc[code]
+    if not isinstance(r["theme"], str):
+        return f"없음 · none ({r['theme_source']})"
+    runner = str(r["runner_ups_ko"]).replace(";", ", ")
+    role = f"주도 · lead ({str(r['lead_themes_ko']).replace(';', ', ')})" if r["role"] == "lead" else "지역 · regional"
+    return (f"{r['theme_ko']} ({r['theme_en']})" + (f"; 차순위 · runner-ups {runner}" if runner else "")
+            + f"; {role}; {r['evidence']}")
+
+
 def network_section(plan) -> str:
     """The report section "the network" (already escaped HTML; empty without a plan):
     per hub its theme, runner-ups with their evidence, role, linked hubs with costs and the
@@ -907,6 +920,7 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "p_top10": r.get("p_top10"), "freq": h.get("selection_frequency"),
         "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
         "explanation_ko": h.get("explanation_ko"), "explanation_en": h.get("explanation_en"),
+        "theme": _theme_line(getattr(run, "plan", None), code),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
         "map_png": _png(_hub_map_figure(geoms, code, [c for c, _ in spokes], units), dpi=110),
@@ -1283,6 +1297,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
 {% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
 {% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
+{% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
 <div class="row">
   <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
   <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>

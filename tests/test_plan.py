@@ -269,6 +269,8 @@ def test_map_layer_and_report_section(national):
         p.organisations["hub_code"].notna() & (p.organisations["region_code"] != p.organisations["hub_code"])).sum()
     html = report.network_section(p)
     assert "The network" in html and "표면처리" in html and report.network_section(None) == ""
+    first = p.hubs.index[0]
+    assert report._theme_line(p, first).startswith(p.hubs.at[first, "theme_ko"]) and report._theme_line(None, first) is None
     # text from the data files is escaped, never markup
     p.organisations.loc[0, "name"] = "<script>x</script>"
     p.hubs.loc[p.organisations.loc[0, "hub_code"], "organisations_absorbed"] = "<script>x</script>"
