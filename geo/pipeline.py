@@ -222,6 +222,9 @@ def _plan(r: Run) -> None:
     io.write_csv(r.plan.hubs, r.out / "network_plan.csv")
     io.write_csv(r.plan.links, r.out / "network_links.csv", index=False)
     io.write_csv(r.plan.organisations, r.out / "organisations.csv", index=False)
+    ev = r.plan.attrs.get("cluster_evidence")
+    if ev is not None:  # every designation: processes found, firms, how it was used
+        io.write_csv(ev, r.out / "network_theme_sources.csv", index=False)
     r.hubs = r.hubs.join(r.plan.hubs[PLAN_HUB_COLUMNS])
     io.write_csv(r.hubs, r.out / "hubs.csv")
     o = r.plan.organisations
