@@ -105,7 +105,8 @@ class SitingResult:
     distance
         Per demand row, the distance to its hub (NaN if uncovered).
     objective
-        p-median: need-weighted distance of the covered demand (need x km).
+        p-median: need-weighted distance of the covered demand (need x km), plus the open
+        costs of the hubs when ``open_cost`` is given.
         MCLP: need within ``reach`` of a hub.
     lower_bound, upper_bound
         The optimum lies in ``[lower_bound, upper_bound]``. For p-median ``upper_bound`` is the
