@@ -35,7 +35,7 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
       draws [10000], seed [20250101], concentration [20.0],
       indicator_concentration [null = indicator weights fixed],
       normalisations [minmax, zscore, rank], aggregations [linear, geometric]
-    network: circuity [1.26], rail [true], knowledge_top_n [5]   (as geo/network.py)
+    network: circuity [1.26], rail [true], knowledge_top_n [5], od_matrix [none]   (as geo/network.py, geo/traveltime.py)
     siting:
       model: pmedian | mclp                    [pmedian]
       k: positive int | auto                   [10];  k_range: [lo, hi] (needed for auto)
@@ -152,6 +152,7 @@ class NetworkOptions:
     circuity: float = 1.26
     rail: bool = True
     knowledge_top_n: int | None = 5
+    od_matrix: str | None = None  # a user OD matrix (origin, destination, minutes[, mode]); geo.traveltime
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,8 @@ class Scenario:
                 "normalisations": list(u.normalisations),
                 "aggregations": list(u.aggregations),
             },
-            "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n},
+            "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n,
+                        "od_matrix": n.od_matrix},
             "siting": {
                 "model": t.model,
                 "k": t.k,
@@ -679,14 +681,18 @@ def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
 
 def _network(c: _Checker, value) -> NetworkOptions | None:
     d = NetworkOptions()
-    v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n"))
+    v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n", "od_matrix"))
     circ = c.number(v.get("circuity", d.circuity), "network.circuity", minimum=1)
     rail = c.boolean(v.get("rail", d.rail), "network.rail")
     top = c.number(v.get("knowledge_top_n", d.knowledge_top_n), "network.knowledge_top_n",
                    minimum=1, integer=True, allow_none=True)
+    od = v.get("od_matrix")
+    if od is not None and not (isinstance(od, str) and od.strip()):
+        c.add("network.od_matrix", f"expected a file path, got {od!r}")
+        return None
     if circ is None or rail is None or (top is None and v.get("knowledge_top_n", 1) is not None):
         return None
-    return NetworkOptions(circ, rail, top)
+    return NetworkOptions(circ, rail, top, od)
 
 
 def _codes(c: _Checker, value, path: str, units: str | None) -> tuple[str, ...]:

@@ -617,6 +617,8 @@ def read_od_matrix(path, units: gpd.GeoDataFrame | pd.Index, *, asymmetry_tolera
 
     def unit(v, row, col):
         v = str(v).strip()
+        if v not in cache and v in idx:  # already an analysis-unit code (also 읍면동 codes)
+            cache[v] = v
         if v not in cache:
             t = translate(v, system=system)
             cache[v] = t.region_code if t.ok and t.region_code in idx else (t.message or "not an analysis unit")
