@@ -57,6 +57,10 @@ KTX_STATIONS = "transport/rail/ktx_stations.csv"
 KTX_DISTANCES = "transport/rail/ktx_operation_distance_pairs_parsed.csv"
 MODES = ("road", "rail", "air", "sea", "user")
 ACCESS_K = 5
+KTX_K = 2  # nearest KTX stops also considered at each end of a rail trip
+# Up to this many units every station is tried at both ends of a rail trip (exact min-plus);
+# above it (읍면동) the ACCESS_K nearest stations and KTX_K nearest KTX stops.
+DENSE_MAX_UNITS = 500
 # Hansen accessibility: weight exp(-ln2 · t / HALF_LIFE_MIN), a partner 45 minutes away
 # counts half, 90 minutes a quarter (a day-trip scale; a modelling choice, not an estimate).
 HALF_LIFE_MIN = 45.0
@@ -180,6 +184,7 @@ class StationTimes:
     names: list
     minutes: np.ndarray
     speeds: dict = field(default_factory=dict)
+    ktx_stops: tuple = ()
 
     def between(self, a: str, b: str) -> float:
         """Minutes from station ``a`` to ``b``."""
@@ -280,7 +285,8 @@ def station_times(rail: RailData, chains: pd.DataFrame | None = None) -> Station
     first = np.r_[True, key[1:] != key[:-1]]
     key, wv = key[first], wv[first]
     M = sparse.coo_matrix((wv, (key // n, key % n)), shape=(n, n)).tocsr()
-    out = StationTimes(names=names, minutes=dijkstra(M, directed=False), speeds=speeds)
+    out = StationTimes(names=names, minutes=dijkstra(M, directed=False), speeds=speeds,
+                       ktx_stops=tuple(sorted(set(chains["station"]))))
     _STATION_CACHE["last"] = (rail, key0, out)
     return out
 
@@ -333,6 +339,38 @@ def station_units(units: gpd.GeoDataFrame, rail: RailData, *, placement: pd.Data
     return pd.concat([placed, pd.Series(found, dtype=object)]).rename("region_code")
 
 
+def rail_network(sgg: gpd.GeoDataFrame, rail: RailData, *, placement: pd.DataFrame | None = None,
+                 origins_: pd.DataFrame | None = None, slack_km: float = 30.0) -> tuple[pd.Series, StationTimes]:
+    """Access stations (station → 시군구) and the station times, with contradicted stations
+    dropped.
+
+    A placement is contradicted when the rail trip to another placed station is faster than
+    physics allows: the straight line between the two units' origins exceeds the rail minutes
+    at the fastest line speed plus ``slack_km`` (for the size of a unit). The station with the
+    most contradictions is dropped until none is left: a namesake placed in the wrong unit
+    (교외선 장흥 is not 장흥군) is removed, the stations it contradicted are kept.
+    """
+    where = station_units(sgg, rail, placement=placement)
+    st = station_times(rail, ktx_chains(where, sgg))
+    where = where[where.index.isin(st.names)]
+    org = origins(sgg) if origins_ is None else origins_
+    pos = {s_: i for i, s_ in enumerate(st.names)}
+    spos = np.array([pos[s_] for s_ in where.index], dtype=int)
+    p = org.loc[where.to_numpy()]
+    gc = haversine_km(p["lon"].to_numpy()[:, None], p["lat"].to_numpy()[:, None],
+                      p["lon"].to_numpy()[None, :], p["lat"].to_numpy()[None, :])
+    vmax = max(st.speeds.values())
+    bad = gc > st.minutes[np.ix_(spos, spos)] / 60.0 * vmax + slack_km
+    keep = np.ones(len(where), dtype=bool)
+    while True:
+        counts = (bad & keep[None, :] & keep[:, None]).sum(axis=1)
+        if counts.max(initial=0) == 0:
+            break
+        worst = np.flatnonzero(counts == counts.max())
+        keep[worst[np.argsort(where.index[worst].to_numpy())[0]]] = False  # ties: first name
+    return where[keep], st
+
+
 # --------------------------------------------------------------------------- the matrix
 @dataclass
 class TravelTimes:
@@ -374,6 +412,17 @@ class TravelTimes:
                              "mode": np.asarray(MODES, dtype=object)[self.mode[i, j]], "source": src})
 
 
+def _minplus_dense(A: np.ndarray, R: np.ndarray, *, chunk: int = 16) -> np.ndarray:
+    """min over stations a, b of A[i,a] + R[a,b] + A[j,b] (every station at both ends)."""
+    n = A.shape[0]
+    out = np.empty((n, n))
+    for start in range(0, n, chunk):
+        rows = slice(start, min(n, start + chunk))
+        C = (A[rows, :, None] + R[None, :, :]).min(axis=1)  # (r, S): origin → arrival station
+        out[rows] = (C[:, None, :] + A[None, :, :]).min(axis=2)
+    return out
+
+
 def _minplus_access(A_idx, A_min, R, B_idx, B_min, *, chunk: int = 256) -> np.ndarray:
     """min over a ∈ K(i), b ∈ K(j) of A[i,a] + R[a,b] + B[j,b], vectorised in row blocks.
 
@@ -403,7 +452,7 @@ def travel_times(
     placement: pd.DataFrame | None = None,
     links: pd.DataFrame | None = None,
     od_matrix: pd.DataFrame | None = None,
-    access_k: int = ACCESS_K,
+    access_k: int | None = ACCESS_K,
     station_level_units: gpd.GeoDataFrame | None = None,
 ) -> TravelTimes:
     """Build the multimodal travel-time matrix (minutes) between every pair of units.
@@ -425,7 +474,9 @@ def travel_times(
     od_matrix
         Output of :func:`read_od_matrix`: overrides the proxy pair by pair (mode ``user``).
     access_k
-        Stations considered at each end of a rail trip.
+        Nearest stations considered at each end of a rail trip (plus the ``KTX_K`` nearest
+        KTX stops) when there are more than ``DENSE_MAX_UNITS`` units; ``None`` tries every
+        station (exact, slower at 읍면동 scale).
     station_level_units
         The 시군구 the stations are placed in (default: ``units`` when they are 시군구,
         else ``geo.regions.load_units("sgg")``).
@@ -436,7 +487,7 @@ def travel_times(
     """
     _check_circuity(circuity)
     units = _check_units(units)
-    if not (isinstance(access_k, (int, np.integer)) and access_k >= 1):
+    if access_k is not None and not (isinstance(access_k, (int, np.integer)) and access_k >= 1):
         raise InputError("bad number of access stations", column="access_k", expected="an integer ≥ 1", got=access_k)
     idx = units.index
     n = len(idx)
@@ -477,19 +528,25 @@ def travel_times(
         from geo.network import load_rail
 
         rail_data = load_rail() if rail is True else rail
-        where = station_units(sgg, rail_data, placement=placement)
-        st = station_times(rail_data, ktx_chains(where, sgg))
-        where = where[where.index.isin(st.names)]
+        where, st = rail_network(sgg, rail_data, placement=placement, origins_=sgg_org)
         if len(where):
             pos = {s_: i for i, s_ in enumerate(st.names)}
             spos = np.array([pos[s_] for s_ in where.index])
             p = sgg_org.loc[where.to_numpy()]
             A = road_from(p["lon"].to_numpy(), p["lat"].to_numpy())  # (n, S) access minutes
-            k = min(access_k, A.shape[1])
-            near = np.argsort(A, axis=1, kind="stable")[:, :k]
-            amin = np.take_along_axis(A, near, axis=1)
             R = st.minutes[np.ix_(spos, spos)]
-            TR = _minplus_access(near, amin, R, near, amin)
+            if access_k is None or n <= DENSE_MAX_UNITS:  # every station at both ends: exact
+                TR = _minplus_dense(A, R)
+            else:
+                # the k nearest stations, and the KTX_K nearest KTX stops: a high-speed
+                # station farther away often beats the nearest local ones
+                near = np.argsort(A, axis=1, kind="stable")[:, :access_k]
+                ktx_cols = np.flatnonzero(where.index.isin(st.ktx_stops))
+                if len(ktx_cols):
+                    kn = np.argsort(A[:, ktx_cols], axis=1, kind="stable")[:, :KTX_K]
+                    near = np.hstack([near, ktx_cols[kn]])
+                amin = np.take_along_axis(A, near, axis=1)
+                TR = _minplus_access(near, amin, R, near, amin)
             TR += _p("rail_wait_minutes")
             faster = TR < T
             np.fill_diagonal(faster, False)
@@ -769,7 +826,7 @@ def check_table(units: gpd.GeoDataFrame, *, circuity: float = CIRCUITY_KR, rail:
     c = pd.read_csv(data_path(CHECKS), encoding="utf-8-sig", dtype={"origin": str, "destination": str})
     org = origins(units)
     rail = load_rail() if rail is None else rail
-    st = station_times(rail, ktx_chains(station_units(units, rail), units))
+    _, st = rail_network(units, rail)
     links = load_links() if links is None else links
     proxy = []
     for row in c.itertuples(index=False):
