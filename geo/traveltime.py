@@ -648,7 +648,8 @@ def read_od_matrix(path, units: gpd.GeoDataFrame | pd.Index, *, asymmetry_tolera
     Every problem is collected and raised once with its rows (1-based, header = row 1):
     unknown or non-unit codes, duplicates (also two old codes that translate to one unit),
     non-numeric, negative or zero off-diagonal minutes, pairs whose two directions differ by
-    more than ``asymmetry_tolerance`` (relative to the smaller). Missing pairs are allowed
+    more than ``asymmetry_tolerance`` (relative to the smaller), a mode other than road,
+    rail, air or sea (empty = "user"). Missing pairs are allowed
     (the proxy keeps them) and counted by :func:`travel_times`' report.
 
     Returns
@@ -697,7 +698,11 @@ def read_od_matrix(path, units: gpd.GeoDataFrame | pd.Index, *, asymmetry_tolera
                 problems.append(f"row {r}, column 'minutes': a unit to itself must be 0, got {raw!r}")
         elif val <= 0:
             problems.append(f"row {r}, column 'minutes': off-diagonal time must be > 0, got {raw!r}")
-    mode = d["mode"].fillna("user").str.strip() if "mode" in d.columns else pd.Series("user", index=d.index)
+    mode = d["mode"].fillna("user").str.strip().str.lower() if "mode" in d.columns else pd.Series("user", index=d.index)
+    mode = mode.replace("", "user")
+    for r, val in zip(rows, mode):
+        if val not in MODES:
+            problems.append(f"row {r}, column 'mode': {val!r} is not one of {', '.join(MODES[:4])} (or empty)")
     out = pd.DataFrame({"origin": o, "destination": t, "minutes": m, "mode": mode.to_numpy(), "row": rows})
     ok = out["origin"].notna() & out["destination"].notna()
     dup = out[ok].duplicated(["origin", "destination"], keep=False)
@@ -727,7 +732,7 @@ def _override(minutes: pd.DataFrame, mode: np.ndarray, od: pd.DataFrame) -> Trav
     i = od["origin"].map(pos).to_numpy()
     j = od["destination"].map(pos).to_numpy()
     M[i, j] = od["minutes"].to_numpy(dtype=float)
-    mode[i, j] = MODES.index("user")
+    mode[i, j] = [MODES.index(m) for m in od["mode"]]
     user = np.zeros(M.shape, dtype=bool)
     user[i, j] = True
     n = len(pos)

@@ -101,11 +101,11 @@ def _write(tmp_path, text):
 
 
 def test_od_matrix_overrides_pair_by_pair(grid, grid_links, tmp_path):
-    p = _write(tmp_path, "origin,destination,minutes,mode\nr00,r01,7,bus\nr01,r00,8,bus\n")
+    p = _write(tmp_path, "origin,destination,minutes,mode\nr00,r01,7,\nr01,r00,8,road\n")
     od = T.read_od_matrix(p, grid)
     tt = T.travel_times(grid, rail=False, links=grid_links, od_matrix=od)
     assert tt.minutes.loc["r00", "r01"] == 7 and tt.minutes.loc["r01", "r00"] == 8
-    assert tt.mode_of("r00", "r01") == "user"
+    assert tt.mode_of("r00", "r01") == "user" and tt.mode_of("r01", "r00") == "road"
     long = tt.long()
     row = long[(long["origin"] == "r00") & (long["destination"] == "r01")].iloc[0]
     assert row["source"] == str(p)
@@ -114,6 +114,11 @@ def test_od_matrix_overrides_pair_by_pair(grid, grid_links, tmp_path):
 
 
 def test_od_matrix_problems_listed_with_rows(grid, tmp_path):
+    p = _write(tmp_path, "origin,destination,minutes\nr00,r01,7\nr00,r01,9\nr01,r02,-3\nr02,r10,0\n"
+                         "zz,r00,5\nr10,r11,abc\nr11,r12,10\nr12,r11,40\nr20,r20,5\n")
+    p2 = _write(tmp_path, "origin,destination,minutes,mode\nr00,r01,7,bus\n")
+    with pytest.raises(InputError, match="row 2, column 'mode': 'bus'"):
+        T.read_od_matrix(p2, grid)
     p = _write(tmp_path, "origin,destination,minutes\nr00,r01,7\nr00,r01,9\nr01,r02,-3\nr02,r10,0\n"
                          "zz,r00,5\nr10,r11,abc\nr11,r12,10\nr12,r11,40\nr20,r20,5\n")
     with pytest.raises(InputError) as e:
@@ -198,3 +203,31 @@ def test_connectivity_real_figures(sgg, sgg_times):
     # 포항 reaches 서울 by rail (KTX from 동대구; the 포항 KTX branch is not in the shipped tables)
     assert sgg_times.mode_of("37010", "11020") == "rail"
     assert sgg_times.minutes.loc["37010", "11020"] < 200
+
+
+def test_scenario_od_matrix_reaches_the_run(tmp_path):
+    """``network.od_matrix`` in a scenario overrides pairs in r.times and travel_times.csv."""
+    from pathlib import Path
+
+    import yaml
+
+    from geo import pipeline
+
+    national = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "national.yaml"
+    (tmp_path / "od.csv").write_text("origin,destination,minutes,mode\n37010,11020,150,rail\n11020,37010,150,rail\n",
+                                     encoding="utf-8")
+    raw = yaml.safe_load(national.read_text(encoding="utf-8"))
+    raw["name"] = "with_od"
+    raw["network"]["od_matrix"] = "od.csv"
+    path = tmp_path / "with_od.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = pipeline.run(path, until="network", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    tt = pd.read_csv(out / "travel_times.csv", dtype={"origin": str, "destination": str}, encoding="utf-8-sig")
+    row = tt[(tt["origin"] == "37010") & (tt["destination"] == "11020")].iloc[0]
+    assert row["minutes"] == 150 and row["mode"] == "rail" and row["source"].endswith("od.csv")
+    assert len(tt) == 229 * 228
+    rep = pd.read_csv(out / "match_report.csv", encoding="utf-8-sig")
+    assert rep["reason"].str.contains("keep the proxy travel time").any()
+    cent = pd.read_csv(out / "centrality.csv", dtype={"region_code": str}, encoding="utf-8-sig")
+    for col in pipeline.CONNECTIVITY_IDS + ("conn_betweenness", "conn_rail_stations", "knowledge_pagerank"):
+        assert col in cent.columns
