@@ -8,22 +8,25 @@ Every cost between two units is a door-to-door time in minutes, the fastest of:
   average (25.2 km/h, 서울시 2015), km 10–30 at Seoul's urban-expressway average (56.6 km/h,
   same survey), every km beyond at the national expressway average (86 km/h, 한국도로공사
   2015). Times are integrated over the bands, so a long trip includes its slow start.
-* **road + rail + road**: road to one of the ``k`` (5) nearest KORAIL passenger stations,
-  the fastest station-to-station rail time, road from one of the destination's ``k``
-  nearest stations, plus an expected wait of half a headway (12.5 min). Rail times come
+* **road + rail + road**: road to a boarding station, the fastest station-to-station rail
+  time, road from the alighting station, plus an expected wait of half a headway (12.5 min).
+  Up to ``DENSE_MAX_UNITS`` (500) units every placed passenger station is tried at both
+  ends (an exact min-plus product, equal to a Dijkstra on the layered graph); above that
+  (읍면동) the 5 nearest stations and the 2 nearest KTX stops. Rail times come
   from a station graph (``scipy.sparse.csgraph.dijkstra``): KORAIL adjacent-station km at
-  the conventional scheduled speed (서울–부산 무궁화호 441.7 km in 337 min), and every
-  KTX operating-distance pair of the 경부 and 호남 tables at that line's scheduled speed
-  (서울–부산 417.4 km in 160 min; 용산–목포 in 149 min). Changing trains costs nothing
-  extra. The door-to-door minimum over station pairs is a vectorised min-plus product.
+  the conventional scheduled speed (서울–부산 무궁화호 441.7 km in 337 min), and the
+  consecutive stops of the 경부 and 호남 KTX operating-distance tables (:func:`ktx_chains`)
+  at that line's scheduled speed (서울–부산 417.4 km in 160 min; 용산–목포 in 149 min). Changing trains costs nothing
+  extra, and one trip has one rail leg. A station placement that the rail times contradict
+  (a namesake placed in the wrong unit) is not used for access (:func:`rail_network`).
 * **sea / air** for island units that no road reaches (the ``island_unit`` column of
   ``data/transport/sea_air_links.csv``: 제주시·서귀포시, 울릉군, 옹진군): road to the
   mainland terminal, the terminal time (60 min before a flight, 10 min before a ferry), the
   crossing, and road on the island; the fastest link wins. Two units of the same island
   group (제주시–서귀포시) are joined by road; every other trip to or from an island unit
   goes through a link. 옹진군 counts as an island unit although 영흥면 is bridged (영흥대교,
-  2001): most of its people live on 백령·연평·덕적·자월·대청 and the other unbridged
-  islands. The other off-mainland border components of the 시군구 (영도구, 강화군, 거제시,
+  2001): 영흥면 holds 5,919 of its 19,292 people (2020 census) and 11,445 (59 %) live on
+  백령·연평·대청·덕적·자월, which only ferries reach. The other off-mainland border components of the 시군구 (영도구, 강화군, 거제시,
   남해군, 완도군, 진도군) are bridged and reached by road; 신안군 touches the mainland in
   the boundaries (압해도, 천사대교) and is a road unit.
 
