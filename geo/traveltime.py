@@ -65,7 +65,8 @@ KTX_K = 2  # nearest KTX stops also considered at each end of a rail trip
 # above it (읍면동) the ACCESS_K nearest stations and KTX_K nearest KTX stops.
 DENSE_MAX_UNITS = 500
 # Hansen accessibility: weight exp(-ln2 · t / HALF_LIFE_MIN), a partner 45 minutes away
-# counts half, 90 minutes a quarter (a day-trip scale; a modelling choice, not an estimate).
+# counts half, 90 minutes a quarter. 45 minutes is about the banded road time of 30 road km, the
+# distance at which the indicators' access scores halve (METHODS.md), so both decays agree.
 HALF_LIFE_MIN = 45.0
 REACH_MINUTES = (60, 90)
 
