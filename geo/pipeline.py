@@ -127,7 +127,8 @@ def _network(r: Run) -> None:
     from geo import hotspots, network, traveltime
 
     opt = r.scenario.network
-    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=opt.rail)
+    rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
+    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=rail)
     r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
     od = None
     if opt.od_matrix:
@@ -135,7 +136,7 @@ def _network(r: Run) -> None:
         path = Path(opt.od_matrix)
         od = traveltime.read_od_matrix(path if path.is_absolute() else base / path, r.units)
     sgg_level = "parent_code" not in r.units.columns
-    tt = traveltime.travel_times(r.units, circuity=opt.circuity, rail=opt.rail, od_matrix=od,
+    tt = traveltime.travel_times(r.units, circuity=opt.circuity, rail=rail, od_matrix=od,
                                  placement=r.graph.graph.get("rail_placement") if sgg_level else None)
     r.times = tt.minutes
     if len(r.units) <= 500:  # 3,501 읍면동 would be 12 million rows

@@ -113,12 +113,16 @@ def road_minutes(road_km, *, bands=None) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _emd_population() -> pd.DataFrame:
     """읍면동 centroids (EPSG:5179) with the 2020 census population and the 시군구 code."""
-    from geo.indicators import emd_population_change
-    from geo.regions import load_units
+    from geo.regions import census, load_units
 
     emd = load_units("emd")
     c = emd.geometry.centroid
-    pop = emd_population_change(emd)["pop_2020"]
+    d = census().load_data(2020)
+    p = d[(d["type"] == "population") & (d["class1"] == "all households") & (d["class2"] == "total")
+          & d["adm3_code"].notna()]
+    code = p["adm3_code"].astype("int64").astype(str)
+    keep = code.str.len() == 7  # 2020 also carries 8-digit duplicates of the same units
+    pop = p[keep].groupby(code[keep])["value"].sum().reindex(emd.index)
     return pd.DataFrame({"x": c.x, "y": c.y, "pop": pop, "parent": emd["parent_code"]}, index=emd.index)
 
 
