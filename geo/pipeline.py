@@ -306,13 +306,13 @@ STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _netwo
 
 
 # The scenario sections each analysis stage reads (a stage also depends on everything the
-# stages before it read). Sections no stage declares count for every stage, so a new section
-# can only make the cache miss, never return a stale result.
+# stages before it read); "a.b" is one key of a section. Sections no stage declares count for
+# every stage, so a new section can only make the cache miss, never return a stale result.
 STAGE_READS = {
     "regions": ("units",),
     "indicators": ("indicators",),
     "network": ("network",),
-    "scoring": ("pillars", "scoring", "uncertainty"),
+    "scoring": ("pillars", "scoring", "uncertainty", "siting.robustness_draws"),  # draws kept for the siting
     "siting": ("siting",),
 }
 PRESENTATION = ("name", "title_ko", "title_en", "description")  # read by maps and report only
@@ -342,11 +342,17 @@ class StageCache:
 
     def key(self, scenario, stage: str) -> str:
         d = scenario.to_dict()
-        declared = {x for reads in STAGE_READS.values() for x in reads} | set(PRESENTATION)
+        declared = {x.split(".")[0] for reads in STAGE_READS.values() for x in reads} | set(PRESENTATION)
         sections = {x for st in STAGES[: STAGES.index(stage) + 1] for x in STAGE_READS.get(st, ())}
         sections |= set(d) - declared
+
+        def pick(path: str):
+            section, _, item = path.partition(".")
+            v = d.get(section)
+            return v.get(item) if item and isinstance(v, dict) else v
+
         files = _input_files(scenario)
-        return json.dumps({"scenario": {k: d.get(k) for k in sorted(sections)}, "files": files},
+        return json.dumps({"scenario": {k: pick(k) for k in sorted(sections)}, "files": files},
                           sort_keys=True, default=str)
 
     def get(self, scenario, stage: str):
