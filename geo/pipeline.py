@@ -242,10 +242,8 @@ def _siting(r: Run) -> None:
                             radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
                             demand=opt.demand, families=list(out["robustness"].columns),
                             unit="minutes" if minutes else "km")
-    if minutes:  # name cost columns with their unit
-        ren = {c: c.replace("distance_km", "minutes").replace("_km", "_minutes")
-               for c in (*r.hubs.columns, *r.assignments.columns) if c.endswith("_km")}
-        r.hubs, r.assignments = r.hubs.rename(columns=ren), r.assignments.rename(columns=ren)
+    if minutes:
+        r.hubs, r.assignments = _with_minutes(r.hubs, r.assignments, r.cost)
     io.write_csv(r.hubs, r.out / "hubs.csv")
     io.write_csv(r.assignments, r.out / "assignments.csv")
     io.write_csv(out["frontier"], r.out / "frontier.csv", index=False)
@@ -257,6 +255,28 @@ def _siting(r: Run) -> None:
     io.write_json({**info, "cost_unit": "minutes" if minutes else "km"}, r.out / "siting.json")
     r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
                           "uncovered": int((~r.assignments["covered"]).sum())}
+
+
+def _with_minutes(hubs, assign, km):
+    """Sited on minutes: the cost columns renamed to minutes, and the km to the same hub beside.
+
+    ``distance_km``, ``nearest_hub_km`` and the spoke km columns then hold the road-distance
+    proxy to the hub chosen on minutes, so every column says its unit truthfully.
+    """
+    ren = {c: c.replace("distance_km", "minutes").replace("_km", "_minutes")
+           for c in (*hubs.columns, *assign.columns) if c.endswith("_km")}
+    hubs, assign = hubs.rename(columns=ren), assign.rename(columns=ren)
+    km = km.loc[assign.index, :]
+    hub = assign["hub_code"].astype(object)
+    near = assign["nearest_hub_code"].astype(object)
+    assign = assign.assign(
+        distance_km=[km.at[i, h] if isinstance(h, str) else np.nan for i, h in zip(assign.index, hub)],
+        nearest_hub_km=[km.at[i, h] for i, h in zip(assign.index, near)])
+    spokes = assign[assign["covered"] & ~assign["is_hub"]]
+    g = spokes.groupby(spokes["hub_code"].astype(str))["distance_km"]
+    hubs = hubs.assign(mean_spoke_distance_km=g.mean().reindex(hubs.index).to_numpy(),
+                       max_spoke_distance_km=g.max().reindex(hubs.index).to_numpy())
+    return hubs, assign
 
 
 def _siting_draws(r: Run, units, opt) -> dict | None:
