@@ -1951,8 +1951,11 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
             mu = max((b["access"] - a["access"]) / dc, 0.0)
             eps = 0.5 * (a["mean_capability"] + b["mean_capability"])
             start = np.searchsorted(p0.cols, [int(x) for x in b["hubs"].split(";")])
+            # smat counts the unreachable demand at the spoke limit; the model leaves it out
+            offset = float(w @ smat[:, start].min(axis=1)) - b["access"]
             h, acc, lb, proven = _eps_point(p0, w, smat, capw, k * eps, start, mu,
                                             deadline=time.perf_counter() + max(deadline - time.perf_counter(), 0.0))
+            acc, lb = acc - offset, lb - offset
             hubs = p0.cols[h]
             key = ";".join(str(int(x)) for x in hubs)
             if key in pts:
