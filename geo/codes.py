@@ -98,6 +98,8 @@ __all__ = [
     "Translation",
     "analysis_units",
     "detect_system",
+    "sido_aliases",
+    "sido_short",
     "to_region_code",
     "translate",
     "translate_many",
@@ -476,6 +478,28 @@ def _sido_key(name: str) -> str | None:
 
 def _sido_set(key: str) -> frozenset[str]:
     return _SIDO_GROUPS.get(key, frozenset({key}))
+
+
+def sido_aliases(name: str) -> tuple[str, ...]:
+    """Short and other names of a 시도, the short Korean name first.
+
+    ``sido_aliases("부산광역시")`` → ``("부산", "부산광역시", "부산직할시", "부산시", "Busan")``;
+    ``()`` for a name that is not a 시도.
+    """
+    key = _sido_key(name)
+    if key is None:
+        return ()
+    return tuple(dict.fromkeys((key, *_SIDO_ALIASES[key])))
+
+
+def sido_short(name: str) -> tuple[str, str]:
+    """Short Korean and English name of a 시도 (``"대구광역시"`` → ``("대구", "Daegu")``),
+    as used to qualify same-named 구 (북구(대구)); the name itself if it is not a 시도."""
+    names = sido_aliases(name)
+    if not names:
+        return str(name), str(name)
+    latin = [a for a in names if a.isascii()]
+    return names[0], latin[-1] if latin else names[0]
 
 
 def _fmt_date(yyyymmdd: str) -> str:

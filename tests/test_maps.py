@@ -60,7 +60,9 @@ def inputs(units):
     hubs = pd.DataFrame({"region_code": HUBS, "hub_rank": [1, 2, 3],
                          "explanation_ko": ["합성 설명 하나", XSS, "합성 설명 셋"],
                          "explanation_en": ["synthetic explanation one", "two", "three"],
-                         "selection_frequency": [0.9, 0.6, 0.3]})
+                         "selection_frequency": [0.9, 0.6, 0.3],
+                         "fixed": [False, True, False], "n_spokes": [23.0, 7.0, 5.0],
+                         "mean_spoke_distance_km": [30.05209, 12.5, 8.0]})
     pts = units.geometry.representative_point()
     d = np.stack([pts.distance(pts[h]) / 1000 for h in HUBS], axis=1)
     assign = pd.DataFrame({"region_code": units.index, "hub_code": np.array(HUBS)[d.argmin(axis=1)],
@@ -174,9 +176,45 @@ def test_bad_inputs_raise(units, inputs, tmp_path):
 # in the browser, with the network blocked
 
 
-def open_offline(browser, path: Path):
+OFFICE, PHONE = (1366, 768), (390, 844)
+ISLANDS = {"39010": "제주시", "39020": "서귀포시", "37430": "울릉군"}
+LAYOUT = """() => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const m = HubMap.maps[0];
+  const controls = [...m.getContainer().querySelectorAll('.leaflet-top > .leaflet-control, .leaflet-bottom > .leaflet-control')]
+    .filter(e => e.offsetWidth > 0 && e.offsetHeight > 0).map(e => [e.className, box(e)]);
+  const islands = {};
+  for (const c of %s) { islands[c] = box(m.getContainer().querySelector(`path.hm-region[data-region="${c}"]`)); }
+  return {map: box(m.getContainer()), controls, islands};
+}""" % list(ISLANDS)
+
+
+def overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0) * max(h, 0)
+
+
+def assert_layout(page):
+    """No two controls overlap, all lie inside the map, and 제주/울릉 are visible and uncovered."""
+    lay = page.evaluate(LAYOUT)
+    frame, controls = lay["map"], lay["controls"]
+    assert len(controls) >= 4  # zoom, fullscreen, panel, scale, credit line
+    for i, (name, box) in enumerate(controls):
+        assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], name
+        for other, box2 in controls[i + 1:]:
+            assert overlap(box, box2) == 0, (name, other)
+    for code, box in lay["islands"].items():
+        assert box[2] - box[0] > 2 and box[3] - box[1] > 2, ISLANDS[code]
+        assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], ISLANDS[code]
+        for name, c in controls:
+            assert overlap(box, c) == 0, (ISLANDS[code], name)
+    return lay
+
+
+def open_offline(browser, path: Path, size=OFFICE):
     """Open a map from file:// with every other request aborted; collect errors and dialogs."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
     log = {"errors": [], "failed": [], "external": [], "dialogs": []}
 
     def route(r):
@@ -217,13 +255,23 @@ def toggle(page, text: str):
     page.locator(".leaflet-control-layers label", has_text=text).click()
 
 
+def search(page, text: str):
+    page.fill(".hm-search input", text)
+    page.press(".hm-search input", "Enter")
+
+
 def test_national_map_in_browser(browser, built, units, inputs):
     ARTEFACTS.mkdir(exist_ok=True)
     page, log = open_offline(browser, built["index.html"])
     assert page.locator("path.hm-region").count() == 229
     assert page.locator(".hm-hub").count() == 3
     assert page.locator("path.hm-link").count() == 229 - 3
-    page.screenshot(path=ARTEFACTS / "maps_index.png")
+    page.screenshot(path=ARTEFACTS / "maps_index_1366x768.png")
+    lay = assert_layout(page)
+    # the whole country fills most of the height left free; a one-line credit
+    credit = next(b for n, b in lay["controls"] if "attribution" in n)
+    assert credit[3] - credit[1] < 24
+    assert "hub (number = order by need served" in page.locator(".hm-legend").inner_text()
 
     text = click_region(page, CLICK[0])
     assert text.startswith(CLICK[1]) and "Gimcheon-si" in text
@@ -243,6 +291,8 @@ def test_national_map_in_browser(browser, built, units, inputs):
     text = popup_text(page)
     spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
     assert "창원시" in text and XSS in text and f"Spokes ({len(spokes)})" in text
+    assert "Spoke regions\t7" in text and "Fixed hub\t예 · yes" in text and "12.5 km" in text
+    assert "n_spokes" not in text and "7.0" not in text and "fixed" not in text
     assert units.loc[spokes["region_code"].iloc[0], "name_ko"] in text
 
     # base layers switch the legend; overlays add theirs
@@ -264,25 +314,49 @@ def test_national_map_in_browser(browser, built, units, inputs):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
 
-    # search by English and by Korean name
-    page.fill(".hm-search input", "Gimcheon")
-    page.press(".hm-search input", "Enter")
+    # search by English and by Korean name, with the 시도 in either order; ambiguous names list candidates
+    search(page, "Gimcheon")
     assert popup_text(page).startswith("김천시")
-    page.fill(".hm-search input", "창원시")
-    page.press(".hm-search input", "Enter")
+    search(page, "창원시")
     assert popup_text(page).startswith("창원시")
-    page.wait_for_timeout(600)  # zoom animation
+    for q in ("부산 북구", "북구 부산", "Buk-gu Busan"):
+        search(page, q)
+        assert popup_text(page).startswith("북구(부산)"), q
+    page.evaluate("void HubMap.maps[0].closePopup()")
+    search(page, "중구")
+    cands = page.locator(".hm-cand")
+    assert cands.count() == 6 and "중구(대구)" in cands.all_inner_texts()[2]
     page.screenshot(path=ARTEFACTS / "maps_index_search.png")
+    cands.nth(2).click()
+    assert popup_text(page).startswith("중구(대구)")
 
-    attribution = page.locator(".leaflet-control-attribution").inner_text()
-    assert all(a in attribution for a in ATTRIBUTIONS)
+    # the full source list is behind the one-line credit
+    assert ATTRIBUTIONS[0] not in page.locator(".leaflet-control-attribution").inner_text()
+    page.locator(".hm-src-toggle").click()
+    sources = page.locator(".hm-sec-sources").inner_text()
+    assert all(a in sources for a in ATTRIBUTIONS)
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-zoom-fullscreen, .fullscreen-icon").count() >= 1
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
 
-    pillar, log = open_offline(browser, built["pillar_need.html"])
-    assert pillar.locator("path.hm-region").count() == 229
-    assert "Need (decline) score" in pillar.locator(".hm-legend").inner_text()
+
+
+def test_national_map_on_a_phone(browser, built):
+    """390×844: the map shows the whole country; the controls are closed until asked for."""
+    page, log = open_offline(browser, built["pillar_need.html"], size=PHONE)
+    assert page.locator("path.hm-region").count() == 229
+    assert page.locator(".hm-sec.hm-open").count() == 0
+    assert page.title().startswith("필요(쇠퇴) 점수 · Need (decline) score")
+    page.screenshot(path=ARTEFACTS / "maps_index_390x844.png")
+    lay = assert_layout(page)
+    panel = next(b for n, b in lay["controls"] if "hm-panel" in n)
+    assert panel[3] - panel[1] < 0.3 * PHONE[1]
+    page.locator(".hm-sec-legend .hm-sec-head").click()
+    assert "Need (decline) score" in page.locator(".hm-legend").inner_text()
+    page.locator(".hm-sec-layers .hm-sec-head").click()  # one section open at a time
+    assert page.locator(".hm-sec.hm-open").count() == 1
+    page.screenshot(path=ARTEFACTS / "maps_index_390x844_layers.png")
+    assert_layout(page)
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
 
 
