@@ -1238,8 +1238,14 @@ def _translate_name(value, text: str, sido_keys, tables: _Tables) -> Translation
 
 
 def _lookup(key: str, sido_keys, tables: _Tables) -> list[_Entry]:
-    """Named records; with a 시도, only those named under it (대구 군위군 is the 2023- name)."""
+    """Named records; with a 시도, only those named under it (대구 군위군 is the 2023- name).
+
+    An English name may omit its suffix ("Changwon" for Changwon-si) when only one of -si,
+    -gun, -gu completes it."""
     found = tables.names.get(key, [])
+    if not found and key.isascii() and key.isalpha():
+        completions = [tables.names[key + s] for s in ("si", "gun", "gu") if key + s in tables.names]
+        found = completions[0] if len(completions) == 1 else [e for c in completions for e in c]
     if sido_keys is not None:
         found = [
             e for e in found

@@ -279,8 +279,52 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
 
 
 def progress(**kw):
-    """A tqdm progress bar on an interactive terminal; silent in CI, logs and files."""
-    from tqdm.auto import tqdm
+    """A tqdm progress bar on an interactive terminal; silent in CI, logs and files.
+
+    tqdm's plain text bar: the notebook widget bar needs ipywidgets and warns without it."""
+    from tqdm import tqdm
 
     quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
     return tqdm(disable=quiet, leave=False, **kw)
+
+
+class StageLog:
+    """Each stage's start and end on stderr: a progress bar on a terminal, plain lines
+    otherwise (logs, CI, notebooks). Use :func:`stage_log`."""
+
+    def __init__(self, names: list[str], desc: str, stream=None):
+        self.desc, self.n, self.i = desc, len(names), 0
+        self.stream = stream or sys.stderr
+        self.bar = None
+        if self.stream.isatty() and not os.environ.get("CI"):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.n, desc=desc, unit="stage", leave=False, file=self.stream)
+
+    def start(self, name: str) -> None:
+        self.i += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)
+        else:
+            print(f"{self.desc}: [{self.i}/{self.n}] {name} ...", file=self.stream, flush=True)
+
+    def done(self, name: str, seconds: float) -> None:
+        if self.bar is not None:
+            self.bar.update()
+            self.bar.write(f"{self.desc}: {name} done ({seconds:.1f} s)", file=self.stream)
+        else:
+            print(f"{self.desc}: [{self.i}/{self.n}] {name} done ({seconds:.1f} s)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def stage_log(names: list[str], *, desc: str, stream=None):
+    """Context manager giving a :class:`StageLog` for the stages ``names``."""
+    log = StageLog(list(names), desc, stream)
+    try:
+        yield log
+    finally:
+        log.close()

@@ -83,6 +83,8 @@ PALETTES = {  # ColorBrewer 5-class sequential schemes (colorbrewer2.org, Cynthi
     "Greens": ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
     "Oranges": ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"],
 }
+# ColorBrewer RdBu, 6 classes: loss in reds, growth in blues, 0 between the two middle classes.
+DIVERGING = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"]
 PILLAR_PALETTE = {"score": "YlGnBu", "need": "Reds", "base": "Blues", "knowledge": "Purples", "connectivity": "Greens"}
 NODATA_COLOR = "#c8c8c8"
 LISA_STYLES = {
@@ -288,6 +290,7 @@ def build_emd_map(
     tolerance_m: float = 50.0,
     coverage: gpd.GeoSeries | None = None,
     palette: str = "Reds",
+    diverging: bool = False,
 ) -> Path:
     """Write a 읍면동 choropleth of one column, with 시군구 and 시도 outlines.
 
@@ -311,7 +314,11 @@ def build_emd_map(
     coverage
         :func:`simplified_coverage` of the units, if already computed.
     palette
-        One of :data:`PALETTES`.
+        One of :data:`PALETTES` (not used when ``diverging``).
+    diverging
+        Draw a change centred on 0 (:data:`DIVERGING`): three classes of losses and three of
+        gains, each side cut at its own terciles, so a few extreme values (a 읍면동 whose
+        population grew tenfold) fall in the open end classes instead of stretching the scale.
 
     Returns
     -------
@@ -334,7 +341,8 @@ def build_emd_map(
     m = _base_map(simple, title=title, attributions=attributions)
     data = _Data(payload)
     m.add_child(data)
-    spec = _choropleth_spec(units[column], column, meta, PALETTES[palette])
+    spec = (_diverging_spec(units[column], column, meta) if diverging
+            else _choropleth_spec(units[column], column, meta, PALETTES[palette]))
     m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                          name=_layer_name(spec), overlay=False, show=True))
     sgg = _outline_lines(simple_m, units["parent_code"])
@@ -642,7 +650,41 @@ def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors:
     if n_missing:
         items.append({"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"})
     return {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": breaks.tolist(),
-            "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items, "source": source}
+            "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items,
+            "source": publisher(source)[0] if source else ""}
+
+
+def _diverging_spec(values: pd.Series, column: str, meta: pd.DataFrame) -> dict:
+    """Classes centred on 0: terciles of the losses and of the gains, open end classes."""
+    ko, en, unit, source = _labels(column, meta)
+    v = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        raise InputError("column has no values to map", column=column, expected="at least one number", got="all NaN")
+    neg, pos = finite[finite < 0], finite[finite > 0]
+    lo = np.quantile(neg, [1 / 3, 2 / 3]) if neg.size else np.array([-1e-9, -1e-9])
+    hi = np.quantile(pos, [1 / 3, 2 / 3]) if pos.size else np.array([1e-9, 1e-9])
+    vmin, vmax = float(finite.min()), float(finite.max())
+    breaks = np.array([min(vmin, lo[0]), lo[0], lo[1], 0.0, hi[0], hi[1], max(vmax, hi[1])])
+    digits = _digits(breaks[1:-1])
+    f = lambda x: _fmt(x, digits)  # noqa: E731
+    items = [
+        {"color": DIVERGING[0], "ko": f"{f(lo[0])} 미만 (최저 {f(vmin)})", "en": f"below (min {f(vmin)})"},
+        {"color": DIVERGING[1], "ko": f"{f(lo[0])} – {f(lo[1])}", "en": ""},
+        {"color": DIVERGING[2], "ko": f"{f(lo[1])} – 0", "en": ""},
+        {"color": DIVERGING[3], "ko": f"0 – {f(hi[0])}", "en": ""},
+        {"color": DIVERGING[4], "ko": f"{f(hi[0])} – {f(hi[1])}", "en": ""},
+        {"color": DIVERGING[5], "ko": f"{f(hi[1])} 초과 (최고 {f(vmax)})", "en": f"above (max {f(vmax)})"},
+    ]
+    n_missing = int((~np.isfinite(v)).sum())
+    if n_missing:
+        items.append({"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"})
+    note = ("감소·증가 각각 3분위로 구분, 양 끝 구간은 열린 구간 · losses and gains each cut at their terciles; "
+            "the end classes are open, so outliers do not stretch the scale")
+    credit = publisher(source)[0] if source else ""
+    return {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": breaks.tolist(),
+            "colors": DIVERGING, "nodata_color": NODATA_COLOR, "digits": digits, "items": items,
+            "source": "; ".join(t for t in (note, credit) if t)}
 
 
 def _lisa_spec(clusters: pd.Series) -> dict:

