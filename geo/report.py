@@ -1085,7 +1085,9 @@ def _rank_interval_figure(s: pd.DataFrame, hubs, top: int):
     if "rank_p50" in t.columns:
         ax.scatter(t["rank_p50"], y, marker="D", s=22, facecolors="white", edgecolors=col, zorder=3, lw=1.2)
     ax.scatter(t["rank"], y, marker="o", s=26, c=col, zorder=4)
-    labels = [f"{int(r['rank'])}. {r['name_ko']} ({r.get('sido_name_ko', '')})" for _, r in t.iterrows()]
+    # names of same-named 구 already carry their 시도 (북구(대구)); others get it here
+    labels = [f"{int(r['rank'])}. {r['name_ko']}" + ("" if str(r['name_ko']).endswith(")") else f" ({r.get('sido_name_ko', '')})")
+              for _, r in t.iterrows()]
     ax.set_yticks(y, labels)
     for lab, h in zip(ax.get_yticklabels(), is_hub):
         if h:

@@ -411,3 +411,38 @@ def test_population_change_is_diverging_around_zero():
     assert spec["breaks"][1] < spec["breaks"][2] < 0 < spec["breaks"][4] < spec["breaks"][5] < 3492
     assert "3,492" in spec["items"][5]["ko"] and spec["items"][-1]["en"] == "no data"
     assert "outliers" in spec["source"]
+
+
+def test_regions_gpkg_opens_styled_in_qgis(tmp_path):
+    """regions.gpkg carries QGIS default styles (layer_styles): score classes as on the maps."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+    from shapely.geometry import LineString, box
+
+    from geo import io
+
+    assert io.SCORE_COLORS == maps.PALETTES["YlGnBu"]
+    regions = gpd.GeoDataFrame({"name_ko": [f"시험{i}" for i in range(10)], "score": np.arange(10) * 10.0},  # synthetic
+                               geometry=[box(i, 0, i + 1, 1) for i in range(10)], crs=5179,
+                               index=pd.Index([f"9{i:04d}" for i in range(10)], name="region_code"))
+    spokes = gpd.GeoDataFrame({"hub_code": ["90000"]}, geometry=[LineString([(0.5, 0.5), (3.5, 0.5)])], crs=5179,
+                              index=pd.Index(["90003"], name="region_code"))
+    path = io.write_gpkg({"regions": regions, "hub_spokes": spokes}, tmp_path / "regions.gpkg")
+    with sqlite3.connect(path) as con:
+        rows = con.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles "
+                           "ORDER BY f_table_name").fetchall()
+    assert [r[:3] for r in rows] == [("hub_spokes", "geom", 1), ("regions", "geom", 1)]
+    qml = {r[0]: ET.fromstring(r[3].split("\n", 1)[1]) for r in rows}
+    renderer = qml["regions"].find("renderer-v2")
+    assert renderer.get("type") == "graduatedSymbol" and renderer.get("attr") == "score"
+    assert [(float(r.get("lower")), float(r.get("upper"))) for r in renderer.iter("range")] == \
+        [(0, 18), (18, 36), (36, 54), (54, 72), (72, 90)]
+    assert qml["regions"].find("labeling/settings/text-style").get("fieldName") == "name_ko"
+    assert any(p.get("v") == "firstvertex" for p in qml["hub_spokes"].iter("prop"))
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["hub_spokes", "layer_styles", "regions"]
+    assert gpd.read_file(path, layer="regions")["score"].tolist() == regions["score"].tolist()
+    first = path.read_bytes()
+    io.write_gpkg({"regions": regions, "hub_spokes": spokes}, tmp_path / "again.gpkg")
+    assert (tmp_path / "again.gpkg").read_bytes() == first
