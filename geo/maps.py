@@ -244,7 +244,8 @@ def build_maps(
         m.add_child(data)
         if cols:
             for i, col in enumerate(cols):
-                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]])
+                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
+                                        methods=tuple(CLASS_METHODS))
                 m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                                      name=_layer_name(spec), overlay=False, show=i == 0))
         else:
@@ -269,7 +270,7 @@ def build_maps(
                                                        options={"showCoverageOnHover": False, "maxClusterRadius": 50})
                 cluster.add_child(_JsCall(f"HubMap.assets(__PARENT__, {_js(spec)});"))
                 m.add_child(cluster)
-        _finish(m, data, where=["sido_name_ko"])
+        _finish(m, data, where=["sido_name_ko"], table=_table_spec(units, pillars))
         path = out_dir / fname
         path.write_text(render_offline(m), encoding="utf-8")
         written.append(path)
@@ -612,7 +613,7 @@ def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) 
     return m
 
 
-def _finish(m: folium.Map, data: _Data, *, where: list[str]) -> None:
+def _finish(m: folium.Map, data: _Data, *, where: list[str], table: dict | None = None) -> None:
     m.add_child(folium.TileLayer(OSM, attr=OSM_ATTR, name="OpenStreetMap (인터넷 필요 · online only)",
                                  overlay=True, show=False, max_zoom=19))
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
@@ -620,7 +621,31 @@ def _finish(m: folium.Map, data: _Data, *, where: list[str]) -> None:
                               title_cancel="전체 화면 끝내기 · Exit full screen").add_to(m)
     search = {"where": where, "aliases": _sido_aliases()}
     m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js(search)}); "
-                        "HubMap.layout(__PARENT__);"))
+                        + (f"HubMap.table(__PARENT__, {data.get_name()}, {_js(table)}); " if table else "")
+                        + "HubMap.layout(__PARENT__);"))
+
+
+def _table_spec(units: pd.DataFrame, pillars: list[str]) -> dict | None:
+    """The map's ranking table: shown columns, the CSV's extra columns, and the filters."""
+    if not pillars:
+        return None
+    sort = "rank" if "rank" in units else pillars[0]
+    cols = ([{"c": "rank", "ko": "순위", "en": "Rank", "d": 0}] if "rank" in units else []) + [
+        {"c": "dn_ko", "ko": "지역", "en": "Region"},
+        {"c": "code", "ko": "지역코드", "en": "Region code", "csv": True},
+        {"c": "dn_en", "ko": "지역(영문)", "en": "Region (English)", "csv": True},
+        {"c": "sido_name_ko", "ko": "시도", "en": "Province", "csv": True},
+        {"c": "megaregion", "ko": "권역", "en": "Megaregion", "csv": "megaregion" not in units},
+    ]
+    cols = [c for c in cols if c["c"] in ("rank", "dn_ko", "dn_en", "code") or c["c"] in units]
+    cols += [{"c": c, "ko": TIER_FIELDS[c][0], "en": TIER_FIELDS[c][1]} for c in TIER_FIELDS if c in units]
+    cols += [{"c": c, "ko": SCORE_LABELS[c][0], "en": SCORE_LABELS[c][1], "d": 1, "csv": c != "score"} for c in pillars]
+    cols += [{"c": c, "ko": ko, "en": en, "d": 0, "csv": True}
+             for c, ko, en in (("rank_p05", "순위 5% 값", "Rank p05"), ("rank_p95", "순위 95% 값", "Rank p95")) if c in units]
+    filters = [{"c": c, "ko": ko, "en": en} for c, ko, en in (
+        ("megaregion", "권역", "Megaregion"), ("sido_name_ko", "시도", "Province"),
+        *((c, *TIER_FIELDS[c]) for c in TIER_FIELDS)) if c in units]
+    return {"columns": cols, "filters": filters, "sort": sort, "filename": "ranking.csv"}
 
 
 def _layer_name(spec: dict) -> str:
@@ -632,26 +657,95 @@ def _plain_spec() -> dict:
             "colors": ["#f4f1ea"], "nodata_color": "#f4f1ea", "digits": 0, "items": [], "source": ""}
 
 
-def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors: list[str]) -> dict:
+CLASS_METHODS = {  # method → (Korean, English) name, as offered on the map
+    "quantile": ("분위수", "quantiles"),
+    "jenks": ("자연 구분", "natural breaks (Fisher-Jenks)"),
+    "equal": ("등간격", "equal intervals"),
+}
+
+
+def class_breaks(values: np.ndarray, k: int, method: str = "quantile") -> np.ndarray:
+    """Class limits (k + 1 values, lowest and highest included) of finite values.
+
+    ``quantile``: equal counts; ``equal``: equal widths; ``jenks``: Fisher's exact optimal
+    partition (least squared deviation within classes, the "natural breaks"). Ties can leave
+    fewer classes: the limits are unique.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    if method == "quantile":
+        b = np.quantile(x, np.linspace(0, 1, k + 1))
+    elif method == "equal":
+        b = np.linspace(x[0], x[-1], k + 1)
+    elif method == "jenks":
+        b = _fisher_jenks(x, k)
+    else:
+        raise InputError("unknown classification", column="method", expected=f"one of {sorted(CLASS_METHODS)}", got=method)
+    b = np.unique(b)
+    return b if b.size > 1 else np.array([b[0], b[0]])
+
+
+def _fisher_jenks(x: np.ndarray, k: int) -> np.ndarray:
+    """Exact optimal k-class partition of sorted x by dynamic programming (O(k·n²))."""
+    n = x.size
+    k = min(k, n)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def ssd(i, j):  # squared deviation of x[i..j] (inclusive), vectorised over i
+        cnt = j - i + 1
+        tot = s1[j + 1] - s1[i]
+        return s2[j + 1] - s2[i] - tot * tot / cnt
+
+    cost = np.full((k, n), np.inf)
+    start = np.zeros((k, n), dtype=int)
+    cost[0] = ssd(np.zeros(n, dtype=int), np.arange(n))
+    for m in range(1, k):
+        for j in range(m, n):
+            i = np.arange(m, j + 1)  # first index of the last class
+            c = cost[m - 1, i - 1] + ssd(i, j)
+            best = int(np.argmin(c))
+            cost[m, j], start[m, j] = c[best], i[best]
+    cuts, j = [], n - 1
+    for m in range(k - 1, 0, -1):
+        i = start[m, j]
+        cuts.append(x[i - 1])
+        j = i - 1
+    return np.array([x[0], *reversed(cuts), x[-1]])
+
+
+def _class_items(breaks: np.ndarray, colors: list[str], digits: int) -> tuple[list[str], list[dict]]:
+    k = breaks.size - 1
+    cols = [colors[i] for i in np.round(np.linspace(0, len(colors) - 1, k)).astype(int)] if k < len(colors) else colors
+    items = [{"color": c, "ko": f"{_fmt(lo, digits)} – {_fmt(hi, digits)}", "en": ""}
+             for c, lo, hi in zip(cols, breaks[:-1], breaks[1:])]
+    return cols, items
+
+
+def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors: list[str], *,
+                     methods: tuple[str, ...] = ("quantile",)) -> dict:
+    """Breaks, colours and legend of a choropleth; with several ``methods`` the map offers a
+    choice of classification (the first is shown first)."""
     ko, en, unit, source = _labels(column, meta)
     v = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
     finite = v[np.isfinite(v)]
     if finite.size == 0:
         raise InputError("column has no values to map", column=column, expected="at least one number", got="all NaN")
-    breaks = np.unique(np.quantile(finite, np.linspace(0, 1, len(colors) + 1)))
-    if breaks.size == 1:
-        breaks = np.array([breaks[0], breaks[0]])
-    k = breaks.size - 1
-    cols = [colors[i] for i in np.round(np.linspace(0, len(colors) - 1, k)).astype(int)] if k < len(colors) else colors
-    digits = _digits(breaks)
-    items = [{"color": c, "ko": f"{_fmt(lo, digits)} – {_fmt(hi, digits)}", "en": ""}
-             for c, lo, hi in zip(cols, breaks[:-1], breaks[1:])]
     n_missing = int((~np.isfinite(v)).sum())
-    if n_missing:
-        items.append({"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"})
-    return {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": breaks.tolist(),
-            "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items,
+    nodata = [{"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"}] if n_missing else []
+    schemes = {}
+    for method in methods:
+        breaks = class_breaks(finite, len(colors), method)
+        digits = _digits(breaks)
+        cols, items = _class_items(breaks, colors, digits)
+        schemes[method] = {"breaks": breaks.tolist(), "colors": cols, "items": items + nodata, "digits": digits}
+    first = schemes[methods[0]]
+    spec = {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": first["breaks"],
+            "colors": first["colors"], "nodata_color": NODATA_COLOR, "digits": first["digits"], "items": first["items"],
             "source": publisher(source)[0] if source else ""}
+    if len(methods) > 1:
+        spec["schemes"] = schemes
+        spec["method"] = methods[0]
+    return spec
 
 
 def _diverging_spec(values: pd.Series, column: str, meta: pd.DataFrame) -> dict:

@@ -195,8 +195,9 @@ def overlap(a, b) -> float:
     return max(w, 0) * max(h, 0)
 
 
-def assert_layout(page):
-    """No two controls overlap, all lie inside the map, and 제주/울릉 are visible and uncovered."""
+def assert_layout(page, *, islands: bool = True):
+    """No two controls overlap, all lie inside the map, and (at the initial view) 제주/울릉 are
+    visible and uncovered."""
     lay = page.evaluate(LAYOUT)
     frame, controls = lay["map"], lay["controls"]
     assert len(controls) >= 4  # zoom, fullscreen, panel, scale, credit line
@@ -204,7 +205,7 @@ def assert_layout(page):
         assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], name
         for other, box2 in controls[i + 1:]:
             assert overlap(box, box2) == 0, (name, other)
-    for code, box in lay["islands"].items():
+    for code, box in (lay["islands"].items() if islands else []):
         assert box[2] - box[0] > 2 and box[3] - box[1] > 2, ISLANDS[code]
         assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], ISLANDS[code]
         for name, c in controls:
@@ -330,6 +331,35 @@ def test_national_map_in_browser(browser, built, units, inputs):
     cands.nth(2).click()
     assert popup_text(page).startswith("중구(대구)")
 
+    # classification: natural breaks and equal intervals recolour the map and its legend
+    page.evaluate("void HubMap.maps[0].closePopup()")
+    toggle(page, "Overall score")
+    legend = page.locator(".hm-legend")
+    page.select_option(".hm-classify select", "equal")
+    assert "20.0 – 40.0" in legend.inner_text()
+    page.select_option(".hm-classify select", "jenks")
+    spec = page.evaluate("HubMap.registry.find(e => e.spec.column === 'score').spec")
+    assert spec["method"] == "jenks" and spec["breaks"] == spec["schemes"]["jenks"]["breaks"]
+    fill = page.locator(f'path.hm-region[data-region="{units.index[-1]}"]').first.get_attribute("fill")
+    assert fill == spec["colors"][-1]  # the highest (synthetic) score is in the top class
+
+    # the ranking table: filters, a row opens its region, the CSV holds what is shown
+    page.locator(".hm-sec-table .hm-sec-head").click()
+    assert page.evaluate("HubMap.tableRows()") == 229
+    page.select_option('.hm-tab-filters select[data-filter="megaregion"]', "대경권")
+    n = int((units["megaregion"] == "대경권").sum())
+    assert page.evaluate("HubMap.tableRows()") == n == page.locator(".hm-rank tbody tr").count()
+    with page.expect_download() as dl:
+        page.locator(".hm-csv").click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert csv[0].startswith("순위 (Rank),지역 (Region),지역코드 (Region code)") and len(csv) == 1 + n
+    assert all(",대경권," in line for line in csv[1:])
+    page.locator(".hm-rank tbody tr").first.click()
+    top = units[units["megaregion"] == "대경권"].sort_values("rank").iloc[0]
+    assert popup_text(page).startswith(top["name_ko"])
+    page.screenshot(path=ARTEFACTS / "maps_index_table.png")
+    assert_layout(page, islands=False)  # the view is on the region now
+
     # the full source list is behind the one-line credit
     assert ATTRIBUTIONS[0] not in page.locator(".leaflet-control-attribution").inner_text()
     page.locator(".hm-src-toggle").click()
@@ -446,3 +476,12 @@ def test_regions_gpkg_opens_styled_in_qgis(tmp_path):
     first = path.read_bytes()
     io.write_gpkg({"regions": regions, "hub_spokes": spokes}, tmp_path / "again.gpkg")
     assert (tmp_path / "again.gpkg").read_bytes() == first
+
+
+def test_natural_breaks_are_the_optimal_partition():
+    x = np.array([1, 2, 3, 10, 11, 12, 20, 21, 22, 40.0])  # synthetic
+    assert maps.class_breaks(x, 4, "jenks").tolist() == [1, 3, 12, 22, 40]
+    assert maps.class_breaks(x, 3, "equal").tolist() == [1, 14, 27, 40]
+    assert maps.class_breaks(np.ones(5), 5, "quantile").tolist() == [1, 1]
+    with pytest.raises(InputError, match="classification"):
+        maps.class_breaks(x, 3, "kmeans")

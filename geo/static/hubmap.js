@@ -112,6 +112,12 @@
     var small = narrow();
     L.DomUtil.addClass(map.getContainer(), small ? 'hm-narrow' : 'hm-wide');
     var panel = { sections: {}, opts: opts };
+    panel.section = function (key, ko, en, open) {
+      var body = section(panel, key, ko, en, open);
+      // keep the sources last
+      if (panel.sections.sources && key !== 'sources') { panel.el.appendChild(panel.sections.sources.el); }
+      return body;
+    };
     panel.toggle = function (key, force) {
       Object.keys(panel.sections).forEach(function (k) {
         var s = panel.sections[k], open = k === key ? (force === undefined ? !L.DomUtil.hasClass(s.el, 'hm-open') : force)
@@ -246,8 +252,9 @@
     return h + '</div>';
   }
 
+  // the legend is rendered from the spec each time, so a change of classes shows at once
   function register(layer, spec) {
-    HM.registry.push({ layer: layer, html: legendHTML(spec) });
+    HM.registry.push({ layer: layer, spec: spec, html: function () { return legendHTML(spec); } });
   }
   HM.register = register;
 
@@ -294,6 +301,20 @@
       });
     register(lyr, spec);
     return lyr;
+  };
+
+  HM.methodNames = { quantile: ['분위수', 'quantiles'], jenks: ['자연 구분', 'natural breaks'], equal: ['등간격', 'equal intervals'] };
+
+  /* Switch every choropleth that offers it to another classification (breaks computed by geo/maps.py). */
+  HM.classify = function (map, method) {
+    HM.registry.forEach(function (e) {
+      var sc = e.spec.schemes && e.spec.schemes[method];
+      if (!sc) { return; }
+      e.spec.breaks = sc.breaks; e.spec.colors = sc.colors; e.spec.items = sc.items; e.spec.digits = sc.digits;
+      e.spec.method = method;
+      e.layer.setStyle(e.layer.options.style);
+    });
+    map.fire('hmclasses');
   };
 
   /* Local Moran clusters: only the listed classes (e.g. HH, LL) are drawn. */
@@ -403,9 +424,24 @@
     var d = L.DomUtil.create('div', 'hm-legend', box);
     function update() {
       d.innerHTML = HM.registry.filter(function (e) { return map.hasLayer(e.layer); })
-        .map(function (e) { return e.html; }).join('');
+        .map(function (e) { return e.html(); }).join('');
     }
-    map.on('baselayerchange overlayadd overlayremove', update);
+    map.on('baselayerchange overlayadd overlayremove hmclasses', update);
+    var methods = null;
+    HM.registry.some(function (e) { methods = e.spec.schemes ? Object.keys(e.spec.schemes) : null; return methods !== null; });
+    if (methods) {
+      var row = L.DomUtil.create('label', 'hm-classify', box);
+      box.insertBefore(row, d);
+      row.appendChild(document.createTextNode('분류 · Classes '));
+      var sel = L.DomUtil.create('select', '', row);
+      methods.forEach(function (m) {
+        var o = document.createElement('option');
+        o.value = m;
+        o.textContent = (HM.methodNames[m] || [m, ''])[0] + ' · ' + (HM.methodNames[m] || [m, ''])[1];
+        sel.appendChild(o);
+      });
+      L.DomEvent.on(sel, 'change', function () { HM.classify(map, sel.value); });
+    }
     update();
     return d;
   };
@@ -493,7 +529,77 @@
     L.DomEvent.on(inp, 'keydown', function (e) { if (e.key === 'Enter') { L.DomEvent.preventDefault(e); run(e); } });
     HM.find = find;
     HM.findAll = findAll;
+    HM.go = go;
     return d;
+  };
+
+  function csvCell(v) {
+    var t = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(t) && !isNum(v)) { t = "'" + t; }  // never a spreadsheet formula
+    return /[",\n\r]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+
+  /* A ranking table in the panel: filters (권역, 시도, tiers), rows that open the region,
+     and a CSV of the rows shown. spec: {columns: [{c, ko, en, d}], filters: [{c, ko, en}], sort}. */
+  HM.table = function (map, p, spec) {
+    var body = map.hmPanel.section('table', '순위표', 'Ranking table', false);
+    var bar = L.DomUtil.create('div', 'hm-tab-filters', body);
+    var sels = spec.filters.map(function (fl) {
+      var vals = {};
+      p.features.forEach(function (f) { var v = f.properties[fl.c]; if (v !== null && v !== undefined && v !== '') { vals[v] = true; } });
+      var lab = L.DomUtil.create('label', '', bar);
+      lab.appendChild(document.createTextNode(fl.ko + ' · ' + fl.en + ' '));
+      var sel = L.DomUtil.create('select', '', lab);
+      sel.setAttribute('data-filter', fl.c);
+      var all = document.createElement('option');
+      all.value = ''; all.textContent = '전체 · all';
+      sel.appendChild(all);
+      Object.keys(vals).sort().forEach(function (v) { var o = document.createElement('option'); o.value = v; o.textContent = v; sel.appendChild(o); });
+      L.DomEvent.on(sel, 'change', render);
+      return { c: fl.c, el: sel };
+    });
+    var btn = L.DomUtil.create('button', 'hm-csv', bar);
+    btn.type = 'button';
+    btn.textContent = 'CSV 내려받기 · Download CSV';
+    var count = L.DomUtil.create('div', 'hm-small', body);
+    var wrap = L.DomUtil.create('div', 'hm-tab-wrap', body);
+    var sorted = p.features.slice().sort(function (a, b) {
+      var x = a.properties[spec.sort], y = b.properties[spec.sort];
+      return (isNum(x) ? x : Infinity) - (isNum(y) ? y : Infinity) || (a.properties.code < b.properties.code ? -1 : 1);
+    });
+    var shown = [], visible = spec.columns.filter(function (c) { return !c.csv; });
+    function render() {
+      shown = sorted.filter(function (f) {
+        return sels.every(function (s) { return !s.el.value || String(f.properties[s.c]) === s.el.value; });
+      });
+      var h = '<table class="hm-rank"><thead><tr>' + visible.map(function (c) { return '<th>' + bi(c.ko, c.en) + '</th>'; }).join('') + '</tr></thead><tbody>';
+      shown.forEach(function (f, i) {
+        h += '<tr data-i="' + i + '">' + visible.map(function (c) {
+          var v = f.properties[c.c];
+          return '<td' + (isNum(v) ? ' class="n"' : '') + '>' + esc(fmt(v, c.d)) + '</td>';
+        }).join('') + '</tr>';
+      });
+      wrap.innerHTML = h + '</tbody></table>';
+      count.textContent = shown.length + ' / ' + p.features.length + '곳 · regions';
+    }
+    L.DomEvent.on(wrap, 'click', function (e) {
+      var tr = (e.target || e.srcElement).closest('tr[data-i]');
+      if (tr && HM.go) { HM.go(shown[+tr.getAttribute('data-i')]); }
+    });
+    L.DomEvent.on(btn, 'click', function () {
+      var lines = [spec.columns.map(function (c) { return csvCell(c.ko + (c.en ? ' (' + c.en + ')' : '')); }).join(',')];
+      shown.forEach(function (f) { lines.push(spec.columns.map(function (c) { return csvCell(f.properties[c.c]); }).join(',')); });
+      var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = spec.filename || 'ranking.csv';
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+    });
+    render();
+    HM.tableRows = function () { return shown.length; };
+    return body;
   };
 
   window.HubMap = HM;
