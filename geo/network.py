@@ -60,11 +60,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.config import CRS
 from geo.errors import InputError
 
 CIRCUITY_KR = 1.26
 EARTH_RADIUS_KM = 6371.0088
-CRS = "EPSG:5179"
 ISLAND_RULES = ("nearest_polygon", "nearest_centroid")
 # KORAIL network nodes that are not passenger stations (signal boxes, junctions, yards, depots,
 # freight-only stations, line-split bookkeeping nodes such as 구로경부분).

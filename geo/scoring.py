@@ -204,6 +204,18 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
                 lo, hi = np.quantile(col, [opts.winsorise.lower, opts.winsorise.upper])
                 x[:, j] = np.clip(x[:, j], lo, hi)
     y = x * direction.to_numpy(dtype=float)[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is checked here
+        spread = [(np.ptp(y[avail[:, j], j]), np.std(y[avail[:, j], j])) if avail[:, j].any() else (0, 0)
+                  for j in range(len(ids))]
+    huge = [j for j, (r, sd) in enumerate(spread) if not (np.isfinite(r) and np.isfinite(sd))]
+    if huge:  # min-max and z-score would divide by infinity: NaN or all-zero scores
+        col = raw[ids[huge[0]]].astype(float)
+        raise InputError(
+            f"indicator {ids[huge[0]]!r}: values too large to normalise (their range or standard "
+            "deviation overflows a float)",
+            expected="values whose spread fits in a float (rescale them, e.g. to thousands)",
+            got=f"{col.min():.3g} to {col.max():.3g}",
+        )
     return _Prepared(values.index, ids, pillars, groups, y, avail, v, w)
 
 
