@@ -230,6 +230,7 @@ def build_maps(
     payload = _region_payload(units, simple, meta, hub=assign is not None)
     pillars = [c for c in PILLARS if c in units]
     sido_lines = _outline_lines(simple_m, units["sido_code"])
+    labels = _labels_spec(simple_m, units)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -258,6 +259,8 @@ def build_maps(
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
         m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido_lines, 'sido'))})",
                              name="시도 경계 · Province outlines", overlay=True, show=True))
+        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {_js(labels)})",
+                             name="지명 · Place names", overlay=True, show=True))
         if hub_table is not None:
             m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {_js(_links_spec(assign))})",
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
@@ -970,6 +973,24 @@ def _delta(coords: np.ndarray) -> list[int]:
     keep = (d != 0).any(axis=1)
     keep[0] = True
     return d[keep].ravel().tolist()
+
+
+LABEL_ZOOM = 8.5  # 시군구 names from this zoom on; 시도 names below it
+
+
+def _labels_spec(simple_m: gpd.GeoSeries, units: pd.DataFrame) -> dict:
+    """Offline place names: 시도 names at their dissolved area's label point (national view)
+    and, from :data:`LABEL_ZOOM` on, 시군구 names at the units' label points (drawn by the page)."""
+    from geo.codes import sido_short
+
+    arr = simple_m.to_numpy()
+    codes = sorted(units["sido_code"].unique())
+    polys = [shapely.coverage_union_all(arr[(units["sido_code"] == c).to_numpy()]) for c in codes]
+    pts = gpd.GeoSeries(shapely.points(_label_points(_largest_parts(np.array(polys, dtype=object)))),
+                        crs=simple_m.crs).to_crs("EPSG:4326")
+    names = units.groupby("sido_code")["sido_name_ko"].first()
+    sido = [[round(p.y, 5), round(p.x, 5), sido_short(names[c])[0]] for c, p in zip(codes, pts)]
+    return {"sido": sido, "zoom": LABEL_ZOOM}
 
 
 def _outline_lines(simple_m: gpd.GeoSeries, groups: pd.Series) -> list:

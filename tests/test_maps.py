@@ -195,12 +195,12 @@ def overlap(a, b) -> float:
     return max(w, 0) * max(h, 0)
 
 
-def assert_layout(page, *, islands: bool = True):
+def assert_layout(page, *, islands: bool = True, n_controls: int = 4):
     """No two controls overlap, all lie inside the map, and (at the initial view) 제주/울릉 are
     visible and uncovered."""
     lay = page.evaluate(LAYOUT)
     frame, controls = lay["map"], lay["controls"]
-    assert len(controls) >= 4  # zoom, fullscreen, panel, scale, credit line
+    assert len(controls) >= n_controls  # zoom, fullscreen, print, panel, scale, credit line
     for i, (name, box) in enumerate(controls):
         assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], name
         for other, box2 in controls[i + 1:]:
@@ -273,6 +273,9 @@ def test_national_map_in_browser(browser, built, units, inputs):
     credit = next(b for n, b in lay["controls"] if "attribution" in n)
     assert credit[3] - credit[1] < 24
     assert "hub (number = order by need served" in page.locator(".hm-legend").inner_text()
+    # place names: the 17 시도 at the national view, the 시군구 only when zoomed in
+    assert page.locator(".hm-label-sido").count() == 17 and page.locator(".hm-label-sido span", has_text="경북").is_visible()
+    assert page.locator(".hm-label-sgg").count() == 229 and not page.locator(".hm-label-sgg span").first.is_visible()
 
     text = click_region(page, CLICK[0])
     assert text.startswith(CLICK[1]) and "Gimcheon-si" in text
@@ -320,6 +323,8 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert popup_text(page).startswith("김천시")
     search(page, "창원시")
     assert popup_text(page).startswith("창원시")
+    assert page.locator(".hm-label-sgg span", has_text="김해시").is_visible()
+    assert not page.locator(".hm-label-sido span").first.is_visible()
     for q in ("부산 북구", "북구 부산", "Buk-gu Busan"):
         search(page, q)
         assert popup_text(page).startswith("북구(부산)"), q
@@ -365,6 +370,18 @@ def test_national_map_in_browser(browser, built, units, inputs):
     page.locator(".hm-src-toggle").click()
     sources = page.locator(".hm-sec-sources").inner_text()
     assert all(a in sources for a in ATTRIBUTIONS)
+
+    # printing: the whole country with title, legend and sources, no controls; the view comes back
+    view = page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]")
+    page.evaluate("HubMap.beforePrint()")
+    page.emulate_media(media="print")
+    assert not page.locator(".leaflet-control-zoom").is_visible() and not page.locator(".hm-search input").is_visible()
+    assert page.locator(".hm-legend").is_visible() and page.locator(".hm-sources").is_visible()
+    page.screenshot(path=ARTEFACTS / "maps_index_print.png")
+    assert_layout(page, n_controls=2)  # the panel (title, legend, sources) and the scale bar
+    page.emulate_media(media="screen")
+    page.evaluate("HubMap.afterPrint()")
+    assert page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]") == pytest.approx(view)
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-zoom-fullscreen, .fullscreen-icon").count() >= 1
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}

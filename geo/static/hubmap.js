@@ -186,7 +186,45 @@
     // no animation: the view is final as soon as the page has run its scripts
     map.fitBounds(map.hmBounds, { paddingTopLeft: pad.paddingTopLeft, paddingBottomRight: pad.paddingBottomRight, animate: false });
     map.on('resize', function () { fitPanel(map); });
+    HM.printable(map);
     return map;
+  };
+
+  /* Printing (the browser's print or the print button): an A4 landscape page with the whole
+     country, the title, the legend and the sources, and no controls; the view comes back after. */
+  HM.printable = function (map) {
+    var saved = null, body = document.body;
+    function before() {
+      if (saved) { return; }
+      saved = { center: map.getCenter(), zoom: map.getZoom() };
+      L.DomUtil.addClass(body, 'hm-printing');
+      map.invalidateSize({ animate: false });
+      var pad = fitPanel(map);
+      map.fitBounds(map.hmBounds, { paddingTopLeft: [10, 10], paddingBottomRight: pad.paddingBottomRight, animate: false });
+    }
+    function after() {
+      if (!saved) { return; }
+      L.DomUtil.removeClass(body, 'hm-printing');
+      map.invalidateSize({ animate: false });
+      fitPanel(map);
+      map.setView(saved.center, saved.zoom, { animate: false });
+      saved = null;
+    }
+    window.addEventListener('beforeprint', before);
+    window.addEventListener('afterprint', after);
+    var c = L.control({ position: 'topleft' });
+    c.onAdd = function () {
+      var d = L.DomUtil.create('div', 'leaflet-bar hm-print-btn');
+      var a = L.DomUtil.create('a', '', d);
+      a.href = '#'; a.title = '인쇄 (A4 가로) · Print (A4 landscape)'; a.setAttribute('role', 'button');
+      a.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><path d="M4 1h8v4H4zM2 6h12a1 1 0 0 1 1 1v5h-3v3H4v-3H1V7a1 1 0 0 1 1-1zm3 5v3h6v-3z" fill="#333"/></svg>';
+      L.DomEvent.on(a, 'click', function (e) { L.DomEvent.preventDefault(e); before(); window.print(); });
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    c.addTo(map);
+    HM.beforePrint = before;
+    HM.afterPrint = after;
   };
 
   function regionPopup(p, f) {
@@ -338,6 +376,24 @@
     var lyr = L.geoJSON(feats, { pane: 'hmOutline', interactive: false, className: o.className, style: { color: o.color, weight: o.weight, opacity: 0.9, fill: false } });
     if (o.legend) { register(lyr, o.legend); }
     return lyr;
+  };
+
+  /* Place names drawn by the page (no tile server): 시도 at the national view, 시군구 from
+     spec.zoom on. Not interactive: clicks reach the regions underneath. */
+  HM.labels = function (p, spec) {
+    var g = L.layerGroup();
+    function label(ll, text, cls) {
+      return L.marker(ll, { interactive: false, keyboard: false,
+        icon: L.divIcon({ className: 'hm-label ' + cls, html: '<span>' + esc(text) + '</span>', iconSize: [0, 0] }) });
+    }
+    (spec.sido || []).forEach(function (s) { label([s[0], s[1]], s[2], 'hm-label-sido').addTo(g); });
+    p.features.forEach(function (f) { label(f.rp, f.properties.dn_ko, 'hm-label-sgg').addTo(g); });
+    function zoomClass(map) {
+      var near = map.getZoom() >= spec.zoom, c = map.getContainer();
+      L.DomUtil[near ? 'addClass' : 'removeClass'](c, 'hm-zoom-near');
+    }
+    g.on('add', function () { var map = g._map; if (map) { zoomClass(map); map.on('zoomend', function () { zoomClass(map); }); } });
+    return g;
   };
 
   function hubPopup(p, h) {
