@@ -152,9 +152,13 @@ def build_maps(
     ``index.html`` has the overall and pillar scores as base layers (one shows at a time,
     with its legend), and as overlays the decline hot/cold spots (``lisa_cluster`` HH/LL),
     the hubs (numbered stars) and their hub→spoke lines, the point assets (clustered), the
-    시도 outlines and an optional OpenStreetMap layer (online only, off by default). Popups
-    give Korean and English names, pillar scores, rank and its 5–95 % interval, the hub a
-    region belongs to, and the key indicators with units and sources.
+    시도 outlines, place names (시도 at the national view, 시군구 when zoomed in) and an optional
+    OpenStreetMap layer (online only, off by default). Popups give Korean and English names
+    (same-named 구 with their 시도: 북구(대구)), tiers when present, pillar scores, rank and its
+    5–95 % interval, the hub a region belongs to, and the key indicators with units and their
+    publishers (the file in a tooltip). The controls form one column of collapsible parts
+    (title, search, layers, legend with a choice of classification, a ranking table with
+    filters and CSV download, sources); a print button gives an A4 landscape page.
 
     Parameters
     ----------
@@ -166,8 +170,9 @@ def build_maps(
         columns (those named in ``indicator_metadata`` are shown as key indicators).
     hubs
         ``region_code``, ``hub_rank`` and optionally ``explanation_ko``, ``explanation_en``,
-        ``spokes`` (used when ``assignments`` is None), ``selection_frequency`` and other
-        numeric columns (shown under their column name).
+        ``spokes`` (used when ``assignments`` is None), ``selection_frequency``, the columns of
+        :data:`HUB_FIELDS` (translated and formatted) and other numeric columns (shown under
+        their column name).
     assignments
         ``region_code``, ``hub_code``, ``distance_km``, ``covered``: every region → its hub.
     assets
