@@ -416,12 +416,13 @@ class StageLog:
         else:
             print(f"{self.desc}: [{self.i}/{self.n}] {name} ...", file=self.stream, flush=True)
 
-    def done(self, name: str, seconds: float) -> None:
+    def done(self, name: str, seconds: float, *, cached: bool = False) -> None:
+        how = "reused from an earlier run" if cached else f"{seconds:.1f} s"
         if self.bar is not None:
             self.bar.update()
-            self.bar.write(f"{self.desc}: {name} done ({seconds:.1f} s)", file=self.stream)
+            self.bar.write(f"{self.desc}: {name} done ({how})", file=self.stream)
         else:
-            print(f"{self.desc}: [{self.i}/{self.n}] {name} done ({seconds:.1f} s)", file=self.stream, flush=True)
+            print(f"{self.desc}: [{self.i}/{self.n}] {name} done ({how})", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

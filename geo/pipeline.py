@@ -420,7 +420,7 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
                         cache.put(r.scenario, name, _delta(before, r))
                 r.timings[name] = round(time.perf_counter() - t0, 3)
                 r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-                log.done(name, r.timings[name])
+                log.done(name, r.timings[name], cached=cached is not None)
         finally:
             for f in r.background.values():
                 f.cancel()

@@ -61,6 +61,7 @@ def test_stage_log_prints_plain_lines_off_a_terminal():
         log.start("regions")
         log.done("regions", 1.25)
         log.start("indicators")
-        log.done("indicators", 0.5)
+        log.done("indicators", 0.0, cached=True)
     assert buf.getvalue().splitlines() == ["demo: [1/2] regions ...", "demo: [1/2] regions done (1.2 s)",
-                                           "demo: [2/2] indicators ...", "demo: [2/2] indicators done (0.5 s)"]
+                                           "demo: [2/2] indicators ...",
+                                           "demo: [2/2] indicators done (reused from an earlier run)"]
