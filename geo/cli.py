@@ -171,6 +171,8 @@ COMMANDS = [
      "python -m geo score --scenario data/scenarios/need_first.yaml", _stage_command("scoring"), _add_run_args),
     ("hubs", "site the hubs and assign spokes: hubs.csv, assignments.csv",
      "python -m geo hubs --scenario data/scenarios/national.yaml", _stage_command("siting"), _add_run_args),
+    ("plan", "the network plan: hub themes, hub-to-hub links, organisations (network_plan.csv, organisations.csv)",
+     "python -m geo plan --scenario data/scenarios/national.yaml", _stage_command("plan"), _add_run_args),
     ("maps", "write the offline HTML maps to maps/<scenario>/",
      "python -m geo maps --scenario data/scenarios/national.yaml", _stage_command("maps"), _add_run_args),
     ("report", "write the committee pack: hub_candidates.xlsx, report.html, report.pdf",

