@@ -1065,10 +1065,14 @@ def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
 
 
 def _publisher(source: str) -> str:
-    """An indicator's source as its publishers' credit (the files are in the sources annex)."""
+    """An indicator's source as its first publisher's credit, with the number of others (the
+    full list and the files are in the sources annex)."""
     from geo.maps import publisher
 
-    return publisher(source)[0]
+    credits = [c.strip() for c in publisher(source)[0].split(";") if c.strip()]
+    if len(credits) <= 1:
+        return credits[0] if credits else ""
+    return f"{credits[0]} 외 {len(credits) - 1} · +{len(credits) - 1} more"
 
 
 def _digits(v) -> int:
@@ -1338,9 +1342,10 @@ _TEMPLATE = r"""<!DOCTYPE html>
   .profile h2 { margin-top: 0; }
   .profile { font-size: 9.5pt; line-height: 1.4; }
   .profile p { margin: 0.3em 0; }
-  .profile .fig img { max-height: 52mm; }
-  .profile table.ind { font-size: 8pt; margin: 0.3em 0; }
-  .profile .spokes { font-size: 8pt; }
+  .profile .fig img { max-height: 47mm; }
+  .profile table.ind { font-size: 7.8pt; margin: 0.3em 0; }
+  .profile table.ind td, .profile table.ind th { padding: 1px 4px; }
+  .profile .spokes { font-size: 7.5pt; line-height: 1.3; }
   nav.toc { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 12px; margin: 0.8em 0; font-size: 9.5pt; }
   nav.toc ol { margin: 0.2em 0 0; padding-left: 1.4em; }
   nav.toc a { color: #2166ac; text-decoration: none; }
