@@ -122,6 +122,9 @@ HUB_FIELDS = {
     "max_spoke_minutes": ("최대 연계 시간", "Longest spoke travel time", "min"),
     "minutes": ("이동 시간", "Travel time", "min"),
     "themes": ("주제", "Themes", "text"),
+    "theme_ko": ("주제", "Theme", "text"),
+    "runner_ups_ko": ("차순위 주제", "Runner-up themes", "text"),
+    "role": ("역할", "Role", "role"),
 }
 TIER_FIELDS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
 HUB_NUMBER = ("번호 = 담당 필요 합계 순 (종합 순위 아님)", "number = order by need served (not the overall rank)")
@@ -855,6 +858,8 @@ def _hub_value(v, kind: str) -> str | None:
         return "예 · yes" if b else "아니오 · no"
     if kind == "text":
         return _text(v) or None
+    if kind == "role":
+        return {"lead": "주도 · lead", "regional": "지역 · regional"}.get(_text(v), _text(v)) or None
     try:
         f = float(v)
     except (TypeError, ValueError):

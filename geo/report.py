@@ -145,9 +145,18 @@ COLUMNS = {
     "mean_spoke_minutes": ("평균 연계 시간(분)", "Mean spoke time (min)", "0", 10),
     "max_spoke_minutes": ("최대 연계 시간(분)", "Max spoke time (min)", "0", 10),
     "n_missing": ("결측 지표 수", "Missing indicators", "0", 8),
+    "theme": ("주제 코드", "Theme (id)", None, 10),
+    "theme_ko": ("주제", "Theme", None, 12),
+    "theme_en": ("주제(영문)", "Theme (English)", None, 14),
+    "runner_ups": ("차순위 주제 코드", "Runner-up themes (ids)", None, 14),
+    "runner_ups_ko": ("차순위 주제", "Runner-up themes", None, 14),
+    "role": ("역할", "Role", None, 8),
+    "lead_themes": ("주도 주제 코드", "Lead themes (ids)", None, 14),
+    "lead_themes_ko": ("주도 주제", "Lead themes", None, 14),
+    "theme_source": ("주제 근거", "Theme source", None, 40),
 }
 WRAP = {"explanation_ko", "explanation_en", "formula", "coverage", "spoke_names", "title", "source",
-        "attribution", "licence"}
+        "attribution", "licence", "theme_source"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,13 +731,13 @@ def _column_spec(col: str, metadata: pd.DataFrame | None) -> tuple[str, str, str
 
 def _unit_format(unit: str) -> str | None:
     u = unit.strip().lower()
-    if u in ("million krw", "krw", "persons", "firms", "count", "stations"):
+    if u in ("million krw", "krw", "persons", "firms", "count", "stations") or u.startswith("million krw"):
         return "#,##0"
     if u.startswith("%"):
         return "0.0"
     if u in ("km²", "km2", "ratio", "0–100"):
         return "0.00"
-    if u in ("1/km",):  # harmonic closeness: sums of 1/km, about 0.1–10
+    if u in ("1/km", "1/min"):  # harmonic closeness: sums of 1/km or 1/min, about 0.1–10
         return "0.000"
     if u.startswith("share"):  # betweenness: a share of shortest paths
         return "0.0000"
