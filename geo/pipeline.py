@@ -219,7 +219,7 @@ def _maps(r: Run) -> None:
     from geo.indicators import emd_population_change
 
     units = r.units.join(r.values[KEY_INDICATORS]).join(
-        r.scores[[c for c in r.scores.columns if c not in r.units.columns and not c.startswith("contrib_")]])
+        r.scores[[c for c in r.scores.columns if c not in r.units.columns and "contrib_" not in c]])
     if r.lisa is not None:
         units = units.join(r.lisa[["lisa_cluster"]])
     meta = r.metadata.loc[[i for i in KEY_INDICATORS if i in r.metadata.index]]

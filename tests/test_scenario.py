@@ -93,7 +93,9 @@ def test_defaults_filled_in():
     d = s.to_dict()
     assert d["units"] == "sgg" and d["title_en"] == "tiny"
     assert d["scoring"] == {"normalisation": "minmax", "winsorise": None, "aggregation": "linear",
-                            "missing": {"policy": "mean_of_available", "max_missing_share": 0.5}}
+                            "missing": {"policy": "mean_of_available", "max_missing_share": 0.5},
+                            "outliers": "none", "at_stake_size": "mfg_va_2015",
+                            "target_effective_weights": None}
     assert d["uncertainty"]["draws"] == 10_000
     assert d["uncertainty"]["normalisations"] == ["minmax", "zscore", "rank"]
     assert d["siting"]["k"] == 10 and d["siting"]["demand"] == "need"
