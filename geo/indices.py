@@ -66,14 +66,17 @@ def skew_kurt(x: np.ndarray) -> tuple[float, float]:
     n = x.size
     if n < 4:
         return np.nan, np.nan
-    d = x - x.mean()
-    m2 = (d**2).sum()
-    if m2 <= 0:
+    if x.max() == x.min():
         return np.nan, np.nan
-    g1 = np.sqrt(n) * (d**3).sum() / m2**1.5
-    skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
-    r = n * (d**4).sum() / m2**2
-    kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    d = (x - x.mean()) / (x.max() - x.min())  # scaled: both statistics are scale-free
+    m2 = (d**2).sum()
+    with np.errstate(all="ignore"):
+        g1 = np.sqrt(n) * (d**3).sum() / m2**1.5
+        skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
+        r = n * (d**4).sum() / m2**2
+        kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    if not (np.isfinite(skew) and np.isfinite(kurt)):
+        return np.nan, np.nan
     return float(skew), float(kurt)
 
 
@@ -368,15 +371,16 @@ def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: list[np.ndarray], *, b
     rng = np.random.default_rng(seed)
     # resampling weights: counts of each row in each bootstrap resample (plus the sample itself)
     counts = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=boot)]) / n
-    mean = (counts @ a + counts @ b) / 2
-    msq = (counts @ (a * a) + counts @ (b * b)) / 2
-    var = np.maximum(msq - mean * mean, 0.0).sum(axis=1)         # (boot + 1,)
+    # sums over outputs commute with the resampling, so only the means need a matrix product
+    mean = counts @ ((a + b) / 2)
+    msq = counts @ (((a * a) + (b * b)).sum(axis=1) / 2)
+    var = np.maximum(msq - (mean * mean).sum(axis=1), 0.0)       # (boot + 1,)
     rows = []
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     for fab in f_ab:
         ab = as2d(fab)
-        s1 = (counts @ (b * (ab - a))).sum(axis=1)
-        st = (counts @ ((a - ab) ** 2)).sum(axis=1) / 2
+        s1 = counts @ (b * (ab - a)).sum(axis=1)
+        st = counts @ ((a - ab) ** 2).sum(axis=1) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             s1 = np.where(var > 0, s1 / var, 0.0)
             st = np.where(var > 0, st / var, 0.0)

