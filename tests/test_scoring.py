@@ -571,3 +571,46 @@ def test_monte_carlo_headline_draws_and_tiers(metadata):
     assert "drop_indicator" in u.factors and set(u.dropped) == {"", "n_up", "n_down"}
     sens = u.sensitivity_indices
     assert (sens["total_order_hi"] >= sens["first_order_lo"] - 1e-12).all()
+
+
+# --- real data: the need index and at_stake on the shipped indicators -------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    from geo.indicators import build_indicators
+    from geo.regions import load_units
+    from geo.scenario import load_scenario, shipped_scenarios
+
+    ind = build_indicators(load_units())
+    nat = load_scenario(shipped_scenarios()["national"])
+    raw = nat.to_dict()
+    del raw["pillars"]["connectivity"]      # its indicators come from the network stage
+    return ind, validate(raw, file="national-without-connectivity")
+
+
+def test_need_index_is_led_by_large_losses_on_real_data(real):
+    ind, sc = real
+    out = score(ind.values, ind.metadata, sc)
+    small = ind.values["mfg_va_2015"] < 1e6              # under 1조 KRW of manufacturing in 2015
+    assert small.sum() == 151
+    # the manufacturing at stake sits where manufacturing is: the small units carry under 10 %
+    assert out.loc[small, "at_stake"].sum() / out["at_stake"].sum() < 0.10
+    top = out.sort_values("need_rank").index
+    assert {"37050", "38090"} <= set(top[:3])            # 구미 (electronics), 거제 (shipbuilding)
+    assert small[top[:20]].sum() <= 5
+    assert out.loc["31240", "need_index"] < 30           # 화성: manufacturing grew
+    assert out.loc["37050", "at_stake"] == pytest.approx(
+        out.loc["37050", "need_index"] / 100 * ind.values.loc["37050", "mfg_va_2015"])
+
+
+def test_counts_keep_their_levels_on_real_data(real):
+    from geo.scoring import audit
+
+    ind, sc = real
+    t = audit(ind.values, ind.metadata, sc).treatment
+    for count in ("root_complex_count", "research_count", "univ_count"):
+        assert t.at[count, "levels_after"] == t.at[count, "levels_before"] > 2
+    treated = t[t["treatment"] != "none"]
+    assert ((treated["skew_before"].abs() > 2) & (treated["kurtosis_before"] > 3.5)).all()
+    assert (t["points_winsorised"] <= 5).all()
