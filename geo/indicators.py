@@ -62,6 +62,9 @@ GVA = "economy/annual_sigungu_gva_normalized.csv"
 
 #: Distance at which an asset counts half in the access scores (scenario: indicators.access_half_km).
 HALF_DISTANCE_KM = 30.0
+#: Alternative half-distances of the access scores (``univ_access_20km`` …), for the uncertainty
+#: analysis (scenario: uncertainty.access).
+ACCESS_ALTERNATIVES_KM = (20.0, 45.0)
 #: Snap distance for university points that fall just outside every polygon (coast, islands).
 SNAP_M = 2000.0
 #: Components of ``decline_index`` and their weights (scenario: indicators.decline_weights).
@@ -106,6 +109,8 @@ RATIONALE = {
     "univ_access": "capability (knowledge): campuses within reach, distance-decayed",
     "research_access": "capability (knowledge): research institutes within reach, distance-decayed",
     "univ_count": "capability (knowledge): campuses inside the region (a hub's own partners)",
+    **{f"{a}_access_{h:g}km": f"alternative half-distance (uncertainty.access) for {a}_access"
+       for a in ("univ", "research") for h in ACCESS_ALTERNATIVES_KM},
     "research_count": "capability (knowledge): research institutes inside the region",
 }
 MFG = "manufacturing"
@@ -732,6 +737,8 @@ def _universities(units, half_km, rep):
     cp = pts[campus.index]
     d = _distance_matrix(rp, cp)
     out["univ_access"] = _decay(d, half_km).sum(axis=1)
+    for h in ACCESS_ALTERNATIVES_KM:
+        out[f"univ_access_{h:g}km"] = _decay(d, h).sum(axis=1)
     gdf = gpd.GeoDataFrame(
         {"source_row": use.index + 2, "name": use["학교명"], "campus": use["본분교"],
          "school_type": use["학교구분"], "level": use["학제"], "status": use["학교상태"],
@@ -805,12 +812,14 @@ def _research(units, half_km, rep):
     per_sido = sp["sido_code"].value_counts()
     out["research_sido_level"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
     rp = _representative_points(units)
-    w = _decay(_distance_matrix(rp, rp), half_km)  # unit × unit
+    dist = _distance_matrix(rp, rp)  # unit × unit
     located = out["research_count"].to_numpy()
     # spread: each 시도-level asset puts 1/n on each of the n units of its 시도
     n_in_sido = ua["sido_code"].map(ua["sido_code"].value_counts())
     spread_mass = (out["research_sido_level"] / n_in_sido).to_numpy()
-    out["research_access"] = w @ (located + spread_mass)
+    out["research_access"] = _decay(dist, half_km) @ (located + spread_mass)
+    for h in ACCESS_ALTERNATIVES_KM:
+        out[f"research_access_{h:g}km"] = _decay(dist, h) @ (located + spread_mass)
 
     rows = df.loc[pl.index].assign(region_code=pl["region_code"], located="region centroid")
     gdf = _points_at(units, rows, ["name", "asset_type", "parent_org", "sido", "focus", "source_url",
@@ -967,6 +976,12 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
         "research_access": ("연구기관 접근성", "Research access", "decay-weighted assets",
             f"sum over placed assets of {decay} between representative points, plus each 시도-only asset spread as 1/n over the n units of its 시도", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
     }
+    for h in ACCESS_ALTERNATIVES_KM:
+        alt = f"0.5^(distance km / {h:g})"
+        s[f"univ_access_{h:g}km"] = (f"대학 접근성 (반감 거리 {h:g} km)", f"University access (half weight at {h:g} km)",
+            "decay-weighted campuses", f"as univ_access with {alt}", 1, "knowledge", UNIV, "2024-10-30")
+        s[f"research_access_{h:g}km"] = (f"연구기관 접근성 (반감 거리 {h:g} km)", f"Research access (half weight at {h:g} km)",
+            "decay-weighted assets", f"as research_access with {alt}", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024")
     for ko, en in IC_TYPES.items():
         s[f"ic_count_{en}"] = (f"{ko}산업단지 수", f"{en.capitalize()} industrial complexes ({ko})", "count",
                                f"ic_count restricted to 유형 {ko}", 1, "none", KICOX, "2025-09-30")

@@ -41,7 +41,8 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
       indicator_concentration [null = indicator weights fixed],
       normalisations [minmax, zscore, rank], aggregations [linear, geometric],
       outlier_rules [the scoring rule only], drop_one [false] (leave one indicator out),
-      periods {name: {indicator: substitute}} [none] alternative periods of decline
+      periods {name: {indicator: substitute}} [none] alternative periods of decline,
+      access {name: {indicator: substitute}} [none] alternative access half-distances
     network: circuity [1.26], rail [true], knowledge_top_n [5]   (as geo/network.py)
     siting:
       model: pmedian | mclp                    [pmedian]
@@ -158,6 +159,7 @@ class UncertaintyOptions:
     outlier_rules: tuple[str, ...] = ()       # () = the scoring rule only
     drop_one: bool = False
     periods: tuple = ()                       # ((name, ((indicator, substitute), ...)), ...)
+    access: tuple = ()                        # the same, for the access half-distance
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,7 @@ class Scenario:
                 "outlier_rules": list(u.outlier_rules),
                 "drop_one": u.drop_one,
                 "periods": {name: dict(sub) for name, sub in u.periods},
+                "access": {name: dict(sub) for name, sub in u.access},
             },
             "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n},
             "siting": {
@@ -719,7 +722,8 @@ def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | Non
     d = UncertaintyOptions()
     p = "uncertainty"
     v = c.mapping(value, p, ("draws", "seed", "concentration", "indicator_concentration",
-                             "normalisations", "aggregations", "outlier_rules", "drop_one", "periods"))
+                             "normalisations", "aggregations", "outlier_rules", "drop_one", "periods",
+                             "access"))
     draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True)
     seed = c.number(v.get("seed", d.seed), f"{p}.seed", minimum=0, integer=True)
     conc = c.number(v.get("concentration", d.concentration), f"{p}.concentration", minimum=0,
@@ -742,11 +746,21 @@ def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | Non
         good = [c.choice(x, f"{p}.{key}[{i}]", options) for i, x in enumerate(items)]
         lists.append(None if None in good else tuple(dict.fromkeys(good)))
     drop = c.boolean(v.get("drop_one", d.drop_one), f"{p}.drop_one")
-    periods = []
-    pv = c.mapping(v.get("periods"), f"{p}.periods", list(v.get("periods") or {}))
     n0 = len(c.problems)
+    subs = {key: _substitutions(c, v.get(key), f"{p}.{key}", known_ids) for key in ("periods", "access")}
+    if (None in (draws, seed, conc, drop, *lists) or len(c.problems) > n0
+            or (iconc is None and v.get("indicator_concentration") is not None)):
+        return None
+    return UncertaintyOptions(draws, seed, conc, iconc, lists[0], lists[1], lists[2], drop, subs["periods"],
+                              subs["access"])
+
+
+def _substitutions(c: _Checker, value, path: str, known_ids) -> tuple:
+    """{option name: {indicator id: substitute id}} → ((name, ((id, substitute), ...)), ...)."""
+    out = []
+    pv = c.mapping(value, path, list(value) if isinstance(value, dict) else [])
     for name, sub in pv.items():
-        pp = f"{p}.periods.{name}"
+        pp = f"{path}.{name}"
         if not isinstance(name, str) or name == "nominal":
             c.add(pp, "expected a name other than 'nominal'")
             continue
@@ -762,11 +776,8 @@ def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | Non
                 if known_ids is not None and key not in known_ids:
                     c.add(f"{pp}.{a}", f"unknown indicator id {key!r}" + _suggest(str(key), known_ids, ""))
             pairs.append((a, b))
-        periods.append((name, tuple(pairs)))
-    if (None in (draws, seed, conc, drop, *lists) or len(c.problems) > n0
-            or (iconc is None and v.get("indicator_concentration") is not None)):
-        return None
-    return UncertaintyOptions(draws, seed, conc, iconc, lists[0], lists[1], lists[2], drop, tuple(periods))
+        out.append((name, tuple(pairs)))
+    return tuple(out)
 
 
 def _network(c: _Checker, value) -> NetworkOptions | None:

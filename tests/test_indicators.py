@@ -287,6 +287,15 @@ def test_access_sums_every_asset_with_infinite_half_distance(units, ind):
 # --- metadata, coverage, report, assets -----------------------------------------------------
 
 
+def test_access_alternatives_are_ordered(ind):
+    v = ind.values
+    for a in ("univ", "research"):
+        # a longer half-distance counts far assets more: 20 km <= 30 km (nominal) <= 45 km
+        assert (v[f"{a}_access_20km"] <= v[f"{a}_access"] + 1e-12).all()
+        assert (v[f"{a}_access"] <= v[f"{a}_access_45km"] + 1e-12).all()
+        assert (v[f"{a}_access_20km"] < v[f"{a}_access_45km"]).all()
+
+
 def test_every_indicator_has_metadata(ind):
     meta = ind.metadata
     assert list(meta.index) == list(ind.values.columns)

@@ -26,6 +26,10 @@ CONTRACT_IDS = [
     "ic_area_km2", "ic_firms_lq", "strong_cluster",
     "univ_count", "univ_access", "research_count", "research_access",
     "conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank",
+    # the need index's loss in won, its KOSIS alternative period, the base of at_stake and the
+    # access scores at the alternative half-distances of the uncertainty analysis
+    "mfg_va_loss_2015_2020", "mfg_gva_loss_2019_2022", "mfg_va_2015",
+    "univ_access_20km", "univ_access_45km", "research_access_20km", "research_access_45km",
 ]
 
 
