@@ -76,11 +76,15 @@ def test_national_defaults_as_briefed():
     assert t.eligibility.minimums() == {"base": 20, "knowledge": 20}
     assert s.uncertainty.draws >= 10_000
     assert s.scoring.missing == "mean_of_available"
-    # the need pillar weighs its components as the decline sub-index does
+    # the need index: depth and size of the loss lead; the decline sub-index keeps its own mix
     from geo.indicators import DECLINE_WEIGHTS
 
-    assert s.pillar("need").indicator_weights() == pytest.approx(DECLINE_WEIGHTS)
+    assert s.pillar("need").indicator_weights() == pytest.approx(
+        {"mfg_loss_share_grdp_2015": 0.35, "mfg_va_loss_2015_2020": 0.35,
+         "mfg_va_change_2015_2020": 0.15, "aged_complex_share": 0.15})
     assert dict(s.indicators.decline_weights) == DECLINE_WEIGHTS
+    assert s.scoring.outliers == "qtreat" and s.scoring.at_stake_size == "mfg_va_2015"
+    assert s.uncertainty.drop_one and set(s.uncertainty.outlier_rules) == {"qtreat", "winsorise", "none"}
 
 
 def test_resolved_dict_round_trips_and_is_json():
