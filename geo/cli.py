@@ -64,7 +64,9 @@ def cmd_translate(args) -> int:
 def cmd_compare(args) -> int:
     from geo.compare import compare
 
-    out = args.out or Path(__file__).resolve().parent.parent / "outputs" / "compare"
+    from geo.config import OUTPUTS_DIR
+
+    out = args.out or OUTPUTS_DIR / "compare"
     s = compare(args.a, args.b, out=out, draws=args.draws)
     print(f"{s['a']} vs {s['b']}: Spearman rank correlation {s['spearman']:.3f}, "
           f"top-10 overlap {s['top_overlap']}")
@@ -164,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # permission denied, read-only, disk full: name the path, no traceback
+        if args.debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

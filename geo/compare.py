@@ -10,9 +10,8 @@ written to ``outputs/``) and writes into ``out``
   hubs kept, added and dropped;
 
 and returns summary figures (Spearman rank correlation, overlap of the top 10, hubs kept /
-added / dropped). :func:`variant` derives a scenario with other pillar weights, ``k`` or draws
-(validated like a file), and :func:`run_in_memory` gives the pipeline state of a scenario for
-notebooks.
+added / dropped). The scenarios are run with :func:`geo.pipeline.run_in_memory` (and
+:func:`geo.pipeline.variant` derives one with other weights, ``k`` or draws).
 
 Example
 -------
@@ -24,121 +23,18 @@ Example
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from geo import io
 from geo.errors import InputError
+from geo.pipeline import load, run_in_memory, variant  # the in-memory runner (re-exported)
 from geo.scenario import Scenario
 
 __all__ = ["compare", "rank_changes", "summarise", "plot_changes", "variant", "run_in_memory",
            "load", "region_labels"]
-
-# Stages that compute results; the maps and report stages only present them.
-ANALYSIS_STAGES = ("regions", "indicators", "network", "scoring", "siting")
-
-
-def load(scenario: str | Path | Scenario) -> Scenario:
-    """A scenario file read and validated as the pipeline does (every indicator id known)."""
-    if isinstance(scenario, Scenario):
-        return scenario
-    from geo.indicators import indicator_ids
-    from geo.pipeline import CONNECTIVITY_IDS
-    from geo.scenario import load_scenario
-
-    return load_scenario(scenario, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
-
-
-def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, float] | None = None,
-            k: int | None = None, draws: int | None = None, robustness_draws: int | None = None,
-            name: str | None = None, title_ko: str | None = None, title_en: str | None = None) -> Scenario:
-    """A copy of a scenario with some choices changed, validated like a scenario file.
-
-    Parameters
-    ----------
-    scenario
-        A scenario file or a :class:`~geo.scenario.Scenario`.
-    pillar_weights
-        New relative weights of some pillars, e.g. ``{"need": 2}`` (the others keep theirs).
-    k
-        Number of hubs.
-    draws, robustness_draws
-        Monte Carlo draws of the scoring and of the siting robustness check (fewer make a
-        quick exploratory run; ``robustness_draws`` is capped at ``draws``).
-    name, title_ko, title_en
-        Name and titles of the variant (default: the original's).
-
-    Raises
-    ------
-    ScenarioError
-        If the changed scenario is invalid (e.g. an unknown pillar or a negative weight).
-    """
-    from geo.indicators import indicator_ids
-    from geo.pipeline import CONNECTIVITY_IDS
-    from geo.scenario import validate
-
-    base = load(scenario)
-    d = base.to_dict()
-    for p, w in (pillar_weights or {}).items():
-        if p not in d["pillars"]:
-            from geo.errors import ScenarioError
-
-            raise ScenarioError(base.path or base.name, [f"pillars.{p}: not a pillar of the scenario "
-                                                         f"(has {', '.join(d['pillars'])})"])
-        d["pillars"][p]["weight"] = w
-    if k is not None:
-        d["siting"]["k"] = k
-    if draws is not None:
-        d["uncertainty"]["draws"] = draws
-        d["siting"]["robustness_draws"] = min(d["siting"]["robustness_draws"], draws)
-    if robustness_draws is not None:
-        d["siting"]["robustness_draws"] = robustness_draws
-    for key, value in (("name", name), ("title_ko", title_ko), ("title_en", title_en)):
-        if value is not None:
-            d[key] = value
-    new = validate(d, file=base.path or base.name, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
-    # keep the file it came from: relative paths of user tables resolve against its folder
-    return dataclasses.replace(new, path=base.path)
-
-
-def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None):
-    """Run the pipeline's analysis stages and return their state, writing nothing to keep.
-
-    Parameters
-    ----------
-    scenario
-        A scenario file or a :class:`~geo.scenario.Scenario` (e.g. from :func:`variant`).
-    until
-        Last stage (default: the last analysis stage the pipeline has: siting once it is
-        wired, else scoring). The maps and report stages are not run.
-
-    Returns
-    -------
-    geo.pipeline.Run
-        With ``units``, ``values``, ``metadata``, ``scores``, ``uncertainty``, ``lisa``,
-        ``cost`` and, after siting, ``hubs`` and ``assignments``; ``out`` and ``maps`` are None
-        (the stage files went to a temporary folder that is gone).
-    """
-    from geo import pipeline
-
-    sc = load(scenario)
-    stages = [s for s in pipeline.STAGES if s in ANALYSIS_STAGES]
-    if until is not None:
-        if until not in stages:
-            raise InputError("unknown stage", expected=f"one of {stages}", got=until)
-        stages = stages[: stages.index(until) + 1]
-    with tempfile.TemporaryDirectory(prefix="geo-run-") as tmp:
-        r = pipeline.Run(scenario=sc, out=Path(tmp) / "out", maps=Path(tmp) / "maps")
-        r.out.mkdir()
-        r.maps.mkdir()
-        pipeline.execute(r, until=stages[-1])
-    r.out = r.maps = None
-    return r
-
 
 def rank_changes(scores_a: pd.DataFrame, scores_b: pd.DataFrame, *, hubs_a: pd.DataFrame | None = None,
                  hubs_b: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -278,7 +174,7 @@ def compare(a: str | Path | Scenario, b: str | Path | Scenario, *, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     stem = f"compare_{name_a}_vs_{name_b}"
     csv = out / f"{stem}.csv"
-    table.reset_index().to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+    io.write_csv(table.reset_index(), csv, index=False)
     fig = plot_changes(table, name_a=name_a, name_b=name_b, units=ra.units,
                        titles=(ra.scenario.title_ko, rb.scenario.title_ko))
     png = out / f"{stem}.png"

@@ -7,6 +7,23 @@ prints ``str(err)`` and exits 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
+
+#: Longest run of non-space characters shown whole in an error line (a path fits).
+WORD_LIMIT = 160
+
+
+def shorten_words(text: str, *, limit: int = WORD_LIMIT) -> str:
+    """Cut every run of non-space characters longer than ``limit`` to its first 40 characters
+    and a count, so that a 1e308 coordinate written out in full or a 50 MB cell still gives a
+    readable line: ``'1000000000000000000000000000000000000000… (1,234 characters)'``."""
+    if len(text) <= limit:
+        return text
+    return re.sub(
+        r"\S{%d,}" % (limit + 1), lambda m: f"{m.group()[:40]}… ({len(m.group()):,} characters)", text
+    )
+
 
 class GeoError(ValueError):
     """Base class for errors caused by input the user controls."""
@@ -14,7 +31,7 @@ class GeoError(ValueError):
     def __init__(self, message: str, *, hint: str | None = None):
         self.message = message
         self.hint = hint
-        super().__init__(message if hint is None else f"{message} (hint: {hint})")
+        super().__init__(shorten_words(message if hint is None else f"{message} (hint: {hint})"))
 
 
 class InputError(GeoError):
@@ -72,6 +89,10 @@ class ScenarioError(GeoError):
 
 class RegionCodeError(InputError):
     """A region code or name that cannot be translated into an analysis unit."""
+
+
+class OutputError(GeoError):
+    """An output folder the tool may not write or replace (not its own, a file, read-only, full)."""
 
 
 class InfeasibleError(GeoError):

@@ -47,6 +47,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.config import KOREA_BBOX
 from geo.catalogue import data_path
 from geo.errors import InputError
 from geo.regions import CRS, assign_points, unit_attributes
@@ -122,7 +123,6 @@ UNIV_GROUPS = {  # 학제 → column suffix (campuses only; 학교구분 대학�
     "사이버대학(전문)": "cyber", "방송통신대학": "cyber", "기술대학": "other",
     "각종학교(대학)": "other",
 }
-KOREA_BBOX = (124.0, 33.0, 132.0, 39.0)  # lon_min, lat_min, lon_max, lat_max
 
 
 @dataclass

@@ -7,41 +7,255 @@ fixed float formatting so two runs of the same inputs give byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import sys
+import re
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import OutputError
 
-def staging_dir(final: Path) -> Path:
-    """A fresh sibling folder of ``final`` to write into (``.<name>.tmp-<id>``)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+
+MARKER = ".geo-output.json"  # in every folder the tool publishes: what it is and which run made it
+_OWN_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-[0-9a-f]{8}$")
+
+
+def check_targets(out: Path, maps_dir: Path | None = None, *, stages: list[str] | None = None,
+                  replace_maps: bool = True) -> None:
+    """Refuse output folders the tool may not replace, before any work is done.
+
+    A target may be missing, an empty folder, or a folder the tool published itself (it holds
+    :data:`MARKER`, or the ``manifest.json`` of an earlier run). Anything else — a file, a
+    folder of the user's own files, ``out`` and ``maps_dir`` equal or nested — is an
+    :class:`~geo.errors.OutputError`. With ``stages``, a folder holding the outputs of later
+    stages than these is refused too, since replacing it would lose them.
+    """
+    targets = [("--out", Path(out))] + ([("--maps-dir", Path(maps_dir))] if maps_dir is not None else [])
+    if maps_dir is not None:
+        a, b = (Path(os.path.abspath(p)) for _, p in targets)
+        if a == b or a in b.parents or b in a.parents:
+            raise OutputError(f"--out {out} and --maps-dir {maps_dir} must be separate folders, neither inside "
+                              "the other (publishing one would replace the other)")
+    for flag, path in targets[: None if replace_maps else 1]:
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{flag} {path} is a file, not a folder; give a folder path")
+        if path.is_dir() and any(path.iterdir()) and not is_own(path):
+            raise OutputError(f"{flag} {path} is a folder of other files, not an earlier output of this tool; "
+                              "nothing was changed: give a new or empty folder")
+    if stages is not None and Path(out).is_dir():
+        done = _earlier_stages(Path(out))
+        lost = [s for s in done if s not in stages]
+        if lost:
+            raise OutputError(f"{out} holds a run up to the {lost[-1]} stage; writing only "
+                              f"{stages[-1]!r} there would remove the {', '.join(lost)} outputs: "
+                              f"give another --out, or run 'geo run'")
+
+
+def is_own(folder: Path) -> bool:
+    """Whether ``folder`` was published by this tool (its marker, or an earlier run's manifest)."""
+    if (folder / MARKER).is_file():
+        return True
+    manifest = folder / "manifest.json"
+    try:
+        return "stage_seconds" in json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        pass
+    # Map folders of earlier versions had no marker: every file one of this tool's map pages.
+    files = list(folder.iterdir())
+    return bool(files) and all(p.suffix == ".html" and p.is_file() and _is_own_map(p) for p in files)
+
+
+def _is_own_map(page: Path) -> bool:
+    try:
+        with page.open(encoding="utf-8", errors="replace") as f:
+            return "/* hubmap.js */" in f.read()
+    except OSError:
+        return False
+
+
+def _earlier_stages(folder: Path) -> list[str]:
+    for name in (MARKER, "manifest.json"):
+        try:
+            data = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        stages = data.get("stages") or list(data.get("stage_seconds", {}))
+        if stages:
+            return list(stages)
+    return []
+
+
+def staging_dir(final: Path, *, info: dict | None = None) -> Path:
+    """A fresh hidden sibling of ``final`` to write into (``.<name>.tmp-<id>``), carrying the
+    tool's marker (with the writer's pid, so a later run can tell a stale one)."""
+    final = Path(final)
+    _guard(final.parent.mkdir, final.parent, parents=True, exist_ok=True)
+    clean_stale(final)
     tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    _guard(tmp.mkdir, tmp)
+    write_json({"tool": "geo", "pid": os.getpid(), **(info or {})}, tmp / MARKER)
     return tmp
 
 
-def publish(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by ``tmp`` with two renames (the old folder is removed last)."""
+def clean_stale(final: Path) -> list[Path]:
+    """Remove the tool's own leftovers beside ``final`` from runs that died: staging folders
+    (``.<name>.tmp-*``) and superseded outputs (``.<name>.old-*``) whose process is gone. If a
+    run died between the two renames of a publish, ``final`` is missing and its previous
+    version is put back first. Folders without the tool's marker are never touched."""
+    final = Path(final)
+    removed = []
+    if not final.parent.is_dir():
+        return removed
+    for p in sorted(final.parent.iterdir()):
+        m = _OWN_TEMP.match(p.name)
+        if not m or m["name"] != final.name or not p.is_dir() or not is_own(p):
+            continue
+        try:
+            pid = json.loads((p / MARKER).read_text(encoding="utf-8")).get("pid")
+        except (OSError, ValueError):
+            pid = None
+        if m["kind"] == "tmp" and _alive(pid):
+            continue
+        if m["kind"] == "old" and not final.exists():
+            os.replace(p, final)  # an interrupted publish: the previous complete output returns
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def publish(tmp: Path, final: Path, *, info: dict | None = None) -> None:
+    """Put the finished folder ``tmp`` at ``final``; its marker is rewritten with ``info``
+    (no pid, so reruns stay byte-identical).
+
+    On Linux the two folders are exchanged atomically (``renameat2(RENAME_EXCHANGE)``), so the
+    path always holds either the previous complete output or the new one. Elsewhere two renames
+    are used, and :func:`clean_stale` puts the previous output back if a run dies between them.
+    """
+    tmp, final = Path(tmp), Path(final)
+    check_targets(final)  # checked before the run too; the folder may have changed since
+    write_json({"tool": "geo", **(info or {})}, tmp / MARKER)
+    if final.exists() and _exchange(tmp, final):
+        shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous output
+        return
     old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
     if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
+        _guard(os.replace, final, final, old)
+    _guard(os.replace, final, tmp, final)
     if old.exists():
-        shutil.rmtree(old)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ≥ 3.15); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def discard(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def locked(*folders: Path):
+    """Hold ``.<name>.lock`` beside each output folder for the duration of a run.
+
+    The lock file holds the pid of its run; a lock whose process is gone is stale and taken
+    over. If another live run holds one, :class:`~geo.errors.OutputError` says so.
+    """
+    taken = []
+    try:
+        for folder in folders:
+            folder = Path(folder)
+            _guard(folder.parent.mkdir, folder.parent, parents=True, exist_ok=True)
+            lock = folder.parent / f".{folder.name}.lock"
+            for _ in range(2):
+                try:
+                    fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                except FileExistsError:
+                    try:
+                        pid = int(lock.read_text().strip() or 0)
+                    except (OSError, ValueError):
+                        pid = 0
+                    if _alive(pid):
+                        raise OutputError(f"another run (pid {pid}) is writing {folder}; wait for it to finish, "
+                                          f"or give another --out") from None
+                    lock.unlink(missing_ok=True)  # stale: its run is gone
+                    continue
+                except OSError as err:
+                    raise OutputError(f"cannot write {lock.parent}: {err.strerror}") from None
+                with os.fdopen(fd, "w") as f:
+                    f.write(str(os.getpid()))
+                taken.append(lock)
+                break
+        yield
+    finally:
+        for lock in taken:
+            lock.unlink(missing_ok=True)
+
+
+def _guard(fn, path, *args, **kw):
+    """Call ``fn``; an OSError (permission, read-only, disk full) becomes one line naming ``path``."""
+    try:
+        return fn(*args, **kw) if args else fn(**kw)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+# A cell starting with one of these is run as a formula by Excel/LibreOffice (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """``value`` made inert for a spreadsheet: text that a spreadsheet would read as a formula
+    gets a leading ``'``; numbers and other values are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _inert(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells, index and headers cannot run as formulas."""
+    text = [c for c in df.columns if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)]
+    out = df.copy(deep=False)
+    for c in text:
+        out[c] = df[c].map(spreadsheet_text)
+    if out.index.dtype == object:
+        out.index = out.index.map(spreadsheet_text)
+    return out.rename(columns=lambda c: spreadsheet_text(c) if isinstance(c, str) else c)
+
+
 def write_csv(df: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
-    df.to_csv(path, index=index, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
+    """A table for people: ``utf-8-sig``, ``\\n`` line ends, fixed float format, and text that a
+    spreadsheet would run as a formula neutralised (:func:`spreadsheet_text`)."""
+    _inert(df).to_csv(path, index=index, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
     return path
 
 

@@ -15,6 +15,9 @@ shared edges do not always share vertices), simplified as a whole
 
 Every text that comes from data is escaped before it reaches the page's HTML; JSON inside the
 page's ``<script>`` has ``<``, ``>`` and ``&`` escaped so a name cannot close the script.
+Text is rendered exactly once: branca turns every element's rendered script back into a Jinja
+template and renders it again, so a title such as ``{{ ... }}`` would run as template code;
+:func:`render_offline` switches that second pass off (:class:`_Verbatim`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import html
 import json
 import math
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import folium
@@ -31,6 +36,7 @@ import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import branca.element
 import shapely
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
@@ -407,7 +413,8 @@ def render_offline(m: folium.Map) -> str:
         figure.header.add_child(_Raw(_inline(VENDORED[name])), name=f"inline_{name}")
     for name in OWN:
         figure.header.add_child(_Raw(_inline(name)), name=f"inline_{name}")
-    page = _stable_ids(figure.render())
+    with _single_pass():
+        page = _stable_ids(figure.render())
     ext = external_resources(page)
     if ext:
         raise InputError("rendered map still refers to external resources", expected="none", got=ext[:5])
@@ -423,6 +430,40 @@ def _stable_ids(page: str) -> str:
         return seen.setdefault(m.group(0), f"{len(seen) + 1:032x}")
 
     return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", sub, page)
+
+
+class _Verbatim(Element):
+    """What branca's ``MacroElement.render`` wraps its rendered output in, while a map renders.
+
+    branca builds ``Element(text)`` from text a template has just produced, which compiles that
+    text as a new template: data in it (a title, a layer name) would be parsed and executed as
+    Jinja. This keeps the text as it is.
+    """
+
+    def __init__(self, template=None, template_name=None):
+        super().__init__(template_name=template_name)
+        self.text = template
+
+    def render(self, **kwargs) -> str:
+        return super().render(**kwargs) if self.text is None else self.text
+
+
+_RENDER_LOCK = threading.Lock()
+
+
+@contextmanager
+def _single_pass():
+    """Render folium/branca elements with no second template pass (see :class:`_Verbatim`).
+
+    ``MacroElement.render`` looks ``Element`` up in its module when it runs, so the swap
+    covers folium's own elements (layer control, plugins) as well as ours.
+    """
+    with _RENDER_LOCK:
+        branca.element.Element = _Verbatim
+        try:
+            yield
+        finally:
+            branca.element.Element = Element
 
 
 # ----------------------------------------------------------------------------------------

@@ -60,11 +60,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.config import CRS
 from geo.errors import InputError
 
 CIRCUITY_KR = 1.26
 EARTH_RADIUS_KM = 6371.0088
-CRS = "EPSG:5179"
 ISLAND_RULES = ("nearest_polygon", "nearest_centroid")
 # KORAIL network nodes that are not passenger stations (signal boxes, junctions, yards, depots,
 # freight-only stations, line-split bookkeeping nodes such as 구로경부분).
@@ -800,8 +800,10 @@ def build_network(
 
 
 def edges_frame(G: nx.Graph) -> pd.DataFrame:
-    """The edges of a graph as a DataFrame (source, target and every edge attribute)."""
-    return nx.to_pandas_edgelist(G)
+    """The edges of a graph as a DataFrame (source, target and every edge attribute, in sorted
+    order: networkx collects the attribute names in a set, whose order varies between processes)."""
+    df = nx.to_pandas_edgelist(G)
+    return df[["source", "target"] + sorted(c for c in df.columns if c not in ("source", "target"))]
 
 
 # --------------------------------------------------------------------------- knowledge network

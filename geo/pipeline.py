@@ -12,10 +12,15 @@ files. Everything is written into staging folders that replace ``outputs/<scenar
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
 import platform
 import resource
 import subprocess
+import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,9 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import catalogue, io, regions
+from geo import catalogue, config, io, regions
+from geo.scenario import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
 STAGES = ["regions", "indicators", "network", "scoring", "siting", "maps", "report"]
 CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
 
@@ -258,11 +263,149 @@ def _report(r: Run) -> None:
 
 STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
                "siting": _siting, "maps": _maps, "report": _report}
-STAGES = [s for s in STAGES if s in STAGE_FUNCS]
 
 
-def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
-    """Run the stages up to ``until`` on ``r`` (files go to ``r.out``/``r.maps`` as they are)."""
+# The scenario sections each analysis stage reads (a stage also depends on everything the
+# stages before it read). Sections no stage declares count for every stage, so a new section
+# can only make the cache miss, never return a stale result.
+STAGE_READS = {
+    "regions": ("units",),
+    "indicators": ("indicators",),
+    "network": ("network",),
+    "scoring": ("pillars", "scoring", "uncertainty"),
+    "siting": ("siting",),
+}
+PRESENTATION = ("name", "title_ko", "title_en", "description")  # read by maps and report only
+_RUNTIME_FIELDS = ("scenario", "out", "maps", "pool", "background", "todo", "timings", "peak_mb")
+
+
+class StageCache:
+    """Stage results of in-memory runs, kept in this process (for the analyst loop).
+
+    A stage's entry is keyed by exactly what it depends on: the scenario sections it and the
+    stages before it read (:data:`STAGE_READS`), the size and modification time of every data
+    file and of every file the scenario names. So a change of pillar weights recomputes the
+    scoring and siting only, a change of ``k`` the siting only, and a changed data file
+    everything. Entries hold deep copies: a caller changing a result cannot change the cache.
+    """
+
+    def __init__(self, max_entries: int = 32):
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], dict] = {}
+        self.hits: list[str] = []
+        self.misses: list[str] = []
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.hits.clear()
+        self.misses.clear()
+
+    def key(self, scenario, stage: str) -> str:
+        d = scenario.to_dict()
+        declared = {x for reads in STAGE_READS.values() for x in reads} | set(PRESENTATION)
+        sections = {x for st in STAGES[: STAGES.index(stage) + 1] for x in STAGE_READS.get(st, ())}
+        sections |= set(d) - declared
+        files = _input_files(scenario)
+        return json.dumps({"scenario": {k: d.get(k) for k in sorted(sections)}, "files": files},
+                          sort_keys=True, default=str)
+
+    def get(self, scenario, stage: str):
+        entry = self._entries.get((stage, self.key(scenario, stage)))
+        (self.hits if entry is not None else self.misses).append(stage)
+        return None if entry is None else copy.deepcopy(entry)
+
+    def put(self, scenario, stage: str, delta: dict) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[(stage, self.key(scenario, stage))] = copy.deepcopy(delta)
+
+
+CACHE = StageCache()
+
+
+def _input_files(scenario) -> list:
+    """(path, size, mtime) of the data files and of the files a scenario names."""
+    paths = [p for p in sorted(config.DATA_DIR.rglob("*")) if p.is_file()]
+    base = Path(scenario.path).parent if scenario.path else Path.cwd()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                yield from walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                yield from walk(x)
+        elif isinstance(v, str) and len(v) < 4096 and ("/" in v or "." in v):
+            p = base / v
+            if p.is_file():
+                yield p
+
+    paths += sorted(set(walk(scenario.to_dict())))
+    out = []
+    for p in paths:
+        st = p.stat()
+        out.append((str(p), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def _state(r: Run) -> dict:
+    return {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name not in _RUNTIME_FIELDS}
+
+
+def _delta(before: dict, r: Run) -> dict:
+    """What a stage changed on ``r``: new or replaced fields, frames changed in place, items
+    appended to lists, keys added to dicts."""
+    out = {}
+    for name, value in _state(r).items():
+        old, mark = before[name]
+        if isinstance(value, list) and value is old:
+            if len(value) > mark:
+                out[name] = ("append", value[mark:])
+        elif isinstance(value, dict) and value is old:
+            added = {k: v for k, v in value.items() if k not in mark}
+            if added:
+                out[name] = ("update", added)
+        elif value is not old or (isinstance(value, pd.DataFrame) and _fingerprint(value) != mark):
+            out[name] = ("set", value)
+    return out
+
+
+def _fingerprint(df: pd.DataFrame):
+    """Columns, shape and a hash of the numbers: enough to see that a stage changed a frame in place."""
+    num = df.select_dtypes("number")
+    return tuple(df.columns), df.shape, int(pd.util.hash_pandas_object(num, index=True).sum()) if len(num.columns) else 0
+
+
+def _snapshot(r: Run) -> dict:
+    def mark(v):
+        if isinstance(v, list):
+            return len(v)
+        if isinstance(v, dict):
+            return set(v)
+        if isinstance(v, pd.DataFrame):
+            return _fingerprint(v)
+        return None
+
+    return {k: (v, mark(v)) for k, v in _state(r).items()}
+
+
+def _apply(r: Run, delta: dict) -> None:
+    for name, (how, value) in delta.items():
+        if how == "append":
+            getattr(r, name).extend(value)
+        elif how == "update":
+            getattr(r, name).update(value)
+        else:
+            setattr(r, name, value)
+
+
+def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None) -> Run:
+    """Run the stages up to ``until`` on ``r`` (files go to ``r.out``/``r.maps`` as they are).
+
+    With ``cache``, an analysis stage whose inputs are unchanged since an earlier run in this
+    process takes its result from there instead of recomputing it (and writes no files:
+    for in-memory runs only).
+    """
     if until not in STAGES:
         from geo.errors import InputError
 
@@ -275,7 +418,14 @@ def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
             for name in r.todo:
                 bar.set_postfix_str(name)
                 t0 = time.perf_counter()
-                STAGE_FUNCS[name](r)
+                cached = cache.get(r.scenario, name) if cache is not None and name in STAGE_READS else None
+                if cached is not None:
+                    _apply(r, cached)
+                else:
+                    before = _snapshot(r)
+                    STAGE_FUNCS[name](r)
+                    if cache is not None and name in STAGE_READS:
+                        cache.put(r.scenario, name, _delta(before, r))
                 r.timings[name] = round(time.perf_counter() - t0, 3)
                 r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
                 bar.update()
@@ -283,6 +433,117 @@ def execute(r: Run, *, until: str = STAGES[-1]) -> Run:
             for f in r.background.values():
                 f.cancel()
             r.pool, r.background = None, {}
+    return r
+
+
+# ----------------------------------------------------------------------------------------
+# in memory: notebooks, scenario comparison, tests
+
+
+def load(scenario: str | Path | Scenario) -> Scenario:
+    """A scenario file read and validated as the pipeline does (every indicator id known)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    from geo.indicators import indicator_ids
+    from geo.scenario import load_scenario
+
+    return load_scenario(scenario, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
+
+
+def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, float] | None = None,
+            k: int | None = None, draws: int | None = None, robustness_draws: int | None = None,
+            name: str | None = None, title_ko: str | None = None, title_en: str | None = None) -> Scenario:
+    """A copy of a scenario with some choices changed, validated like a scenario file.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file or a :class:`~geo.scenario.Scenario`.
+    pillar_weights
+        New relative weights of some pillars, e.g. ``{"need": 2}`` (the others keep theirs).
+    k
+        Number of hubs.
+    draws, robustness_draws
+        Monte Carlo draws of the scoring and of the siting robustness check (fewer make a
+        quick exploratory run; ``robustness_draws`` is capped at ``draws``).
+    name, title_ko, title_en
+        Name and titles of the variant (default: the original's).
+
+    Raises
+    ------
+    ScenarioError
+        If the changed scenario is invalid (e.g. an unknown pillar or a negative weight).
+    """
+    from geo.errors import ScenarioError
+    from geo.indicators import indicator_ids
+    from geo.scenario import validate
+
+    base = load(scenario)
+    d = base.to_dict()
+    for p, w in (pillar_weights or {}).items():
+        if p not in d["pillars"]:
+            raise ScenarioError(base.path or base.name, [f"pillars.{p}: not a pillar of the scenario "
+                                                         f"(has {', '.join(d['pillars'])})"])
+        d["pillars"][p]["weight"] = w
+    if k is not None:
+        d["siting"]["k"] = k
+    if draws is not None:
+        d["uncertainty"]["draws"] = draws
+        d["siting"]["robustness_draws"] = min(d["siting"]["robustness_draws"], draws)
+    if robustness_draws is not None:
+        d["siting"]["robustness_draws"] = robustness_draws
+    for key, value in (("name", name), ("title_ko", title_ko), ("title_en", title_en)):
+        if value is not None:
+            d[key] = value
+    new = validate(d, file=base.path or base.name, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
+    # keep the file it came from: relative paths of user tables resolve against its folder
+    return dataclasses.replace(new, path=base.path)
+
+
+ANALYSIS_STAGES = tuple(STAGE_READS)  # the maps and report stages only present results
+
+
+def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, cache: bool = True) -> Run:
+    """Run the pipeline's analysis stages and return their state, writing nothing to keep.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file or a :class:`~geo.scenario.Scenario` (e.g. from :func:`variant`).
+    until
+        Last stage (default: siting). The maps and report stages are not run.
+    cache
+        Reuse the results of stages whose inputs did not change since an earlier call in this
+        process (:data:`CACHE`): a weights change recomputes scoring and siting only.
+
+    Returns
+    -------
+    Run
+        With ``units``, ``values``, ``metadata``, ``scores``, ``uncertainty``, ``lisa``,
+        ``cost`` and, after siting, ``hubs`` and ``assignments``; ``out`` and ``maps`` are None
+        (the stage files went to a temporary folder that is gone).
+
+    Examples
+    --------
+    >>> from geo.pipeline import run_in_memory, variant
+    >>> r = run_in_memory(variant("data/scenarios/national.yaml", draws=200), until="scoring")
+    >>> len(r.scores), int(r.scores["rank"].min())
+    (229, 1)
+    """
+    from geo.errors import InputError
+
+    sc = load(scenario)
+    stages = list(ANALYSIS_STAGES)
+    if until is not None:
+        if until not in stages:
+            raise InputError("unknown stage", expected=f"one of {stages}", got=until)
+        stages = stages[: stages.index(until) + 1]
+    with tempfile.TemporaryDirectory(prefix="geo-run-") as tmp:
+        r = Run(scenario=sc, out=Path(tmp) / "out", maps=Path(tmp) / "maps")
+        r.out.mkdir()
+        r.maps.mkdir()
+        execute(r, until=stages[-1], cache=CACHE if cache else None)
+    r.out = r.maps = None
     return r
 
 
@@ -307,23 +568,34 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
     from geo.scenario import load_scenario
 
     scenario = load_scenario(scenario_path, indicator_ids=indicator_ids() + CONNECTIVITY_IDS)
-    out = Path(out) if out else ROOT / "outputs" / scenario.name
-    maps_dir = Path(maps_dir) if maps_dir else ROOT / "maps" / scenario.name
-    r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
-    started = datetime.now(timezone.utc)
-    try:
-        execute(r, until=until)
-        _write_common(r)
-        io.write_json(_manifest(r, scenario_path, started) | {"maps_dir": str(maps_dir)}, r.out / "manifest.json")
-    except BaseException:
-        io.discard(r.out)
-        io.discard(r.maps)
-        raise
-    io.publish(r.out, out)
-    if any(r.maps.iterdir()):
-        io.publish(r.maps, maps_dir)
-    else:
-        io.discard(r.maps)
+    if until not in STAGES:
+        from geo.errors import InputError
+
+        raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
+    out = Path(out) if out else config.OUTPUTS_DIR / scenario.name
+    maps_dir = Path(maps_dir) if maps_dir else config.MAPS_DIR / scenario.name
+    stages = STAGES[: STAGES.index(until) + 1]
+    io.check_targets(out, maps_dir, stages=stages, replace_maps="maps" in stages)
+    with io.locked(out, maps_dir):
+        r = Run(scenario=scenario, out=io.staging_dir(out), maps=io.staging_dir(maps_dir))
+        started = datetime.now(timezone.utc)
+        try:
+            execute(r, until=until)
+            _write_common(r)
+            io.write_json(_manifest(r, scenario_path, started) | {"maps_dir": str(maps_dir)}, r.out / "manifest.json")
+            info = {"scenario": scenario.name, "stages": r.todo}
+            io.publish(r.out, out, info=info | {"kind": "outputs"})
+            if "maps" in r.todo:
+                io.publish(r.maps, maps_dir, info=info | {"kind": "maps"})
+            else:
+                io.discard(r.maps)
+        except OSError as err:  # disk full, permission, read-only: one line, previous outputs intact
+            from geo.errors import OutputError
+
+            raise OutputError(f"cannot write {err.filename or r.out}: {err.strerror or err}") from None
+        finally:
+            io.discard(r.out)
+            io.discard(r.maps)
     return out
 
 
@@ -364,7 +636,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
 
     cat = catalogue.read_catalogue()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PACKAGE, capture_output=True,
                                 text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None
@@ -378,6 +650,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
         "python": platform.python_version(),
         "packages": {p: md.version(p) for p in pkgs},
         "inputs": cat[["path", "as_of", "sha256"]].to_dict("records"),
+        "stages": r.todo,
         "stage_seconds": r.timings,
         "stage_peak_rss_mb": r.peak_mb,
         "row_counts": r.counts,

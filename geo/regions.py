@@ -21,13 +21,13 @@ import functools
 import geopandas as gpd
 import pandas as pd
 
+from geo.config import CRS
 from geo.catalogue import data_path
 
 UNIT_COLUMNS = [
     "name_ko", "name_en", "full_name_ko", "sido_code", "sido_name_ko", "sido_name_en",
     "mois_code", "mois_code_2024", "mois_relation", "megaregion", "megaregion_en", "area_km2",
 ]
-CRS = "EPSG:5179"
 
 
 def load_units(level: str = "sgg") -> gpd.GeoDataFrame:

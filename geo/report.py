@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo import io
 from geo.errors import GeoError, InputError
 
 __all__ = [
@@ -179,7 +180,7 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     sheets["출처 Sources"] = sources
     written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
     for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
-        table.to_csv(out_dir / name, index=False, encoding="utf-8-sig", lineterminator="\n")
+        io.write_csv(table, out_dir / name, index=False)
         written.append(out_dir / name)
     html_path = out_dir / "report.html"
     html_path.write_text(render_html(run, top=top, sources=sources), encoding="utf-8")
@@ -358,6 +359,7 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
                         cell.number_format = fmt
                     if wrap:
                         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        _text_not_formulas(ws)
         ws.row_dimensions[1].height = 32
         ws.row_dimensions[2].height = 32
         # keep the region's code and name in view when scrolling right
@@ -370,6 +372,19 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
     wb.save(path)
     _fix_zip_times(Path(path))
     return Path(path)
+
+
+def _text_not_formulas(ws) -> None:
+    """Text that Excel would run as a formula (``=…``, ``+…``, ``-…``, ``@…``, tab, CR) is
+    stored as a string cell with Excel's quote prefix: shown as typed, never evaluated, and it
+    stays text when a user edits the cell. openpyxl would otherwise store ``=…`` as a formula."""
+    from geo.io import FORMULA_START
+
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 # Outputs carry no run time (it is in manifest.json), so reruns are byte-identical.
@@ -392,11 +407,17 @@ def _fix_zip_times(path: Path) -> None:
 
 
 def _fix_pdf_dates(path: Path) -> None:
-    """Replace chromium's /CreationDate and /ModDate by FIXED_TIME (same byte length, so the
-    cross-reference offsets stay valid)."""
+    """Make chromium's PDF reproducible, every edit keeping the byte length (so the
+    cross-reference offsets stay valid): /CreationDate and /ModDate become FIXED_TIME, and the
+    tagged-PDF element ids (``(node00000058)``: DOM node numbers, which vary between browser
+    runs) are renumbered 1, 2, … in their numeric order, which keeps the id tree sorted."""
     data = path.read_bytes()
     stamp = FIXED_TIME.strftime("(D:%Y%m%d%H%M%S+00'00')").encode()
-    path.write_bytes(re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data))
+    data = re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data)
+    ids = sorted({int(m) for m in re.findall(rb"\(node(\d{8})\)", data)})
+    new = {old: f"{i:08d}".encode() for i, old in enumerate(ids, start=1)}
+    data = re.sub(rb"\(node(\d{8})\)", lambda m: b"(node" + new[int(m.group(1))] + b")", data)
+    path.write_bytes(data)
 
 
 def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> str:

@@ -8,6 +8,10 @@ that lists *every* problem with its key path (and the YAML line when known), e.g
     id; did you mean 'mfg_loss_share_grdp_2015'?; siting.k (line 88): expected a positive
     integer or 'auto', got 0
 
+A file is read as UTF-8 (with or without a byte-order mark) or UTF-16/UTF-32 with one; its
+size, nesting, alias expansion, counts, distances and texts are bounded by the ``MAX_*``
+limits below, each named in the message that refuses it.
+
 The result is a frozen :class:`Scenario`; :meth:`Scenario.to_dict` gives the fully resolved
 scenario (defaults filled in) to save beside the outputs. ``validate(s.to_dict())`` gives
 back an equal scenario.
@@ -58,6 +62,7 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
 
 from __future__ import annotations
 
+import codecs
 import copy
 import difflib
 import math
@@ -69,6 +74,7 @@ from pathlib import Path
 
 import yaml
 
+from geo.config import SCENARIO_DIR
 from geo.errors import InputError, ScenarioError
 
 PILLARS = ("need", "base", "knowledge", "connectivity")
@@ -81,9 +87,29 @@ UNITS = ("sgg", "emd")
 MEGAREGIONS = ("수도권", "충청권", "호남권", "대경권", "동남권", "강원권", "제주권")
 ELIGIBILITY_KEYS = tuple(f"min_{p}" for p in PILLARS) + ("min_score",)
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+# Upper limits. A real scenario is a few KB with a handful of nesting levels; these limits are
+# far above any real one and keep a damaged or hostile file from exhausting memory or time
+# (a 900-byte YAML alias bomb expands to a billion values; draws × units ranks are held in
+# memory; every robustness draw and every k of k_range is a full siting solve).
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 20  # nested mappings and lists
+MAX_VALUES = 20_000  # values in the file once YAML aliases are expanded
+MAX_DIGITS = 100  # of an integer (Python refuses to read more than 4,300)
+MAX_TEXT = {"name": 100, "title_ko": 300, "title_en": 300, "description": 20_000}
+MAX_SPEC_TEXT = 1_000  # each text of a user-indicator spec (labels, unit, source, ...)
+MAX_USER_INDICATORS = 100
+MAX_DRAWS = 100_000
+MAX_ROBUSTNESS_DRAWS = 10_000
+MAX_K = 1_000
+MAX_K_SPAN = 100  # values of k tried by k: auto
+MAX_TOP_N = 1_000
+MAX_WEIGHT = 1e6  # relative weights; larger ones could overflow their sum
+MAX_CONCENTRATION = 1e15  # Dirichlet concentration; 1e12 already fixes the weights
+MAX_KM = 10_000  # distances (Korea spans about 1,000 km)
+MAX_CIRCUITY = 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,24 +373,38 @@ def load_scenario(path: str | Path, *, indicator_ids: Iterable[str] | None = Non
     Raises
     ------
     InputError
-        If the file does not exist (the hint lists the shipped scenarios).
+        If the file does not exist or is a folder (the hint lists the shipped scenarios), is
+        larger than :data:`MAX_FILE_BYTES`, or is not UTF-8/UTF-16/UTF-32 text.
     ScenarioError
-        Listing every problem in the file, each with its key path and line.
+        Listing every problem in the file, each with its key path and line; also YAML syntax
+        errors, nesting deeper than :data:`MAX_DEPTH` and more than :data:`MAX_VALUES` values
+        once aliases are expanded.
     """
     path = Path(path)
-    if not path.is_file():
-        names = ", ".join(str(p) for p in shipped_scenarios().values()) or "none"
-        raise InputError("scenario file not found", file=str(path), hint=f"shipped scenarios: {names}")
-    text = path.read_text(encoding="utf-8")
     file = str(path)
+    text = _read_text(path)
     try:
+        try:
+            _check_structure(text, file, loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            # again with PyYAML's own parser: its messages are the documented ones, and libyaml
+            # stops at its own nesting limit (1,000) before the depth check here has its say
+            _check_structure(text, file, loader=yaml.SafeLoader)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
+        if isinstance(err, yaml.reader.ReaderError):  # a control character: position, no mark
+            where = f"line {text.count(chr(10), 0, err.position) + 1}: "
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ScenarioError(file, [f"{where}YAML syntax error: {problem}"]) from None
+    except ValueError as err:  # PyYAML's int() of a number with more than 4,300 digits
+        if isinstance(err, ScenarioError):
+            raise
+        raise ScenarioError(file, [f"a value cannot be read ({str(err).split(':')[0]})"]) from None
+    except RecursionError:  # unreachable after _check_structure; never let it escape
+        raise ScenarioError(file, [f"nested too deeply; expected at most {MAX_DEPTH} levels"]) from None
     lines: dict[str, int] = {}
     dup: list[str] = []
     if node is not None:
@@ -375,6 +415,119 @@ def load_scenario(path: str | Path, *, indicator_ids: Iterable[str] | None = Non
         raw = {"name": path.stem, **raw}
     scenario = _validate(raw, file=file, indicator_ids=indicator_ids, lines=lines, extra=dup)
     return dataclasses.replace(scenario, path=str(path))
+
+
+_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
+def _read_text(path: Path) -> str:
+    """The scenario file as text: UTF-8 (with or without a byte-order mark), or UTF-16/32
+    with one (Windows Notepad's "Unicode"), within :data:`MAX_FILE_BYTES`.
+
+    A cp949 (EUC-KR) file is refused, not read with a notice: YAML is defined on Unicode
+    encodings only, and a legacy-encoding guess cannot be verified (most byte strings decode
+    as cp949, so a file in another encoding would turn into wrong Korean titles on the maps
+    and in the report without any error). Unlike a KOSIS download (read in cp949 because
+    nobody can change how KOSIS writes it), the scenario is the analyst's own file, so saving
+    it once as UTF-8 fixes it for good.
+    """
+    file = str(path)
+    if path.is_dir():
+        raise InputError("scenario path is a folder", file=file, expected="a scenario YAML file",
+                         hint=f"shipped scenarios: {_shipped_text()}")
+    if not path.is_file():
+        raise InputError("scenario file not found", file=file, hint=f"shipped scenarios: {_shipped_text()}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"scenario file is too large ({size:,} bytes)", file=file,
+                expected=f"at most {MAX_FILE_BYTES:,} bytes (a scenario is a few KB)",
+            )
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot be read ({type(err).__name__}: {err.strerror})", file=file,
+                         expected="a readable scenario YAML file") from None
+    for bom, codec, label in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"starts with a {label} byte-order mark but is not valid {label} text (offset "
+                    f"{err.start})", file=file, expected="a scenario YAML text file in UTF-8",
+                ) from None
+    binary = InputError(
+        "is not a text file (a binary file, or UTF-16 without a byte-order mark)", file=file,
+        expected="a scenario YAML text file in UTF-8",
+    )
+    if b"\x00" in raw:
+        raise binary
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("cp949")
+    except UnicodeDecodeError:
+        raise binary from None
+    raise InputError(
+        "is saved in cp949 (EUC-KR), not UTF-8", file=file, expected="a scenario YAML file in UTF-8",
+        got="cp949", hint="open it in Notepad and choose 'Save as' with encoding UTF-8",
+    )
+
+
+def _shipped_text() -> str:
+    return ", ".join(str(p) for p in shipped_scenarios().values()) or "none"
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+_DECIMAL_RE = re.compile(r"[-+]?[0-9][0-9_]*")
+
+
+def _check_structure(text: str, file: str, *, loader) -> None:
+    """Refuse, from the stream of parser events and before anything is built: nesting deeper
+    than :data:`MAX_DEPTH` (PyYAML's recursive composer would raise RecursionError on 40 KB of
+    brackets), more than :data:`MAX_VALUES` values once aliases are expanded (a 342-byte alias
+    bomb holds 597,871; each alias adds the size of what it names, so nothing is expanded),
+    an alias inside what it names, and integers of more than :data:`MAX_DIGITS` digits."""
+    def refuse(event, problem: str):
+        raise ScenarioError(file, [f"line {event.start_mark.line + 1}: {problem}"])
+
+    count = 0
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    open_: list[tuple[str | None, int]] = []  # (anchor, count before) of each open collection
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            count += 1
+            open_.append((event.anchor, count - 1))
+            if len(open_) > MAX_DEPTH:
+                refuse(event, f"nested more than {MAX_DEPTH} levels deep; expected at most "
+                              f"{MAX_DEPTH} levels of mappings and lists")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, before = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = count - before
+        elif isinstance(event, yaml.ScalarEvent):
+            count += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            if (not event.style and len(event.value) > MAX_DIGITS
+                    and _DECIMAL_RE.fullmatch(event.value)):
+                refuse(event, f"a number with {len(event.value):,} digits; expected at most "
+                              f"{MAX_DIGITS} digits")
+        elif isinstance(event, yaml.AliasEvent):
+            if any(a == event.anchor for a, _ in open_):
+                refuse(event, "a YAML alias refers to the list or mapping that holds it; expected "
+                              "a file without recursive aliases")
+            count += sizes.get(event.anchor, 1)  # an undefined alias is reported by the composer
+        if count > MAX_VALUES:
+            refuse(event, f"holds more than {MAX_VALUES:,} values once YAML aliases (*name) are "
+                          f"expanded; expected at most {MAX_VALUES:,} values (an alias bomb?)")
 
 
 def _walk_lines(node, prefix: str, lines: dict[str, int], dup: list[str]) -> None:
@@ -430,14 +583,15 @@ class _Checker:
         return value
 
     def number(self, value, path: str, *, minimum=None, maximum=None, strict_min=False,
-               strict_max=False, integer=False, allow_none=False):
+               strict_max=False, integer=False, allow_none=False, limit=None):
+        """A number in range; ``limit`` is this tool's upper limit (said as such)."""
         if value is None:
             if not allow_none:
                 self.add(path, "a value is required")
             return None
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type or (isinstance(value, float) and not math.isfinite(value)):
-            self.add(path, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
+            self.add(path, f"expected {'an integer' if integer else 'a number'}, got {_show(value)}")
             return None
         bad = (
             (minimum is not None and (value <= minimum if strict_min else value < minimum))
@@ -447,7 +601,10 @@ class _Checker:
             lo = "" if minimum is None else f"{'>' if strict_min else '>='} {minimum}"
             hi = "" if maximum is None else f"{'<' if strict_max else '<='} {maximum}"
             kind = "an integer" if integer else "a number"
-            self.add(path, f"expected {kind} {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
+            self.add(path, f"expected {kind} {' and '.join(x for x in (lo, hi) if x)}, got {_show(value)}")
+            return None
+        if limit is not None and value > limit:
+            self.add(path, f"expected at most {_num(limit)} (the upper limit), got {_show(value)}")
             return None
         return int(value) if integer else float(value)
 
@@ -455,21 +612,41 @@ class _Checker:
         options = list(options)
         if not isinstance(value, str) or value not in options:
             hint = _suggest(str(value), options, "") if isinstance(value, str) else ""
-            self.add(path, f"expected one of {', '.join(options)}, got {value!r}{hint}")
+            self.add(path, f"expected one of {', '.join(options)}, got {_show(value)}{hint}")
             return None
         return value
 
-    def text(self, value, path: str):
+    def text(self, value, path: str, *, limit: int | None = None):
         if not isinstance(value, str):
-            self.add(path, f"expected text, got {value!r}")
+            self.add(path, f"expected text, got {_show(value)}")
+            return None
+        if limit is not None and len(value) > limit:
+            self.add(path, f"expected text of at most {limit:,} characters (the upper limit), got "
+                           f"{len(value):,} characters")
             return None
         return value
 
     def boolean(self, value, path: str):
         if not isinstance(value, bool):
-            self.add(path, f"expected true or false, got {value!r}")
+            self.add(path, f"expected true or false, got {_show(value)}")
             return None
         return value
+
+
+def _num(x) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _show(value, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters with a count (a 4,000-digit number or a
+    50 MB text must not become the error line)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        return "a number with more than 4,300 digits"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _kind(value) -> str:
@@ -525,12 +702,13 @@ def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
     name = raw.get("name")
     if name is None:
         c.add("name", "a value is required (used as the output folder name)")
-    elif not isinstance(name, str) or not _NAME_RE.match(name):
-        c.add("name", f"expected letters, digits, '_', '-' or '.' (a folder name), got {name!r}")
+    elif not isinstance(name, str) or not _NAME_RE.match(name) or len(name) > MAX_TEXT["name"]:
+        c.add("name", f"expected letters, digits, '_', '-' or '.' (a folder name of at most "
+                      f"{MAX_TEXT['name']} characters), got {_show(name)}")
         name = None
-    title_ko = c.text(raw.get("title_ko", name or ""), "title_ko")
-    title_en = c.text(raw.get("title_en", name or ""), "title_en")
-    description = c.text(raw.get("description", ""), "description")
+    title_ko = c.text(raw.get("title_ko", name or ""), "title_ko", limit=MAX_TEXT["title_ko"])
+    title_en = c.text(raw.get("title_en", name or ""), "title_en", limit=MAX_TEXT["title_en"])
+    description = c.text(raw.get("description", ""), "description", limit=MAX_TEXT["description"])
     units = c.choice(raw.get("units", "sgg"), "units", UNITS)
 
     indicators = _indicators(c, raw.get("indicators"))
@@ -568,7 +746,7 @@ def _pillars(c: _Checker, value, known_ids) -> tuple[Pillar, ...]:
         if not isinstance(value[pname], dict):
             weight_ok = False
             continue
-        w = c.number(spec.get("weight"), f"{path}.weight", minimum=0)
+        w = c.number(spec.get("weight"), f"{path}.weight", minimum=0, limit=MAX_WEIGHT)
         if w is None:
             weight_ok = False
         ind = spec.get("indicators")
@@ -581,7 +759,7 @@ def _pillars(c: _Checker, value, known_ids) -> tuple[Pillar, ...]:
         elif isinstance(ind, dict):
             items = list(ind.items())
         else:
-            c.add(ipath, f"expected a mapping of indicator id → weight (or a list of ids), got {ind!r}")
+            c.add(ipath, f"expected a mapping of indicator id → weight (or a list of ids), got {_show(ind)}")
             ind = None
         if ind is not None:
             if not items:
@@ -589,14 +767,14 @@ def _pillars(c: _Checker, value, known_ids) -> tuple[Pillar, ...]:
             for key, iw in items:
                 kpath = f"{ipath}.{key}"
                 if not isinstance(key, str):
-                    c.add(kpath, f"expected an indicator id (text), got {key!r}")
+                    c.add(kpath, f"expected an indicator id (text), got {_show(key)}")
                     continue
                 if known_ids is not None and key not in known_ids:
                     c.add(kpath, "unknown indicator id" + _suggest(key, known_ids, ""))
                 if key in owner:
                     c.add(kpath, f"indicator already used in pillar {owner[key]!r} (it would count twice)")
                 owner.setdefault(key, pname)
-                iwv = c.number(iw, kpath, minimum=0)
+                iwv = c.number(iw, kpath, minimum=0, limit=MAX_WEIGHT)
                 if iwv is not None and key not in ids:
                     ids.append(key)
                     ws.append(iwv)
@@ -617,14 +795,14 @@ def _indicators(c: _Checker, value) -> IndicatorOptions | None:
     v = c.mapping(value, p, ("access_half_km", "decline_weights", "user"))
     n0 = len(c.problems)
     half = c.number(v.get("access_half_km", HALF_DISTANCE_KM), f"{p}.access_half_km", minimum=0,
-                    strict_min=True)
+                    strict_min=True, limit=MAX_KM)
     dw = v.get("decline_weights")
     weights = dict(DECLINE_WEIGHTS)
     if dw is not None:
         dv = c.mapping(dw, f"{p}.decline_weights", DECLINE_WEIGHTS)
         weights = {}
         for key, w in dv.items():
-            wv = c.number(w, f"{p}.decline_weights.{key}", minimum=0)
+            wv = c.number(w, f"{p}.decline_weights.{key}", minimum=0, limit=MAX_WEIGHT)
             if wv is not None and key in DECLINE_WEIGHTS:
                 weights[key] = wv
         if dv and len(c.problems) == n0 and sum(weights.values()) == 0:
@@ -634,6 +812,9 @@ def _indicators(c: _Checker, value) -> IndicatorOptions | None:
     if user is not None:
         if not isinstance(user, list):
             c.add(f"{p}.user", f"expected a list of user-indicator specs, got {_kind(user)}")
+        elif len(user) > MAX_USER_INDICATORS:
+            c.add(f"{p}.user", f"expected at most {MAX_USER_INDICATORS} user indicators (the upper "
+                               f"limit), got {len(user):,}")
         else:
             ids = []
             for i, spec in enumerate(user):
@@ -641,10 +822,14 @@ def _indicators(c: _Checker, value) -> IndicatorOptions | None:
                 if not isinstance(spec, dict):
                     c.add(sp, f"expected a mapping (file, id, label_ko, ...), got {_kind(spec)}")
                 elif not isinstance(spec.get("id"), str) or not spec["id"]:
-                    c.add(f"{sp}.id", f"expected an indicator id (text), got {spec.get('id')!r}")
+                    c.add(f"{sp}.id", f"expected an indicator id (text), got {_show(spec.get('id'))}")
                 elif spec["id"] in ids:
                     c.add(f"{sp}.id", f"indicator id {spec['id']!r} used twice")
                 else:
+                    long = [k for k, x in spec.items() if isinstance(x, str) and len(x) > MAX_SPEC_TEXT]
+                    for k in long:
+                        c.add(f"{sp}.{k}", f"expected text of at most {MAX_SPEC_TEXT:,} characters "
+                                           f"(the upper limit), got {len(spec[k]):,} characters")
                     ids.append(spec["id"])
                     specs.append(copy.deepcopy(spec))
     if len(c.problems) > n0:
@@ -724,12 +909,13 @@ def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | Non
     v = c.mapping(value, p, ("draws", "seed", "concentration", "indicator_concentration",
                              "normalisations", "aggregations", "outlier_rules", "drop_one", "periods",
                              "access"))
-    draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True)
+    draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True, limit=MAX_DRAWS)
     seed = c.number(v.get("seed", d.seed), f"{p}.seed", minimum=0, integer=True)
     conc = c.number(v.get("concentration", d.concentration), f"{p}.concentration", minimum=0,
-                    strict_min=True)
+                    strict_min=True, limit=MAX_CONCENTRATION)
     iconc = c.number(v.get("indicator_concentration", d.indicator_concentration),
-                     f"{p}.indicator_concentration", minimum=0, strict_min=True, allow_none=True)
+                     f"{p}.indicator_concentration", minimum=0, strict_min=True, allow_none=True,
+                     limit=MAX_CONCENTRATION)
     lists = []
     for key, options in (("normalisations", NORMALISATIONS), ("aggregations", AGGREGATIONS),
                          ("outlier_rules", OUTLIER_RULES)):
@@ -740,7 +926,7 @@ def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | Non
         if isinstance(items, str):
             items = [items]
         if not isinstance(items, list) or not items:
-            c.add(f"{p}.{key}", f"expected a non-empty list of {', '.join(options)}, got {items!r}")
+            c.add(f"{p}.{key}", f"expected a non-empty list of {', '.join(options)}, got {_show(items)}")
             lists.append(None)
             continue
         good = [c.choice(x, f"{p}.{key}[{i}]", options) for i, x in enumerate(items)]
@@ -783,10 +969,10 @@ def _substitutions(c: _Checker, value, path: str, known_ids) -> tuple:
 def _network(c: _Checker, value) -> NetworkOptions | None:
     d = NetworkOptions()
     v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n"))
-    circ = c.number(v.get("circuity", d.circuity), "network.circuity", minimum=1)
+    circ = c.number(v.get("circuity", d.circuity), "network.circuity", minimum=1, limit=MAX_CIRCUITY)
     rail = c.boolean(v.get("rail", d.rail), "network.rail")
     top = c.number(v.get("knowledge_top_n", d.knowledge_top_n), "network.knowledge_top_n",
-                   minimum=1, integer=True, allow_none=True)
+                   minimum=1, integer=True, allow_none=True, limit=MAX_TOP_N)
     if circ is None or rail is None or (top is None and v.get("knowledge_top_n", 1) is not None):
         return None
     return NetworkOptions(circ, rail, top)
@@ -803,7 +989,7 @@ def _codes(c: _Checker, value, path: str, units: str | None) -> tuple[str, ...]:
         text = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
         if not isinstance(text, str) or not text.isdigit() or len(text) not in lengths:
             want = " or ".join(str(n) for n in lengths)
-            c.add(f"{path}[{i}]", f"expected a {want}-digit region code for units {units!r}, got {code!r}")
+            c.add(f"{path}[{i}]", f"expected a {want}-digit region code for units {units!r}, got {_show(code)}")
             continue
         if text in out:
             c.add(f"{path}[{i}]", f"region code {text} listed twice")
@@ -826,12 +1012,12 @@ def _per_megaregion(c: _Checker, value, path: str):
                 if mr not in MEGAREGIONS:
                     c.add(f"{kp}.{mr}", "unknown 권역" + _suggest(str(mr), MEGAREGIONS, "valid 권역"))
                     continue
-                nv = c.number(n, f"{kp}.{mr}", minimum=0, integer=True)
+                nv = c.number(n, f"{kp}.{mr}", minimum=0, integer=True, limit=MAX_K)
                 if nv is not None:
                     res[mr] = nv
             out[key] = res
         else:
-            nv = c.number(item, kp, minimum=0, integer=True)
+            nv = c.number(item, kp, minimum=0, integer=True, limit=MAX_K)
             out[key] = {} if nv is None else {mr: nv for mr in MEGAREGIONS}
     for mr, lo in out["min"].items():
         hi = out["max"].get(mr)
@@ -849,14 +1035,21 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
     model = c.choice(v.get("model", d.model), f"{p}.model", MODELS)
     k = v.get("k", d.k)
     if k != "auto" and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        c.add(f"{p}.k", f"expected a positive integer or 'auto', got {k!r}")
+        c.add(f"{p}.k", f"expected a positive integer or 'auto', got {_show(k)}")
+        k = None
+    elif isinstance(k, int) and k > MAX_K:
+        c.add(f"{p}.k", f"expected at most {MAX_K:,} hubs (the upper limit), got {_show(k)}")
         k = None
     k_range = v.get("k_range")
     if k_range is not None:
         if (not isinstance(k_range, list) or len(k_range) != 2
                 or any(isinstance(x, bool) or not isinstance(x, int) for x in k_range)
                 or not 1 <= k_range[0] <= k_range[1]):
-            c.add(f"{p}.k_range", f"expected [low, high] with 1 <= low <= high (integers), got {k_range!r}")
+            c.add(f"{p}.k_range", f"expected [low, high] with 1 <= low <= high (integers), got {_show(k_range)}")
+            k_range = None
+        elif k_range[1] > MAX_K or k_range[1] - k_range[0] + 1 > MAX_K_SPAN:
+            c.add(f"{p}.k_range", f"expected high <= {MAX_K:,} and at most {MAX_K_SPAN} values of k "
+                                  f"(the upper limits; each is a full siting solve), got {_show(k_range)}")
             k_range = None
         else:
             k_range = (k_range[0], k_range[1])
@@ -867,13 +1060,13 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
     demand = v.get("demand", d.demand)
     demand_options = pillar_names + ["score", "uniform"]
     if not isinstance(demand, str):
-        c.add(f"{p}.demand", f"expected a pillar name, 'score', 'uniform' or an indicator id, got {demand!r}")
+        c.add(f"{p}.demand", f"expected a pillar name, 'score', 'uniform' or an indicator id, got {_show(demand)}")
     elif demand not in demand_options:
         if demand in PILLARS:
             c.add(f"{p}.demand", f"pillar {demand!r} is not in pillars")
         elif known_ids is not None and demand not in known_ids:
             c.add(f"{p}.demand", "expected a pillar name, 'score', 'uniform' or an indicator id, got "
-                  f"{demand!r}" + _suggest(demand, demand_options + list(known_ids), ""))
+                  f"{_show(demand)}" + _suggest(demand, demand_options + list(known_ids), ""))
 
     ev = c.mapping(v.get("eligibility"), f"{p}.eligibility", ELIGIBILITY_KEYS)
     mins = {}
@@ -905,12 +1098,13 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
         c.add(f"{p}.fixed", f"{len(fixed)} fixed hubs but k_range allows at most {k_range[1]}")
 
     spoke = c.number(v.get("max_spoke_km"), f"{p}.max_spoke_km", minimum=0, strict_min=True,
-                     allow_none=True)
-    reach = c.number(v.get("reach_km"), f"{p}.reach_km", minimum=0, strict_min=True, allow_none=True)
+                     allow_none=True, limit=MAX_KM)
+    reach = c.number(v.get("reach_km"), f"{p}.reach_km", minimum=0, strict_min=True, allow_none=True,
+                     limit=MAX_KM)
     if model == "mclp" and v.get("reach_km") is None:
         c.add(f"{p}.reach_km", "required for model 'mclp' (the coverage distance in km)")
     rd = c.number(v.get("robustness_draws", d.robustness_draws), f"{p}.robustness_draws",
-                  minimum=0, integer=True)
+                  minimum=0, integer=True, limit=MAX_ROBUSTNESS_DRAWS)
     if rd is not None and draws is not None and rd > draws:
         c.add(f"{p}.robustness_draws", f"expected at most uncertainty.draws ({draws}), got {rd}")
     if len(c.problems) > n0:

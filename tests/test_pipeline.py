@@ -2,6 +2,9 @@
 atomic publication and byte-identical reruns."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,12 +20,16 @@ TABLES = ["scores.csv", "indicators.csv", "indicator_metadata.csv", "match_repor
 
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory):
-    """The national scenario run twice into separate folders (for the determinism check)."""
+    """The national scenario run twice by the CLI, in separate processes with different hash
+    seeds (set and dict orders that leak into an output would show), into separate folders."""
     base = tmp_path_factory.mktemp("runs")
-    outs = []
     for i in (1, 2):
-        outs.append(pipeline.run(NATIONAL, out=base / f"out{i}", maps_dir=base / f"maps{i}"))
-    return outs, [base / "maps1", base / "maps2"]
+        env = dict(os.environ, PYTHONHASHSEED=str(i))
+        done = subprocess.run([sys.executable, "-m", "geo", "run", "--scenario", str(NATIONAL),
+                               "--out", str(base / f"out{i}"), "--maps-dir", str(base / f"maps{i}")],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return [base / "out1", base / "out2"], [base / "maps1", base / "maps2"]
 
 
 def _csv(path):
@@ -84,10 +91,14 @@ def test_manifest(run_dirs):
 
 def test_reruns_are_byte_identical(run_dirs):
     (a, b), (ma, mb) = run_dirs
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
     for name in sorted(p.name for p in a.iterdir()):
-        if name == "manifest.json":  # the only file with the run's time
+        if name == "manifest.json":  # compared below without the run's time and folders
             continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    volatile = ("started_utc", "stage_seconds", "stage_peak_rss_mb", "maps_dir")
+    ja, jb = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (a, b))
+    assert {k: v for k, v in ja.items() if k not in volatile} == {k: v for k, v in jb.items() if k not in volatile}
     for page in sorted(p.name for p in ma.glob("*.html")):
         assert (ma / page).read_bytes() == (mb / page).read_bytes(), page
 
@@ -128,3 +139,45 @@ def test_user_indicator_from_a_kosis_file(tmp_path):
     assert got["37050"] == 10 and got["38110"] == 7 and got.isna().sum() == 227
     rep = _csv(out / "match_report.csv")
     assert rep["value"].astype(str).str.contains("없는시").any()
+
+
+def test_analyst_loop_recomputes_only_what_changed():
+    """A weights change reuses regions, indicators and network; the cached result equals a
+    fresh computation; the cache hands out copies."""
+    from geo.pipeline import CACHE, run_in_memory, variant
+
+    base = variant(NATIONAL, draws=300, robustness_draws=0)
+    first = run_in_memory(base, until="scoring")
+    CACHE.hits.clear()
+    CACHE.misses.clear()
+    heavier = variant(base, pillar_weights={"need": 2})
+    again = run_in_memory(heavier, until="scoring")
+    assert CACHE.hits == ["regions", "indicators", "network"] and CACHE.misses == ["scoring"]
+    fresh = run_in_memory(heavier, until="scoring", cache=False)
+    pd.testing.assert_frame_equal(again.scores, fresh.scores)
+    assert not again.scores["rank"].equals(first.scores["rank"])  # the weights did change the ranking
+    again.values.iloc[:, 0] = -1.0  # a caller editing a result does not edit the cache
+    third = run_in_memory(heavier, until="scoring")
+    pd.testing.assert_frame_equal(third.values, fresh.values)
+
+
+def test_stage_cache_key_follows_its_inputs(tmp_path, monkeypatch):
+    """Each stage's key holds the scenario sections it (and the stages before it) read, and the
+    data files: a changed data file changes every key."""
+    from geo import config
+    from geo.pipeline import StageCache, load, variant
+
+    cache = StageCache()
+    sc = load(NATIONAL)
+    k8 = variant(sc, k=8)
+    heavier = variant(sc, pillar_weights={"need": 2})
+    assert cache.key(sc, "network") == cache.key(k8, "network") == cache.key(heavier, "network")
+    assert cache.key(sc, "scoring") == cache.key(k8, "scoring") != cache.key(heavier, "scoring")
+    assert cache.key(sc, "siting") != cache.key(k8, "siting")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "table.csv").write_text("a\n1\n")
+    monkeypatch.setattr(config, "DATA_DIR", data)
+    before = cache.key(sc, "regions")
+    (data / "table.csv").write_text("a\n2\n3\n")
+    assert cache.key(sc, "regions") != before
