@@ -468,14 +468,11 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    if ax is None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 7))
+    if ax is None:  # no pyplot: no global figure state, safe beside other threads
+        fig = Figure(figsize=(8, 7))
+        ax = fig.subplots()
     else:
         fig = ax.figure
     x = scores["need_index"].astype(float)
