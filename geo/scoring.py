@@ -392,7 +392,6 @@ class _Nominal:
 def _contributions(total, s, pts, w, sel, pillar_of, avail, geometric):
     """Points of each indicator in an aggregate of the pillars ``sel`` (weights ``w`` over
     them, sum 1): columns of indicators outside ``sel`` are NaN."""
-    k = pts.shape[1]
     out = np.full(pts.shape, np.nan)
     ws = np.zeros(s.shape[0])
     ws[sel] = w
@@ -408,7 +407,7 @@ def _contributions(total, s, pts, w, sel, pillar_of, avail, geometric):
         c = ws[pillar_of][None, :] * pts
     c = np.where(avail, c, np.nan)
     out[:, cols] = c[:, cols]
-    return out if k else out
+    return out
 
 
 def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Nominal:
@@ -776,7 +775,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
         The "top" of ``p_top10`` (kept under that column name for the output contract).
     keep
         Draws whose per-draw scores are kept (default ``scenario.siting.robustness_draws``;
-        at most ``2 N``).
+        ``N`` is raised if needed so that they are rows of the independent samples A and B).
     boot
         Bootstrap resamples for the intervals of the sensitivity indices.
     chunk
@@ -807,9 +806,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     rules = _outlier_rules(scenario)
     factors, ncol = _design(prep, scenario, droppable, periods, access)
     k = len(factors)
-    base = -(-u.draws // (k + 2)) if k else u.draws
+    keep = scenario.siting.robustness_draws if keep is None else keep
+    # N base draws: N (k + 2) >= draws, and the kept draws (rows of A and B) fit in 2 N
+    base = max(-(-u.draws // (k + 2)), -(-keep // 2)) if k else u.draws
     d = base * (k + 2) if k else u.draws
-    keep = min(scenario.siting.robustness_draws if keep is None else keep, 2 * base if k else d)
+    keep = min(keep, 2 * base if k else d)
     chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
 
     rng = np.random.default_rng(u.seed)

@@ -614,3 +614,16 @@ def test_counts_keep_their_levels_on_real_data(real):
     treated = t[t["treatment"] != "none"]
     assert ((treated["skew_before"].abs() > 2) & (treated["kurtosis_before"] > 3.5)).all()
     assert (t["points_winsorised"] <= 5).all()
+
+
+def test_saltelli_design_blocks(metadata):
+    u = monte_carlo(_random_values(), metadata, mc_scen())
+    n, k = u.base_draws, len(u.factors)
+    assert u.draws == n * (k + 2) >= 600
+    norm = u.normalisation.reshape(k + 2, n)     # blocks A, B, AB_1 … AB_k
+    for i, f in enumerate(u.factors):
+        expected = norm[1] if f == "normalisation" else norm[0]
+        assert (norm[2 + i] == expected).all(), f
+    w = u.weights["need"].to_numpy().reshape(k + 2, n)
+    i = u.factors.index("w_need")
+    assert np.array_equal(w[2 + i] == w[0], np.zeros(n, bool)) or not np.allclose(w[2 + i], w[0])
