@@ -872,12 +872,14 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     data_variant = pick["decline_period"] * (len(access) + 1) + pick["access_half_km"]
     avails = [~np.isnan(x) for x in xs]
     norm_cache: dict = {}
+    treated_cache: dict = {}
 
     def normalised(ri, ti, mi):
         key = (ri, ti, mi)
         if key not in norm_cache:
-            y, _ = _treated(prep, scenario, rules[ri], xs[ti])
-            norm_cache[key] = _normalise(y, avails[ti], u.normalisations[mi])
+            if (ri, ti) not in treated_cache:
+                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti])[0]
+            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi])
         return norm_cache[key]
 
     size_col = scenario.scoring.at_stake_size
