@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-TOPICS = ["pipeline", "whatif", "scoring", "centrality", "siting", "points", "maps"]
+TOPICS = ["pipeline", "whatif", "scoring", "centrality", "siting", "points", "maps", "establishments"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -84,6 +84,59 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_monitor(args) -> int:
+    from geo.errors import InputError
+    from geo.monitor import monitor, write_monitor
+    from geo.pipeline import load
+
+    from geo.config import MAPS_DIR, OUTPUTS_DIR
+    from geo.io import check_targets
+
+    sc = load(args.scenario)
+    tables = []
+    for spec in args.kosis or []:
+        ident, sep, path = spec.partition("=")
+        if not sep or not ident or not path:
+            raise InputError("bad --kosis value", column="--kosis", expected="ID=FILE, e.g. establishments=kosis.csv",
+                             got=spec)
+        tables.append({"path": path, "indicator": ident, "item": args.kosis_item,
+                       "merge": "sum" if args.kosis_merge_sum else None})
+    treated = [c.strip() for t in (args.treated or []) for c in t.split(",") if c.strip()]
+    if args.start_year is not None and not treated:
+        raise InputError("--start-year needs --treated", column="--start-year",
+                         expected="treated regions with their start year", got=args.start_year)
+    out = args.out or OUTPUTS_DIR / f"{sc.name}-monitor"
+    maps = args.maps_dir or MAPS_DIR / sc.name
+    check_targets(out, maps, replace_maps=False)  # before the work, as a run does
+    m = monitor(sc, treated=treated or None, start_year=args.start_year, user_tables=tables,
+                k=args.neighbours, draws=args.draws)
+    write_monitor(m, out, maps_dir=maps)
+    b, d = m.backtest.summary, m.did.summary()
+    print(f"panel: {len(m.panel)} values, {m.panel['series'].nunique()} series")
+    print(f"backtest ({b['need_column']} vs KOSIS manufacturing change 2020→2022, {b['regions']} regions): "
+          f"Spearman {b['spearman']:.3f}; top-decile need regions that kept declining "
+          f"{b['top_decile_kept_declining']}/{b['top_decile_declined_before']}")
+    print(f"difference in differences ({d['n_treated']} treated, {d['series']} {d['pre']}→{d['post']}): "
+          f"{d['estimate']:.2f} log points, placebo interval {d['interval_low']:.2f} to {d['interval_high']:.2f}")
+    print(f"wrote {out}\nmaps: {maps / 'monitor.html'}")
+    return 0
+
+
+def _add_monitor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario YAML (default: %(default)s)")
+    p.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-monitor)")
+    p.add_argument("--maps-dir", type=Path, help="folder of monitor.html (default: maps/<scenario>)")
+    p.add_argument("--treated", action="append",
+                   help="treated regions instead of the hubs (codes of any vintage or names, comma-separated)")
+    p.add_argument("--start-year", type=int, help="year the treatment started (with --treated; default 2021)")
+    p.add_argument("--kosis", action="append", metavar="ID=FILE", help="a newer KOSIS 시군구 table (repeatable)")
+    p.add_argument("--kosis-item", help="item (항목) to read from the --kosis tables")
+    p.add_argument("--kosis-merge-sum", action="store_true",
+                   help="add rows that land on one analysis unit (e.g. 구 of a city)")
+    p.add_argument("--neighbours", type=int, default=3, help="comparison regions per treated one (default: 3)")
+    p.add_argument("--draws", type=int, default=999, help="placebo draws (default: 999)")
+
+
 def cmd_catalogue(args) -> int:
     from geo import catalogue
 
@@ -111,12 +164,16 @@ COMMANDS = [
      "python -m geo score --scenario data/scenarios/need_first.yaml", _stage_command("scoring"), _add_run_args),
     ("hubs", "site the hubs and assign spokes: hubs.csv, assignments.csv",
      "python -m geo hubs --scenario data/scenarios/national.yaml", _stage_command("siting"), _add_run_args),
+    ("plan", "the network plan: hub themes, hub-to-hub links, organisations (network_plan.csv, organisations.csv)",
+     "python -m geo plan --scenario data/scenarios/national.yaml", _stage_command("plan"), _add_run_args),
     ("maps", "write the offline HTML maps to maps/<scenario>/",
      "python -m geo maps --scenario data/scenarios/national.yaml", _stage_command("maps"), _add_run_args),
     ("report", "write the committee pack: hub_candidates.xlsx, report.html, report.pdf",
      "python -m geo report --scenario data/scenarios/national.yaml", _stage_command("report"), _add_run_args),
     ("compare", "compare two scenarios: rank and hub changes (table and chart)",
      "python -m geo compare data/scenarios/national.yaml data/scenarios/need_first.yaml", cmd_compare, None),
+    ("monitor", "outcome monitoring: every vintage on the units, hub catchments before/after, need-index backtest",
+     "python -m geo monitor --scenario data/scenarios/national.yaml", cmd_monitor, _add_monitor_args),
     ("translate", "map region codes or names of any vintage to the 229 analysis units",
      'python -m geo translate 47720 "경북 군위군" 청원군 28170', cmd_translate, None),
     ("catalogue", "verify the shipped data files against data/catalogue.csv",

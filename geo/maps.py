@@ -125,6 +125,7 @@ def build_maps(
     tolerance_m: float = 100.0,
     coverage: gpd.GeoSeries | None = None,
     pillar_maps: bool = True,
+    network: folium.FeatureGroup | None = None,
 ) -> list[Path]:
     """Write the planners' maps of the 시군구: ``index.html`` and one map per pillar.
 
@@ -168,6 +169,8 @@ def build_maps(
         then not used).
     pillar_maps
         Also write ``pillar_<column>.html`` for every score column present.
+    network
+        An overlay for ``index.html`` (:func:`network_layer`).
 
     Returns
     -------
@@ -237,6 +240,8 @@ def build_maps(
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
             m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {_js(_hubs_spec(hub_table, assign, units))})",
                                  name="★ 거점 · Hubs", overlay=True, show=True))
+        if fname == "index.html" and network is not None:
+            m.add_child(network)
         if fname == "index.html":
             for i, (key, pts) in enumerate(assets.items()):
                 spec = _asset_spec(key, pts, units, i)
@@ -941,3 +946,65 @@ def _fmt(v: float, digits: int | None = None) -> str:
         a = abs(v)
         digits = 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 1 else 3
     return f"{v:,.{digits}f}"
+
+
+# ----------------------------------------------------------------------------------------
+# the network plan (geo.plan)
+
+# One colour per legal root process (matplotlib's "tab20" qualitative colours, in order).
+THEME_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896"]
+
+
+def network_layer(plan, points: gpd.GeoSeries, *, show: bool = True) -> folium.FeatureGroup:
+    """The network plan as one map overlay: a disc around each hub in its theme's colour
+    (:data:`THEME_COLORS`, in :data:`geo.rootindustry.PROCESSES` order; thick edge: lead hub),
+    hub-to-hub links in black (solid within reach, dashed for long lead→regional links) and
+    the organisations (white dots), each joined to its hub by a thin grey line. Tooltips
+    give the theme, runner-ups, evidence, costs and roles; each hub's theme is written beside it.
+
+    Parameters
+    ----------
+    plan
+        A :class:`geo.plan.NetworkPlan`.
+    points
+        Representative point of every unit (index ``region_code``), any CRS (drawn in WGS84).
+    show
+        Whether the overlay is on when the map opens.
+    """
+    from geo.rootindustry import PROCESS_IDS, PROCESS_KO
+
+    pts = points.to_crs("EPSG:4326")
+    ll = {c: (round(p.y, 5), round(p.x, 5)) for c, p in zip(pts.index, pts)}
+    color = dict(zip(PROCESS_IDS, THEME_COLORS))
+    unit = plan.cost_unit
+    fg = folium.FeatureGroup(name="네트워크 계획 · Network plan (themes, links, organisations)", show=show)
+    for r in plan.links.itertuples():
+        tip = html.escape(f"{r.hub_a}–{r.hub_b}: {r.cost:.0f} {unit}; {r.kind}; "
+                          + ", ".join(PROCESS_KO.get(p, p) for p in str(r.processes).split(";") if p))
+        folium.PolyLine([ll[r.hub_a], ll[r.hub_b]], color="#111111", weight=4 if r.within_reach else 2,
+                        opacity=0.85, dash_array=None if r.within_reach else "8 6", tooltip=tip).add_to(fg)
+    o = plan.organisations[plan.organisations["hub_code"].notna() & plan.organisations["region_code"].notna()]
+    for r in o.itertuples():
+        if r.region_code != r.hub_code:
+            folium.PolyLine([ll[r.region_code], ll[r.hub_code]], color="#888888", weight=1, opacity=0.6).add_to(fg)
+        tip = html.escape(f"{r.name} ({r.kind}) → {r.hub_code}: {r.role}, {r.cost_to_hub:.0f} {unit}")
+        folium.CircleMarker(ll[r.region_code], radius=4, color="#444444", weight=1, fill=True,
+                            fill_color="#ffffff", fill_opacity=1.0, tooltip=tip).add_to(fg)
+    for code, r in plan.hubs.iterrows():
+        theme = r["theme"] if isinstance(r["theme"], str) else None
+        lead = r["role"] == "lead"
+        tip = html.escape(f"{r['name_ko']} ({code}): {r['theme_ko'] or '-'}"
+                          + (f"; 차순위 {r['runner_ups_ko'].replace(';', ', ')}" if r["runner_ups_ko"] else "")
+                          + (f"; 주도 {r['lead_themes_ko'].replace(';', ', ')}" if lead else "")
+                          + f"; {r['evidence']}")
+        # a ring around the hub's star: its theme's colour (thick black edge: lead hub)
+        folium.CircleMarker(ll[code], radius=18, color="#000000", weight=4 if lead else 1.5, fill=True,
+                            fill_color=color.get(theme, NODATA_COLOR), fill_opacity=0.85, tooltip=tip).add_to(fg)
+        # the theme written beside the hub, so the colours need no separate legend
+        label = html.escape(r["theme_ko"] or "주제 없음 · no theme")
+        folium.Marker(ll[code], icon=folium.DivIcon(
+            html=f'<div style="white-space:nowrap;font:bold 12px sans-serif;color:#111;'
+                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{label}</div>',
+            icon_size=(120, 16), icon_anchor=(-22, 8))).add_to(fg)
+    return fg

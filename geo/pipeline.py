@@ -1,6 +1,6 @@
 """Run the stages in order for one scenario and publish their outputs.
 
-    regions → indicators → network → scoring → siting → maps → report
+    regions → indicators → network → scoring → siting → plan → maps → report
 
 (The network comes before the scoring because its centralities are the connectivity pillar;
 it uses the indicators only as the masses of the knowledge-gravity network.)
@@ -31,7 +31,7 @@ import pandas as pd
 from geo import catalogue, config, io, regions
 from geo.scenario import Scenario
 
-STAGES = ["regions", "indicators", "network", "scoring", "siting", "maps", "report"]
+STAGES = ["regions", "indicators", "network", "scoring", "siting", "plan", "maps", "report"]
 CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
 
 
@@ -54,6 +54,7 @@ class Run:
     uncertainty: object = None
     hubs: object = None
     assignments: object = None
+    plan: object = None           # geo.plan.NetworkPlan
     unmatched: list = field(default_factory=list)  # match-report parts, written at the end
     pool: object = None           # one background thread for GIL-free GEOS work
     background: dict = field(default_factory=dict)  # name -> Future
@@ -220,6 +221,26 @@ def _siting(r: Run) -> None:
                           "uncovered": int((~r.assignments["covered"]).sum())}
 
 
+def _plan(r: Run) -> None:
+    """Hub themes, hub-to-hub links and the existing organisations (geo.plan)."""
+    from geo.plan import PLAN_HUB_COLUMNS, plan_from_run
+
+    r.plan = plan_from_run(r)
+    io.write_csv(r.plan.hubs, r.out / "network_plan.csv")
+    io.write_csv(r.plan.links, r.out / "network_links.csv", index=False)
+    io.write_csv(r.plan.organisations, r.out / "organisations.csv", index=False)
+    ev = r.plan.attrs.get("cluster_evidence")
+    if ev is not None:  # every designation: processes found, firms, how it was used
+        io.write_csv(ev, r.out / "network_theme_sources.csv", index=False)
+    r.hubs = r.hubs.join(r.plan.hubs[PLAN_HUB_COLUMNS])
+    io.write_csv(r.hubs, r.out / "hubs.csv")
+    o = r.plan.organisations
+    r.counts["plan"] = {"hubs": len(r.plan.hubs), "links": len(r.plan.links),
+                        "isolated_hubs": int(r.plan.hubs["isolated"].sum()), "organisations": len(o),
+                        "organisations_unassigned": int(o["hub_code"].isna().sum()),
+                        "cost_unit": r.plan.cost_unit}
+
+
 # Indicators shown in map popups (all indicators are in regions.gpkg and the tables).
 KEY_INDICATORS = ["decline_index", "mfg_va_change_2015_2020", "mfg_loss_share_grdp_2015", "mfg_va_2020",
                   "pop_change_2015_2025", "ic_operating_firms", "root_complex_count", "univ_count",
@@ -239,9 +260,10 @@ def _maps(r: Run) -> None:
     title = f"{r.scenario.title_ko} · {r.scenario.title_en}"
     cov = {k: (f.result() if f is not None else None)
            for k, f in ((lvl, r.background.get(f"coverage_{lvl}")) for lvl in MAP_TOLERANCE_M)}
+    network = None if r.plan is None else maps.network_layer(r.plan, r.units.geometry.representative_point())
     paths = maps.build_maps(units, hubs=r.hubs, assignments=r.assignments, assets=r.ind.assets,
                             indicator_metadata=meta, attributions=attributions, out_dir=r.maps, title=title,
-                            tolerance_m=MAP_TOLERANCE_M["sgg"], coverage=cov["sgg"])
+                            tolerance_m=MAP_TOLERANCE_M["sgg"], coverage=cov["sgg"], network=network)
     emd = regions.load_units("emd")
     emd = emd.join(emd_population_change(emd))
     paths.append(maps.build_emd_map(
@@ -262,7 +284,7 @@ def _report(r: Run) -> None:
 
 
 STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _network, "scoring": _scoring,
-               "siting": _siting, "maps": _maps, "report": _report}
+               "siting": _siting, "plan": _plan, "maps": _maps, "report": _report}
 
 
 # The scenario sections each analysis stage reads (a stage also depends on everything the

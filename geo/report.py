@@ -470,6 +470,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "profiles": profiles,
         "sens": _sensitivity(run.uncertainty, s, top),
         "sources": sources.to_dict("records"),
+        "network_html": network_section(getattr(run, "plan", None)),
         "attributions": list(dict.fromkeys(a for a in sources["attribution"] if a)),
     }
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
@@ -477,6 +478,59 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     env.filters["num"] = _fmt_num
     env.filters["pct"] = _fmt_pct
     return env.from_string(_TEMPLATE).render(**ctx)
+
+
+def _theme_line(plan, code: str) -> str | None:
+    """A hub's theme, runner-ups, role and evidence in one line (plain text; the template escapes it)."""
+    if plan is None or code not in plan.hubs.index:
+        return None
+    r = plan.hubs.loc[code]
+    if not isinstance(r["theme"], str):
+        return f"없음 · none ({r['theme_source']})"
+    runner = str(r["runner_ups_ko"]).replace(";", ", ")
+    role = f"주도 · lead ({str(r['lead_themes_ko']).replace(';', ', ')})" if r["role"] == "lead" else "지역 · regional"
+    return (f"{r['theme_ko']} ({r['theme_en']})" + (f"; 차순위 · runner-ups {runner}" if runner else "")
+            + f"; {role}; {r['evidence']}")
+
+
+def network_section(plan) -> str:
+    """The report section "the network" (already escaped HTML; empty without a plan):
+    per hub its theme, runner-ups with their evidence, role, linked hubs with costs and the
+    organisations it absorbs or coordinates; the isolated hubs; the source of the themes."""
+    import html as _h
+
+    if plan is None:
+        return ""
+    e = _h.escape
+    unit = {"minutes": "분 · minutes", "km": "km (도로거리 추정 · road-distance proxy)"}[plan.cost_unit]
+    rows = []
+    for code, r in plan.hubs.iterrows():
+        links = ", ".join(f"{x.split(':')[0]} ({x.split(':')[1]})" for x in str(r["link_costs"]).split(";") if x)
+        rows.append(
+            f"<tr><td>{e(str(r['hub_rank']))}. {e(str(r['name_ko']))} ({e(code)})</td>"
+            f"<td>{e(str(r['theme_ko'] or '-'))}<span class=\"en\">{e(str(r['theme_en'] or '-'))}</span></td>"
+            f"<td>{e(str(r['runner_ups_ko']).replace(';', ', '))}</td>"
+            f"<td class=\"small\">{e(str(r['evidence']))}</td>"
+            f"<td>{'주도 · lead: ' + e(str(r['lead_themes_ko']).replace(';', ', ')) if r['role'] == 'lead' else '지역 · regional'}</td>"
+            f"<td class=\"small\">{e(links) or '고립 · isolated'}</td>"
+            f"<td class=\"small\">{e(str(r['organisations_absorbed']).replace(';', ', '))}"
+            f"{(' / 조정 · coordinate: ' + e(str(r['organisations_coordinated']).replace(';', ', '))) if r['organisations_coordinated'] else ''}</td></tr>")
+    isolated = [f"{r['name_ko']} ({c})" for c, r in plan.hubs.iterrows() if r["isolated"]]
+    un = plan.organisations[plan.organisations["hub_code"].isna()]
+    return (
+        "<section class=\"break\">\n<h2>네트워크 <span class=\"en\">The network</span></h2>\n"
+        f"<p>거점별 주제는 연계 지역의 뿌리 공정에서 정했습니다. 근거: {e(plan.theme_source)}. "
+        f"연결 비용 단위: {e(unit)}; 범위 {plan.attrs.get('reach', float('nan')):.0f}. "
+        f"<span class=\"en\">Each hub's theme comes from the root processes of its catchment; it rests on "
+        f"{e(plan.theme_source)}. Link costs in {e(unit)}; reach {plan.attrs.get('reach', float('nan')):.0f}.</span></p>\n"
+        "<table class=\"ind\"><thead><tr><th>거점<span class=\"en\">Hub</span></th><th>주제<span class=\"en\">Theme</span></th>"
+        "<th>차순위<span class=\"en\">Runner-ups</span></th><th>근거<span class=\"en\">Evidence</span></th>"
+        "<th>역할<span class=\"en\">Role</span></th><th>연결 거점 (비용)<span class=\"en\">Linked hubs (cost)</span></th>"
+        "<th>기관 (흡수 / 조정)<span class=\"en\">Organisations (absorb / coordinate)</span></th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows) + "\n</tbody></table>\n"
+        f"<p>고립된 거점 <span class=\"en\">Isolated hubs</span>: {e(', '.join(isolated)) or '없음 · none'}. "
+        f"위치를 알 수 없어 배정하지 못한 기관 <span class=\"en\">Organisations not assigned (no location)</span>: "
+        f"{e(', '.join(un['name'].astype(str))) or '없음 · none'}.</p>\n</section>\n")
 
 
 def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: float = 180) -> Path:
@@ -872,6 +926,7 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "p_top10": r.get("p_top10"), "freq": h.get("selection_frequency"),
         "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
         "explanation_ko": h.get("explanation_ko"), "explanation_en": h.get("explanation_en"),
+        "theme": _theme_line(getattr(run, "plan", None), code),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
         "map_png": _png(_hub_map_figure(geoms, code, [c for c, _ in spokes], units), dpi=110),
@@ -1252,6 +1307,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
 {% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
 {% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
+{% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
 <div class="row">
   <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
   <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>
@@ -1307,7 +1363,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <p>불확실성 분석이 실행되지 않았습니다. <span class="en">No uncertainty analysis in this run.</span></p>
 {% endif %}
 </section>
-
+{{ network_html|safe }}
 <section class="break">
 <h2>5. 자료 출처와 저작권 표시 <span class="en">Data sources and attribution</span></h2>
 <p>이 보고서의 수치는 모두 아래 자료에서 계산했습니다. <span class="en">Every figure in this report is computed from the files below.</span></p>

