@@ -451,7 +451,8 @@ def quadrant(need, capability, *, need_cut: float | None = None, capability_cut:
 
 
 def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = None, n_labels: int = 12,
-                           size: str | None = "at_stake", ax=None, title: str | None = None):
+                           size: str | None = "at_stake", ax=None, title: str | None = None,
+                           korean: bool = False):
     """The 2-D matrix: need index (x) × capability index (y), quadrants at the medians.
 
     Parameters
@@ -463,6 +464,8 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
         largest ``size`` (or need) are labelled.
     ax
         A matplotlib axis to draw on (a new figure otherwise).
+    korean
+        Quadrant labels and axis titles in Korean and English (needs a font with Hangul).
 
     Returns
     -------
@@ -491,8 +494,9 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
     ax.scatter(x, y, s=area, c=[colours[q] for q in quad], alpha=0.6, edgecolors="white", linewidths=0.5)
     ax.axvline(xc, color="grey", lw=0.8, ls="--")
     ax.axhline(yc, color="grey", lw=0.8, ls="--")
-    for (hi_n, hi_c), (_, en) in QUADRANTS.items():
-        ax.text(0.98 if hi_n else 0.02, 0.98 if hi_c else 0.02, en, transform=ax.transAxes,
+    for (hi_n, hi_c), (ko, en) in QUADRANTS.items():
+        ax.text(0.98 if hi_n else 0.02, 0.98 if hi_c else 0.02, f"{ko}\n{en}" if korean else en,
+                transform=ax.transAxes,
                 ha="right" if hi_n else "left", va="top" if hi_c else "bottom", fontsize=8,
                 color=colours[en])
     if label is None and "name_en" in scores.columns:
@@ -501,8 +505,8 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
         for c in list(order[:n_labels]):
             ax.annotate(str(label.get(c, c)), (x[c], y[c]), fontsize=7, xytext=(3, 3),
                         textcoords="offset points")
-    ax.set_xlabel("Need index (manufacturing at stake), 0-100")
-    ax.set_ylabel("Capability index (base, knowledge, connectivity), 0-100")
+    ax.set_xlabel(("필요 지수 · " if korean else "") + "Need index (manufacturing at stake), 0-100")
+    ax.set_ylabel(("역량 지수 · " if korean else "") + "Capability index (base, knowledge, connectivity), 0-100")
     ax.set_xlim(-2, 102)
     ax.set_ylim(-2, 102)
     if title:

@@ -446,7 +446,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
             from geo.indices import need_capability_matrix
 
-            matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10), dpi=90)
+            matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
         overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
     ctx = {
