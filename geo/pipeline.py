@@ -32,7 +32,9 @@ from geo import catalogue, config, io, regions
 from geo.scenario import Scenario
 
 STAGES = ["regions", "indicators", "network", "scoring", "siting", "plan", "maps", "report"]
-CONNECTIVITY_IDS = ("conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank")
+# The connectivity pillar: centrality and accessibility on the travel-time network
+# (geo.traveltime); the contiguity-graph centralities stay in centrality.csv as descriptors.
+CONNECTIVITY_IDS = ("conn_harmonic_min", "conn_access_mfg", "conn_access_knowledge", "conn_reach_60", "conn_reach_90")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Run:
     metadata: object = None
     graph: object = None
     cost: object = None           # region × region road-distance proxy, km
+    times: object = None          # region × region door-to-door minutes (geo.traveltime), units' order
     centrality: object = None
     lisa: object = None
     scores: object = None
@@ -122,17 +125,33 @@ def _tidy(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _network(r: Run) -> None:
-    from geo import hotspots, network
+    from geo import hotspots, network, traveltime
 
     opt = r.scenario.network
-    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=opt.rail)
+    rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
+    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=rail)
     r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
+    od = None
+    if opt.od_matrix:
+        base = Path(r.scenario.path).parent if r.scenario.path else Path.cwd()
+        path = Path(opt.od_matrix)
+        od = traveltime.read_od_matrix(path if path.is_absolute() else base / path, r.units)
+    sgg_level = "parent_code" not in r.units.columns
+    tt = traveltime.travel_times(r.units, circuity=opt.circuity, rail=rail, od_matrix=od,
+                                 placement=r.graph.graph.get("rail_placement") if sgg_level else None)
+    r.times = tt.minutes
+    if len(r.units) <= 500:  # 3,501 읍면동 would be 12 million rows
+        io.write_csv(tt.long(), r.out / "travel_times.csv", index=False)
     v = r.values
     # Gravity masses: the region's own base and knowledge assets (the distance decay is in
     # the gravity term itself, so the access scores would count distance twice).
     kg = network.knowledge_network(r.units, v["mfg_va_2020"], v["univ_count"] + v["research_count"],
                                    distance_km=r.cost, top_n=opt.knowledge_top_n)
     r.centrality = network.centrality_table(r.graph, kg)
+    pop = traveltime.origins(r.units)["pop"].fillna(0.0)
+    conn = traveltime.connectivity(r.times, mfg=v["mfg_va_2020"], knowledge=v["univ_count"] + v["research_count"],
+                                   population=pop)
+    r.centrality = r.centrality.join(conn)
     io.write_csv(r.centrality, r.out / "centrality.csv")
     io.write_csv(network.edges_frame(r.graph), r.out / "network_edges.csv", index=False)
     unplaced = r.graph.graph.get("rail_unplaced")
@@ -141,13 +160,19 @@ def _network(r: Run) -> None:
             "source_file": "transport/rail/korail_station_adjacency_derived_20250101.csv",
             "column": "station", "value": unplaced["station"],
             "reason": "station not placed in a region: " + unplaced["reason"].astype(str)}))
+    if len(tt.report):
+        r.unmatched.append(tt.report)
     for col in CONNECTIVITY_IDS:
-        r.values[col] = r.centrality[col]
-    r.metadata = pd.concat([r.metadata, network.connectivity_metadata(top_n=opt.knowledge_top_n)])
+        r.values[col] = conn[col]
+    r.metadata = pd.concat([r.metadata, traveltime.connectivity_metadata().assign(coverage=f"{len(conn)}/{len(conn)}")])
     r.lisa, moran = hotspots.hotspots(r.values["decline_index"], r.graph, seed=r.scenario.uncertainty.seed)
     io.write_csv(r.lisa, r.out / "hotspots.csv")
     io.write_json(moran.to_dict(), r.out / "moran.json")
-    r.counts["network"] = {"nodes": r.graph.number_of_nodes(), "edges": r.graph.number_of_edges()}
+    modes = pd.Series(tt.mode.ravel()).value_counts().sort_index()
+    r.counts["network"] = {"nodes": r.graph.number_of_nodes(), "edges": r.graph.number_of_edges(),
+                           "travel_time_pairs_by_mode": {traveltime.MODES[k]: int(c) for k, c in modes.items()},
+                           "travel_times_csv": "written" if len(r.units) <= 500 else
+                           f"not written: {len(r.units)} units ({len(r.units) ** 2:,} pairs)"}
 
 
 def _scoring(r: Run) -> None:
@@ -288,13 +313,13 @@ STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _netwo
 
 
 # The scenario sections each analysis stage reads (a stage also depends on everything the
-# stages before it read). Sections no stage declares count for every stage, so a new section
-# can only make the cache miss, never return a stale result.
+# stages before it read); "a.b" is one key of a section. Sections no stage declares count for
+# every stage, so a new section can only make the cache miss, never return a stale result.
 STAGE_READS = {
     "regions": ("units",),
     "indicators": ("indicators",),
     "network": ("network",),
-    "scoring": ("pillars", "scoring", "uncertainty"),
+    "scoring": ("pillars", "scoring", "uncertainty", "siting.robustness_draws"),  # draws kept for the siting
     "siting": ("siting",),
 }
 PRESENTATION = ("name", "title_ko", "title_en", "description")  # read by maps and report only
@@ -324,11 +349,17 @@ class StageCache:
 
     def key(self, scenario, stage: str) -> str:
         d = scenario.to_dict()
-        declared = {x for reads in STAGE_READS.values() for x in reads} | set(PRESENTATION)
+        declared = {x.split(".")[0] for reads in STAGE_READS.values() for x in reads} | set(PRESENTATION)
         sections = {x for st in STAGES[: STAGES.index(stage) + 1] for x in STAGE_READS.get(st, ())}
         sections |= set(d) - declared
+
+        def pick(path: str):
+            section, _, item = path.partition(".")
+            v = d.get(section)
+            return v.get(item) if item and isinstance(v, dict) else v
+
         files = _input_files(scenario)
-        return json.dumps({"scenario": {k: d.get(k) for k in sorted(sections)}, "files": files},
+        return json.dumps({"scenario": {k: pick(k) for k in sorted(sections)}, "files": files},
                           sort_keys=True, default=str)
 
     def get(self, scenario, stage: str):

@@ -47,7 +47,7 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
       outlier_rules [the scoring rule only], drop_one [false] (leave one indicator out),
       periods {name: {indicator: substitute}} [none] alternative periods of decline,
       access {name: {indicator: substitute}} [none] alternative access half-distances
-    network: circuity [1.26], rail [true], knowledge_top_n [5]   (as geo/network.py)
+    network: circuity [1.26], rail [true], knowledge_top_n [5], od_matrix [none]   (as geo/network.py, geo/traveltime.py)
     siting:
       model: pmedian | mclp                    [pmedian]
       k: positive int | auto                   [10];  k_range: [lo, hi] (needed for auto)
@@ -197,6 +197,7 @@ class NetworkOptions:
     circuity: float = 1.26
     rail: bool = True
     knowledge_top_n: int | None = 5
+    od_matrix: str | None = None  # a user OD matrix (origin, destination, minutes[, mode]); geo.traveltime
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,8 @@ class Scenario:
                 "periods": {name: dict(sub) for name, sub in u.periods},
                 "access": {name: dict(sub) for name, sub in u.access},
             },
-            "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n},
+            "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n,
+                        "od_matrix": n.od_matrix},
             "siting": {
                 "model": t.model,
                 "k": t.k,
@@ -968,14 +970,21 @@ def _substitutions(c: _Checker, value, path: str, known_ids) -> tuple:
 
 def _network(c: _Checker, value) -> NetworkOptions | None:
     d = NetworkOptions()
-    v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n"))
+    v = c.mapping(value, "network", ("circuity", "rail", "knowledge_top_n", "od_matrix"))
     circ = c.number(v.get("circuity", d.circuity), "network.circuity", minimum=1, limit=MAX_CIRCUITY)
     rail = c.boolean(v.get("rail", d.rail), "network.rail")
     top = c.number(v.get("knowledge_top_n", d.knowledge_top_n), "network.knowledge_top_n",
                    minimum=1, integer=True, allow_none=True, limit=MAX_TOP_N)
+    od = v.get("od_matrix")
+    if od is not None:
+        od = c.text(od, "network.od_matrix", limit=1000)
+        if od is None or not od.strip():
+            if od is not None:
+                c.add("network.od_matrix", "expected a file path (origin, destination, minutes[, mode]), got ''")
+            return None
     if circ is None or rail is None or (top is None and v.get("knowledge_top_n", 1) is not None):
         return None
-    return NetworkOptions(circ, rail, top)
+    return NetworkOptions(circ, rail, top, od)
 
 
 def _codes(c: _Checker, value, path: str, units: str | None) -> tuple[str, ...]:

@@ -268,3 +268,16 @@ def test_emd_network_connected():
     assert len(isl) == 61
     ulleung = e.index[e["parent_name_ko"] == "울릉군"]
     assert any(u in ulleung or v in ulleung for u, v in isl)
+
+
+def test_contiguity_centralities_are_descriptors_not_the_pillar():
+    """The connectivity pillar moved to the travel-time network (geo.traveltime); the four
+    contiguity-graph measures stay documented as descriptors of centrality.csv."""
+    from geo import pipeline, traveltime
+
+    meta = N.connectivity_metadata()
+    assert set(meta.index) == {"conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank"}
+    assert (meta["pillar"] == "descriptor").all()
+    assert set(meta.index).isdisjoint(pipeline.CONNECTIVITY_IDS)
+    assert list(traveltime.connectivity_metadata().index) == list(pipeline.CONNECTIVITY_IDS)
+    assert (traveltime.connectivity_metadata()["pillar"] == "connectivity").all()

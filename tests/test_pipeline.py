@@ -174,6 +174,8 @@ def test_stage_cache_key_follows_its_inputs(tmp_path, monkeypatch):
     assert cache.key(sc, "network") == cache.key(k8, "network") == cache.key(heavier, "network")
     assert cache.key(sc, "scoring") == cache.key(k8, "scoring") != cache.key(heavier, "scoring")
     assert cache.key(sc, "siting") != cache.key(k8, "siting")
+    fewer = variant(sc, robustness_draws=3)  # the scoring stage keeps that many draws for the siting
+    assert cache.key(sc, "network") == cache.key(fewer, "network") and cache.key(sc, "scoring") != cache.key(fewer, "scoring")
     data = tmp_path / "data"
     data.mkdir()
     (data / "table.csv").write_text("a\n1\n")

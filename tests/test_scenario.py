@@ -25,7 +25,7 @@ CONTRACT_IDS = [
     "mfg_va_2020", "root_complex_count", "root_complex_firms", "ic_operating_firms",
     "ic_area_km2", "ic_firms_lq", "strong_cluster",
     "univ_count", "univ_access", "research_count", "research_access",
-    "conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank",
+    "conn_harmonic_min", "conn_access_mfg", "conn_access_knowledge", "conn_reach_60", "conn_reach_90",
     # the need index's loss in won, its KOSIS alternative period, the base of at_stake and the
     # access scores at the alternative half-distances of the uncertainty analysis
     "mfg_va_loss_2015_2020", "mfg_gva_loss_2019_2022", "mfg_va_2015",
