@@ -107,7 +107,8 @@ RATIONALE = {
     "ic_area_km2": "descriptor: estate area measures the same thing as operating firms and manufacturing size",
     "ic_firms_lq": "capability (base): specialisation relative to population (cluster-mapping practice)",
     "strong_cluster": "descriptor: a 0/1 flag derived from ic_firms_lq and ic_operating_firms",
-    "univ_access": "capability (knowledge): campuses within reach, distance-decayed",
+    "univ_access": "descriptor: campuses within reach; r = 0.90-0.95 with every travel-time connectivity indicator, "
+                   "so in a pillar it would count accessibility twice",
     "research_access": "capability (knowledge): research institutes within reach, distance-decayed",
     "univ_count": "capability (knowledge): campuses inside the region (a hub's own partners)",
     **{f"{a}_access_{h:g}km": f"alternative half-distance (uncertainty.access) for {a}_access"
