@@ -8,8 +8,8 @@
 
 The install step is idempotent: a `.venv` is created if missing, pip runs only when
 pyproject.toml changed since the last install, and Debian packages (headless chromium for
-the map tests and the PDF report, Noto CJK fonts for Korean text, poppler for PDF checks) are
-installed with apt-get only when missing.
+the map tests and the PDF report, Noto CJK fonts for Korean text, poppler for PDF checks,
+LibreOffice Calc for the workbook's print test) are installed with apt-get only when missing.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ DEBIAN = {  # package: a file it installs
     "chromium": "/usr/bin/chromium",
     "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "poppler-utils": "/usr/bin/pdftoppm",
+    "libreoffice-calc": "/usr/lib/libreoffice/program/scalc",
 }
 
 

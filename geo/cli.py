@@ -39,9 +39,14 @@ def _stage_command(stage: str):
                                        for r in h.itertuples()))
         import json
 
-        maps = Path(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["maps_dir"])
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        maps = Path(manifest["maps_dir"])
         if stage in (None, "maps", "report") and (maps / "index.html").exists():
             print(f"maps: {maps / 'index.html'}")
+        secs = manifest.get("stage_seconds", {})
+        if secs:
+            print(f"done: {len(secs)} stages in {sum(secs.values()):.1f} s ("
+                  + ", ".join(f"{k} {v:.1f} s" for k, v in secs.items()) + ")")
         return 0
 
     return command
@@ -56,6 +61,8 @@ def cmd_translate(args) -> int:
 
         values += read_column(args.file, args.column)
     table = translate_many(values, sido=args.sido)
+    # the library's hints name its keyword (sido=); here the option is --sido
+    table["message"] = table["message"].str.replace(r"\bsido=", "--sido", regex=True)
     cols = ["input", "region_code", "name_ko", "relation", "system", "candidates", "message"]
     print(table[cols].to_csv(index=False, lineterminator="\n"), end="")
     return 0 if table["region_code"].notna().all() else 1

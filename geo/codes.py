@@ -98,6 +98,8 @@ __all__ = [
     "Translation",
     "analysis_units",
     "detect_system",
+    "sido_aliases",
+    "sido_short",
     "to_region_code",
     "translate",
     "translate_many",
@@ -476,6 +478,28 @@ def _sido_key(name: str) -> str | None:
 
 def _sido_set(key: str) -> frozenset[str]:
     return _SIDO_GROUPS.get(key, frozenset({key}))
+
+
+def sido_aliases(name: str) -> tuple[str, ...]:
+    """Short and other names of a 시도, the short Korean name first.
+
+    ``sido_aliases("부산광역시")`` → ``("부산", "부산광역시", "부산직할시", "부산시", "Busan")``;
+    ``()`` for a name that is not a 시도.
+    """
+    key = _sido_key(name)
+    if key is None:
+        return ()
+    return tuple(dict.fromkeys((key, *_SIDO_ALIASES[key])))
+
+
+def sido_short(name: str) -> tuple[str, str]:
+    """Short Korean and English name of a 시도 (``"대구광역시"`` → ``("대구", "Daegu")``),
+    as used to qualify same-named 구 (북구(대구)); the name itself if it is not a 시도."""
+    names = sido_aliases(name)
+    if not names:
+        return str(name), str(name)
+    latin = [a for a in names if a.isascii()]
+    return names[0], latin[-1] if latin else names[0]
 
 
 def _fmt_date(yyyymmdd: str) -> str:
@@ -1214,8 +1238,14 @@ def _translate_name(value, text: str, sido_keys, tables: _Tables) -> Translation
 
 
 def _lookup(key: str, sido_keys, tables: _Tables) -> list[_Entry]:
-    """Named records; with a 시도, only those named under it (대구 군위군 is the 2023- name)."""
+    """Named records; with a 시도, only those named under it (대구 군위군 is the 2023- name).
+
+    An English name may omit its suffix ("Changwon" for Changwon-si) when only one of -si,
+    -gun, -gu completes it."""
     found = tables.names.get(key, [])
+    if not found and key.isascii() and key.isalpha():
+        completions = [tables.names[key + s] for s in ("si", "gun", "gu") if key + s in tables.names]
+        found = completions[0] if len(completions) == 1 else [e for c in completions for e in c]
     if sido_keys is not None:
         found = [
             e for e in found

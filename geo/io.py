@@ -275,12 +275,165 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     for name, gdf in layers.items():
         gdf.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    styles = {}
+    if "regions" in layers and "score" in layers["regions"]:
+        styles["regions"] = qml_score_choropleth(layers["regions"]["score"])
+    if "hub_spokes" in layers:
+        styles["hub_spokes"] = QML_SPOKES
+    if styles:
+        write_gpkg_styles(path, styles)
     return path
 
 
+# The maps' score palette (ColorBrewer YlGnBu, 5 classes; geo.maps.PALETTES["YlGnBu"]).
+SCORE_COLORS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+_QML_HEAD = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.28\" styleCategories=\"Symbology|Labeling\">\n"
+
+
+def _rgba(hex_color: str, alpha: int = 255) -> str:
+    h = hex_color.lstrip("#")
+    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
+
+
+def qml_score_choropleth(score: pd.Series, *, label_field: str = "name_ko") -> str:
+    """A QGIS style (QML) for the regions layer: the overall score in the maps' five quantile
+    classes and colours, white borders, region names as labels."""
+    import html as _html
+
+    import numpy as np
+
+    v = pd.to_numeric(score, errors="coerce").dropna().to_numpy(dtype=float)
+    breaks = np.unique(np.quantile(v, np.linspace(0, 1, len(SCORE_COLORS) + 1))) if v.size else np.array([0.0, 100.0])
+    if breaks.size == 1:
+        breaks = np.array([breaks[0], breaks[0]])
+    ranges, symbols = [], []
+    for i, (lo, hi) in enumerate(zip(breaks[:-1], breaks[1:])):
+        color = SCORE_COLORS[min(i, len(SCORE_COLORS) - 1)]
+        ranges.append(f'   <range lower="{lo:.6f}" upper="{hi:.6f}" symbol="{i}" label="{lo:.1f} – {hi:.1f}" render="true"/>')
+        symbols.append(
+            f'   <symbol type="fill" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">\n'
+            f'    <layer class="SimpleFill" pass="0" locked="0" enabled="1">\n'
+            f'     <prop k="color" v="{_rgba(color)}"/><prop k="style" v="solid"/>\n'
+            f'     <prop k="outline_color" v="255,255,255,255"/><prop k="outline_style" v="solid"/>\n'
+            f'     <prop k="outline_width" v="0.2"/><prop k="outline_width_unit" v="MM"/>\n'
+            f'    </layer>\n   </symbol>')
+    field = _html.escape(label_field, quote=True)
+    return (_QML_HEAD
+            + ' <renderer-v2 type="graduatedSymbol" attr="score" graduatedMethod="GraduatedColor" symbollevels="0"'
+              ' enableorderby="0" forceraster="0">\n  <ranges>\n' + "\n".join(ranges) + "\n  </ranges>\n"
+            + "  <symbols>\n" + "\n".join(symbols) + "\n  </symbols>\n"
+              '  <mode name="quantile"/>\n </renderer-v2>\n'
+            + ' <labeling type="simple">\n  <settings calloutType="simple">\n'
+              f'   <text-style fieldName="{field}" isExpression="0" fontSize="7" textColor="40,40,40,255"/>\n'
+              '   <text-buffer bufferDraw="1" bufferSize="0.6" bufferColor="255,255,255,255"/>\n'
+              '   <placement placement="0"/>\n  </settings>\n </labeling>\n</qgis>\n')
+
+
+# Hub → spoke lines as in the maps (thin dark lines), with a gold star at each line's first
+# vertex: the hub.
+QML_SPOKES = (_QML_HEAD + """ <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">
+  <symbols>
+   <symbol type="line" name="0" alpha="0.9" clip_to_extent="1" force_rhr="0">
+    <layer class="SimpleLine" pass="0" locked="0" enabled="1">
+     <prop k="line_color" v="27,27,27,255"/><prop k="line_style" v="solid"/>
+     <prop k="line_width" v="0.35"/><prop k="line_width_unit" v="MM"/>
+    </layer>
+    <layer class="MarkerLine" pass="0" locked="0" enabled="1">
+     <prop k="placement" v="firstvertex"/><prop k="rotate" v="0"/>
+     <symbol type="marker" name="@0@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" pass="0" locked="0" enabled="1">
+       <prop k="name" v="star"/><prop k="color" v="255,210,31,255"/>
+       <prop k="outline_color" v="35,35,35,255"/><prop k="outline_width" v="0.3"/>
+       <prop k="size" v="5"/><prop k="size_unit" v="MM"/>
+      </layer>
+     </symbol>
+    </layer>
+   </symbol>
+  </symbols>
+ </renderer-v2>
+</qgis>
+""")
+
+
+def write_gpkg_styles(path: Path, styles: dict[str, str]) -> None:
+    """Store QGIS styles (QML) in a GeoPackage's ``layer_styles`` table, the table QGIS reads
+    when it opens a layer: each layer opens styled (its default style).
+
+    The table is registered in ``gpkg_contents`` as attributes, as QGIS does; times are fixed
+    so that reruns stay byte-identical.
+    """
+    import sqlite3
+
+    stamp = "2000-01-01T00:00:00.000Z"
+    con = sqlite3.connect(path)
+    try:
+        geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        con.execute("""CREATE TABLE IF NOT EXISTS layer_styles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+            f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
+            styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+            update_time DATETIME DEFAULT CURRENT_TIMESTAMP)""")
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                    "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (stamp,))
+        for name in sorted(styles):
+            con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (name,))
+            con.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                        "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+                        "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
+                        (name, geom.get(name, "geom"), name, styles[name], f"geo: {name} as in the maps", stamp))
+        con.commit()
+    finally:
+        con.close()
+
+
 def progress(**kw):
-    """A tqdm progress bar on an interactive terminal; silent in CI, logs and files."""
-    from tqdm.auto import tqdm
+    """A tqdm progress bar on an interactive terminal; silent in CI, logs and files.
+
+    tqdm's plain text bar: the notebook widget bar needs ipywidgets and warns without it."""
+    from tqdm import tqdm
 
     quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
     return tqdm(disable=quiet, leave=False, **kw)
+
+
+class StageLog:
+    """Each stage's start and end on stderr: a progress bar on a terminal, plain lines
+    otherwise (logs, CI, notebooks). Use :func:`stage_log`."""
+
+    def __init__(self, names: list[str], desc: str, stream=None):
+        self.desc, self.n, self.i = desc, len(names), 0
+        self.stream = stream or sys.stderr
+        self.bar = None
+        if self.stream.isatty() and not os.environ.get("CI"):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.n, desc=desc, unit="stage", leave=False, file=self.stream)
+
+    def start(self, name: str) -> None:
+        self.i += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)
+        else:
+            print(f"{self.desc}: [{self.i}/{self.n}] {name} ...", file=self.stream, flush=True)
+
+    def done(self, name: str, seconds: float, *, cached: bool = False) -> None:
+        how = "reused from an earlier run" if cached else f"{seconds:.1f} s"
+        if self.bar is not None:
+            self.bar.update()
+            self.bar.write(f"{self.desc}: {name} done ({how})", file=self.stream)
+        else:
+            print(f"{self.desc}: [{self.i}/{self.n}] {name} done ({how})", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def stage_log(names: list[str], *, desc: str, stream=None):
+    """Context manager giving a :class:`StageLog` for the stages ``names``."""
+    log = StageLog(list(names), desc, stream)
+    try:
+        yield log
+    finally:
+        log.close()

