@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo import catalogue, config, io, regions
@@ -57,6 +58,9 @@ class Run:
     uncertainty: object = None
     hubs: object = None
     assignments: object = None
+    frontier: object = None       # siting: access vs capability frontier (frontier.csv)
+    policy_costs: object = None   # siting: price of each programme rule (policy_costs.csv)
+    siting_robustness: object = None  # siting: selection frequency per region and family
     plan: object = None           # geo.plan.NetworkPlan
     unmatched: list = field(default_factory=list)  # match-report parts, written at the end
     pool: object = None           # one background thread for GIL-free GEOS work
@@ -207,7 +211,7 @@ def _siting(r: Run) -> None:
     from geo import siting
 
     opt = r.scenario.siting
-    units = r.scores.reindex(r.units.index)
+    units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
     ok = units[opt.demand].notna()
     if not ok.all():
         from geo.errors import InputError
@@ -215,35 +219,98 @@ def _siting(r: Run) -> None:
         raise InputError(f"{(~ok).sum()} regions have no {opt.demand} score, so they cannot be sited",
                          column=opt.demand, got=units.index[~ok].tolist()[:5],
                          hint="check the missing-data policy of the scenario")
-    kw = dict(model=opt.model, reach_km=opt.reach_km, max_spoke_km=opt.max_spoke_km,
+    # travel minutes when the network stage provides them, else road km
+    times = getattr(r, "times", None)
+    minutes = times is not None
+    cost = times if minutes else r.cost
+    spoke = (opt.max_spoke_minutes if minutes else opt.max_spoke_km)
+    reach = (opt.reach_minutes if minutes else opt.reach_km)
+    kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
               fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
     k = opt.k
     if k == "auto":
         lo, hi = opt.k_range
-        cost = r.cost.loc[units.index, units.index]
-        k, curve = siting.choose_k_frame(units, cost, demand=opt.demand, k_range=range(lo, hi + 1), **kw)
+        k, curve = siting.choose_k_frame(units, cost.loc[units.index, units.index], demand=opt.demand,
+                                         k_range=range(lo, hi + 1), **kw)
         io.write_csv(curve, r.out / "k_elbow.csv")
-    draws = None
-    u = r.uncertainty
-    if opt.robustness_draws and u.draw_pillars is not None and opt.demand in u.draw_pillars:
-        order = pd.Index(u.regions).get_indexer(units.index)
-        draws = u.draw_pillars[opt.demand][:, order]
-    r.hubs, r.assignments = siting.site_hubs(units, r.cost, demand=opt.demand, k=int(k),
-                                              demand_draws=draws, **kw)
+    draws = _siting_draws(r, units, opt)
+    out = siting.plan(units, cost, demand=opt.demand, k=int(k), frontier_rule=opt.frontier,
+                      frontier_points=opt.frontier_points, draws=draws, **kw)
+    r.hubs, r.assignments = out["hubs"], out["assignments"]
+    r.frontier, r.policy_costs, r.siting_robustness = out["frontier"], out["policy_costs"], out["robustness"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
     r.hubs = siting.explain(r.hubs, r.assignments, scores=units, values=r.values,
                             points=r.units.geometry.representative_point(),
                             universities=None if univ is None else univ[univ["counted_as"] == "campus"],
                             research=None if res is None else res[res["located"] == "region centroid"],
-                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM)
+                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
+                            demand=opt.demand, families=list(out["robustness"].columns),
+                            unit="minutes" if minutes else "km")
+    if minutes:
+        r.hubs, r.assignments = _with_minutes(r.hubs, r.assignments, r.cost)
     io.write_csv(r.hubs, r.out / "hubs.csv")
     io.write_csv(r.assignments, r.out / "assignments.csv")
-    io.write_json(r.hubs.attrs.get("siting", {}), r.out / "siting.json")
+    io.write_csv(out["frontier"], r.out / "frontier.csv", index=False)
+    io.write_csv(out["policy_costs"], r.out / "policy_costs.csv", index=False)
+    io.write_csv(out["robustness"].rename_axis("region_code"), r.out / "siting_robustness.csv")
+    info = dict(r.hubs.attrs.get("siting", {}))
+    if minutes:
+        info = {k.replace("_km", "_minutes"): v for k, v in info.items()}
+    io.write_json({**info, "cost_unit": "minutes" if minutes else "km"}, r.out / "siting.json")
     r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
                           "uncovered": int((~r.assignments["covered"]).sum())}
+
+
+def _with_minutes(hubs, assign, km):
+    """Sited on minutes: the cost columns renamed to minutes, and the km to the same hub beside.
+
+    ``distance_km``, ``nearest_hub_km`` and the spoke km columns then hold the road-distance
+    proxy to the hub chosen on minutes, so every column says its unit truthfully.
+    """
+    ren = {c: c.replace("distance_km", "minutes").replace("_km", "_minutes")
+           for c in (*hubs.columns, *assign.columns) if c.endswith("_km")}
+    hubs, assign = hubs.rename(columns=ren), assign.rename(columns=ren)
+    km = km.loc[assign.index, :]
+    hub = assign["hub_code"].astype(object)
+    near = assign["nearest_hub_code"].astype(object)
+    assign = assign.assign(
+        distance_km=[km.at[i, h] if isinstance(h, str) else np.nan for i, h in zip(assign.index, hub)],
+        nearest_hub_km=[km.at[i, h] for i, h in zip(assign.index, near)])
+    spokes = assign[assign["covered"] & ~assign["is_hub"]]
+    g = spokes.groupby(spokes["hub_code"].astype(str))["distance_km"]
+    hubs = hubs.assign(mean_spoke_distance_km=g.mean().reindex(hubs.index).to_numpy(),
+                       max_spoke_distance_km=g.max().reindex(hubs.index).to_numpy())
+    return hubs, assign
+
+
+def _siting_draws(r: Run, units, opt) -> dict | None:
+    """Monte Carlo draws of the siting demand and of the capability index (order of ``units``)."""
+    u = r.uncertainty
+    dp = getattr(u, "draw_pillars", None) if opt.robustness_draws else None
+    if not dp:
+        return None
+    order = pd.Index(u.regions).get_indexer(units.index)
+    out = {}
+    # the scoring stage's own headline draws when it has them, else rebuilt from the pillars
+    if opt.demand in dp:
+        out["demand"] = dp[opt.demand][:, order]
+    elif opt.demand == "at_stake" and "need" in dp:
+        va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
+        out["demand"] = dp["need"][:, order] / 100.0 * va[None, :]
+    elif opt.demand == "need" and "need_index" in dp:
+        out["demand"] = dp["need_index"][:, order]
+    if "demand" not in out:
+        return None
+    if "capability_index" in dp:
+        out["capability"] = dp["capability_index"][:, order]
+    else:
+        have = [p for p in ("base", "knowledge", "connectivity") if p in dp]
+        if have:
+            out["capability"] = np.mean([dp[p][:, order] for p in have], axis=0)
+    return out
 
 
 def _plan(r: Run) -> None:

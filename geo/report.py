@@ -101,7 +101,7 @@ COLUMNS = {
     "n_spokes": ("연계 지역 수", "Spokes", "0", 7),
     "spoke_names": ("연계 지역", "Spoke regions", None, 40),
     "spokes": ("연계 지역 코드", "Spoke codes", None, 24),
-    "need_served": ("담당 수요(필요 점수 합)", "Need served (sum of need scores)", "#,##0.0", 12),
+    "need_served": ("담당 수요(시나리오의 입지 수요 합)", "Demand served (sum of the scenario's siting demand)", "#,##0.0", 12),
     "need_covered_within_reach": ("도달권 내 수요", "Need within reach", "#,##0.0", 11),
     "mean_spoke_distance_km": ("평균 연계 거리(km)", "Mean spoke distance (km)", "0.0", 10),
     "max_spoke_distance_km": ("최대 연계 거리(km)", "Max spoke distance (km)", "0.0", 10),
@@ -1407,7 +1407,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <table>
 <thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
 {% if any_tiers %}<th>등급<span class="en">Tiers</span></th>{% endif %}<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
-<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Need served</span></th>
+<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Demand served</span></th>
 <th class="n">평균 / 최대 거리 (km)<span class="en">Mean / max distance</span></th><th class="n">선정 빈도<span class="en">Selection frequency</span></th></tr></thead>
 <tbody>
 {% for h in hub_rows %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.name_en }}</span></td><td>{{ h.megaregion }}</td>

@@ -239,7 +239,7 @@ class SitingOptions:
     model: str = "pmedian"
     k: int | str = 10
     k_range: tuple[int, int] | None = None
-    demand: str = "need"
+    demand: str = "at_stake"
     eligibility: Eligibility = field(default_factory=Eligibility)
     per_megaregion: MegaregionLimits = field(default_factory=MegaregionLimits)
     fixed: tuple[str, ...] = ()
@@ -247,6 +247,13 @@ class SitingOptions:
     max_spoke_km: float | None = None
     reach_km: float | None = None
     robustness_draws: int = 200
+    # travel-time limits (used instead of the km ones when the run has a minutes matrix)
+    max_spoke_minutes: float | None = None
+    reach_minutes: float | None = None
+    # capability/access trade-off: ("knee", None), ("min_capability", x) or
+    # ("max_access_increase", share); see geo.siting.pick_frontier
+    frontier: tuple = ("knee", None)
+    frontier_points: int = 8
 
 
 @dataclass(frozen=True)
@@ -343,7 +350,11 @@ class Scenario:
                 "excluded": list(t.excluded),
                 "max_spoke_km": t.max_spoke_km,
                 "reach_km": t.reach_km,
+                "max_spoke_minutes": t.max_spoke_minutes,
+                "reach_minutes": t.reach_minutes,
                 "robustness_draws": t.robustness_draws,
+                "frontier": t.frontier[0] if t.frontier[1] is None else {t.frontier[0]: t.frontier[1]},
+                "frontier_points": t.frontier_points,
             },
         }
 
@@ -1039,7 +1050,8 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
     d = SitingOptions()
     p = "siting"
     v = c.mapping(value, p, ("model", "k", "k_range", "demand", "eligibility", "per_megaregion",
-                             "fixed", "excluded", "max_spoke_km", "reach_km", "robustness_draws"))
+                             "fixed", "excluded", "max_spoke_km", "reach_km", "robustness_draws",
+                             "max_spoke_minutes", "reach_minutes", "frontier", "frontier_points"))
     n0 = len(c.problems)
     model = c.choice(v.get("model", d.model), f"{p}.model", MODELS)
     k = v.get("k", d.k)
@@ -1067,9 +1079,12 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
 
     pillar_names = [pl.name for pl in pillars]
     demand = v.get("demand", d.demand)
-    demand_options = pillar_names + ["score", "uniform"]
+    demand_options = ["at_stake"] + pillar_names + ["score", "uniform"]
     if not isinstance(demand, str):
-        c.add(f"{p}.demand", f"expected a pillar name, 'score', 'uniform' or an indicator id, got {_show(demand)}")
+        c.add(f"{p}.demand", f"expected 'at_stake', a pillar name, 'score', 'uniform' or an indicator id, "
+              f"got {_show(demand)}")
+    elif demand == "at_stake" and "need" not in pillar_names:
+        c.add(f"{p}.demand", "'at_stake' (need × manufacturing size) needs the need pillar")
     elif demand not in demand_options:
         if demand in PILLARS:
             c.add(f"{p}.demand", f"pillar {demand!r} is not in pillars")
@@ -1116,7 +1131,23 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
                   minimum=0, integer=True, limit=MAX_ROBUSTNESS_DRAWS)
     if rd is not None and draws is not None and rd > draws:
         c.add(f"{p}.robustness_draws", f"expected at most uncertainty.draws ({draws}), got {rd}")
+    spoke_min = c.number(v.get("max_spoke_minutes"), f"{p}.max_spoke_minutes", minimum=0, strict_min=True,
+                         allow_none=True)
+    reach_min = c.number(v.get("reach_minutes"), f"{p}.reach_minutes", minimum=0, strict_min=True,
+                         allow_none=True)
+    fr = v.get("frontier", "knee")
+    frontier = ("knee", None)
+    if isinstance(fr, dict) and len(fr) == 1 and next(iter(fr)) in ("min_capability", "max_access_increase"):
+        key = next(iter(fr))
+        x = c.number(fr[key], f"{p}.frontier.{key}", minimum=0,
+                     maximum=100 if key == "min_capability" else None)
+        frontier = (key, x)
+    elif fr != "knee":
+        c.add(f"{p}.frontier", "expected 'knee', {min_capability: <0-100>} or {max_access_increase: "
+              f"<share, e.g. 0.05>}}, got {_show(fr)}")
+    npts = c.number(v.get("frontier_points", d.frontier_points), f"{p}.frontier_points", minimum=2,
+                    integer=True)
     if len(c.problems) > n0:
         return None
     return SitingOptions(model, k, k_range, demand, eligibility, limits, fixed, excluded, spoke,
-                         reach, rd)
+                         reach, rd, spoke_min, reach_min, frontier, npts)

@@ -6,8 +6,11 @@ p-median model (minimise need-weighted distance to the nearest hub) and the maxi
 location problem (MCLP: maximise the need within ``reach`` of a hub) with the programme
 constraints: hubs fixed in advance, excluded or ineligible candidates, at most / at least so
 many hubs per group (권역), and a maximum spoke distance. :func:`site_hubs` is the thin
-DataFrame adapter used by the pipeline; :func:`choose_k` and :func:`selection_frequency`
-support the choice of k and the robustness report.
+DataFrame adapter; :func:`choose_k` and :func:`selection_frequency` support the choice of k
+and the robustness check. :func:`plan` is the pipeline's siting: the demand (manufacturing at
+stake, :func:`demand_columns`), the capability frontier (:func:`frontier`,
+:func:`pick_frontier`), the price of every programme rule and ``placed_by``, the robustness
+families (core and contested hubs) and each hub's best alternative (:func:`swap_alternatives`).
 
 How the objective is ordered (lexicographic)
 --------------------------------------------
@@ -43,12 +46,19 @@ Algorithms
 * Exact (``method="exact"``, the default up to 400,000 matrix cells): the Lagrangian bound
   often proves the heuristic optimal by itself; otherwise reduced-cost fixing drops candidates
   that cannot be in any solution as good as the incumbent, and HiGHS (:func:`scipy.optimize.milp`)
-  solves what is left: a covering model for the coverage criteria, and for the distance the
-  radius formulation of Elloumi (2010) / García, Labbé & Marín (2011) over the sorted distinct
-  distances of each demand (truncated at the incumbent's distances when large, a relaxation,
-  and extended where the optimum reaches the cut). A result is reported ``optimal`` only when
-  the bound meets the objective within 1e-9 relative; HiGHS runs with tightened tolerances
-  for that.
+  searches what is left for a better incumbent: a covering model for the coverage criteria,
+  and for the distance the radius formulation of Elloumi (2010) / García, Labbé & Marín (2011)
+  over the sorted distinct distances of each demand (truncated at the incumbent's distances
+  when large, and extended where the optimum reaches the cut).
+* Proof: a result is ``optimal`` only when a lower bound that we compute ourselves meets the
+  incumbent's objective, re-evaluated in numpy from its hubs, within 1e-9 relative (integer
+  costs: the bound, rounded up, equals it). The bound is the Lagrangian one, and when it does
+  not close, our own branch and bound on Lagrangian bounds (:func:`_branch_and_bound`); the
+  MILP's dual bound is a claim of the solver (tolerances and all) and is never used as proof.
+  HiGHS once returned OR-Library pmed18 at 4811 "optimal" (optimum 4809) with a too tight
+  ``mip_feasibility_tolerance``; that can no longer pass as a proof.
+* Open costs (``open_cost``): a cost per opened candidate added to the distance criterion;
+  the capability trade-off (:func:`frontier`) uses it.
 """
 
 from __future__ import annotations
@@ -56,7 +66,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -65,15 +75,19 @@ from scipy.optimize import LinearConstraint, milp
 
 from geo.errors import InfeasibleError, InputError
 
-__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "site_hubs"]
+__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "site_hubs", "read_orlib_pmedian"]
 
 _REL_TOL = 1e-9  # relative tolerance for "proven optimal"
-# HiGHS defaults (1e-7 feasibility, 1e-6 absolute gap) blur bounds at the 1e-8 level; the
-# 1e-9 proof needs tighter ones
-_HIGHS_TOLERANCES = {"mip_abs_gap": 0.0, "primal_feasibility_tolerance": 1e-10,
-                     "dual_feasibility_tolerance": 1e-10, "mip_feasibility_tolerance": 1e-10}
+# HiGHS searches for the incumbent only (the proof is our own, see _branch_and_bound), so it
+# runs at its default feasibility tolerances: tightening mip_feasibility_tolerance below what
+# its LP solves deliver (1e-10 against 1e-7) made it prune good nodes and return a worse
+# solution as optimal (OR-Library pmed18: 4811 for 4809). The objective is scaled to ~1e6 so
+# that the absolute gap below stops far past the 1e-9 relative level.
+_HIGHS_TOLERANCES = {"mip_abs_gap": 1e-9}
 _AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many demand x candidate cells
-_PERTURB_ROUNDS = 10  # iterated-local-search rounds of the heuristic when the bound has not closed
+_ILS_CHAINS = 3  # heuristic: independent iterated-local-search chains
+_PERTURB_ROUNDS = 100  # heuristic: iterated local search stops after this many rounds without progress
+_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes
 _LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
 
 
@@ -91,7 +105,8 @@ class SitingResult:
     distance
         Per demand row, the distance to its hub (NaN if uncovered).
     objective
-        p-median: need-weighted distance of the covered demand (need x km).
+        p-median: need-weighted distance of the covered demand (need x km), plus the open
+        costs of the hubs when ``open_cost`` is given.
         MCLP: need within ``reach`` of a hub.
     lower_bound, upper_bound
         The optimum lies in ``[lower_bound, upper_bound]``. For p-median ``upper_bound`` is the
@@ -143,6 +158,7 @@ class _Problem:
     max_distance: float | None
     model: str
     stages: list  # per criterion: n x m matrix whose row-min is the criterion's cost
+    open_cost: np.ndarray | None = None  # cost of opening each working column (last criterion)
 
     @property
     def m(self) -> int:
@@ -162,8 +178,14 @@ class _Problem:
         q = _Problem(cost=self.cost[:, idx], cols=self.cols[idx], k=self.k,
                      fixed=np.flatnonzero(fx[idx]), gid=self.gid[idx], gmax=self.gmax, gmin=self.gmin,
                      radii=self.radii, max_distance=self.max_distance, model=self.model,
-                     stages=[t[:, idx] for t in self.stages])
+                     stages=[t[:, idx] for t in self.stages],
+                     open_cost=None if self.open_cost is None else self.open_cost[idx])
         return q, idx
+
+    @property
+    def f(self) -> np.ndarray:
+        """Open cost per working column (zeros when none was given)."""
+        return np.zeros(self.m) if self.open_cost is None else self.open_cost
 
 
 def _as_cost(cost) -> np.ndarray:
@@ -201,9 +223,17 @@ def _index_list(values, m: int, name: str) -> np.ndarray:
 
 
 def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(), excluded=(),
-             group=None, group_max=None, group_min=None, max_distance=None, names=None) -> _Problem:
+             group=None, group_max=None, group_min=None, max_distance=None, names=None,
+             open_cost=None) -> _Problem:
     c = _as_cost(cost)
     n, m = c.shape
+    if open_cost is not None:
+        oc = np.asarray(open_cost, dtype=float)
+        if oc.shape != (m,) or not np.isfinite(oc).all() or (oc < 0).any():
+            raise InputError("open_cost must give a finite cost >= 0 per candidate column",
+                             expected=f"shape ({m},), finite, >= 0", got=getattr(oc, "shape", None))
+        if model != "pmedian":
+            raise InputError("open_cost applies to the p-median model only", got=model)
     if names is not None and len(names) != m:
         raise InputError("names must label every candidate column", expected=f"{m} names", got=len(names))
 
@@ -307,7 +337,8 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     stages = [(work > r).astype(float) for r in radii] + [dist]
     return _Problem(cost=work, cols=cols, k=k, fixed=np.sort(pos[fx]), gid=gid,
                     gmax=np.array([gmax[g] for g in uniq]), gmin=np.array([gmin[g] for g in uniq]),
-                    radii=radii, max_distance=max_distance, model=model, stages=stages)
+                    radii=radii, max_distance=max_distance, model=model, stages=stages,
+                    open_cost=None if open_cost is None else np.asarray(open_cost, float)[cols])
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,11 +347,17 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
 
 def _tols(p: _Problem, w: np.ndarray) -> np.ndarray:
     tw = float(w.sum()) or 1.0
-    return np.array([1e-11 * tw * max(float(s.max()), 1e-12) for s in p.stages])
+    t = np.array([1e-11 * tw * max(float(s.max()), 1e-12) for s in p.stages])
+    if p.open_cost is not None:
+        t[-1] += 1e-11 * p.k * float(p.open_cost.max(initial=0.0))
+    return t
 
 
 def _keys(p: _Problem, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
-    return np.array([w @ s[:, hubs].min(axis=1) for s in p.stages])
+    key = np.array([w @ s[:, hubs].min(axis=1) for s in p.stages])
+    if p.open_cost is not None:
+        key[-1] += float(p.open_cost[hubs].sum())
+    return key
 
 
 def _lex_less(a: np.ndarray, b: np.ndarray, tol: np.ndarray) -> bool:
@@ -352,6 +389,7 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
         ok = gok[p.gid]
         ok[hubs] = False
         vals = [w @ np.minimum(s, d[:, None]) for s, d in zip(p.stages, d1)]
+        vals[-1] = vals[-1] + p.f  # open costs: a constant for the hubs already open, plus j's
         j = _lex_pick(vals, ok, tol)
         hubs.append(j)
         count[p.gid[j]] += 1
@@ -359,7 +397,7 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
     return np.sort(np.array(hubs, dtype=np.int64))
 
 
-def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
+def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
@@ -372,9 +410,20 @@ def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray) -> np.ndarray:
     m1 = np.minimum(s, d1[:, None])
     diff = np.minimum(s, d2[:, None])
     diff -= m1
-    onehot = np.zeros((k, n))
-    onehot[c1, np.arange(n)] = w
-    return (w @ m1)[None, :] + onehot @ diff
+    # row r of the correction: sum of w_i * diff_i over the demands whose nearest hub is r
+    # (a grouped sum over the rows sorted by nearest hub: O(n m), not a k x n product)
+    order = np.argsort(c1, kind="stable")
+    wo = w[order, None]
+    wd = np.where(wo > 0, diff[order] * wo, 0.0)  # zero need counts 0, also on forbidden pairs
+    starts = np.searchsorted(c1[order], np.arange(k))
+    present = np.bincount(c1, minlength=k) > 0
+    corr = np.zeros((k, s.shape[1]))
+    if present.any():
+        corr[present] = np.add.reduceat(wd, starts[present], axis=0)
+    out = (w @ m1)[None, :] + corr
+    if f is not None:  # open costs after swapping hubs[r] for j
+        out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+    return out
 
 
 def _swap_ok(p: _Problem, hubs: np.ndarray) -> np.ndarray:
@@ -396,12 +445,14 @@ def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
         if not ok.any():
             break
         improved = False
+        last = len(p.stages) - 1
         for si, s in enumerate(p.stages):
-            v = _swap_values(s, w, hubs)
+            v = _swap_values(s, w, hubs, p.open_cost if si == last else None)
             vv = np.where(ok, v, np.inf)
             best = vv.min()
             if best < key[si] - tol[si]:
-                rest = [v] + [_swap_values(t, w, hubs) for t in p.stages[si + 1:]]
+                rest = [v] + [_swap_values(t, w, hubs, p.open_cost if si + 1 + ti == last else None)
+                              for ti, t in enumerate(p.stages[si + 1:])]
                 flat = _lex_pick(rest, ok & (v <= best + tol[si]), tol[si:])
                 r, j = divmod(flat, p.m)
                 hubs = hubs.copy()
@@ -430,25 +481,51 @@ def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline
 
 def _perturb(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, tol: np.ndarray, *,
              seed: int, rounds: int, deadline: float = np.inf):
-    """Iterated local search: swap 1-2 random hubs out, descend again, keep improvements."""
+    """Iterated local search from the best solution.
+
+    Each round swaps a few random hubs out (1 to about a tenth of k, more after rounds
+    without progress) for random candidates, each entering near the hub it replaces (among
+    its closest candidates by column distance), descends again, and moves to the result if it
+    is at least as good (plateaus are walked). Stops after ``rounds`` rounds in a row without
+    an improvement of the best.
+    """
     free = p.k - len(p.fixed)
     if free == 0 or p.m == p.k:
         return hubs, key
     rng = np.random.default_rng(seed)
-    for _ in range(rounds):
-        if time.perf_counter() >= deadline:
-            break
-        trial = hubs.copy()
-        for _ in range(min(free, int(rng.integers(1, 3)))):
-            cand = np.flatnonzero(_swap_ok(p, trial).ravel())
-            if cand.size == 0:
+    cur, ckey = hubs, key
+    # candidate-to-candidate proximity: the demand rows' cost profile of two columns
+    near = None
+    if p.cost.shape[0] * p.m <= 4_000_000 and p.m <= 4000:
+        prof = p.cost.T
+        sq = (prof * prof).sum(axis=1)
+        d2 = sq[:, None] + sq[None, :] - 2.0 * (prof @ prof.T)
+        near = np.argsort(d2, axis=1)[:, 1:min(p.m, 11)]
+    idle = 0
+    strength_max = max(2, min(free, p.k // 10 + 2))
+    while idle < rounds and time.perf_counter() < deadline:
+        trial = cur.copy()
+        n_swap = int(rng.integers(1, min(strength_max, 1 + 1 + idle // 5) + 1))
+        for _ in range(min(free, n_swap)):
+            ok = _swap_ok(p, trial)
+            if not ok.any():
                 break
-            r, j = divmod(int(rng.choice(cand)), p.m)
-            trial[r] = j
+            rows = np.flatnonzero(ok.any(axis=1))
+            r = int(rng.choice(rows))
+            opts = np.flatnonzero(ok[r])
+            if near is not None and rng.random() < 0.7:
+                close = np.intersect1d(near[trial[r]], opts)
+                if close.size:
+                    opts = close
+            trial[r] = int(rng.choice(opts))
             trial.sort()
         trial, tkey = _local_search(p, w, trial, tol, deadline)
         if _lex_less(tkey, key, tol):
-            hubs, key = trial, tkey
+            hubs, key, idle = trial, tkey, 0
+        else:
+            idle += 1
+        if not _lex_less(ckey, tkey, tol):
+            cur, ckey = trial, tkey
     return hubs, key
 
 
@@ -511,14 +588,19 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
-                deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None):
+                deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None,
+                goal: float = np.inf, f: np.ndarray | None = None):
     """Lagrangian lower bound of ``min_S sum_i w_i min_{j in S} s_ij`` over feasible hub sets.
 
     Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
     (Beasley 1993); every relaxed hub set is also tried as a solution. Returns the best bound,
     its multipliers, and the best hub set seen with its value (``hubs``/``ub`` if none better).
     ``lam0`` warm-starts the multipliers (e.g. from a similar problem: a previous Monte Carlo
-    draw; about 7x fewer steps over the national robustness draws).
+    draw; about 7x fewer steps over the national robustness draws). The steps stop early once
+    the bound exceeds ``goal`` (enough to prune a branch-and-bound node).
+
+    Any multipliers give a valid bound: the value returned is computed here from ``lam`` and
+    the exact relaxed subproblem, never taken from a solver.
     """
     ws = _weighted(s, w)
     if lam0 is not None:
@@ -535,9 +617,11 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         red = ws - lam[:, None]
         np.minimum(red, 0.0, out=red)
         rho = red.sum(axis=0)
+        if f is not None:
+            rho += f
         S = _best_subset(p, rho)
         val = float(lam.sum() + rho[S].sum())
-        primal = float(ws[:, S].min(axis=1).sum())
+        primal = float(ws[:, S].min(axis=1).sum()) + (float(f[S].sum()) if f is not None else 0.0)
         if primal < best_val:
             best_hubs, best_val = S, primal
         if val > best:
@@ -547,7 +631,7 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
             stall += 1
         if stall >= 30:
             pi, stall = pi / 2, 0
-        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5:
+        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5 or best > goal:
             break
         sub = 1.0 - (red[:, S] < 0).sum(axis=1)
         norm = float(sub @ sub)
@@ -557,13 +641,16 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
     return min(best, best_val), best_lam, best_hubs, best_val
 
 
-def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: float, tol: float):
+def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: float, tol: float,
+            f: np.ndarray | None = None):
     """Reduced-cost fixing: columns that cannot be open (closed) in any solution worth <= ub.
 
     Returns (keep mask, forced-open mask) over the working columns.
     """
     red = np.minimum(_weighted(s, w) - lam[:, None], 0.0)
     rho = red.sum(axis=0)
+    if f is not None:
+        rho += f
     base = float(lam.sum())
     S = _best_subset(p, rho)
     inS = np.zeros(p.m, bool)
@@ -572,9 +659,37 @@ def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: floa
     force = np.zeros(p.m, bool)
     fixed = np.zeros(p.m, bool)
     fixed[p.fixed] = True
+    # Bounds with the group limits dropped (a relaxation, so never above the exact ones) are
+    # vectorised: with j forced open, the fixed hubs, j and the q cheapest other free columns;
+    # with j closed, the q + 1 cheapest free columns other than j. Without groups they are
+    # exact; with groups the exact bound is computed only where the relaxed one cannot decide.
+    free = ~fixed & np.isfinite(rho)
+    q = p.k - int(fixed.sum()) - 1
+    lo_open = np.full(p.m, -np.inf)
+    lo_close = np.full(p.m, -np.inf)
+    fr = np.sort(rho[free])
+    if q >= 0 and len(fr) > q:
+        csum = np.concatenate([[0.0], np.cumsum(fr)])
+        head = csum[q]  # q cheapest free columns
+        nxt = fr[q] if len(fr) > q else np.inf
+        nxt2 = fr[q + 1] if len(fr) > q + 1 else np.inf
+        rank = np.searchsorted(fr, rho)  # rho[j] below fr[q] means j is among the q cheapest
+        fsum = float(rho[fixed].sum())
+        inq = rank < q
+        lo_open = base + fsum + rho + np.where(inq, head - rho + nxt, head)
+        inq1 = rank < q + 1
+        lo_close = base + fsum + np.where(inq1, csum[q + 1] - rho + nxt2, csum[q + 1])
     for j in range(p.m):
-        if fixed[j]:
+        if fixed[j] or not np.isfinite(rho[j]):
             continue
+        if not inS[j] and lo_open[j] > ub + tol:
+            keep[j] = False
+            continue
+        if inS[j] and lo_close[j] > ub + tol:
+            force[j] = True
+            continue
+        if p.plain:
+            continue  # the relaxed bound was exact
         if not inS[j]:
             T = _best_subset(p, rho, force=[j])
             if T is None or base + rho[T].sum() > ub + tol:
@@ -586,6 +701,102 @@ def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: floa
             if T is None or base + r2[T].sum() > ub + tol:
                 force[j] = True
     return keep, force
+
+
+def _integral(s: np.ndarray, w: np.ndarray) -> bool:
+    """Whether every finite weighted cost is an integer (then objectives are integers)."""
+    ws = _weighted(s, w)
+    f = ws[np.isfinite(ws)]
+    return bool(np.all(f == np.round(f))) and bool(np.abs(f).max(initial=0.0) < 2**50)
+
+
+def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray,
+                      lam: np.ndarray, *, integral: bool, deadline: float,
+                      max_nodes: int = _BB_MAX_NODES, abs_tol: float | None = None,
+                      f: np.ndarray | None = None, primal=None, node_ok=None):
+    """Prove a lower bound on ``min_S sum_i w_i min_{j in S} s_ij`` by our own branch and bound.
+
+    Every node bound is a Lagrangian bound computed here (:func:`_lagrangian`), less a margin
+    for floating-point rounding, so no solver tolerance enters the proof. A node is pruned
+    when its bound exceeds the incumbent minus 1 (integer objectives: no better integer value
+    is left in it) or the incumbent minus the relative tolerance. Nodes fix candidates open or
+    closed; reduced-cost fixing runs at each node, then the node branches on the open
+    candidate of the relaxed solution whose closing costs the bound most.
+
+    ``primal(hubs) -> value`` (p's columns; inf if not allowed) values the relaxed hub sets
+    met on the way when the problem has a side constraint that the bound relaxes, and
+    ``node_ok(q, idx)`` prunes nodes where it cannot hold.
+
+    Returns (lower bound, best hubs, their value, nodes, complete). The bound is the
+    incumbent's value (integer objectives) or within the relative tolerance of it when the
+    search completes; otherwise the root bound.
+    """
+    m = p.m
+    best_h, best_v = np.asarray(hubs), float(ub)
+
+    def threshold() -> float:
+        if integral:
+            return best_v - 1.0
+        # half the tolerance of the claim, so that rounding never leaves it just short
+        return best_v - (0.5 * _REL_TOL * abs(best_v) if abs_tol is None else abs_tol)
+
+    stack = [(np.zeros(m, bool), np.zeros(m, bool), lam)]
+    nodes, root_lb = 0, -np.inf
+    while stack:
+        if nodes >= max_nodes or time.perf_counter() >= deadline:
+            return root_lb, best_h, best_v, nodes, False
+        F, X, lam0 = stack.pop()
+        nodes += 1
+        q, idx = p.restrict(~X, F)
+        if _best_subset(q, np.zeros(q.m)) is None or (node_ok is not None and not node_ok(q, idx)):
+            continue  # no feasible hub set in this node
+        sq = s[:, idx]
+        seed = _best_subset(q, np.zeros(q.m))
+        fq = None if f is None else f[idx]
+        lb, lam_n, lh, lv = _lagrangian(q, sq, w, best_v, seed, deadline=deadline, lam0=lam0,
+                                        goal=threshold() + 1e-9 * max(abs(best_v), 1.0), f=fq)
+        pv = lv if primal is None else primal(idx[lh])
+        if pv < best_v:
+            best_h, best_v = np.sort(idx[lh]), pv
+        red = np.minimum(_weighted(sq, w) - lam_n[:, None], 0.0)
+        rho = red.sum(axis=0)
+        if fq is not None:
+            rho += fq
+        S = _best_subset(q, rho)
+        # rounding of the sums behind the bound: far below any tolerance used here
+        margin = 1e-12 * (float(np.abs(lam_n).sum()) + float(np.abs(rho).sum())) * max(len(w), 1) ** 0.5
+        lbm = lb - margin
+        if nodes == 1:
+            root_lb = min(lbm, best_v)
+        if lbm > threshold():
+            continue
+        keep, force = _fixing(q, sq, w, lam_n, threshold() + margin, 0.0, f=fq)
+        free = np.ones(q.m, bool)
+        free[q.fixed] = False
+        if (~keep).any() or (force & free).any():
+            X2, F2 = X.copy(), F.copy()
+            X2[idx[~keep]] = True
+            F2[idx[force & keep]] = True
+            stack.append((F2, X2, lam_n))
+            continue
+        cand = [j for j in S if free[j]]
+        if not cand:  # every hub of the node is fixed: its value is known
+            continue
+        base = float(rho[S].sum())
+        pen = []
+        for j in cand:
+            r2 = rho.copy()
+            r2[j] = np.inf
+            T = _best_subset(q, r2)
+            pen.append(np.inf if T is None else float(r2[T].sum()) - base)
+        j = idx[cand[int(np.argmax(pen))]]
+        Xc, Fo = X.copy(), F.copy()
+        Xc[j] = True
+        Fo[j] = True
+        stack.append((F, Xc, lam_n))  # closed: explored second
+        stack.append((Fo, X, lam_n))  # open: explored first (same bound as this node)
+    lb = best_v if integral else threshold()
+    return lb, best_h, best_v, nodes, True
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,12 +968,13 @@ def _milp_stage(p: _Problem, L: _Levels, w: np.ndarray, T: np.ndarray, caps: lis
         else:
             cons.append(_cap_row(vec, cap - const, w))
     c = np.zeros(m + nzt)
+    c[:m] = p.f
     inc = np.diff(L.vals, axis=1)  # NaN past the last level, never indexed
     c[m:] = w[zi] * inc[zi, zt]
     const = float(w @ L.vals[:, 0])
     # HiGHS stops at an absolute gap of 1e-6: scale the objective to ~1e6 so that this is far
     # below the 1e-9 relative tolerance
-    scale = tw * max(float(p.stages[-1].max()), 1e-12) / 1e6
+    scale = (tw * max(float(p.stages[-1].max()), 1e-12) + p.k * float(p.f.max(initial=0.0))) / 1e6
     integrality = np.concatenate([np.ones(m), np.zeros(nzt)])
     lb = np.zeros(m + nzt)
     lb[p.fixed] = 1.0
@@ -797,7 +1009,7 @@ def _trivial_bound(s: np.ndarray, w: np.ndarray) -> float:
 
 
 def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, deadline: float,
-           warm: dict | None = None):
+           warm: dict | None = None, stats: dict | None = None):
     """Prove (or improve) the heuristic solution stage by stage. Returns hubs, key, bounds, proven.
 
     Each stage: a Lagrangian bound (often enough on its own), then reduced-cost fixing to drop
@@ -821,22 +1033,32 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             prev_lam, prev_w = warm[stage]
             ratio = np.divide(w, prev_w, out=np.ones_like(w), where=prev_w > 0)
             lam0 = prev_lam * ratio
-        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline, lam0=lam0)
+        fq = q.open_cost if stage == last else None
+        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline, lam0=lam0,
+                                     f=fq)
         if warm is not None:
             warm[stage] = (lam, w.copy())
         bounds[stage] = max(lb, _trivial_bound(q.stages[stage], w))
+        integral = _integral(smat, w) and (fq is None or bool(np.all(fq == np.round(fq))))
+        if integral:  # integer objective: the bound rounds up (less a rounding margin)
+            bounds[stage] = np.ceil(bounds[stage] - 1e-9 * max(abs(bounds[stage]), 1.0))
         hk = _keys(p, w, idx[lh])
         if _lex_less(hk, key, tol):
             hubs, key = np.sort(idx[lh]), hk
             ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
         if key[stage] > bounds[stage] + ttol:
-            keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage])
+            keep, force = _fixing(q, smat, w, lam, float(key[stage]), tol[stage], f=fq)
             keep[np.searchsorted(idx, hubs)] = True  # the incumbent survives fixing; keep it anyway
             q, sub = q.restrict(keep, force & keep)
+            smat = _bound_matrix(q, w, stage, caps)  # coverage caps may turn trivial on fewer columns
+            fq = q.open_cost if stage == last else None
             idx = idx[sub]
             qhubs = np.searchsorted(idx, hubs)
+        # The MILP only searches for a better incumbent: its own bound is a claim of the solver
+        # (tolerances and all), kept in the stats but never used as a proof.
+        solver_lb = bounds[stage]
         L = None
-        while key[stage] > bounds[stage] + ttol and time.perf_counter() < deadline:
+        while key[stage] > solver_lb + ttol and time.perf_counter() < deadline:
             left = deadline - time.perf_counter() if np.isfinite(deadline) else None
             if stage < last:
                 h, lb, ok = _milp_cover(q, w, stage, caps, left)
@@ -853,7 +1075,7 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
                 h, lb, at_cut, ok = _milp_stage(q, L, w, T, caps, left)
             if h is None:
                 break
-            bounds[stage] = max(bounds[stage], lb)
+            solver_lb = max(solver_lb, lb)
             if len(h) == p.k:
                 hk = _keys(p, w, idx[h])
                 if _lex_less(hk, key, tol):
@@ -866,6 +1088,36 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
                 break
             lvl = L.level_of(h) if len(h) == p.k else T
             T = np.where(grow, np.minimum(np.maximum(lvl, 2 * T + 1), L.K - 2), T)
+        if stats is not None:
+            stats.setdefault("solver_bound", {})[stage] = float(solver_lb)
+        if key[stage] > bounds[stage] + ttol:
+            qhubs = np.searchsorted(idx, hubs)
+            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
+            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
+            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
+            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
+            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
+            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
+            # at least the smallest need).
+            open_caps = [r_i for r_i, cap in enumerate(caps)
+                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
+            bmat, shift = smat, 0.0
+            if open_caps:
+                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
+                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
+                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
+                shift = mu * sum(caps[r_i] for r_i in open_caps)
+            lb, bh, bv, nodes, done = _branch_and_bound(
+                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
+                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
+                abs_tol=0.5 * ttol if open_caps else None, f=fq)
+            if stats is not None:
+                stats.setdefault("bb_nodes", {})[stage] = nodes
+            bounds[stage] = max(bounds[stage], lb - shift)
+            hk = _keys(p, w, idx[bh])
+            if _lex_less(hk, key, tol):
+                hubs, key = np.sort(idx[bh]), hk
+                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
         if key[stage] > bounds[stage] + ttol:
             return hubs, key, bounds, False
         bounds[stage] = min(bounds[stage], key[stage])
@@ -894,7 +1146,7 @@ def _result(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, bound
         obj = tw - float(key[0])
         lo, hi = obj, tw - float(bounds[0]) if np.isfinite(bounds[0]) else np.nan
     else:
-        obj = float(w[~unc] @ d[~unc])
+        obj = float(w[~unc] @ d[~unc]) + float(p.f[hubs].sum())
         lo, hi = np.nan, obj
         # the distance bound holds once the coverage criterion (if any) is proven
         if all(key[s] <= bounds[s] + max(tol[s], _REL_TOL * abs(key[s])) for s in range(len(p.radii))):
@@ -929,7 +1181,7 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
     hubs, key = _construct(p, w, tol, start, deadline)
     stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
     if method == "exact":
-        hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm)
+        hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm, stats=stats)
         proven = proven and _is_proven(p, key, bounds, w)
     else:
         # Lagrangian bound of each criterion while the earlier ones are proven; its relaxed
@@ -937,7 +1189,8 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
         bounds = np.full(len(p.stages), -np.inf)
         for s in range(len(p.stages)):
             mat = _bound_matrix(p, w, s, [float(x) for x in key[:s]])
-            lb, _, lh, _ = _lagrangian(p, mat, w, float(key[s]), hubs, deadline=deadline)
+            lb, _, lh, _ = _lagrangian(p, mat, w, float(key[s]), hubs, deadline=deadline,
+                                       f=p.open_cost if s == len(p.stages) - 1 else None)
             bounds[s] = max(lb, _trivial_bound(p.stages[s], w))
             if _lex_less(_keys(p, w, lh), key, tol):
                 hubs, key = _local_search(p, w, lh, tol, deadline)
@@ -945,7 +1198,10 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
                 break
         proven = _is_proven(p, key, bounds, w)
         if not proven:
-            hubs, key = _perturb(p, w, hubs, key, tol, seed=seed, rounds=rounds, deadline=deadline)
+            # a few independent chains (restarts from the best so far, other seeds)
+            for chain in range(_ILS_CHAINS):
+                hubs, key = _perturb(p, w, hubs, key, tol, seed=seed + 7919 * chain, rounds=rounds,
+                                     deadline=deadline)
     stats["total_s"] = time.perf_counter() - t0
     return _result(p, w, hubs, key, bounds, proven, method, stats)
 
@@ -955,7 +1211,7 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
           group: Sequence | None = None, group_max: Mapping | None = None,
           group_min: Mapping | None = None, max_distance: float | None = None,
           method: str = "auto", time_limit: float | None = None, seed: int = 0,
-          names: Sequence | None = None) -> SitingResult:
+          names: Sequence | None = None, open_cost=None, start: Iterable[int] | None = None) -> SitingResult:
     """Choose ``k`` hubs among the columns of a cost matrix.
 
     Parameters
@@ -990,6 +1246,12 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
         given seed unless ``time_limit`` cuts a run short).
     names : sequence (n_candidate,), optional
         Labels of the candidate columns (e.g. region codes), used in error messages.
+    open_cost : array (n_candidate,), optional
+        p-median only: a cost (>= 0) for opening each candidate, added to the objective
+        (used for the capability trade-off: see :func:`frontier`).
+    start : iterable of int, optional
+        Candidate columns of a known solution (e.g. of a similar problem) to start the local
+        search from as well; only eligible columns are used, the set is completed greedily.
 
     Returns
     -------
@@ -1004,9 +1266,38 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
     """
     p = _prepare(cost, k, model=model, reach=reach, candidates=candidates, fixed=fixed,
                  excluded=excluded, group=group, group_max=group_max, group_min=group_min,
-                 max_distance=max_distance, names=names)
+                 max_distance=max_distance, names=names, open_cost=open_cost)
     w = _as_weight(weight, p.cost.shape[0])
-    return _run(p, w, method=method, time_limit=time_limit, seed=seed)
+    st = None
+    if start is not None:
+        st = _feasible_start(p, w, np.asarray(list(start), dtype=np.int64))
+    return _run(p, w, method=method, time_limit=time_limit, seed=seed, start=st)
+
+
+def _feasible_start(p: _Problem, w: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+    """Working positions of a feasible hub set close to the given original columns, or None."""
+    pos = np.searchsorted(p.cols, cols)
+    ok = (pos < p.m) & (p.cols[np.minimum(pos, p.m - 1)] == cols)
+    hubs = list(dict.fromkeys([*p.fixed.tolist(), *pos[ok].tolist()]))[: p.k]
+    count = np.bincount(p.gid[hubs], minlength=len(p.gmax)) if hubs else np.zeros(len(p.gmax), int)
+    if (count > p.gmax).any():
+        return None
+    s = p.stages[-1]
+    d = s[:, hubs].min(axis=1) if hubs else np.full(s.shape[0], np.inf)
+    while len(hubs) < p.k:
+        deficit = np.maximum(p.gmin - count, 0)
+        gok = deficit > 0 if deficit.sum() >= p.k - len(hubs) else count < p.gmax
+        okj = gok[p.gid]
+        okj[hubs] = False
+        if not okj.any():
+            return None
+        j = int(np.argmin(np.where(okj, w @ np.minimum(s, d[:, None]), np.inf)))
+        hubs.append(j)
+        count[p.gid[j]] += 1
+        d = np.minimum(d, s[:, j])
+    if (np.maximum(count, 0) < p.gmin).any():
+        return None
+    return np.sort(np.array(hubs, dtype=np.int64))
 
 
 def choose_k(cost, weight, k_range: Iterable[int], *, share: float = 0.1, model: str = "pmedian",
@@ -1220,7 +1511,9 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
               fixed: Iterable[str] = (), excluded: Iterable[str] = (),
               eligibility: Mapping[str, float] | None = None, method: str = "auto",
               time_limit: float | None = None, seed: int = 0,
-              demand_draws: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              demand_draws: np.ndarray | None = None,
+              open_cost: np.ndarray | None = None,
+              start: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Site k hubs among the regions of ``units`` and assign every region to one.
 
     Parameters
@@ -1245,8 +1538,10 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         Regions that must / must not be hubs.
     eligibility : dict column -> minimum, optional
         A region can be a hub only if each column is >= its minimum (NaN is an error).
-    method, time_limit, seed
-        As for :func:`solve`.
+    method, time_limit, seed, open_cost
+        As for :func:`solve` (``open_cost`` in the order of ``units``).
+    start : iterable of region codes, optional
+        Hubs of a similar solution to start the search from (as ``start`` of :func:`solve`).
 
     Returns
     -------
@@ -1265,12 +1560,15 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         units, cost, demand=demand, model=model, reach_km=reach_km, max_spoke_km=max_spoke_km,
         per_megaregion_max=per_megaregion_max, per_megaregion_min=per_megaregion_min,
         fixed=fixed, excluded=excluded, eligibility=eligibility)
-    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, **constraints)
+    st = None if start is None else [codes.get_loc(str(c)) for c in start if str(c) in codes]
+    r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, open_cost=open_cost, start=st,
+              **constraints)
     freq = None
     if demand_draws is not None:
         # Robustness: the same problem re-solved on each Monte Carlo draw of the demand
         # (eligibility held at its nominal value, so only the need weights move).
-        freq = pd.Series(selection_frequency(C, demand_draws, k, seed=seed, **constraints),
+        freq = pd.Series(selection_frequency(C, demand_draws, k, seed=seed, open_cost=open_cost,
+                                             **constraints),
                          index=codes, name="selection_frequency")
 
     hub_codes = codes[r.hubs]
@@ -1338,7 +1636,8 @@ def _within(points, centre, radius_km: float) -> int:
 
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
             values: pd.DataFrame, points, universities=None, research=None,
-            radius_km: float = EXPLAIN_RADIUS_KM) -> pd.DataFrame:
+            radius_km: float = EXPLAIN_RADIUS_KM, demand: str = "need",
+            families: Sequence[str] = (), unit: str = "km") -> pd.DataFrame:
     """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
 
     Parameters
@@ -1355,11 +1654,16 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
     universities, research
         Point GeoDataFrames (EPSG:5179) from the indicators stage; counted within
         ``radius_km`` of the hub's representative point.
+    demand
+        The demand column the hubs were sited on (named in the text).
+    families
+        Robustness families re-solved (columns ``freq_<family>`` of ``hubs``), named in the text.
+    unit
+        "km" or "minutes": the unit of the spoke distances (columns still named ``_km`` here).
     """
     hubs = hubs.copy()
     pts = points
     n = len(scores)
-    k = len(hubs)
     ko, en = [], []
     for code, h in hubs.iterrows():
         s, v = scores.loc[code], values.loc[code]
@@ -1370,9 +1674,25 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         freq = h.get("selection_frequency")
         parts_ko = [f"종합 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)"]
         parts_en = [f"overall rank {int(s['rank'])} of {n} (90% interval {int(s['rank_p05'])}–{int(s['rank_p95'])})"]
-        if pd.notna(freq):
-            parts_ko.append(f"가중치를 바꾼 {freq:.0%}의 경우에 거점으로 선정")
-            parts_en.append(f"chosen in {freq:.0%} of weight draws")
+        if pd.notna(freq) and pd.isna(h.get("freq_combined")):
+            parts_ko.append(f"수요 추첨의 {freq:.0%}에서 거점으로 선정")
+            parts_en.append(f"chosen in {freq:.0%} of the demand draws")
+        for col, ko_, en_ in (("need_tier", "필요 등급", "need tier"), ("capability_tier", "역량 등급", "capability tier")):
+            if col in s.index and pd.notna(s[col]):
+                parts_ko.append(f"{ko_} {s[col]}")
+                parts_en.append(f"{en_} {s[col]}")
+        if pd.notna(h.get("capability")):
+            parts_ko.append(f"역량 지수 {h['capability']:.0f}")
+            parts_en.append(f"capability index {h['capability']:.0f}")
+        if pd.notna(h.get("freq_combined")):
+            fams = [f for f in families if f != "combined" and pd.notna(h.get(f"freq_{f}"))]
+            detail = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[0]} {h[f'freq_{f}']:.0%}" for f in fams)
+            detail_ko = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[1]} {h[f'freq_{f}']:.0%}" for f in fams)
+            tag_ko = "핵심 거점" if h.get("robustness") == "core" else "경합 거점"
+            tag_en = "core hub" if h.get("robustness") == "core" else "contested hub"
+            parts_ko.append(f"{tag_ko}: {len(fams)}개 재계산 묶음 평균 {h['freq_combined']:.0%} 선정 ({detail_ko})")
+            parts_en.append(f"{tag_en}: chosen in {h['freq_combined']:.0%} of the re-solves, averaged over "
+                            f"{len(fams)} families ({detail})")
         if pd.notna(chg):
             t = f"제조업 부가가치 2015→2020 {chg:+.0f}%"
             e = f"manufacturing value added 2015→2020 {chg:+.0f}%"
@@ -1390,20 +1710,586 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         parts_ko.append(f"반경 {radius_km:.0f} km 내 대학 {u}곳, 연구기관 {rs}곳")
         parts_en.append(f"{u} universities and {rs} research institutes within {radius_km:.0f} km")
         if h["n_spokes"]:
-            parts_ko.append(f"연계 지역 {int(h['n_spokes'])}곳 (평균 {h['mean_spoke_distance_km']:.0f} km, "
-                            f"최대 {h['max_spoke_distance_km']:.0f} km)")
-            parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} km, "
-                            f"max {h['max_spoke_distance_km']:.0f} km)")
+            u_ko = "분" if unit == "minutes" else "km"
+            u_en = "min" if unit == "minutes" else "km"
+            parts_ko.append(f"연계 지역 {int(h['n_spokes'])}곳 (평균 {h['mean_spoke_distance_km']:.0f} {u_ko}, "
+                            f"최대 {h['max_spoke_distance_km']:.0f} {u_ko})")
+            parts_en.append(f"serves {int(h['n_spokes'])} spoke regions (mean {h['mean_spoke_distance_km']:.0f} "
+                            f"{u_en}, max {h['max_spoke_distance_km']:.0f} {u_en})")
+        served = h.get("need_served")
+        if pd.notna(served) and demand == "at_stake":
+            parts_ko.append(f"위기 제조업 수요 {served:,.0f}백만원 담당")
+            parts_en.append(f"serves at-stake manufacturing of KRW {served:,.0f} million")
+        placed = h.get("placed_by", "optimisation")
         if h.get("fixed"):
             parts_ko.append("시나리오에서 사전 지정된 거점")
             parts_en.append("fixed in advance by the scenario")
-        elif s["rank"] > 3 * k:
-            # The p-median trades score for position; say so when the rank alone would not explain it.
-            parts_ko.append("종합 순위보다 위치 때문에 선정: 주변 쇠퇴 지역까지의 필요 가중 거리를 가장 줄임")
-            parts_en.append("chosen for its position more than its score: it minimises the need-weighted "
-                            "distance to the declining regions around it")
+        elif placed == "all rules together":
+            parts_ko.append("정책 규칙들이 함께 강제한 거점: 규칙을 모두 빼면 선정되지 않음 (규칙 하나만 빼면 여전히 선정)")
+            parts_en.append("placed by the programme rules together: not chosen without all of them "
+                            "(still chosen without any one)")
+        elif isinstance(placed, str) and placed not in ("", "optimisation"):
+            parts_ko.append(f"정책 규칙 때문에 선정 ({placed}): 이 규칙이 없으면 선정되지 않음")
+            parts_en.append(f"placed by rule ({placed}): not chosen without it")
+        elif "placed_by" in h.index:
+            parts_ko.append("최적화로 선정 (어느 규칙 하나를 빼도 선정됨)")
+            parts_en.append("placed by the optimisation (still chosen without any one rule)")
+        alt = h.get("best_alternative")
+        if "best_alternative" in h.index and not (isinstance(alt, str) and alt):
+            parts_ko.append("권역·담당 지역 안에 규칙을 지키는 다른 적격 후보 없음")
+            parts_en.append("no other eligible site in its 권역 or catchment keeps the rules")
+        elif isinstance(alt, str) and alt:
+            da, dc = h.get("swap_d_access_pct"), h.get("swap_d_capability")
+            nm = h.get("best_alternative_name", alt)
+            parts_ko.append(f"최선의 대안 {nm}: 접근 비용 {da:+.1f}%, 평균 역량 {dc:+.1f}점")
+            parts_en.append(f"best alternative {nm}: access cost {da:+.1f} %, mean capability {dc:+.1f} points")
         ko.append("; ".join(parts_ko))
         en.append("; ".join(parts_en))
     hubs["explanation_ko"] = ko
     hubs["explanation_en"] = en
     return hubs
+
+
+# --------------------------------------------------------------------------------------------
+# benchmark instances
+
+
+def read_orlib_pmedian(path) -> tuple[np.ndarray, int]:
+    """(cost matrix, p) of an OR-Library p-median file (Beasley 1985, ``pmedN.txt``).
+
+    First line ``n edges p``, then one undirected edge ``i j cost`` per line (vertices 1..n);
+    a later line for the same pair overrides an earlier one (the OR-Library convention); the
+    cost matrix is the all-pairs shortest path length. Every vertex is a unit-weight demand
+    and a candidate.
+    """
+    from pathlib import Path
+
+    from scipy.sparse.csgraph import shortest_path
+
+    lines = Path(path).read_text().split("\n")
+    try:
+        n, e, p = (int(x) for x in lines[0].split())
+        edges = np.array([[float(x) for x in ln.split()] for ln in lines[1:1 + e]])
+    except ValueError as exc:
+        raise InputError("not an OR-Library p-median file", expected="'n edges p' then 'i j cost' lines",
+                         got=str(path)) from exc
+    if edges.shape != (e, 3):
+        raise InputError("OR-Library file is short of edge lines", expected=f"{e} lines of 'i j cost'",
+                         got=f"{path}: {edges.shape[0]}")
+    c = np.full((n, n), np.inf)
+    i, j = edges[:, 0].astype(int) - 1, edges[:, 1].astype(int) - 1
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    # the last line of each unordered pair wins
+    _, last = np.unique((lo * n + hi)[::-1], return_index=True)
+    last = e - 1 - last
+    c[lo[last], hi[last]] = edges[last, 2]
+    c[hi[last], lo[last]] = edges[last, 2]
+    np.fill_diagonal(c, 0.0)
+    return shortest_path(c, method="D", directed=False), p
+
+
+# --------------------------------------------------------------------------------------------
+# capability trade-off, price of the rules, robustness families, alternatives
+
+
+def access_cost(C: np.ndarray, w: np.ndarray, hubs) -> float:
+    """Demand-weighted cost from every region to its nearest hub (uncovered ones included)."""
+    return float(w @ C[:, np.asarray(list(hubs), dtype=np.int64)].min(axis=1))
+
+
+def capability_cost(capability: np.ndarray, mu: float) -> np.ndarray:
+    """Open cost ``mu * (max capability - capability)`` per candidate (>= 0)."""
+    cap = np.asarray(capability, dtype=float)
+    return mu * (float(np.nanmax(cap)) - cap)
+
+
+def _eps_point(p: _Problem, w: np.ndarray, smat: np.ndarray, cap: np.ndarray, need_sum: float,
+               start: np.ndarray, mu: float, *, deadline: float):
+    """Least access cost with the hubs' capability summing to at least ``need_sum``.
+
+    ``smat`` is the distance criterion with the coverage rules as forbidden pairs; ``cap``
+    per working column; ``start`` a feasible hub set (working positions). A descent over
+    single swaps that keep the capability requirement finds the solution; the proof is
+    :func:`_branch_and_bound` on the Lagrangian relaxation of the requirement with multiplier
+    ``mu`` (open cost mu * (max capability - cap_j), less its largest value for a set that
+    meets the requirement), candidate sets valued only if they meet it, and nodes pruned
+    where the most capable hub set cannot. Returns (hubs, access, lower bound, proven).
+    """
+    slack = 1e-9 * max(abs(need_sum), 1.0)
+
+    def access(h):
+        return float(w @ smat[:, h].min(axis=1))
+
+    hubs = np.sort(np.asarray(start, dtype=np.int64))
+    cur = access(hubs)
+    tol = 1e-11 * max(abs(cur), 1.0)
+    while time.perf_counter() < deadline:
+        ok = _swap_ok(p, hubs)
+        total = float(cap[hubs].sum())
+        ok &= (total - cap[hubs][:, None] + cap[None, :]) >= need_sum - slack
+        if not ok.any():
+            break
+        v = np.where(ok, _swap_values(smat, w, hubs), np.inf)
+        flat = int(np.argmin(v))
+        if not v.flat[flat] < cur - tol:
+            break
+        r, j = divmod(flat, p.m)
+        hubs = hubs.copy()
+        hubs[r] = j
+        hubs.sort()
+        cur = access(hubs)
+    capmax = float(cap.max())
+    f = mu * (capmax - cap)
+    shift = mu * (p.k * capmax - need_sum)
+
+    def primal(h):
+        return access(h) + shift if cap[h].sum() >= need_sum - slack else np.inf
+
+    def node_ok(q, idx):
+        best = _best_subset(q, -cap[idx])
+        return best is not None and cap[idx][best].sum() >= need_sum - slack
+
+    lb, bh, bv, _, done = _branch_and_bound(p, smat, w, cur + shift, hubs, None, integral=False,
+                                            deadline=deadline, abs_tol=0.5 * _REL_TOL * abs(cur), f=f,
+                                            primal=primal, node_ok=node_ok)
+    if bv - shift < cur - tol:
+        hubs, cur = np.sort(bh), bv - shift
+    lower = lb - shift
+    return hubs, cur, lower, bool(done and lower >= cur - _REL_TOL * abs(cur))
+
+
+def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
+             max_solves: int = 40, eps_seconds: float = 4.0, **constraints) -> pd.DataFrame:
+    """Access cost against mean hub capability: the Pareto frontier, each point proven optimal.
+
+    Each point solves the p-median (all ``constraints`` kept, coverage first as in
+    :func:`solve`) with an open cost ``mu * (max capability - capability_j)`` per hub, i.e.
+    minimises access cost - mu * k * mean hub capability. A solution optimal for some mu is
+    optimal for the ε-constraint problem "minimise access cost subject to mean hub
+    capability >= ε" with ε its own mean capability (any cheaper set with as much capability
+    would have a smaller weighted value), so every point with ``optimal`` True is a proven
+    ε-constraint optimum. The values of mu come from the dichotomic (Aneja–Nair) search: start
+    from mu = 0 (least access cost) and a mu large enough that capability dominates (most
+    capable hubs), then solve at the slope between two neighbouring points until no new point
+    appears between them (or ``max_solves``). This finds every *supported* point of the
+    frontier (the corners of its convex hull). Points in its dents need the constraint
+    itself: while there are fewer than ``n_points`` points (and for at most ``eps_seconds``),
+    the widest gap between neighbours gets an ε-constraint solve at its middle capability
+    (:func:`_eps_point`, proven by our branch and bound; ``optimal`` False if the proof did not
+    finish). Those are done only when the coverage rule, if any, leaves only unreachable
+    demand uncovered (it is then a set of forbidden pairs).
+
+    Returns
+    -------
+    DataFrame
+        One row per point, by increasing mean capability: mu (NaN for ε-constraint points),
+        epsilon (the required mean capability of those), method, access (the model's distance
+        criterion: demand-weighted cost of the covered demand), access_cost (every region to
+        its nearest hub), mean_capability, min_hub_capability, hubs (';'-joined column
+        indices), optimal, gap. More than ``n_points`` points are thinned to ``n_points``
+        (end points kept).
+    """
+    cap = np.asarray(capability, dtype=float)
+    w = _as_weight(w, np.asarray(C).shape[0])
+    solves = [0]
+    base_p = _prepare(C, k, open_cost=np.zeros(np.asarray(C).shape[1]), **constraints)
+    warm: dict = {}
+
+    def point(mu: float, start=None) -> dict:
+        f = capability_cost(cap, mu)
+        pm = replace(base_p, open_cost=f[base_p.cols])
+        st = None if start is None else np.searchsorted(base_p.cols, [int(x) for x in start.split(";")])
+        r = _run(pm, w, method="auto", time_limit=None, seed=0, start=st, warm=warm)
+        solves[0] += 1
+        acc = float(r.objective - f[r.hubs].sum())
+        return {"mu": mu, "access": acc, "access_cost": access_cost(C, w, r.hubs),
+                "mean_capability": float(cap[r.hubs].mean()), "min_hub_capability": float(cap[r.hubs].min()),
+                "hubs": ";".join(str(int(h)) for h in r.hubs), "optimal": r.optimal, "gap": r.gap,
+                "weighted": r.objective, "uncovered": r.uncovered_weight}
+
+    lo = point(0.0)
+    span = float(np.nanmax(cap) - np.nanmin(cap)) or 1.0
+    hi = point(1e3 * max(lo["access"], 1e-12) / (k * span))
+    pts = {lo["hubs"]: lo, hi["hubs"]: hi}
+    todo = [(lo, hi)] if hi["hubs"] != lo["hubs"] else []
+    while todo and solves[0] < max_solves:
+        a, b = todo.pop(0)
+        dc = k * (b["mean_capability"] - a["mean_capability"])
+        if dc <= 0 or b["access"] <= a["access"]:
+            continue
+        mu = (b["access"] - a["access"]) / dc
+        p = point(mu, start=a["hubs"])
+        base = a["access"] - mu * k * a["mean_capability"]
+        val = p["access"] - mu * k * p["mean_capability"]
+        if p["hubs"] in pts or val >= base - 1e-9 * max(abs(base), 1.0):
+            continue  # a and b are neighbours on the hull
+        pts[p["hubs"]] = p
+        todo += [(a, p), (p, b)]
+    # Between neighbouring supported points the frontier may dent inwards: fill it with
+    # ε-constraint solves at the middle capability of the widest gap (see _eps_point), while
+    # the coverage rules, if any, hold trivially (only unreachable demand is uncovered).
+    hull = sorted(pts.values(), key=lambda d: d["mean_capability"])
+    p0 = _prepare(C, k, **constraints)
+    trivial = [float(w[(p0.cost > r).all(axis=1)].sum()) for r in p0.radii]
+    caps_ok = all(abs(d["uncovered"] - trivial[-1]) <= 1e-9 * max(float(w.sum()), 1.0)
+                  for d in hull) if p0.radii else True
+    extra = []
+    if caps_ok and len(hull) >= 2:
+        smat = _bound_matrix(p0, w, len(p0.stages) - 1, trivial)
+        capw = cap[p0.cols]
+        segs = [(hull[i], hull[i + 1]) for i in range(len(hull) - 1)]
+        deadline = time.perf_counter() + eps_seconds
+        while len(hull) + len(extra) < n_points and segs and time.perf_counter() < deadline:
+            span_a = max(float(hull[-1]["access"] - hull[0]["access"]), 1e-12)
+            span_c = max(float(hull[-1]["mean_capability"] - hull[0]["mean_capability"]), 1e-12)
+            widths = [np.hypot((b["access"] - a["access"]) / span_a,
+                               (b["mean_capability"] - a["mean_capability"]) / span_c) for a, b in segs]
+            a, b = segs.pop(int(np.argmax(widths)))
+            dc = k * (b["mean_capability"] - a["mean_capability"])
+            if dc <= 0:
+                continue
+            mu = max((b["access"] - a["access"]) / dc, 0.0)
+            eps = 0.5 * (a["mean_capability"] + b["mean_capability"])
+            start = np.searchsorted(p0.cols, [int(x) for x in b["hubs"].split(";")])
+            # smat counts the unreachable demand at the spoke limit; the model leaves it out
+            offset = float(w @ smat[:, start].min(axis=1)) - b["access"]
+            h, acc, lb, proven = _eps_point(p0, w, smat, capw, k * eps, start, mu,
+                                            deadline=time.perf_counter() + max(deadline - time.perf_counter(), 0.0))
+            acc, lb = acc - offset, lb - offset
+            hubs = p0.cols[h]
+            key = ";".join(str(int(x)) for x in hubs)
+            if key in pts:
+                continue
+            pt = {"mu": np.nan, "access": acc, "access_cost": access_cost(C, w, hubs),
+                  "mean_capability": float(cap[hubs].mean()), "min_hub_capability": float(cap[hubs].min()),
+                  "hubs": key, "optimal": proven, "gap": (acc - lb) / abs(acc) if acc else 0.0,
+                  "weighted": np.nan, "uncovered": np.nan, "epsilon": eps}
+            pts[key] = pt
+            extra.append(pt)
+            segs += [(a, pt), (pt, b)]
+    t = pd.DataFrame(list(pts.values())).drop(columns=["weighted", "uncovered"])
+    if "epsilon" not in t.columns:
+        t["epsilon"] = np.nan
+    t["method"] = np.where(t["mu"].notna(), "weighted sum (supported)", "epsilon-constraint")
+    t = t.sort_values(["mean_capability", "access"], kind="stable").reset_index(drop=True)
+    # a point is on the frontier only if no other point is at least as good on both axes
+    dom = [bool(((t["access"] <= a) & (t["mean_capability"] >= c)
+                 & ((t["access"] < a - 1e-9 * abs(a)) | (t["mean_capability"] > c + 1e-12))).any())
+           for a, c in zip(t["access"], t["mean_capability"])]
+    t = t[~np.array(dom)].reset_index(drop=True)
+    if len(t) > n_points:
+        pick = np.unique(np.round(np.linspace(0, len(t) - 1, n_points)).astype(int))
+        t = t.iloc[pick].reset_index(drop=True)
+    return t
+
+
+def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
+    """Row of :func:`frontier` chosen by the scenario rule.
+
+    * ``("knee", None)``: the point farthest from the chord between the two end points, both
+      axes scaled to [0, 1] (access cost from its minimum to its maximum on the frontier,
+      capability likewise): where giving up more access buys the least extra capability.
+    * ``("min_capability", x)``: the cheapest point whose mean hub capability is >= x (the most
+      capable one if none reaches x).
+    * ``("max_access_increase", s)``: the most capable point whose access cost is at most
+      (1 + s) times the cheapest one.
+    """
+    kind, x = rule
+    a = table["access"].to_numpy(float)
+    c = table["mean_capability"].to_numpy(float)
+    if kind == "min_capability":
+        ok = np.flatnonzero(c >= x)
+        return int(ok[np.argmin(a[ok])]) if ok.size else int(np.argmax(c))
+    if kind == "max_access_increase":
+        ok = np.flatnonzero(a <= (1 + x) * a.min())
+        return int(ok[np.argmax(c[ok])])
+    if len(table) < 3:
+        return 0
+    an = (a - a.min()) / (np.ptp(a) or 1.0)
+    cn = (c - c.min()) / (np.ptp(c) or 1.0)
+    x0, y0, x1, y1 = an[0], cn[0], an[-1], cn[-1]
+    dist = np.abs((x1 - x0) * (y0 - cn) - (x0 - an) * (y1 - y0)) / (np.hypot(x1 - x0, y1 - y0) or 1.0)
+    return int(np.argmax(dist))
+
+
+def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray, eligible: np.ndarray,
+                      group: np.ndarray, assignment: np.ndarray, *, max_distance: float | None = None,
+                      group_max: Mapping | None = None, group_min: Mapping | None = None) -> list[dict]:
+    """Per hub, the best other site in its catchment or 권역 and the cost of swapping to it.
+
+    For hub h, every eligible non-hub region j in h's catchment (its spokes) or in h's group
+    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold
+    and, with ``max_distance``, every region within it of a hub stays so; the one with the
+    least access cost wins.
+    Returns per hub: alt (column index or -1), d_access_pct (access cost change, %),
+    d_capability (change of the mean hub capability, points).
+    """
+    hubs = np.asarray(list(hubs), dtype=np.int64)
+    base_a = access_cost(C, w, hubs)
+    base_c = float(capability[hubs].mean())
+    covered = C[:, hubs].min(axis=1) <= max_distance if max_distance is not None else None
+    out = []
+    for r, h in enumerate(hubs):
+        pool = eligible & ((group == group[h]) | (assignment == h))
+        pool[hubs] = False
+        best = None
+        for j in np.flatnonzero(pool):
+            trial = hubs.copy()
+            trial[r] = j
+            if group[j] != group[h]:
+                n_to = int((group[trial] == group[j]).sum())
+                n_from = int((group[trial] == group[h]).sum())
+                if n_to > (group_max or {}).get(group[j], len(trial)) or n_from < (group_min or {}).get(group[h], 0):
+                    continue
+            if covered is not None and (C[covered][:, trial].min(axis=1) > max_distance).any():
+                continue
+            a = access_cost(C, w, trial)
+            if best is None or a < best[1]:
+                best = (int(j), a, float(capability[trial].mean()))
+        if best is None:
+            out.append({"alt": -1, "d_access_pct": np.nan, "d_capability": np.nan})
+        else:
+            out.append({"alt": best[0], "d_access_pct": 100 * (best[1] - base_a) / base_a if base_a else 0.0,
+                        "d_capability": best[2] - base_c})
+    return out
+
+
+def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """``units`` with ``at_stake``, ``capability_index`` and ``uniform`` filled in if absent.
+
+    at_stake = need pillar score / 100 × manufacturing value added 2015 (``mfg_va_2015``,
+    million KRW): the manufacturing a region stands to lose. capability_index = mean of the
+    base, knowledge and connectivity pillar scores (0–100). Columns already present (from the
+    scoring stage) are kept as they are.
+    """
+    u = units.copy()
+    if "at_stake" not in u.columns:
+        if "mfg_va_2015" not in values.columns or "need" not in u.columns:
+            raise InputError("at-stake demand needs the need pillar and mfg_va_2015", column="at_stake",
+                             expected="need score and mfg_va_2015 for every region",
+                             got=[c for c in ("need", "mfg_va_2015") if c not in (*u.columns, *values.columns)])
+        va = pd.to_numeric(values["mfg_va_2015"].reindex(u.index), errors="coerce")
+        u["at_stake"] = u["need"] / 100.0 * va
+    if "capability_index" not in u.columns:
+        have = [c for c in ("base", "knowledge", "connectivity") if c in u.columns]
+        u["capability_index"] = u[have].mean(axis=1) if have else 0.0
+    u["uniform"] = 1.0
+    return u
+
+
+#: What each robustness family varies (English, Korean), as the explanations say it.
+FAMILY_TEXT = {
+    "index draws": ("Monte Carlo draws of the need and capability indices", "필요·역량 지수 몬테카를로 추첨"),
+    "demand definition": ("the other demand definitions (need only, uniform)", "다른 수요 정의(필요 점수만, 균등)"),
+    "thresholds ±5": ("eligibility thresholds 5 points lower and higher", "자격 기준 ±5점"),
+    "k ± 1": ("one hub fewer and one more", "거점 수 ±1"),
+    "권역 rule off": ("without the per-권역 hub limits", "권역별 거점 수 규칙 해제"),
+}
+
+CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (families averaged) is "core"
+
+_RULE_LABELS = {
+    "per_megaregion_max": "per_megaregion.max", "per_megaregion_min": "per_megaregion.min",
+    "max_spoke_km": "max_spoke", "fixed": "fixed", "excluded": "excluded",
+}
+
+
+def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capability: str = "capability_index",
+         frontier_rule=("knee", None), frontier_points: int = 8, draws: dict | None = None,
+         **kw) -> dict:
+    """The siting with its capability trade-off, the price of every rule and robustness families.
+
+    Parameters
+    ----------
+    units, cost, demand, k, **kw
+        As for :func:`site_hubs` (``kw``: model, reach_km, max_spoke_km, per_megaregion_max,
+        per_megaregion_min, fixed, excluded, eligibility).
+    capability : str
+        Column of ``units`` with each region's capability (0–100).
+    frontier_rule
+        Passed to :func:`pick_frontier`; the chosen point's trade-off (mu) is then used for
+        the hub table, the price of each rule and every re-solve.
+    draws : dict, optional
+        ``{"demand": array (n_draws, n_regions), "capability": array (same shape)}`` (order of
+        ``units``): Monte Carlo draws of the two indices, re-solved together as the family
+        "index draws".
+
+    Returns
+    -------
+    dict with hubs, assignments (as :func:`site_hubs`; hubs also with placed_by, capability,
+    best alternative and swap cost, freq_<family>, freq_combined, robustness (core /
+    contested), contested_alternatives), frontier, policy_costs, robustness (region x family
+    selection frequency).
+    """
+    cap = pd.to_numeric(units[capability], errors="coerce").to_numpy(float)
+    if not np.isfinite(cap).all():
+        raise InputError("capability has missing values", column=capability, expected="a number for every region",
+                         got=units.index[~np.isfinite(cap)].tolist()[:5])
+    keys = ("model", "reach_km", "max_spoke_km", "per_megaregion_max", "per_megaregion_min", "fixed",
+            "excluded", "eligibility")
+    kw = {key: kw.get(key) for key in keys}
+    model = kw["model"] = kw.get("model") or "pmedian"
+
+    def arrays(over: dict, dem: str = demand):
+        a = {**kw, **over}
+        codes, C, need, _, mega, cons = _frame_inputs(units, cost, demand=dem, **a)
+        return codes, C, need, mega, {key: v for key, v in cons.items() if key != "model"}
+
+    codes, C, need, mega, cons = arrays({})
+    if model == "pmedian":
+        fr = frontier(C, need, k, cap, n_points=frontier_points, **cons)
+        chosen = pick_frontier(fr, frontier_rule)
+        mu = float(fr.loc[chosen, "mu"])
+        fr["chosen"] = np.arange(len(fr)) == chosen
+        fr.insert(int(fr.columns.get_loc("hubs")), "hub_codes",
+                  [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
+        fr = fr.drop(columns="hubs")
+    else:  # MCLP: no trade-off (open costs apply to the p-median only)
+        fr, mu = pd.DataFrame(), 0.0
+    f = capability_cost(cap, mu) if mu > 0 else None
+
+    first: list = []
+
+    def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
+        return site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
+                         **{**kw, **(over or {})})
+
+    hubs, assign = site()
+    first.extend(hubs.index)
+    nominal = list(hubs.index)
+    hub_idx = [codes.get_loc(c) for c in nominal]
+    access = access_cost(C, need, hub_idx)
+    cap_mean = float(cap[hub_idx].mean())
+
+    # Price of each rule: the same model (same trade-off) without it. access = demand-weighted
+    # cost of every region to its nearest hub, capability = mean hub capability: the two axes
+    # a committee reads (a rule can improve one while it costs the other); objective = access
+    # plus the capability term of the trade-off, over every region (the solver puts coverage
+    # first, so a rule that changes coverage can also lower this).
+    rules = []
+    for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded"):
+        if kw.get(key):
+            rules.append((_RULE_LABELS[key], {key: () if key in ("fixed", "excluded") else None}))
+    elig = dict(kw["eligibility"] or {})
+    for col in elig:
+        rules.append((f"eligibility.min_{col}", {"eligibility": {c: v for c, v in elig.items() if c != col}}))
+    if len(rules) > 1:  # rules that force a hub only together (each alone is redundant)
+        together = {}
+        for _, over in rules:
+            together.update(over)
+        together["eligibility"] = {}
+        rules.append(("all rules together", together))
+    placed, prow = {c: [] for c in nominal}, []
+    for label, over in rules:
+        try:
+            h2, _ = site(over)
+        except InfeasibleError:
+            continue
+        s2 = list(h2.index)
+        i2 = [codes.get_loc(c) for c in s2]
+        acc2, cap2 = access_cost(C, need, i2), float(cap[i2].mean())
+        only = sorted(set(nominal) - set(s2))
+        for c in only:
+            if label != "all rules together" or not placed[c]:
+                placed[c].append(label)
+        fo = np.zeros(len(codes)) if f is None else f
+        obj1, obj2 = access + float(fo[hub_idx].sum()), acc2 + float(fo[i2].sum())
+        prow.append({"rule": label, "objective_with": obj1, "objective_without": obj2,
+                     "d_objective_pct": 100 * (obj1 - obj2) / obj2 if obj2 else 0.0,
+                     "access_with": access, "access_without": acc2,
+                     "d_access_pct": 100 * (access - acc2) / acc2 if acc2 else 0.0,
+                     "capability_with": cap_mean, "capability_without": cap2, "d_capability": cap_mean - cap2,
+                     "hubs_moved": len(only), "hubs_only_with_rule": ";".join(only),
+                     "hubs_without_rule": ";".join(sorted(set(s2) - set(nominal)))})
+    policy = pd.DataFrame(prow, columns=["rule", "objective_with", "objective_without", "d_objective_pct",
+                                         "access_with", "access_without", "d_access_pct",
+                                         "capability_with", "capability_without", "d_capability",
+                                         "hubs_moved", "hubs_only_with_rule", "hubs_without_rule"])
+
+    # robustness families: re-solve over what is uncertain
+    fam: dict[str, list[list]] = {}
+    if draws and draws.get("demand") is not None:
+        Wd = np.asarray(draws["demand"], dtype=float)
+        Cd = draws.get("capability")
+        p0 = _prepare(C, k, model=model, open_cost=f, **cons)
+        sets, prev, warm = [], None, {}
+        for d in range(Wd.shape[0]):
+            pd_ = p0
+            if f is not None and Cd is not None:
+                pd_ = replace(p0, open_cost=capability_cost(np.asarray(Cd[d], float), mu)[p0.cols])
+            rr = _run(pd_, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                      start=prev, warm=warm)
+            prev = np.searchsorted(p0.cols, rr.hubs)
+            sets.append(list(codes[rr.hubs]))
+        fam["index draws"] = sets
+    sets = []
+    for dem in ("at_stake", "need", "uniform"):
+        if dem != demand and dem in units.columns:
+            sets.append(list(site(dem=dem)[0].index))
+    fam["demand definition"] = sets
+    sets = []
+    for delta in (-5, 5):
+        if elig:
+            try:
+                sets.append(list(site({"eligibility": {c: v + delta for c, v in elig.items()}})[0].index))
+            except InfeasibleError:
+                pass
+    fam["thresholds ±5"] = sets
+    sets = []
+    for dk in (-1, 1):
+        try:
+            sets.append(list(site(kk=k + dk)[0].index))
+        except (InfeasibleError, InputError):
+            pass
+    fam["k ± 1"] = sets
+    if kw.get("per_megaregion_max") or kw.get("per_megaregion_min"):
+        try:
+            fam["권역 rule off"] = [list(site({"per_megaregion_max": None, "per_megaregion_min": None})[0].index)]
+        except InfeasibleError:
+            pass
+    fam = {name: s for name, s in fam.items() if s}
+    freq = pd.DataFrame({name: [float(np.mean([c in set(x) for x in ss])) for c in codes]
+                         for name, ss in fam.items()}, index=codes)
+    freq["combined"] = freq.mean(axis=1)  # every family counts equally, however many re-solves it has
+
+    # per hub: placed_by, capability, best alternative and swap cost, frequencies
+    e_mask = np.asarray(cons["candidates"], bool).copy()
+    e_mask[np.asarray(cons["excluded"], dtype=np.int64)] = False
+    pos = pd.Series(np.arange(len(codes)), index=codes)
+    hc = assign["hub_code"].astype(object)
+    asg = np.array([pos[h] if isinstance(h, str) else -1 for h in hc])
+    alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg,
+                             max_distance=cons.get("max_distance"), group_max=cons.get("group_max"),
+                             group_min=cons.get("group_min"))
+    hubs = hubs.copy()
+    hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
+                         for c in nominal]
+    hubs["capability"] = cap[hub_idx]
+    if demand == "at_stake":
+        hubs["at_stake_served"] = hubs["need_served"]
+    for col in ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier"):
+        if col in units.columns:
+            hubs[col] = units.loc[nominal, col].to_numpy()
+    hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
+    label = (units["sido_name_ko"].astype(str) + " " + units["name_ko"].astype(str)
+             if "sido_name_ko" in units.columns else units["name_ko"].astype(str))
+    hubs["best_alternative_name"] = [label.iloc[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
+    hubs["swap_d_access_pct"] = [a["d_access_pct"] for a in alts]
+    hubs["swap_d_capability"] = [a["d_capability"] for a in alts]
+    for name in freq.columns:
+        hubs[f"freq_{name}"] = freq[name].reindex(nominal).to_numpy()
+    hubs["robustness"] = np.where(hubs["freq_combined"] >= CORE_SHARE, "core", "contested")
+    hubs["selection_frequency"] = hubs["freq_combined"]  # the maps and the report read this name
+    others = freq["combined"].drop(index=nominal).sort_values(ascending=False, kind="stable")
+    alt_txt = []
+    for c in nominal:
+        if hubs.loc[c, "robustness"] == "core":
+            alt_txt.append("")
+            continue
+        same = [x for x in others.index if mega[x] == mega[c] and others[x] > 0][:3]
+        alt_txt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
+    hubs["contested_alternatives"] = alt_txt
+    hubs.attrs["siting"] = {**hubs.attrs.get("siting", {}), "capability_mu": mu,
+                            "access_cost": access, "mean_capability": cap_mean,
+                            "robustness_families": {name: len(s) for name, s in fam.items()}}
+    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy, "robustness": freq}

@@ -69,7 +69,7 @@ def test_shipped_scenarios_validate_against_contract_ids():
 def test_national_defaults_as_briefed():
     s = load_scenario(shipped_scenarios()["national"])
     t = s.siting
-    assert (t.model, t.k, t.demand, t.max_spoke_km) == ("pmedian", 10, "need", 150)
+    assert (t.model, t.k, t.demand, t.max_spoke_km) == ("pmedian", 10, "at_stake", 150)
     assert all(t.per_megaregion.max_for(m) == 2 for m in MEGAREGIONS)
     assert [m for m in MEGAREGIONS if t.per_megaregion.min_for(m) == 1] == list(MEGAREGIONS[:-1])
     assert t.per_megaregion.min_for("제주권") == 0
@@ -106,7 +106,7 @@ def test_defaults_filled_in():
                             "target_effective_weights": None}
     assert d["uncertainty"]["draws"] == 10_000
     assert d["uncertainty"]["normalisations"] == ["minmax", "zscore", "rank"]
-    assert d["siting"]["k"] == 10 and d["siting"]["demand"] == "need"
+    assert d["siting"]["k"] == 10 and d["siting"]["demand"] == "at_stake"
     assert s.pillar("base").indicator_weights() == {"c": 1.0}
     assert s.pillar("need").indicator_weights() == {"a": 0.5, "b": 0.5}
 

@@ -469,3 +469,75 @@ def test_site_hubs_errors(grid_units):
         siting.site_hubs(units, cost.drop(index="10002"), demand="need", k=2)
     with pytest.raises(InputError, match="units lacks columns"):
         siting.site_hubs(units.drop(columns="megaregion"), cost, demand="need", k=2)
+
+
+def test_frontier_points_are_epsilon_constraint_optima():
+    """Every frontier point is the least-access hub set among those with at least its mean
+    capability (checked by enumerating all hub sets)."""
+    rng = np.random.default_rng(3)
+    xy = rng.random((9, 2)) * 10
+    c = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    w = rng.integers(1, 5, 9).astype(float)
+    cap = rng.random(9) * 100
+    t = siting.frontier(c, w, 3, cap, n_points=50)
+    assert len(t) >= 3 and t["optimal"].all()
+    assert t["access"].is_monotonic_increasing and t["mean_capability"].is_monotonic_increasing
+    sets = [list(s) for s in itertools.combinations(range(9), 3)]
+    acc = np.array([w @ c[:, s].min(axis=1) for s in sets])
+    mc = np.array([cap[s].mean() for s in sets])
+    for a_, m_ in zip(t["access"], t["mean_capability"]):
+        assert a_ == pytest.approx(acc[mc >= m_ - 1e-9].min(), rel=1e-9)
+    assert t["mean_capability"].iloc[-1] == pytest.approx(mc.max())
+    assert t["access"].iloc[0] == pytest.approx(acc.min())
+    assert siting.pick_frontier(t, ("min_capability", float(t["mean_capability"].iloc[-1]))) == len(t) - 1
+    assert siting.pick_frontier(t, ("max_access_increase", 0.0)) == 0
+    assert 0 < siting.pick_frontier(t) < len(t) - 1
+
+
+def test_open_cost_matches_enumeration():
+    rng = np.random.default_rng(5)
+    xy = rng.random((8, 2)) * 10
+    c = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    w = rng.integers(1, 5, 8).astype(float)
+    f = rng.random(8) * 20
+    best = min(w @ c[:, list(s)].min(axis=1) + f[list(s)].sum() for s in itertools.combinations(range(8), 3))
+    for method in ("exact", "heuristic"):
+        r = siting.solve(c, w, 3, open_cost=f, method=method)
+        assert r.objective == pytest.approx(best, rel=1e-12)
+    assert siting.solve(c, w, 3, open_cost=f).optimal
+
+
+def test_swap_alternatives():
+    pts = np.array([0, 1, 2, 10, 11, 12], float)
+    c = np.abs(pts[:, None] - pts[None])
+    cap = np.array([10, 20, 90, 10, 20, 80], float)
+    alt = siting.swap_alternatives(c, np.ones(6), [1, 4], cap, np.ones(6, bool),
+                                   np.array(list("AAABBB"), dtype=object), np.array([1, 1, 1, 4, 4, 4]))
+    assert alt[0]["alt"] in (0, 2) and alt[0]["d_access_pct"] == pytest.approx(25.0)
+
+
+def test_plan_prices_rules_and_labels_hubs(grid_units):
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
+    # at least one hub in 수도권 (areas 0-2); without the rule the 2 hubs sit in the big 충청권 block
+    out = siting.plan(units, cost, demand="need", k=2, per_megaregion_min={"수도권": 1},
+                      eligibility={"univ_count": 0})
+    hubs, pc, fr = out["hubs"], out["policy_costs"], out["frontier"]
+    assert len(fr) >= 2 and fr["optimal"].all() and fr["chosen"].sum() == 1
+    assert fr["access"].is_monotonic_increasing and fr["mean_capability"].is_monotonic_increasing
+    row = pc.set_index("rule").loc["per_megaregion.min"]
+    # the 수도권 hub is there only because of the rule; the island (weight 5) by optimisation
+    assert sorted(hubs.index) == ["10001", "10009"]
+    assert hubs.loc["10001", "placed_by"] == "per_megaregion.min"
+    assert hubs.loc["10009", "placed_by"] == "optimisation"
+    assert row["hubs_only_with_rule"] == "10001" and row["hubs_without_rule"] == "10004"
+    assert row["d_access_pct"] > 0
+    assert set(hubs["robustness"]) <= {"core", "contested"}
+    assert hubs["freq_combined"].between(0, 1).all()
+    assert {"freq_demand definition", "freq_k ± 1", "freq_권역 rule off"} <= set(hubs.columns)
+    # the explanation names what was varied
+    ex = siting.explain(hubs, out["assignments"], scores=units.assign(rank=1, rank_p05=1, rank_p95=2),
+                        values=pd.DataFrame(index=units.index), points=pd.Series(dtype=object),
+                        families=list(out["robustness"].columns))
+    assert ex["explanation_en"].str.contains("one hub fewer and one more").all()
+    assert not ex["explanation_en"].str.contains("weight draws").any()

@@ -26,7 +26,7 @@ def test_objective_equals_spopt_optimum(name):
     opt = r.scenario.siting
     codes = r.scores.index
     cost = r.cost.loc[codes, codes].to_numpy()
-    need = r.scores[opt.demand].to_numpy()
+    need = siting.demand_columns(r.scores, r.values)[opt.demand].to_numpy()
     eligible = np.ones(len(codes), bool)
     for col, lo in opt.eligibility.minimums().items():
         eligible &= r.scores[col].to_numpy() >= lo
@@ -48,13 +48,22 @@ def test_programme_constraints_hold_on_the_national_run():
     assert set(dict(opt.per_megaregion.min)) <= set(per.index)
     elig = r.scores.loc[hubs.index]
     assert (elig["knowledge"] >= 20).all() and (elig["base"] >= 20).all()
-    # Every region has a hub within the maximum spoke distance, or is reported uncovered.
+    # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
+    # reported uncovered; the km to the same hub stay beside the minutes.
+    assert r.times is not None and "minutes" in a.columns and "distance_km" in a.columns
     covered = a[a["covered"]]
-    assert (covered["distance_km"] <= opt.max_spoke_km).all()
+    assert (covered["minutes"] <= opt.max_spoke_minutes).all()
     uncovered = a[~a["covered"]]
-    assert (uncovered["nearest_hub_km"] > opt.max_spoke_km).all()
-    assert set(uncovered.index) == {"37430", "39010", "39020"}  # 울릉군, 제주시, 서귀포시
-    assert hubs["selection_frequency"].between(0, 1).all()
+    assert (uncovered["nearest_hub_minutes"] > opt.max_spoke_minutes).all()
+    # 울릉군 (ferry) and 서귀포시 (flight plus road) are beyond 130 minutes of every hub; 제주시 is
+    # within it by air
+    assert set(uncovered.index) == {"37430", "39020"}
+    assert len(r.frontier) >= 8 and r.frontier["optimal"].all() and r.frontier["chosen"].sum() == 1
+    assert set(r.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
+                                           "eligibility.min_knowledge"}
+    assert hubs["freq_combined"].between(0, 1).all()
+    assert set(hubs["robustness"]) <= {"core", "contested"}
+    assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
     assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
 
 
@@ -93,6 +102,29 @@ def test_infeasible_caps_are_a_one_line_cli_error(tmp_path):
     p = subprocess.run([sys.executable, "-m", "geo", "hubs", "--scenario", str(path), "--out", str(tmp_path / "o"),
                         "--maps-dir", str(tmp_path / "m")], capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == ("error: infeasible siting constraints: group_max leaves only 12 hub slots "
-                                "among eligible candidates for k=13")
+    # the stage progress lines come first; the error is one line, the last
+    errors = [ln for ln in p.stderr.strip().splitlines() if ln.startswith("error:")]
+    assert errors == [p.stderr.strip().splitlines()[-1]] == [
+        "error: infeasible siting constraints: group_max leaves only 12 hub slots among eligible candidates for k=13"]
     assert not (tmp_path / "o").exists()
+
+
+def test_at_stake_demand_moves_the_national_hubs():
+    """Manufacturing at stake (need x size) changes the hub set relative to uniform demand, and
+    doubling one region's at-stake demand can only bring a hub nearer to it."""
+    r = run_in_memory(SCENARIOS / "national.yaml", until="scoring")
+    units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
+    codes = units.index
+    cost = r.cost.loc[codes, codes].to_numpy()
+    sets = {}
+    for dem in ("at_stake", "uniform"):
+        sets[dem] = set(codes[siting.solve(cost, units[dem].to_numpy(float), 10).hubs])
+    assert sets["at_stake"] != sets["uniform"]
+    w = units["at_stake"].to_numpy(float)
+    base = siting.solve(cost, w, 10)
+    i = int(np.argmax(cost[:, base.hubs].min(axis=1) * w))  # the demand worst served
+    w2 = w.copy()
+    w2[i] *= 2
+    moved = siting.solve(cost, w2, 10)
+    assert base.optimal and moved.optimal
+    assert cost[i, moved.hubs].min() <= cost[i, base.hubs].min()
