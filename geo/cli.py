@@ -167,7 +167,7 @@ COMMANDS = [
      "python -m geo indicators --scenario data/scenarios/national.yaml", _stage_command("indicators"), _add_run_args),
     ("network", "build the region network and its centralities: centrality.csv, hot spots",
      "python -m geo network --scenario data/scenarios/national.yaml", _stage_command("network"), _add_run_args),
-    ("score", "composite scores with Monte Carlo rank intervals: scores.csv, sensitivity.csv",
+    ("score", "need and capability indices with Monte Carlo rank intervals and tiers: scores.csv, sensitivity.csv",
      "python -m geo score --scenario data/scenarios/need_first.yaml", _stage_command("scoring"), _add_run_args),
     ("hubs", "site the hubs and assign spokes: hubs.csv, assignments.csv",
      "python -m geo hubs --scenario data/scenarios/national.yaml", _stage_command("siting"), _add_run_args),

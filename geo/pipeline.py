@@ -180,7 +180,7 @@ def _network(r: Run) -> None:
 
 
 def _scoring(r: Run) -> None:
-    from geo.scoring import monte_carlo, score
+    from geo.scoring import audit, monte_carlo, score, solve_scenario_weights
 
     sc = r.scenario
     known = set(r.values.columns)
@@ -189,15 +189,22 @@ def _scoring(r: Run) -> None:
         from geo.errors import ScenarioError
 
         raise ScenarioError(sc.path or sc.name, [f"pillars: unknown indicator {i!r}" for i in missing])
-    scores = score(r.values, r.metadata, sc)
-    r.uncertainty = monte_carlo(r.values, r.metadata, sc, keep=sc.siting.robustness_draws)
+    # nominal weights solved for target effective weights, when the scenario asks for it
+    solved = solve_scenario_weights(r.values, r.metadata, sc)
+    scores = score(r.values, r.metadata, solved)
+    r.uncertainty = monte_carlo(r.values, r.metadata, solved, keep=sc.siting.robustness_draws)
     names = r.units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
     r.scores = names.join(scores).join(r.uncertainty.summary.drop(columns=["rank_nominal"], errors="ignore"))
     r.scores = r.scores.sort_values("rank", kind="stable")
     io.write_csv(r.scores, r.out / "scores.csv")
-    io.write_csv(r.uncertainty.sensitivity, r.out / "sensitivity.csv")
+    io.write_csv(r.uncertainty.sensitivity_indices, r.out / "sensitivity.csv")
     io.write_csv(r.uncertainty.methods, r.out / "sensitivity_methods.csv")
-    r.counts["scoring"] = {"regions": len(r.scores), "draws": sc.uncertainty.draws}
+    a = audit(r.values, r.metadata, solved, original=sc)
+    io.write_csv(a.treatment, r.out / "indicator_treatment.csv")
+    io.write_csv(a.correlations, r.out / "correlations.csv", index=False)
+    io.write_csv(a.weights, r.out / "weights_effective.csv", index=False)
+    r.counts["scoring"] = {"regions": len(r.scores), "draws": r.uncertainty.draws,
+                           "flagged_correlations": int((a.correlations["flag"] != "").sum())}
 
 
 def _siting(r: Run) -> None:
@@ -337,7 +344,7 @@ def _maps(r: Run) -> None:
     from geo.indicators import emd_population_change
 
     units = r.units.join(r.values[KEY_INDICATORS]).join(
-        r.scores[[c for c in r.scores.columns if c not in r.units.columns and not c.startswith("contrib_")]])
+        r.scores[[c for c in r.scores.columns if c not in r.units.columns and "contrib_" not in c]])
     if r.lisa is not None:
         units = units.join(r.lisa[["lisa_cluster"]])
     meta = r.metadata.loc[[i for i in KEY_INDICATORS if i in r.metadata.index]]

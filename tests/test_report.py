@@ -234,7 +234,7 @@ def test_html_offline_and_complete(pack):
     from geo.maps import external_resources
 
     assert [u for u in external_resources(page) if not u.startswith("data:")] == []
-    assert page.count('src="data:image/png;base64,') == 2 + 2 * 2  # interval, overview, map+pillars per hub
+    assert page.count('src="data:image/png;base64,') == 3 + 2 * 2  # interval, need × capability, overview, map+pillars per hub
     assert '"Noto Sans CJK KR"' in page
     for name in run.hubs["name_ko"]:
         assert f">{name} <" in page or f"{name}</" in page
@@ -295,7 +295,7 @@ def test_pack_without_hubs(tmp_path):
     assert openpyxl.load_workbook(files[0]).sheetnames == ["순위 Ranking", "지표 Indicators", "출처 Sources"]
     page = files[3].read_text(encoding="utf-8")
     assert "거점 선정 단계가 실행되지 않아" in page
-    assert page.count('src="data:image/png;base64,') == 1
+    assert page.count('src="data:image/png;base64,') == 2  # interval, need × capability
 
 
 def test_run_without_scores_is_refused(tmp_path):

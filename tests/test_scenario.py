@@ -26,6 +26,10 @@ CONTRACT_IDS = [
     "ic_area_km2", "ic_firms_lq", "strong_cluster",
     "univ_count", "univ_access", "research_count", "research_access",
     "conn_harmonic_min", "conn_access_mfg", "conn_access_knowledge", "conn_reach_60", "conn_reach_90",
+    # the need index's loss in won, its KOSIS alternative period, the base of at_stake and the
+    # access scores at the alternative half-distances of the uncertainty analysis
+    "mfg_va_loss_2015_2020", "mfg_gva_loss_2019_2022", "mfg_va_2015",
+    "univ_access_20km", "univ_access_45km", "research_access_20km", "research_access_45km",
 ]
 
 
@@ -72,11 +76,15 @@ def test_national_defaults_as_briefed():
     assert t.eligibility.minimums() == {"base": 20, "knowledge": 20}
     assert s.uncertainty.draws >= 10_000
     assert s.scoring.missing == "mean_of_available"
-    # the need pillar weighs its components as the decline sub-index does
+    # the need index: depth and size of the loss lead; the decline sub-index keeps its own mix
     from geo.indicators import DECLINE_WEIGHTS
 
-    assert s.pillar("need").indicator_weights() == pytest.approx(DECLINE_WEIGHTS)
+    assert s.pillar("need").indicator_weights() == pytest.approx(
+        {"mfg_loss_share_grdp_2015": 0.35, "mfg_va_loss_2015_2020": 0.35,
+         "mfg_va_change_2015_2020": 0.15, "aged_complex_share": 0.15})
     assert dict(s.indicators.decline_weights) == DECLINE_WEIGHTS
+    assert s.scoring.outliers == "qtreat" and s.scoring.at_stake_size == "mfg_va_2015"
+    assert s.uncertainty.drop_one and set(s.uncertainty.outlier_rules) == {"qtreat", "winsorise", "none"}
 
 
 def test_resolved_dict_round_trips_and_is_json():
@@ -93,7 +101,9 @@ def test_defaults_filled_in():
     d = s.to_dict()
     assert d["units"] == "sgg" and d["title_en"] == "tiny"
     assert d["scoring"] == {"normalisation": "minmax", "winsorise": None, "aggregation": "linear",
-                            "missing": {"policy": "mean_of_available", "max_missing_share": 0.5}}
+                            "missing": {"policy": "mean_of_available", "max_missing_share": 0.5},
+                            "outliers": "none", "at_stake_size": "mfg_va_2015",
+                            "target_effective_weights": None}
     assert d["uncertainty"]["draws"] == 10_000
     assert d["uncertainty"]["normalisations"] == ["minmax", "zscore", "rank"]
     assert d["siting"]["k"] == 10 and d["siting"]["demand"] == "at_stake"

@@ -87,7 +87,7 @@ def test_minmax_geometric_exact(values, metadata):
     assert expected[1] == pytest.approx((math.sqrt(25.75) - 1) / 0.99)   # 4.1156
     # less compensation than linear: B's 25 on need, 0 on base gives 4.1, not 12.5
     assert out["score"].iloc[1] < 12.5
-    contrib = out.filter(like="contrib_")
+    contrib = out.filter(regex="^contrib_")
     assert contrib.sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
     # C: need's share of the score is its share of the log of the product
     share_need = math.log(1 + F * 62.5) / (math.log(1 + F * 62.5) + math.log(1 + F * 50))
@@ -114,14 +114,14 @@ def test_zscore_exact(values, metadata):
     assert out["need"].tolist() == pytest.approx(need)
     assert out["base"].tolist() == pytest.approx([0, 0, 50, 100])   # one indicator: as min-max
     assert out["score"].tolist() == pytest.approx([(a + b) / 2 for a, b in zip(need, [0, 0, 50, 100])])
-    assert out.filter(like="contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
+    assert out.filter(regex="^contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
     # z-scores weight by 1/sd: C's n_up points are 0.5 (pillar) × 0.5 (indicator) × 6 / sd
     assert out.loc["11030", "contrib_n_up"] == pytest.approx(0.25 * 6 / sd_up * 100 / max(raw_need))
 
 
 def test_zscore_geometric_contributions_sum(values, metadata):
     out = score(values, metadata, scen(normalisation="zscore", aggregation="geometric"))
-    assert out.filter(like="contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
+    assert out.filter(regex="^contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
 
 
 def test_pillar_weights(values, metadata):
@@ -171,7 +171,7 @@ def test_mean_of_available(values, metadata):
     assert out["need"].tolist() == pytest.approx([0, 25, 75, 100])
     assert np.isnan(out.loc["11030", "contrib_n_down"])
     assert out.loc["11030", "n_missing"] == 1
-    assert out.filter(like="contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
+    assert out.filter(regex="^contrib_").sum(axis=1).tolist() == pytest.approx(out["score"].tolist())
 
 
 def test_missing_share_limit(values, metadata):
@@ -311,12 +311,17 @@ def test_sensitivity_finds_the_weight_that_matters(metadata):
                      index=[f"{11000 + 10 * i}" for i in range(30)])
     u = monte_carlo(v, metadata, mc_scen(normalisations=["minmax"], aggregations=["linear", "geometric"],
                                          draws=2000, concentration=4))
+    # the two pillar weights are independent Gamma draws: each acts alone and through the split
     sens = u.sensitivity["first_order"]
-    assert sens["w_need"] > 0.5 and sens["w_base"] > 0.5      # the same factor (they sum to 1)
-    assert sens["w_need"] > 3 * sens["aggregation"]
-    assert sens["normalisation"] == 0
-    assert 0 <= sens.min() and sens.max() <= 1
-    assert u.sensitivity_by_region.shape == (30, 4)
+    total = u.sensitivity["total_order"]
+    assert sens["w_need"] + sens["w_base"] > 0.4
+    assert total["w_need"] > 0.5 and total["w_base"] > 0.5
+    assert sens["w_need"] > 2 * sens["aggregation"]
+    assert sens["normalisation"] == 0 and total["normalisation"] == 0
+    assert (total >= u.sensitivity["first_order_lo"]).all()
+    assert u.sensitivity_by_region.shape == (30, 5)
+    # the need index is one pillar: no pillar weight moves its ranking
+    assert (u.sensitivity_indices.loc["need_index", "total_order"] == 0).all()
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -348,7 +353,7 @@ def test_scores_in_range_and_never_nan(v, method, agg, w_need, w_base):
     assert not out[cols].isna().any().any()
     assert ((out[cols] >= 0) & (out[cols] <= 100)).all().all()
     assert out["rank"].between(1, len(v)).all()
-    assert out.filter(like="contrib_").sum(axis=1).to_numpy() == pytest.approx(
+    assert out.filter(regex="^contrib_").sum(axis=1).to_numpy() == pytest.approx(
         out["score"].to_numpy(), abs=1e-9)
 
 
@@ -394,3 +399,231 @@ def test_all_constant_columns(n, c, method, agg):
     out = score(v, META, scen(normalisation=method, aggregation=agg))
     assert not out.isna().any().any()
     assert np.allclose(out["score"], 50) and (out["rank"] == 1).all()
+
+
+# --- geo.indices: treatment, correlations, effective weights, Sobol, tiers, at stake ----------
+
+from geo import indices as ix  # noqa: E402
+
+
+def test_skew_kurt_match_scipy_bias_corrected():
+    from scipy.stats import kurtosis, skew
+
+    x = np.array([1.0, 2, 2, 3, 4, 7, 11, 30])
+    s, k = ix.skew_kurt(x)
+    assert s == pytest.approx(skew(x, bias=False)) and k == pytest.approx(kurtosis(x, bias=False))
+
+
+def test_treatment_rule_on_hand_made_columns():
+    n = 40
+    symmetric = np.arange(n, dtype=float)                    # skew 0: untouched
+    t, info = ix.treat_column(symmetric)
+    assert info["treatment"] == "none" and np.array_equal(t, symmetric)
+    one_outlier = np.r_[np.arange(n - 1, dtype=float), 1000.0]   # one point: winsorised
+    t, info = ix.treat_column(one_outlier)
+    assert info["skew_before"] > 2 and info["kurtosis_before"] > 3.5
+    assert info["treatment"] == "winsorised" and info["points_winsorised"] == 1 and info["side"] == "high"
+    assert t[-1] == n - 2 and np.array_equal(t[:-1], one_outlier[:-1])
+    assert abs(info["skew_after"]) <= 2 or info["kurtosis_after"] <= 3.5
+    left = -one_outlier                                       # mirrored: the low end is treated
+    t, info = ix.treat_column(left)
+    assert info["side"] == "low" and t[-1] == -(n - 2)
+    heavy = np.exp(np.linspace(0, 12, n))                     # a long tail: 5 points do not fix it
+    t, info = ix.treat_column(heavy)
+    assert info["treatment"] == "log" and info["points_winsorised"] == 0
+    a = 0.01 * (heavy.max() - heavy.min())
+    assert t == pytest.approx(np.log(heavy - heavy.min() + a))
+    assert np.all(np.diff(t) > 0)                             # order kept
+    skewed_light = np.r_[np.zeros(30), np.ones(10)]           # skewed but light-tailed: rule not met
+    assert ix.treat_column(skewed_light)[1]["treatment"] == "none"
+    with_nan = np.r_[one_outlier, np.nan]
+    t, info = ix.treat_column(with_nan)
+    assert np.isnan(t[-1]) and info["points_winsorised"] == 1
+
+
+def test_long_tailed_count_keeps_more_than_two_levels():
+    # a count like root_complex_count: most regions 0, a few 1, a long tail up to 5
+    count = np.r_[np.zeros(200), np.ones(24), [2, 2, 3, 5, 5]].astype(float)   # 229 regions
+    t, info = ix.treat_column(count)
+    assert info["treatment"] in ("winsorised", "log")
+    assert info["levels_after"] > 2 and np.unique(t).size > 2
+    old, _ = ix.winsorise_quantiles(count, 0.025, 0.975)      # the old rule: 0/1 only
+    assert np.unique(old).size == 2
+
+
+def test_correlations_reproduce_numpy_corrcoef():
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(30, 4))
+    m[:, 1] += m[:, 0]
+    ind = pd.DataFrame(m, columns=["a", "b", "c", "d"])
+    pil = pd.DataFrame({"p": m[:, :2].mean(axis=1), "q": m[:, 2:].mean(axis=1)})
+    heads = pd.DataFrame({"score": pil.mean(axis=1)})
+    out = ix.correlation_audit(ind, {"a": "p", "b": "p", "c": "q", "d": "q"}, pil, heads, {"p": "score", "q": "score"})
+    ref = np.corrcoef(m, rowvar=False)
+    pairs = out[out["kind"].str.startswith("indicator-indicator")].set_index(["a", "b"])["pearson"]
+    for (x, y), r in pairs.items():
+        assert r == pytest.approx(ref["abcd".index(x), "abcd".index(y)], abs=1e-12)
+    assert out.set_index(["kind", "a", "b"]).loc[("pillar-index", "p", "score"), "pearson"] == pytest.approx(
+        np.corrcoef(pil["p"], heads["score"])[0, 1])
+    # flags: a duplicated column within, a negated one within, a copy across
+    ind2 = pd.DataFrame({"a": m[:, 0], "a2": m[:, 0] * 2 + 1, "neg": -m[:, 0] + m[:, 2], "x": m[:, 0]})
+    pil2 = pd.DataFrame({"p": m[:, 0], "q": m[:, 3]})
+    out2 = ix.correlation_audit(ind2, {"a": "p", "a2": "p", "neg": "p", "x": "q"}, pil2, heads, {"p": "score", "q": "score"})
+    flags = out2.set_index(["a", "b"])["flag"]
+    assert flags[("a", "a2")].startswith("|r| >= 0.9 within")
+    assert flags[("a", "x")].startswith("|r| >= 0.8 across")
+    assert flags[("a", "neg")] == "negative within a pillar"
+
+
+def test_effective_weights_by_hand_on_four_regions():
+    # two pillars over 4 regions, equal nominal weights; the overall score is their mean
+    p = pd.DataFrame({"need": [0.0, 25, 62.5, 100], "base": [0.0, 0, 50, 100]})
+    total = p.mean(axis=1)                                   # 0, 12.5, 56.25, 100
+    e = ix.effective_weights(p, total, pd.Series({"need": 0.5, "base": 0.5}))
+    # by hand: r = cov / (sd sd) with the means 46.875 (need), 37.5 (base), 42.1875 (total)
+    dn = np.array([0, 25, 62.5, 100]) - 46.875
+    db = np.array([0, 0, 50, 100]) - 37.5
+    dt = np.array([0, 12.5, 56.25, 100]) - 42.1875
+    rn = (dn * dt).sum() / math.sqrt((dn**2).sum() * (dt**2).sum())
+    rb = (db * dt).sum() / math.sqrt((db**2).sum() * (dt**2).sum())
+    assert e.at["need", "pearson"] == pytest.approx(rn) and e.at["base", "pearson"] == pytest.approx(rb)
+    assert e.at["need", "effective"] == pytest.approx(rn**2 / (rn**2 + rb**2))
+    assert e["effective"].sum() == pytest.approx(1)
+    assert e.at["need", "nominal"] == 0.5
+
+
+def test_solved_weights_meet_the_target():
+    rng = np.random.default_rng(5)
+    comp = np.column_stack([rng.normal(size=200), rng.normal(scale=3, size=200), rng.normal(size=200)])
+    w, eff = ix.solve_weights(comp, np.array([1.0, 1.0, 1.0]))
+    assert w.sum() == pytest.approx(1) and eff == pytest.approx([1 / 3] * 3, abs=1e-3)
+    assert w[1] < w[0] and w[1] < w[2]                    # the wide component needs less nominal weight
+
+
+def test_solve_scenario_weights_in_score(values, metadata):
+    s = scen(scoring={"target_effective_weights": {"need": {"n_up": 1, "n_down": 1}}})
+    from geo.scoring import audit, solve_scenario_weights
+
+    solved = solve_scenario_weights(values, metadata, s)
+    a = audit(values, metadata, solved, original=s)
+    ind = a.weights.set_index(["level", "id"])
+    assert ind.loc[("indicator", "n_up"), "effective"] == pytest.approx(0.5, abs=1e-3)
+    assert ind.loc[("indicator", "n_up"), "nominal_scenario"] == 0.5
+    assert ind.loc[("indicator", "n_up"), "target"] == 0.5
+
+
+def _ishigami(x, a=7.0, b=0.1):
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_on_the_ishigami_function():
+    # published values for a = 7, b = 0.1 (Ishigami & Homma 1990; Saltelli et al. 2010)
+    s1_ref, st_ref = [0.314, 0.442, 0.0], [0.558, 0.442, 0.244]
+    rng = np.random.default_rng(11)
+    n = 20_000
+    a_mat = rng.uniform(-np.pi, np.pi, size=(n, 3))
+    b_mat = rng.uniform(-np.pi, np.pi, size=(n, 3))
+    f_ab = []
+    for i in range(3):
+        m = a_mat.copy()
+        m[:, i] = b_mat[:, i]
+        f_ab.append(_ishigami(m))
+    out = ix.sobol_indices(_ishigami(a_mat), _ishigami(b_mat), f_ab, boot=200, seed=1)
+    for i in range(3):
+        r = out.iloc[i]
+        assert r["first_order"] == pytest.approx(s1_ref[i], abs=0.03)
+        assert r["total_order"] == pytest.approx(st_ref[i], abs=0.03)
+        assert r["first_order_lo"] <= r["first_order"] <= r["first_order_hi"]
+        assert r["total_order_lo"] - 0.01 <= st_ref[i] <= r["total_order_hi"] + 0.01
+        # total order >= first order, within the estimator's interval
+        assert r["total_order_hi"] >= r["first_order_lo"]
+
+
+def test_tiers_rule():
+    t = ix.tiers(np.array([1, 5, 30, 58, 59, 100, 115, 116, 229]),   # ceil(229 / 4) = 58
+                 np.array([0.9, 0.4, 0.0, 0, 0, 0, 0, 0, 0]), 229)
+    assert t.tolist() == ["A", "B", "B", "B", "C", "C", "C", "D", "D"]
+
+
+def test_at_stake_and_headlines(values, metadata):
+    v = values.assign(size=[100.0, 200, 0, 50])
+    out = score(v, metadata, scen(scoring={"at_stake_size": "size"}))
+    assert out["need_index"].tolist() == pytest.approx(out["need"].tolist())
+    assert out["capability_index"].tolist() == pytest.approx(out["base"].tolist())   # the only capability pillar
+    assert out["at_stake"].tolist() == pytest.approx([0, 0.25 * 200, 0, 50])
+    assert out["need_rank"].tolist() == [4, 3, 2, 1]
+    need_c = out.filter(regex="^need_contrib_")
+    assert need_c.sum(axis=1).tolist() == pytest.approx(out["need_index"].tolist())
+    cap_c = out.filter(regex="^capability_contrib_")
+    assert cap_c.sum(axis=1).tolist() == pytest.approx(out["capability_index"].tolist())
+
+
+def test_monte_carlo_headline_draws_and_tiers(metadata):
+    v = _random_values().assign(size=np.arange(40.0))
+    s = scen(scoring={"at_stake_size": "size"}, uncertainty={"draws": 600, "seed": 7, "drop_one": True},
+             siting={"robustness_draws": 25})
+    u = monte_carlo(v, metadata, s)
+    for key in ("need", "base", "need_index", "capability_index", "at_stake"):
+        assert u.draw_pillars[key].shape == (25, 40)
+    assert np.allclose(u.draw_pillars["at_stake"], u.draw_pillars["need_index"] / 100 * np.arange(40.0))
+    assert set(u.summary["need_tier"]) <= {"A", "B", "C", "D"}
+    assert (u.summary["need_rank_p05"] <= u.summary["need_rank_p95"]).all()
+    assert "drop_indicator" in u.factors and set(u.dropped) == {"", "n_up", "n_down"}
+    sens = u.sensitivity_indices
+    assert (sens["total_order_hi"] >= sens["first_order_lo"] - 1e-12).all()
+
+
+# --- real data: the need index and at_stake on the shipped indicators -------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    from geo.indicators import build_indicators
+    from geo.regions import load_units
+    from geo.scenario import load_scenario, shipped_scenarios
+
+    ind = build_indicators(load_units())
+    nat = load_scenario(shipped_scenarios()["national"])
+    raw = nat.to_dict()
+    del raw["pillars"]["connectivity"]      # its indicators come from the network stage
+    return ind, validate(raw, file="national-without-connectivity")
+
+
+def test_need_index_is_led_by_large_losses_on_real_data(real):
+    ind, sc = real
+    out = score(ind.values, ind.metadata, sc)
+    small = ind.values["mfg_va_2015"] < 1e6              # under 1조 KRW of manufacturing in 2015
+    assert small.sum() == 151
+    # the manufacturing at stake sits where manufacturing is: the small units carry under 10 %
+    assert out.loc[small, "at_stake"].sum() / out["at_stake"].sum() < 0.10
+    top = out.sort_values("need_rank").index
+    assert {"37050", "38090"} <= set(top[:3])            # 구미 (electronics), 거제 (shipbuilding)
+    assert small[top[:20]].sum() <= 5
+    assert out.loc["31240", "need_index"] < 30           # 화성: manufacturing grew
+    assert out.loc["37050", "at_stake"] == pytest.approx(
+        out.loc["37050", "need_index"] / 100 * ind.values.loc["37050", "mfg_va_2015"])
+
+
+def test_counts_keep_their_levels_on_real_data(real):
+    from geo.scoring import audit
+
+    ind, sc = real
+    t = audit(ind.values, ind.metadata, sc).treatment
+    for count in ("root_complex_count", "research_count", "univ_count"):
+        assert t.at[count, "levels_after"] == t.at[count, "levels_before"] > 2
+    treated = t[t["treatment"] != "none"]
+    assert ((treated["skew_before"].abs() > 2) & (treated["kurtosis_before"] > 3.5)).all()
+    assert (t["points_winsorised"] <= 5).all()
+
+
+def test_saltelli_design_blocks(metadata):
+    u = monte_carlo(_random_values(), metadata, mc_scen())
+    n, k = u.base_draws, len(u.factors)
+    assert u.draws == n * (k + 2) >= 600
+    norm = u.normalisation.reshape(k + 2, n)     # blocks A, B, AB_1 … AB_k
+    for i, f in enumerate(u.factors):
+        expected = norm[1] if f == "normalisation" else norm[0]
+        assert (norm[2 + i] == expected).all(), f
+    w = u.weights["need"].to_numpy().reshape(k + 2, n)
+    assert not np.allclose(w[2 + u.factors.index("w_need")], w[0])         # its own Gamma from B
+    assert np.array_equal(w[2 + u.factors.index("normalisation")], w[0])    # weights as in A

@@ -95,7 +95,8 @@ def test_infeasible_caps_are_a_one_line_cli_error(tmp_path):
 
     raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
     raw.update(name="too_many")
-    raw["siting"].update(k=12, robustness_draws=0)
+    # 2 per 권역 over the six 권역 with an eligible candidate (none in 제주권): 12 slots
+    raw["siting"].update(k=13, robustness_draws=0)
     path = tmp_path / "too_many.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     p = subprocess.run([sys.executable, "-m", "geo", "hubs", "--scenario", str(path), "--out", str(tmp_path / "o"),
@@ -104,7 +105,7 @@ def test_infeasible_caps_are_a_one_line_cli_error(tmp_path):
     # the stage progress lines come first; the error is one line, the last
     errors = [ln for ln in p.stderr.strip().splitlines() if ln.startswith("error:")]
     assert errors == [p.stderr.strip().splitlines()[-1]] == [
-        "error: infeasible siting constraints: group_max leaves only 11 hub slots among eligible candidates for k=12"]
+        "error: infeasible siting constraints: group_max leaves only 12 hub slots among eligible candidates for k=13"]
     assert not (tmp_path / "o").exists()
 
 
