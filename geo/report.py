@@ -39,7 +39,7 @@ from geo.errors import GeoError, InputError
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
     "sources_table", "write_workbook", "render_html", "html_to_pdf", "cjk_font",
-    "rank_interval_figure", "hub_overview_figure",
+    "rank_interval_figure", "hub_overview_figure", "frontier_figure", "rule_words", "placed_by_words",
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -504,6 +504,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
     geoms = _drawing_geometry(run.units)
+    minutes = _uses_minutes(hubs)
     with _mpl_font(font):
         interval_png = _png(_rank_interval_figure(s, hubs, top))
         matrix_png = None
@@ -512,6 +513,9 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
 
             matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
         overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
+        fr = getattr(run, "frontier", None)
+        frontier_png = (_png(_frontier_figure(fr), dpi=120)
+                        if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns) else None)
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
     ctx = {
         "scenario": run.scenario,
@@ -531,6 +535,11 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "hub_rows": [] if hubs is None else _hub_rows(hubs, s),
         "any_tiers": any(c in s.columns for c in ("need_tier", "capability_tier")),
         "overview_png": overview_png,
+        "frontier_png": frontier_png,
+        "rule_rows": _rule_rows(getattr(run, "policy_costs", None), run.scenario, s, minutes=minutes),
+        "robust_rows": [] if hubs is None or "robustness" not in hubs.columns
+        else _robust_rows(hubs, s, run.scenario, minutes=minutes),
+        "minutes": minutes,
         "siting": _siting_words(hubs, run.assignments),
         "profiles": profiles,
         "sens": _sensitivity(run.uncertainty, s, top),
@@ -542,6 +551,8 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _fmt_num
     env.filters["pct"] = _fmt_pct
+    env.filters["signed"] = _signed
+    env.filters["capitalize_first"] = lambda x: str(x)[:1].upper() + str(x)[1:]
     return env.from_string(_TEMPLATE).render(**ctx)
 
 
@@ -1015,6 +1026,214 @@ def _fmt_pct(v, digits: int = 0) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# helpers: the trade-off, the rules and the robustness of the hubs
+# ---------------------------------------------------------------------------------------------
+
+FAMILY_LABELS = {
+    "index draws": ("지수 몬테카를로 추출", "Monte Carlo draws of the indices"),
+    "demand definition": ("수요 정의", "demand definition"),
+    "thresholds ±5": ("하한 ±5점", "thresholds ±5"),
+    "k ± 1": ("거점 수 ±1", "k ± 1"),
+    "권역 rule off": ("권역 규칙 해제", "권역 rule off"),
+}
+
+
+def _limit_text(limits) -> str:
+    """'2' when every 권역 has the same limit, else '권역별 · per 권역 (수도권 3, …)'."""
+    values = sorted({int(v) for _, v in limits})
+    if len(values) == 1:
+        return str(values[0])
+    return "권역별 (" + ", ".join(f"{m} {int(v)}" for m, v in limits) + ")"
+
+
+def rule_words(rule: str, scenario=None, *, minutes: bool = True) -> tuple[str, str]:
+    """A programme rule id of ``policy_costs.csv`` / ``placed_by`` in words (Korean, English).
+
+    ``scenario`` (optional) supplies the limits (at most N hubs per 권역, the spoke limit,
+    the floors); ``minutes``: the spoke limit was applied to travel minutes (else km).
+    """
+    rule = str(rule).strip()
+    t = getattr(scenario, "siting", None)
+    if rule == "optimisation":
+        return "최적화", "optimisation"
+    if rule == "all rules together":
+        return "규칙들의 결합", "the rules together"
+    if rule == "fixed":
+        return "사전 지정 거점", "fixed in advance"
+    if rule == "excluded":
+        return "제외 지역", "excluded regions"
+    if rule in ("per_megaregion.max", "per_megaregion.min"):
+        lim = () if t is None else (t.per_megaregion.max if rule.endswith("max") else t.per_megaregion.min)
+        n = _limit_text(lim) if lim else "N"
+        if rule.endswith("max"):
+            return f"권역당 최대 거점 수 {n}", f"at most {n} hubs per 권역"
+        return f"권역당 최소 거점 수 {n}", f"at least {n} hub(s) per 권역"
+    if rule == "max_spoke":
+        if minutes:
+            v = None if t is None else t.max_spoke_minutes
+            return (f"연계 지역 최대 시간{f' {v:.0f}분' if v else ''}",
+                    f"spoke time limit{f' ({v:.0f} min)' if v else ''}")
+        v = None if t is None else t.max_spoke_km
+        return (f"연계 지역 최대 거리{f' {v:.0f} km' if v else ''}",
+                f"spoke distance limit{f' ({v:.0f} km)' if v else ''}")
+    m = re.fullmatch(r"eligibility\.min_(\w+)", rule)
+    if m:
+        col = m.group(1)
+        ko, en = PILLAR_LABELS.get(col, (col, col))
+        ko = {"knowledge": "지식 역량", "base": "산업기반"}.get(col, ko)
+        en = {"knowledge": "knowledge", "base": "industrial-base"}.get(col, en.lower())
+        v = None if t is None else getattr(t.eligibility, f"min_{col}", None)
+        num = "" if v is None else f" {v:g}"
+        return f"{ko} 하한{num}", f"{en} floor{num}"
+    return rule, rule
+
+
+def placed_by_words(value, scenario=None, *, minutes: bool = True) -> tuple[str, str]:
+    """``placed_by`` of hubs.csv (optimisation, fixed, or rule ids joined by '; ') in words."""
+    parts = [p for p in str(value).split(";") if p.strip()] or ["optimisation"]
+    words = [rule_words(p, scenario, minutes=minutes) for p in parts]
+    return " + ".join(w[0] for w in words), " + ".join(w[1] for w in words)
+
+
+def _uses_minutes(hubs) -> bool:
+    return hubs is not None and "mean_spoke_minutes" in hubs.columns and hubs["mean_spoke_minutes"].notna().any()
+
+
+def frontier_figure(frontier: pd.DataFrame, *, korean: bool = True):
+    """The access / capability trade-off: every point of the Pareto frontier (``frontier.csv``:
+    access_cost, mean_capability, optimal, chosen), the chosen one marked, each labelled
+    proven optimal or not. Returns a matplotlib Figure."""
+    with _mpl_font(cjk_font()):
+        return _frontier_figure(frontier)
+
+
+def _frontier_figure(fr: pd.DataFrame):
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    fr = fr.sort_values("mean_capability", kind="stable")
+    a = pd.to_numeric(fr["access_cost"], errors="coerce").to_numpy(float)
+    c = pd.to_numeric(fr["mean_capability"], errors="coerce").to_numpy(float)
+    x = 100 * (a / np.nanmin(a) - 1) if np.nanmin(a) > 0 else a
+    ok = fr["optimal"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+    ch = fr["chosen"].astype(str).str.lower().isin(["true", "1"]).to_numpy() if "chosen" in fr else np.zeros(len(fr), bool)
+    fig = Figure(figsize=(4.6, 3.3))
+    ax = fig.add_subplot()
+    ax.plot(x, c, color="#9e9e9e", lw=1, zorder=1)
+    ax.scatter(x[ok], c[ok], s=30, color="#2166ac", zorder=3)
+    ax.scatter(x[~ok], c[~ok], s=30, facecolors="white", edgecolors="#2166ac", lw=1.2, zorder=3)
+    if ch.any():
+        ax.scatter(x[ch], c[ch], s=190, marker="*", color=HUB_COLOR, edgecolors="black", lw=0.6, zorder=4)
+    for i, (xi, ci, o, h) in enumerate(zip(x, c, ok, ch)):
+        # labels alternate below-right and above-left so that neighbouring points stay readable
+        off, ha = ((5, -9), "left") if i % 2 == 0 else ((-5, 4), "right")
+        ax.annotate(("증명" if o else "미증명") + (" · 채택" if h else ""), (xi, ci), xytext=off, ha=ha,
+                    textcoords="offset points", fontsize=6, color=HUB_COLOR if h else "#444444")
+    ax.set_xlabel("접근 비용: 최소 대비 증가 (%) · access cost above the least (%)", fontsize=7.5)
+    ax.set_ylabel("거점 평균 역량 · mean hub capability", fontsize=7.5)
+    ax.tick_params(labelsize=7)
+    ax.grid(color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.margins(x=0.12, y=0.1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles = [Line2D([], [], color="#2166ac", marker="o", ls="", label="최적 증명 · proven optimal"),
+               Line2D([], [], color="#2166ac", marker="o", mfc="white", ls="", label="미증명 · not proven"),
+               Line2D([], [], color=HUB_COLOR, marker="*", mec="black", ms=11, ls="", label="선택된 점 · chosen")]
+    ax.legend(handles=handles, fontsize=6.5, loc="lower right", frameon=False)
+    ax.set_title("접근성과 역량의 절충 (파레토 경계) · the trade-off (Pareto frontier)", fontsize=8.5)
+    return fig
+
+
+def _rule_rows(policy, scenario, units, *, minutes: bool) -> list[dict]:
+    """policy_costs.csv as rows for the summary: the rule in words and its price."""
+    if policy is None or not len(policy):
+        return []
+    names = units["name_ko"] if "name_ko" in units.columns else pd.Series(dtype=str)
+    rows = []
+    for _, r in policy.iterrows():
+        ko, en = rule_words(r["rule"], scenario, minutes=minutes)
+        moved = [str(names.get(c, c)) for c in _split(r.get("hubs_only_with_rule", ""))]
+        rows.append({"ko": ko, "en": en, "d_access": r.get("d_access_pct"), "d_cap": r.get("d_capability"),
+                     "moved": ", ".join(moved)})
+    return rows
+
+
+def _signed(v, digits: int = 1, suffix: str = "") -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(f):
+        return "–"
+    return f"{f:+.{digits}f}{suffix}".replace("-", "−")
+
+
+def _robust_rows(hubs: pd.DataFrame, s: pd.DataFrame, scenario, *, minutes: bool) -> list[dict]:
+    """The hubs for the summary, core ones first: tiers, placed by, robustness, alternatives."""
+    names = s["name_ko"]
+    rows = []
+    for code, h in hubs.sort_values("hub_rank").iterrows():
+        robust = str(h.get("robustness", ""))
+        alts = []
+        for item in _split(h.get("contested_alternatives", "")):
+            c, _, f = item.partition(":")
+            alts.append(f"{names.get(c, c)} {float(f):.0%}" if f else str(names.get(c, c)))
+        pk, pe = placed_by_words(h.get("placed_by", "optimisation"), scenario, minutes=minutes)
+        rows.append({
+            "hub_rank": int(h["hub_rank"]), "name_ko": h.get("name_ko", names.get(code, code)),
+            "name_en": h.get("name_en", ""), "megaregion": h.get("megaregion", ""),
+            "need_tier": _tier(hubs, s, code, "need_tier"), "cap_tier": _tier(hubs, s, code, "capability_tier"),
+            "placed_ko": pk, "placed_en": pe, "core": robust == "core",
+            "freq": h.get("freq_combined", h.get("selection_frequency")),
+            "served": h.get("at_stake_served", h.get("need_served")),
+            "mean": h.get("mean_spoke_minutes") if minutes else h.get("mean_spoke_distance_km"),
+            "max": h.get("max_spoke_minutes") if minutes else h.get("max_spoke_distance_km"),
+            "alts": ", ".join(alts),
+        })
+    total = float(np.nansum([float(r["served"]) for r in rows if r["served"] is not None]))
+    for r in rows:
+        r["share"] = float(r["served"]) / total if total and r["served"] is not None else None
+    return sorted(rows, key=lambda r: (not r["core"], r["hub_rank"]))
+
+
+def _tier(hubs: pd.DataFrame, s: pd.DataFrame, code: str, col: str) -> str:
+    for t in (hubs, s):
+        if col in t.columns and code in t.index and pd.notna(t.at[code, col]):
+            return str(t.at[code, col])
+    return "–"
+
+
+def _robustness_words(h: pd.Series, scenario, *, minutes: bool) -> dict | None:
+    """A hub card's lines on how it was placed, how robust it is and its best alternative."""
+    if "robustness" not in h.index and "placed_by" not in h.index:
+        return None
+    pk, pe = placed_by_words(h.get("placed_by", "optimisation"), scenario, minutes=minutes)
+    out = {"placed_ko": pk, "placed_en": pe, "robust_ko": "", "robust_en": "", "alt_ko": "", "alt_en": ""}
+    f = h.get("freq_combined", h.get("selection_frequency"))
+    if isinstance(h.get("robustness"), str):
+        core = h["robustness"] == "core"
+        fams = [(FAMILY_LABELS.get(c[5:], (c[5:], c[5:])), h[c]) for c in h.index
+                if c.startswith("freq_") and c != "freq_combined" and pd.notna(h[c])]
+        fk = ", ".join(f"{k} {float(v):.0%}" for (k, _), v in fams)
+        fe = ", ".join(f"{e} {float(v):.0%}" for (_, e), v in fams)
+        out["robust_ko"] = (f"{'핵심 거점' if core else '경합 거점'}: 재계산의 {_fmt_pct(f)}에서 선정"
+                            + (f" ({fk})" if fk else ""))
+        out["robust_en"] = (f"{'core hub' if core else 'contested hub'}: chosen in {_fmt_pct(f)} of the re-solves"
+                            + (f" ({fe})" if fe else ""))
+    alt = h.get("best_alternative_name")
+    if isinstance(alt, str) and alt:
+        da, dc = h.get("swap_d_access_pct"), h.get("swap_d_capability")
+        out["alt_ko"] = (f"가장 나은 대안은 {alt}: 바꾸면 접근 시간 {_signed(da, 1, '%')}, "
+                         f"거점 평균 역량 {_signed(dc, 1, '점')}.")
+        out["alt_en"] = (f"Best alternative: {alt}; swapping changes access time by {_signed(da, 1, ' %')} "
+                         f"and mean hub capability by {_signed(dc, 1)} points.")
+    elif "best_alternative_name" in h.index:
+        out["alt_ko"], out["alt_en"] = "바꿀 수 있는 대안 지역이 없습니다.", "No eligible alternative site."
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # helpers: hub profiles
 # ---------------------------------------------------------------------------------------------
 
@@ -1038,6 +1257,7 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
         "explanation_ko": h.get("explanation_ko"), "explanation_en": h.get("explanation_en"),
         "theme": _theme_line(getattr(run, "plan", None), code),
+        "robust": _robustness_words(h, run.scenario, minutes=_uses_minutes(hubs)),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
         "map_png": _png(_hub_map_figure(geoms, code, [c for c, _ in spokes], units), dpi=110),
@@ -1313,7 +1533,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ scenario.title_ko }} — 제조혁신 거점 후보 보고서</title>
 <style>
-  @page { size: A4; margin: 14mm 13mm 16mm 13mm; }
+  @page { size: A4; margin: 11mm 12mm 12mm 12mm; }
   html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { font-family: {{ css_fonts|safe }}; color: #1a1a1a; font-size: 10.5pt; line-height: 1.5;
          max-width: 1000px; margin: 0 auto; padding: 0 12px;
@@ -1332,11 +1552,28 @@ _TEMPLATE = r"""<!DOCTYPE html>
   td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
   tr.hub td { background: #fbeaea; }
   img { max-width: 100%; max-height: 160mm; }
-  img.overview { max-height: 60mm; }
+  img.overview { max-height: 100mm; }
   #summary table { font-size: 8pt; margin: 0.3em 0; }
   #summary td, #summary th { padding: 1px 4px; }
   nav.toc { line-height: 1.3; }
   #summary p { margin: 0.2em 0; }
+  .figrow { display: flex; gap: 8px; align-items: flex-start; justify-content: center; }
+  .figrow > .fig { flex: 0 0 36%; margin: 0.2em 0; }
+  .figrow > .side { flex: 1 1 64%; }
+  .side .fig { margin: 0; }
+  img.frontier { max-height: 45mm; }
+  #summary .note { font-size: 7.2pt; line-height: 1.3; }
+  #summary table { font-size: 7.4pt; line-height: 1.25; }
+  #summary th .en { display: inline; }
+  #summary tr.group td { background: #f2f2f2; font-weight: 600; }
+  table.fixed { table-layout: fixed; }
+  @media print {
+    nav.toc { padding: 3px 10px; margin: 0.4em 0; font-size: 8pt; line-height: 1.25; }
+    nav.toc ol { display: flex; flex-wrap: wrap; gap: 0 1.6em; padding-left: 1.2em; }
+    header h1 { font-size: 17pt; }
+    #summary h2 { margin-top: 0.6em; }
+    .toc-hubs { display: none; }
+  }
   .profile .fig img { max-height: 64mm; }
   .fig { text-align: center; margin: 0.4em 0; break-inside: avoid; }
   .profile { border: 1px solid #c8c8c8; border-radius: 4px; padding: 8px 12px; margin: 1em 0;
@@ -1357,7 +1594,8 @@ _TEMPLATE = r"""<!DOCTYPE html>
   .profile h2 { margin-top: 0; }
   .profile { font-size: 9.5pt; line-height: 1.4; }
   .profile p { margin: 0.3em 0; }
-  .profile .fig img { max-height: 47mm; }
+  .profile .fig img { max-height: 37mm; }
+  .profile .robust { font-size: 8.6pt; }
   .profile table.ind { font-size: 7.8pt; margin: 0.3em 0; }
   .profile table.ind td, .profile table.ind th { padding: 1px 4px; }
   .profile .spokes { font-size: 7.5pt; line-height: 1.3; }
@@ -1387,7 +1625,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <b>차례 <span class="en">Contents</span></b>
 <ol>
 <li><a href="#summary">요약: 제안 거점 네트워크</a> <span class="en">Summary</span></li>
-<li><a href="#hubs">거점별 카드</a> <span class="en">Hub cards</span>{% if profiles %}: {% for p in profiles %}<a href="#hub-{{ p.hub_rank }}">{{ p.hub_rank }} {{ p.name_ko }}</a>{% if not loop.last %} · {% endif %}{% endfor %}{% endif %}</li>
+<li><a href="#hubs">거점별 카드</a> <span class="en">Hub cards</span>{% if profiles %}<span class="toc-hubs">: {% for p in profiles %}<a href="#hub-{{ p.hub_rank }}">{{ p.hub_rank }} {{ p.name_ko }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</span>{% endif %}</li>
 <li><a href="#candidates">상위 후보와 순위 구간</a> <span class="en">Top candidates</span></li>
 <li><a href="#method">방법: 시나리오와 가중치</a> <span class="en">Method</span></li>
 <li><a href="#sensitivity">민감도</a> <span class="en">Sensitivity</span></li>
@@ -1403,7 +1641,38 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <p class="en">The siting stage was not run, so no hubs are proposed in this report.</p>
 {% else %}
 {% for k in siting.ko %}<p>{{ k }}<br><span class="en">{{ siting.en[loop.index0] }}</span></p>{% endfor %}
+<div class="figrow">
 <div class="fig"><img class="overview" alt="거점 개요 지도 · overview map of hubs" src="{{ overview_png }}"></div>
+{% if frontier_png or rule_rows %}<div class="side">
+{% if frontier_png %}<div class="fig" id="frontier"><img class="frontier" alt="파레토 경계 · Pareto frontier" src="{{ frontier_png }}">
+<p class="note">그림: 접근성과 역량의 절충. 점마다 거점 {{ hub_rows|length }}곳의 한 배치(최적 증명 여부 표시), 별 = 채택한 점. <span class="en">Figure: the access / capability trade-off; each point one layout of {{ hub_rows|length }} hubs (proven optimal or not), star = the point taken.</span></p></div>{% endif %}
+{% if rule_rows %}
+<table id="rules" class="fixed">
+<colgroup><col style="width:47%"><col style="width:12%"><col style="width:12%"><col style="width:29%"></colgroup>
+<thead><tr><th>정책 규칙의 가격<span class="en">Price of each rule</span></th><th class="n">Δ 접근<span class="en">access</span></th>
+<th class="n">Δ 역량<span class="en">capability</span></th><th>규칙이 세운 거점<span class="en">Hubs it placed</span></th></tr></thead>
+<tbody>
+{% for r in rule_rows %}<tr><td>{{ r.ko }} <span class="en">{{ r.en }}</span></td><td class="n">{{ r.d_access|signed(1, '%') }}</td><td class="n">{{ r.d_cap|signed(1) }}</td><td>{{ r.moved or '없음 · none' }}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="note">같은 모형을 규칙 없이 다시 푼 결과와 비교(있을 때 − 없을 때): Δ 접근 +이면 접근 비용(%)이 늘고, Δ 역량 −이면 거점 평균 역량(점)이 낮아집니다. <span class="en">Against the same model solved without the rule (with − without): + access = higher access cost (%), − capability = less capable hubs (points).</span></p>
+{% endif %}
+</div>{% endif %}
+</div>
+{% if robust_rows %}
+<table id="robust" class="fixed">
+<colgroup><col style="width:3%"><col style="width:14%"><col style="width:9%"><col style="width:36%"><col style="width:7%"><col style="width:7%"><col style="width:9%"><col style="width:15%"></colgroup>
+<thead><tr><th class="n">#</th><th>거점 <span class="en">Hub</span></th><th>필요/역량 <span class="en">Tiers</span></th><th>선정 방식 <span class="en">Placed by</span></th>
+<th class="n">빈도 <span class="en">Chosen</span></th><th class="n">수요 <span class="en">Demand</span></th>
+<th class="n">{{ '분' if minutes else 'km' }} <span class="en">{{ 'Min' if minutes else 'km' }}</span></th><th>경합 대안 <span class="en">Contenders</span></th></tr></thead>
+<tbody>
+{% for h in robust_rows %}{% if loop.first or h.core != loop.previtem.core %}<tr class="group"><td colspan="8">{% if h.core %}핵심 거점 · core hubs (재계산의 80% 이상에서 선정 · chosen in ≥ 80% of the re-solves){% else %}경합 거점 · contested hubs (80% 미만 · below 80%){% endif %}</td></tr>
+{% endif %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.megaregion }}</span></td><td>{{ h.need_tier }} / {{ h.cap_tier }}</td>
+<td>{{ h.placed_ko }} <span class="en">{{ h.placed_en }}</span></td><td class="n">{{ h.freq|pct }}</td><td class="n">{{ h.share|pct }}</td>
+<td class="n">{{ h.mean|num(0) }} / {{ h.max|num(0) }}</td><td class="small">{{ h.alts or '–' }}</td></tr>
+{% endfor %}
+</tbody></table>
+{% else %}
 <table>
 <thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
 {% if any_tiers %}<th>등급<span class="en">Tiers</span></th>{% endif %}<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
@@ -1416,6 +1685,8 @@ _TEMPLATE = r"""<!DOCTYPE html>
 {% endfor %}
 </tbody></table>
 <p class="note">번호: 담당 수요(필요 점수 합) 순이며 종합 순위가 아닙니다. 선정 빈도: 몬테카를로 추출마다 거점 선정을 다시 풀었을 때 이 지역이 거점으로 뽑힌 비율. <span class="en">#: order by need served, not the overall rank. Selection frequency: share of Monte Carlo draws in which re-solving the siting picks the region as a hub.</span></p>
+{% endif %}
+{% if robust_rows %}<p class="note">#: 담당 수요 순(종합 순위 아님). 빈도: 지수 추출, 수요 정의, 하한 ±5점, 거점 수 ±1, 권역 규칙 해제로 다시 풀었을 때 뽑힌 비율(묶음별 같은 비중). 수요: 담당 수요의 비중. {{ '분' if minutes else 'km' }}: 연계 지역까지 평균 / 최대. 경합 대안: 같은 권역에서 그 자리를 대신 차지한 지역과 빈도. <span class="en">#: order by demand served (not the overall rank). Chosen: share of the re-solves (index draws, demand definition, thresholds ±5, k ± 1, 권역 rule off; families weighted equally). Demand: share of the demand served. {{ 'Min' if minutes else 'km' }}: mean / max to the spokes. Contenders: regions of the same 권역 that take the slot instead.</span></p>{% endif %}
 
 {% endif %}
 </section>
@@ -1434,6 +1705,8 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
 {% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
 {% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
+{% if p.robust %}<p class="facts robust">선정 방식 · placed by: {{ p.robust.placed_ko }} <span class="en">{{ p.robust.placed_en }}</span>{% if p.robust.robust_ko %}. {{ p.robust.robust_ko }}{% endif %}{% if p.robust.alt_ko %}. {{ p.robust.alt_ko }}{% endif %}<br>
+<span class="en">{% if p.robust.robust_en %}{{ p.robust.robust_en|capitalize_first }}. {% endif %}{{ p.robust.alt_en }}</span></p>{% endif %}
 {% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
 <div class="row">
   <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>

@@ -23,7 +23,7 @@ from shapely.geometry import box
 from geo import compare, report
 from geo.errors import GeoError, InputError, ScenarioError
 from geo.pipeline import Run
-from geo.scenario import validate
+from geo.scenario import load_scenario, validate
 from geo.scoring import monte_carlo, score
 
 CODES = [f"990{i}0" for i in range(1, 10)] + ["99100"]
@@ -108,10 +108,30 @@ def _hubs_assignments(units) -> tuple[pd.DataFrame, pd.DataFrame]:
          "need_served": [310.5, 100.0], "mean_spoke_distance_km": [d.mean(), np.nan],
          "max_spoke_distance_km": [d.max(), np.nan], "selection_frequency": [0.9, 0.45],
          "explanation_ko": ["격자 중앙의 거점입니다.", "섬 지역은 스스로 거점입니다."],
-         "explanation_en": ["central <hub> & serves the grid", "the island serves itself"]},
+         "explanation_en": ["central <hub> & serves the grid", "the island serves itself"],
+         # robustness columns as the siting writes them (made-up values)
+         "placed_by": ["optimisation", "max_spoke; eligibility.min_knowledge"],
+         "robustness": ["core", "contested"], "freq_combined": [0.9, 0.45],
+         "freq_index draws": [0.95, 0.4], "freq_k ± 1": [0.85, 0.5],
+         "contested_alternatives": ["", "99090:0.30"],
+         "best_alternative_name": ["시험도 라구", ""],
+         "swap_d_access_pct": [3.0, np.nan], "swap_d_capability": [-1.5, np.nan]},
         index=pd.Index(["99050", "99100"], name="region_code"),
     )
     return hubs, assign
+
+
+def _frontier_policy() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A made-up three-point frontier (the middle one chosen, the last not proven) and rule prices."""
+    frontier = pd.DataFrame({
+        "access_cost": [1000.0, 1040.0, 1200.0], "mean_capability": [40.0, 46.0, 48.0],
+        "hub_codes": ["99050;99100", "99040;99100", "99040;99090"],
+        "optimal": [True, True, False], "chosen": [False, True, False]})
+    policy = pd.DataFrame({
+        "rule": ["max_spoke", "eligibility.min_knowledge", "all rules together"],
+        "d_access_pct": [6.9, 0.0, 5.2], "d_capability": [-2.0, 0.0, -6.9],
+        "hubs_only_with_rule": ["99100", "", "99100"]})
+    return frontier, policy
 
 
 def _run(tmp, *, hubs: bool = True) -> Run:
@@ -124,8 +144,9 @@ def _run(tmp, *, hubs: bool = True) -> Run:
               .join(mc.summary.drop(columns=["rank_nominal"]))
               .sort_values("rank", kind="stable"))
     h, a = _hubs_assignments(units) if hubs else (None, None)
+    fr, pc = _frontier_policy() if hubs else (None, None)
     return Run(scenario=sc, out=tmp, maps=tmp, units=units, values=values, metadata=meta, scores=scores,
-               uncertainty=mc, hubs=h, assignments=a)
+               uncertainty=mc, hubs=h, assignments=a, frontier=fr, policy_costs=pc)
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +255,8 @@ def test_html_offline_and_complete(pack):
     from geo.maps import external_resources
 
     assert [u for u in external_resources(page) if not u.startswith("data:")] == []
-    assert page.count('src="data:image/png;base64,') == 3 + 2 * 2  # interval, need × capability, overview, map+pillars per hub
+    # interval, need × capability, overview, frontier, map+pillars per hub
+    assert page.count('src="data:image/png;base64,') == 4 + 2 * 2
     assert '"Noto Sans CJK KR"' in page
     for name in run.hubs["name_ko"]:
         assert f">{name} <" in page or f"{name}</" in page
@@ -271,6 +293,21 @@ def test_pdf(pack):
                                                 capture_output=True, text=True, check=True).stdout)
              for i in range(1, n_pages + 1)]
     assert "1. 요약" in pages[0] and "마구" in pages[0] and "전국 순위: 지표의 방향" not in pages[0]
+    # the one-page summary: the frontier figure (two images: overview map and frontier), the
+    # core / contested hubs with how they were placed, and the price of each rule, in words
+    assert "그림: 접근성과 역량의 절충" in pages[0]
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+                            text=True, check=True).stdout.splitlines()[2:]
+    assert len([r for r in images if r.split()[2] == "image"]) == 2
+    assert "핵심 거점 · core hubs" in pages[0] and "경합 거점 · contested hubs" in pages[0]
+    assert "정책 규칙" in pages[0] and "연계 지역 최대 거리 25 km" in pages[0] and "+6.9%" in pages[0]
+    assert "지식 역량 하한 knowledge floor" in pages[0] and "규칙들의 결합 the rules together" in pages[0]
+    assert "−6.9" in pages[0] and "자구 30%" in pages[0]  # the contender of the contested slot
+    # the hub cards: how the hub was placed, its robustness and its best alternative in words
+    assert "선정 방식 · placed by: 최적화 optimisation" in pages[1]
+    assert "핵심 거점: 재계산의 90%에서 선정 (지수 몬테카를로 추출 95%, 거점 수 ±1 85%)" in pages[1]
+    assert "가장 나은 대안은 시험도 라구: 바꾸면 접근 시간 +3.0%, 거점 평균 역량 −1.5점." in pages[1]
+    assert "연계 지역 최대 거리 25 km + 지식 역량 하한" in pages[2] and "경합 거점: 재계산의 45%" in pages[2]
     assert pages[1].startswith(" 2. 거점별 카드") or pages[1].lstrip().startswith("2. 거점별 카드")
     assert "1 마구" in pages[1] and "섬군 Seom-gun" not in pages[1]
     assert pages[2].lstrip().startswith("2 섬군 Seom-gun")  # the next card on its own page
@@ -286,6 +323,17 @@ def test_pdf(pack):
     # pdftoppm pads the page number to the width of the page count (page-01.png from 10 pages)
     (png,) = out.glob("page-*1.png")
     assert png.stat().st_size > 1000
+
+
+def test_rule_words():
+    national = load_scenario("data/scenarios/national.yaml")
+    assert report.rule_words("per_megaregion.max", national) == ("권역당 최대 거점 수 2", "at most 2 hubs per 권역")
+    assert report.rule_words("eligibility.min_knowledge", national) == ("지식 역량 하한 10", "knowledge floor 10")
+    assert report.rule_words("max_spoke", national) == ("연계 지역 최대 시간 130분", "spoke time limit (130 min)")
+    assert report.rule_words("all rules together") == ("규칙들의 결합", "the rules together")
+    assert report.placed_by_words("per_megaregion.max; eligibility.min_base", national) == (
+        "권역당 최대 거점 수 2 + 산업기반 하한 20", "at most 2 hubs per 권역 + industrial-base floor 20")
+    assert report.placed_by_words("optimisation") == ("최적화", "optimisation")
 
 
 def test_pack_without_hubs(tmp_path):
