@@ -815,13 +815,64 @@ def _outline_spec(lines: list, level: str) -> dict:
         {"cls": "hm-sw-line", "border": "#777777", "ko": "시군구 경계", "en": "district boundary"}]}}
 
 
+# Hub columns the popup shows in words (robustness rows) or not at all (ids, ranks, raw frequencies)
+ROBUSTNESS_COLUMNS = {"robustness", "freq_combined", "contested_alternatives", "best_alternative",
+                      "best_alternative_name", "swap_d_access_pct", "swap_d_capability", "need_tier",
+                      "capability_tier", "need_index", "need_rank", "capability_rank", "capability",
+                      "at_stake_served", "theme", "runner_ups", "lead_themes", "theme_source"}
+
+
+def _robustness_rows(h: pd.Series, units: pd.DataFrame) -> list[list[str]]:
+    """Popup rows of a hub: tiers, how it was placed, core or contested with the share of the
+    re-solves that chose it, the contenders for a contested slot and the best alternative."""
+    from geo.report import placed_by_words
+
+    rows = []
+    tiers = [f"{ko.split()[0]} {h[c]}" for c, (ko, _) in TIER_FIELDS.items() if c in h.index and _present(h[c])]
+    tiers_en = [f"{en.split()[0].lower()} {h[c]}" for c, (_, en) in TIER_FIELDS.items() if c in h.index and _present(h[c])]
+    if tiers:
+        rows.append(["등급", "Tiers", " · ".join(tiers) + " (" + ", ".join(tiers_en) + ")"])
+    if "placed_by" in h.index and _present(h["placed_by"]):
+        ko, en = placed_by_words(h["placed_by"], minutes=_present(h.get("mean_spoke_minutes")))
+        rows.append(["선정 방식", "Placed by", ko if ko == en else f"{ko} · {en}"])
+    if "robustness" in h.index and _present(h["robustness"]):
+        f = h.get("freq_combined", h.get("selection_frequency"))
+        share = f" — 재계산의 {float(f):.0%}에서 선정 · chosen in {float(f):.0%} of the re-solves" if _present(f) else ""
+        word = "핵심 · core" if h["robustness"] == "core" else "경합 · contested"
+        rows.append(["견고성", "Robustness", word + share])
+    names = units["name_ko"]
+    if "dn_ko" in units.columns:  # same-named 구 with their 시도
+        names = units["dn_ko"].fillna(names)
+    alts = []
+    for item in str(h.get("contested_alternatives", "") or "").split(";"):
+        c, _, f = item.partition(":")
+        if c.strip():
+            alts.append(f"{names.get(c, c)} {float(f):.0%}" if f else str(names.get(c, c)))
+    if alts:
+        rows.append(["경합 대안", "Contenders for the slot", ", ".join(alts)])
+    alt = h.get("best_alternative_name")
+    if isinstance(alt, str) and alt:
+        da, dc = h.get("swap_d_access_pct"), h.get("swap_d_capability")
+        da = f"{float(da):+.1f}%".replace("-", "−") if _present(da) else "–"
+        dc = f"{float(dc):+.1f}".replace("-", "−") if _present(dc) else "–"
+        rows.append(["최선 대안", "Best alternative",
+                     f"{alt}: 바꾸면 접근 {da}, 역량 {dc}점 · swapping: access {da}, capability {dc} points"])
+    if "at_stake_served" in h.index and _present(h["at_stake_served"]):
+        rows.append(["담당 위기 제조업", "Manufacturing at stake served", _fmt(float(h["at_stake_served"]), 0)])
+    return rows
+
+
 def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) -> dict:
-    known = {"region_code", "hub_rank", "explanation_ko", "explanation_en", "spokes", "selection_frequency"}
+    known = {"region_code", "hub_rank", "explanation_ko", "explanation_en", "spokes", "selection_frequency",
+             "placed_by", *ROBUSTNESS_COLUMNS} | {c for c in hubs.columns if c.startswith("freq_")}
+    robust = "robustness" in hubs.columns
     items = []
     for _, h in hubs.sort_values("hub_rank").iterrows():
         code = h["region_code"]
         rows = []
-        if "selection_frequency" in hubs and _present(h["selection_frequency"]):
+        if robust:
+            rows += _robustness_rows(h, units)
+        elif "selection_frequency" in hubs and _present(h["selection_frequency"]):
             f = float(h["selection_frequency"])
             rows.append(["선정 빈도", "Selection frequency", f"{f:.0%}" if 0 <= f <= 1 else _fmt(f)])
         for c in PILLARS:
@@ -843,11 +894,20 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
         spokes = assign[(assign["hub_code"] == code) & (assign["region_code"] != code)].sort_values("distance_km")
         items.append({
             "c": code, "rank": int(h["hub_rank"]), "rows": rows,
+            "robust": _text(h.get("robustness")) if robust else "",
             "ko": _text(h.get("explanation_ko")), "en": _text(h.get("explanation_en")),
             "spokes": [[r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()],
         })
     legend = {"title_ko": "거점", "title_en": "Hubs", "items": [
         {"cls": "hm-sw-star", "sym": "★", "ko": f"거점 ({HUB_NUMBER[0]})", "en": f"hub ({HUB_NUMBER[1]})"}]}
+    if robust:
+        from geo.siting import CORE_SHARE
+
+        legend["items"] = [
+            {"cls": "hm-sw-star", "sym": "★", "ko": f"핵심 거점: 재계산의 {CORE_SHARE:.0%} 이상에서 선정 ({HUB_NUMBER[0]})",
+             "en": f"core hub: chosen in ≥ {CORE_SHARE:.0%} of the re-solves ({HUB_NUMBER[1]})"},
+            {"cls": "hm-sw-star hm-sw-contested", "sym": "☆", "ko": f"경합 거점: {CORE_SHARE:.0%} 미만",
+             "en": f"contested hub: below {CORE_SHARE:.0%}"}]
     return {"hubs": items, "legend": legend}
 
 

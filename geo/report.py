@@ -154,6 +154,17 @@ COLUMNS = {
     "lead_themes": ("주도 주제 코드", "Lead themes (ids)", None, 14),
     "lead_themes_ko": ("주도 주제", "Lead themes", None, 14),
     "theme_source": ("주제 근거", "Theme source", None, 40),
+    "robustness": ("견고성(핵심/경합)", "Robustness (core/contested)", None, 10),
+    "freq_combined": ("선정 빈도(전체 재계산)", "Chosen in (all re-solves)", "0%", 9),
+    "contested_alternatives": ("경합 대안(코드:빈도)", "Contenders (code:frequency)", None, 22),
+    "best_alternative": ("최선 대안 코드", "Best alternative (code)", "@", 10),
+    "best_alternative_name": ("최선 대안", "Best alternative", None, 16),
+    "swap_d_access_pct": ("대안으로 바꿀 때 접근 변화(%)", "Swap: change of access cost (%)", "0.0", 10),
+    "swap_d_capability": ("대안으로 바꿀 때 역량 변화(점)", "Swap: change of mean hub capability (points)", "0.0", 10),
+    "at_stake_served": ("담당 위기 제조업", "Manufacturing at stake served", "#,##0", 12),
+    "capability": ("거점 역량", "Hub capability", "0.0", 9),
+    "need_rank": ("필요 순위", "Need rank", "0", 7),
+    "capability_rank": ("역량 순위", "Capability rank", "0", 7),
 }
 WRAP = {"explanation_ko", "explanation_en", "formula", "coverage", "spoke_names", "title", "source",
         "attribution", "licence", "theme_source"}
@@ -739,6 +750,9 @@ def _split(value) -> list[str]:
 def _column_spec(col: str, metadata: pd.DataFrame | None) -> tuple[str, str, str | None, int]:
     if col in COLUMNS:
         return COLUMNS[col]
+    if col.startswith("freq_"):  # selection frequency of one robustness family
+        ko, en = FAMILY_LABELS.get(col[5:], (col[5:], col[5:]))
+        return (f"선정 빈도: {ko}", f"Chosen in: {en}", "0%", 9)
     if metadata is not None and col in metadata.index:
         m = metadata.loc[col]
         unit = str(m.get("unit", "") or "")
@@ -1034,7 +1048,7 @@ FAMILY_LABELS = {
     "demand definition": ("수요 정의", "demand definition"),
     "thresholds ±5": ("하한 ±5점", "thresholds ±5"),
     "k ± 1": ("거점 수 ±1", "k ± 1"),
-    "권역 rule off": ("권역 규칙 해제", "권역 rule off"),
+    "권역 rule off": ("권역 규칙 해제", "megaregion rule off"),
 }
 
 

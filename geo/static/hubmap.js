@@ -398,7 +398,7 @@
 
   function hubPopup(p, h) {
     var f = p.byCode[h.c], a = f.properties;
-    var s = '<div class="hm-pop"><div class="hm-name">★ ' + esc(h.rank) + ' · ' + esc(a.dn_ko) +
+    var s = '<div class="hm-pop"><div class="hm-name">' + (h.robust === 'contested' ? '☆ ' : '★ ') + esc(h.rank) + ' · ' + esc(a.dn_ko) +
       (a.dn_en ? ' <span class="hm-en">' + esc(a.dn_en) + '</span>' : '') + '</div>';
     s += '<div class="hm-sub">거점 Hub · ' + esc(a.code) + '</div><table class="hm-tab">';
     (h.rows || []).forEach(function (r) {
@@ -422,10 +422,10 @@
     spec.hubs.forEach(function (h) {
       var f = p.byCode[h.c];
       L.marker(f.rp, {
-        icon: L.divIcon({ className: 'hm-hub', html: '<span>' + esc(h.rank) + '</span>', iconSize: [34, 34], iconAnchor: [17, 19] }),
+        icon: L.divIcon({ className: 'hm-hub' + (h.robust === 'contested' ? ' hm-contested' : h.robust === 'core' ? ' hm-core' : ''), html: '<span>' + esc(h.rank) + '</span>', iconSize: [34, 34], iconAnchor: [17, 19] }),
         zIndexOffset: 1000, riseOnHover: true
       }).bindPopup(function () { return hubPopup(p, h); }, popupOptions(380))
-        .bindTooltip('★ ' + esc(h.rank) + ' ' + esc(f.properties.dn_ko) + ' ' + esc(f.properties.dn_en || ''), { direction: 'top', offset: [0, -14] })
+        .bindTooltip((h.robust === 'contested' ? '☆ ' : '★ ') + esc(h.rank) + ' ' + esc(f.properties.dn_ko) + ' ' + esc(f.properties.dn_en || ''), { direction: 'top', offset: [0, -14] })
         .addTo(g);
     });
     register(g, spec.legend);
