@@ -866,6 +866,8 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
     known = {"region_code", "hub_rank", "explanation_ko", "explanation_en", "spokes", "selection_frequency",
              "placed_by", *ROBUSTNESS_COLUMNS} | {c for c in hubs.columns if c.startswith("freq_")}
     robust = "robustness" in hubs.columns
+    if "at_stake_served" in hubs.columns:  # the same sum, named for what it is
+        known.add("need_served")
     items = []
     for _, h in hubs.sort_values("hub_rank").iterrows():
         code = h["region_code"]

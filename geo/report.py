@@ -1078,10 +1078,10 @@ def rule_words(rule: str, scenario=None, *, minutes: bool = True) -> tuple[str, 
         return "제외 지역", "excluded regions"
     if rule in ("per_megaregion.max", "per_megaregion.min"):
         lim = () if t is None else (t.per_megaregion.max if rule.endswith("max") else t.per_megaregion.min)
-        n = _limit_text(lim) if lim else "N"
+        n = _limit_text(lim) if lim else ""
         if rule.endswith("max"):
-            return f"권역당 최대 거점 수 {n}", f"at most {n} hubs per 권역"
-        return f"권역당 최소 거점 수 {n}", f"at least {n} hub(s) per 권역"
+            return f"권역당 최대 거점 수 {n}".strip(), f"at most {n or 'a set number of'} hubs per 권역"
+        return f"권역당 최소 거점 수 {n}".strip(), f"at least {n or 'a set number of'} hub(s) per 권역"
     if rule == "max_spoke":
         if minutes:
             v = None if t is None else t.max_spoke_minutes

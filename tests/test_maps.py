@@ -62,7 +62,14 @@ def inputs(units):
                          "explanation_en": ["synthetic explanation one", "two", "three"],
                          "selection_frequency": [0.9, 0.6, 0.3],
                          "fixed": [False, True, False], "n_spokes": [23.0, 7.0, 5.0],
-                         "mean_spoke_distance_km": [30.05209, 12.5, 8.0]})
+                         "mean_spoke_distance_km": [30.05209, 12.5, 8.0],
+                         # robustness columns as the siting writes them (made-up values)
+                         "placed_by": ["optimisation", "per_megaregion.max; eligibility.min_knowledge", "optimisation"],
+                         "robustness": ["core", "contested", "core"], "freq_combined": [0.9, 0.6, 0.85],
+                         "freq_k ± 1": [1.0, 0.5, 1.0], "contested_alternatives": ["", "38070:0.30", ""],
+                         "need_tier": ["A", "B", "C"], "capability_tier": ["B", "A", "D"],
+                         "best_alternative_name": ["", "경상남도 김해시", ""],
+                         "swap_d_access_pct": [np.nan, 2.5, np.nan], "swap_d_capability": [np.nan, -3.3, np.nan]})
     pts = units.geometry.representative_point()
     d = np.stack([pts.distance(pts[h]) / 1000 for h in HUBS], axis=1)
     assign = pd.DataFrame({"region_code": units.index, "hub_code": np.array(HUBS)[d.argmin(axis=1)],
@@ -272,7 +279,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     # the whole country fills most of the height left free; a one-line credit
     credit = next(b for n, b in lay["controls"] if "attribution" in n)
     assert credit[3] - credit[1] < 24
-    assert "hub (number = order by need served" in page.locator(".hm-legend").inner_text()
+    assert "core hub: chosen in ≥ 80% of the re-solves (number = order by need served" in page.locator(".hm-legend").inner_text()
     # place names: the 17 시도 at the national view, the 시군구 only when zoomed in
     assert page.locator(".hm-label-sido").count() == 17 and page.locator(".hm-label-sido span", has_text="경북").is_visible()
     assert page.locator(".hm-label-sgg").count() == 229 and not page.locator(".hm-label-sgg span").first.is_visible()
@@ -298,6 +305,18 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert "Spoke regions\t7" in text and "Fixed hub\t예 · yes" in text and "12.5 km" in text
     assert "n_spokes" not in text and "7.0" not in text and "fixed" not in text
     assert units.loc[spokes["region_code"].iloc[0], "name_ko"] in text
+    # core hubs solid, contested ones hollow; the popup says how the hub was placed and how robust it is
+    assert page.locator(".hm-hub.hm-core").count() == 2 and page.locator(".hm-hub.hm-contested").count() == 1
+    hollow = page.evaluate("getComputedStyle(document.querySelector('.hm-hub.hm-contested'), '::before').content")
+    assert hollow == '""'
+    assert "contested hub: below 80%" in page.locator(".hm-legend").inner_text()
+    assert "Tiers\t필요 B · 역량 A (need B, capability A)" in text
+    assert ("Placed by\t권역당 최대 거점 수 + 지식 역량 하한 · at most a set number of hubs per 권역 + knowledge floor"
+            in text)
+    assert "Robustness\t경합 · contested — 재계산의 60%에서 선정 · chosen in 60% of the re-solves" in text
+    assert "Contenders for the slot\t김해시 30%" in text
+    assert "Best alternative\t경상남도 김해시: 바꾸면 접근 +2.5%, 역량 −3.3점" in text
+    assert "freq_" not in text and "swap_d" not in text and "contested_alternatives" not in text
 
     # base layers switch the legend; overlays add theirs
     legend = page.locator(".hm-legend")
