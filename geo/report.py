@@ -1040,7 +1040,7 @@ def _fmt_pct(v, digits: int = 0) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# helpers: the trade-off, the rules and the robustness of the hubs
+# the trade-off, the rules and the robustness of the hubs
 # ---------------------------------------------------------------------------------------------
 
 FAMILY_LABELS = {
