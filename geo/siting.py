@@ -669,13 +669,28 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
     best_hubs, best_val = np.asarray(hubs), float(ub)
     pick = _subset_picker(p)
     wsT = np.ascontiguousarray(ws.T)  # rows of the chosen columns are gathered every step
-    red = np.empty_like(ws)
+    # rho_j = sum_i min(ws_ij - lam_i, 0) has few nonzero terms: per row, the columns cheaper
+    # than lam_i, a prefix of the row sorted by cost. Only those are visited: one search finds
+    # every row's prefix (complex numbers sort by real part, then imaginary: row, then cost),
+    # and bincount adds the terms in row order, the order of ``red.sum(axis=0)`` on the full
+    # matrix, so rho is the same to the last bit.
+    n, m = ws.shape
+    srt = np.argsort(ws, axis=1).ravel()
+    wss = np.take_along_axis(ws, srt.reshape(n, m), axis=1).ravel()
+    rows = np.arange(n)
+    flat = np.empty(n * m, complex)  # built by parts: 1j * inf would be nan + inf j
+    flat.real, flat.imag = np.repeat(rows, m), wss
+    key = np.empty(n, complex)
+    key.real = rows
+    first = rows * m
     for _ in range(max_iter):
         if time.perf_counter() >= deadline:
             break
-        np.subtract(ws, lam[:, None], out=red)
-        np.minimum(red, 0.0, out=red)
-        rho = red.sum(axis=0)
+        key.imag = lam
+        cnt = np.searchsorted(flat, key) - first
+        ii = np.repeat(rows, cnt)
+        at = np.arange(len(ii)) + np.repeat(first - (np.cumsum(cnt) - cnt), cnt)
+        rho = np.bincount(srt[at], weights=wss[at] - lam[ii], minlength=m)
         if f is not None:
             rho += f
         S = pick(rho)
