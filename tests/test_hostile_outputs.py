@@ -185,7 +185,7 @@ def test_single_stage_never_replaces_a_complete_run(tmp_path):
     with pytest.raises(OutputError) as err:
         io.check_targets(out, tmp_path / "maps", stages=pipeline.STAGES[:1], replace_maps=False)
     assert str(err.value) == (f"{out} holds a run up to the report stage; writing only 'regions' there would "
-                              "remove the indicators, network, scoring, siting, maps, report outputs: give another "
+                              "remove the indicators, network, scoring, siting, plan, maps, report outputs: give another "
                               "--out, or run 'geo run'")
     io.check_targets(out, tmp_path / "maps", stages=pipeline.STAGES)  # a full run may replace it
     earlier = tmp_path / "earlier"

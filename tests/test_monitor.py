@@ -258,10 +258,10 @@ def test_real_changes_never_mix_series(national):
 def test_real_backtest_figures(national):
     _, _, m = national
     s = m.backtest.summary
-    assert s["need_column"] in ("need", "need_index") and s["regions"] == 229
-    if s["need_column"] == "need":
-        assert round(s["spearman"], 3) == 0.039
-        assert (s["top_decile_regions"], s["top_decile_declined_before"], s["top_decile_kept_declining"]) == (23, 23, 7)
+    assert s["need_column"] == "need_index" and s["regions"] == 229
+    # the 2015→2020 need index barely anticipates 2020→2022: a finding about the index, kept as it is
+    assert round(s["spearman"], 3) == 0.081
+    assert (s["top_decile_regions"], s["top_decile_declined_before"], s["top_decile_kept_declining"]) == (23, 23, 7)
     assert round(s["national_change_pct"], 2) == 9.27
     assert m.backtest.calibration["regions"].sum() == 229
 

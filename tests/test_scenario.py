@@ -73,7 +73,7 @@ def test_national_defaults_as_briefed():
     assert all(t.per_megaregion.max_for(m) == 2 for m in MEGAREGIONS)
     assert [m for m in MEGAREGIONS if t.per_megaregion.min_for(m) == 1] == list(MEGAREGIONS[:-1])
     assert t.per_megaregion.min_for("제주권") == 0
-    assert t.eligibility.minimums() == {"base": 20, "knowledge": 20}
+    assert t.eligibility.minimums() == {"base": 20, "knowledge": 10}
     assert s.uncertainty.draws >= 10_000
     assert s.scoring.missing == "mean_of_available"
     # the need index: depth and size of the loss lead; the decline sub-index keeps its own mix

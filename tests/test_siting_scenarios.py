@@ -47,7 +47,11 @@ def test_programme_constraints_hold_on_the_national_run():
     assert per.max() <= 2
     assert set(dict(opt.per_megaregion.min)) <= set(per.index)
     elig = r.scores.loc[hubs.index]
-    assert (elig["knowledge"] >= 20).all() and (elig["base"] >= 20).all()
+    floors = opt.eligibility.minimums()
+    assert floors == {"base": 20, "knowledge": 10}
+    assert all((elig[p] >= v).all() for p, v in floors.items())
+    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 남구, 여수
+    assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
     assert r.times is not None and "minutes" in a.columns and "distance_km" in a.columns
