@@ -582,6 +582,62 @@ def _best_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None:
     return np.flatnonzero(chosen)
 
 
+def _subset_picker(p: _Problem):
+    """``rho -> _best_subset(p, rho)`` with everything that does not depend on rho done once.
+
+    The subgradient loop calls it thousands of times per problem. Same sets as
+    :func:`_best_subset`: with groups, the columns of a group in rho order (ties by index)
+    ranked ``r = 0, 1, ...``; ranks below the group's deficit are taken, ranks from there up to
+    the group's room are offered, and the ``left`` cheapest offers complete the set.
+    """
+    fixed = np.zeros(p.m, bool)
+    fixed[p.fixed] = True
+    nfix = int(fixed.sum())
+    if p.plain:
+        left = p.k - nfix
+        if left < 0:
+            return lambda rho: None
+        if not left:
+            S0 = np.flatnonzero(fixed)
+            return lambda rho: S0.copy()
+
+        def plain(rho):
+            r = np.where(fixed, np.inf, rho)
+            part = np.argpartition(r, left - 1)[:left]
+            if not np.isfinite(r[part]).all():
+                return None
+            chosen = fixed.copy()
+            chosen[part] = True
+            return np.flatnonzero(chosen)
+
+        return plain
+    count = np.bincount(p.gid[fixed], minlength=len(p.gmax))
+    if (count > p.gmax).any() or np.maximum(count, p.gmin).sum() > p.k:
+        return lambda rho: None
+    need = np.maximum(p.gmin - count, 0)
+    room = p.gmax - count
+    onehot = np.eye(len(p.gmax), dtype=np.int64)[p.gid]
+
+    def grouped(rho):
+        order = np.argsort(rho, kind="stable")
+        order = order[np.isfinite(rho[order]) & ~fixed[order]]
+        g = p.gid[order]
+        rank = np.cumsum(onehot[order], axis=0)[np.arange(len(order)), g] - 1
+        take = rank < need[g]
+        chosen = fixed.copy()
+        chosen[order[take]] = True
+        left = p.k - nfix - int(take.sum())
+        if left == 0:
+            return np.flatnonzero(chosen)
+        offer = order[~take & (rank < room[g])]
+        if len(offer) < left:
+            return None
+        chosen[offer[:left]] = True
+        return np.flatnonzero(chosen)
+
+    return grouped
+
+
 def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``w_i * s_ij`` with forbidden (inf) pairs kept inf, also for zero need."""
     return np.where(np.isinf(s), np.inf, w[:, None] * np.where(np.isinf(s), 0.0, s))
@@ -611,17 +667,36 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         lam = w * sh[:, min(1, sh.shape[1] - 1)]  # start at the second-nearest hub
     best, best_lam, pi, stall = -np.inf, lam.copy(), 2.0, 0
     best_hubs, best_val = np.asarray(hubs), float(ub)
+    pick = _subset_picker(p)
+    wsT = np.ascontiguousarray(ws.T)  # rows of the chosen columns are gathered every step
+    # rho_j = sum_i min(ws_ij - lam_i, 0) has few nonzero terms: per row, the columns cheaper
+    # than lam_i, a prefix of the row sorted by cost. Only those are visited: one search finds
+    # every row's prefix (complex numbers sort by real part, then imaginary: row, then cost),
+    # and bincount adds the terms in row order, the order of ``red.sum(axis=0)`` on the full
+    # matrix, so rho is the same to the last bit.
+    n, m = ws.shape
+    srt = np.argsort(ws, axis=1).ravel()
+    wss = np.take_along_axis(ws, srt.reshape(n, m), axis=1).ravel()
+    rows = np.arange(n)
+    flat = np.empty(n * m, complex)  # built by parts: 1j * inf would be nan + inf j
+    flat.real, flat.imag = np.repeat(rows, m), wss
+    key = np.empty(n, complex)
+    key.real = rows
+    first = rows * m
     for _ in range(max_iter):
         if time.perf_counter() >= deadline:
             break
-        red = ws - lam[:, None]
-        np.minimum(red, 0.0, out=red)
-        rho = red.sum(axis=0)
+        key.imag = lam
+        cnt = np.searchsorted(flat, key) - first
+        ii = np.repeat(rows, cnt)
+        at = np.arange(len(ii)) + np.repeat(first - (np.cumsum(cnt) - cnt), cnt)
+        rho = np.bincount(srt[at], weights=wss[at] - lam[ii], minlength=m)
         if f is not None:
             rho += f
-        S = _best_subset(p, rho)
+        S = pick(rho)
         val = float(lam.sum() + rho[S].sum())
-        primal = float(ws[:, S].min(axis=1).sum()) + (float(f[S].sum()) if f is not None else 0.0)
+        wS = wsT[S]
+        primal = float(wS.min(axis=0).sum()) + (float(f[S].sum()) if f is not None else 0.0)
         if primal < best_val:
             best_hubs, best_val = S, primal
         if val > best:
@@ -633,7 +708,7 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
             pi, stall = pi / 2, 0
         if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5 or best > goal:
             break
-        sub = 1.0 - (red[:, S] < 0).sum(axis=1)
+        sub = 1.0 - (wS < lam).sum(axis=0)  # red[:, S] < 0, without the column gather
         norm = float(sub @ sub)
         if norm == 0:  # the relaxed solution is feasible, hence optimal
             break
