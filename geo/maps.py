@@ -258,24 +258,24 @@ def build_maps(
             for i, col in enumerate(cols):
                 spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
                                         methods=tuple(CLASS_METHODS))
-                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
                                      name=_layer_name(spec), overlay=False, show=i == 0))
         else:
             spec = _plain_spec()
-            m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+            m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
                                  name=_layer_name(spec), overlay=False, show=True))
         if fname == "index.html" and "lisa_cluster" in units:
             spec = _lisa_spec(units["lisa_cluster"])
-            m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {_js(spec)})",
+            m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {script_json(spec)})",
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
-        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido_lines, 'sido'))})",
+        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido_lines, 'sido'))})",
                              name="시도 경계 · Province outlines", overlay=True, show=True))
-        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {_js(labels)})",
+        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {script_json(labels)})",
                              name="지명 · Place names", overlay=True, show=True))
         if hub_table is not None:
-            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {_js(_links_spec(assign))})",
+            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {script_json(_links_spec(assign))})",
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
-            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {_js(_hubs_spec(hub_table, assign, units))})",
+            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {script_json(_hubs_spec(hub_table, assign, units))})",
                                  name="★ 거점 · Hubs", overlay=True, show=True))
         if fname == "index.html" and network is not None:
             m.add_child(network)
@@ -284,7 +284,7 @@ def build_maps(
                 spec = _asset_spec(key, pts, units, i)
                 cluster = folium.plugins.MarkerCluster(name=spec.pop("layer_name"), overlay=True, show=False,
                                                        options={"showCoverageOnHover": False, "maxClusterRadius": 50})
-                cluster.add_child(_JsCall(f"HubMap.assets(__PARENT__, {_js(spec)});"))
+                cluster.add_child(_JsCall(f"HubMap.assets(__PARENT__, {script_json(spec)});"))
                 m.add_child(cluster)
         _finish(m, data, where=["sido_name_ko"], table=_table_spec(units, pillars))
         path = out_dir / fname
@@ -360,13 +360,13 @@ def build_emd_map(
     m.add_child(data)
     spec = (_diverging_spec(units[column], column, meta) if diverging
             else _choropleth_spec(units[column], column, meta, PALETTES[palette]))
-    m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {_js(spec)})",
+    m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
                          name=_layer_name(spec), overlay=False, show=True))
     sgg = _outline_lines(simple_m, units["parent_code"])
-    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sgg, 'sgg'))})",
+    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sgg, 'sgg'))})",
                          name="시군구 경계 · District outlines", overlay=True, show=True))
     sido = _outline_lines(simple_m, units["sido_code"])
-    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {_js(_outline_spec(sido, 'sido'))})",
+    m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido, 'sido'))})",
                          name="시도 경계 · Province outlines", overlay=True, show=True))
     _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
     out_path = Path(out_path)
@@ -504,9 +504,9 @@ def render_offline(m: folium.Map) -> str:
             setattr(el, f"default_{kind}", [])  # instance attribute: the class list stays as it is
     order = list(VENDORED)
     for name in sorted(set(header_items), key=order.index):
-        figure.header.add_child(_Raw(_inline(VENDORED[name])), name=f"inline_{name}")
+        figure.header.add_child(_Raw(inline_static(VENDORED[name])), name=f"inline_{name}")
     for name in OWN:
-        figure.header.add_child(_Raw(_inline(name)), name=f"inline_{name}")
+        figure.header.add_child(_Raw(inline_static(name)), name=f"inline_{name}")
     with _single_pass():
         page = _stable_ids(figure.render())
     ext = external_resources(page)
@@ -611,7 +611,7 @@ class _Data(MacroElement):
     def __init__(self, payload: dict):
         super().__init__()
         self._name = "HubMapData"
-        self.payload = _js(payload)
+        self.payload = script_json(payload)
 
 
 # ----------------------------------------------------------------------------------------
@@ -625,7 +625,7 @@ def _base_map(simple: gpd.GeoDataFrame, *, title: str, attributions: list[str]) 
     m.get_root().title = html.escape(title)
     setup = {"title": title, "attributions": list(attributions), "bounds": [[miny, minx], [maxy, maxx]],
              "credit": f"({len(attributions)})"}
-    m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {_js(setup)});"))
+    m.add_child(_JsCall(f"HubMap.setup(__PARENT__, {script_json(setup)});"))
     return m
 
 
@@ -636,8 +636,8 @@ def _finish(m: folium.Map, data: _Data, *, where: list[str], table: dict | None 
     folium.plugins.Fullscreen(position="topleft", title="전체 화면 · Full screen",
                               title_cancel="전체 화면 끝내기 · Exit full screen").add_to(m)
     search = {"where": where, "aliases": _sido_aliases()}
-    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {_js(search)}); "
-                        + (f"HubMap.table(__PARENT__, {data.get_name()}, {_js(table)}); " if table else "")
+    m.add_child(_JsCall(f"HubMap.legend(__PARENT__); HubMap.search(__PARENT__, {data.get_name()}, {script_json(search)}); "
+                        + (f"HubMap.table(__PARENT__, {data.get_name()}, {script_json(table)}); " if table else "")
                         + "HubMap.layout(__PARENT__);"))
 
 
@@ -1219,7 +1219,9 @@ def _walk(el):
         yield from _walk(child)
 
 
-def _inline(rel: str) -> str:
+def inline_static(rel: str) -> str:
+    """A vendored file under ``geo/static`` as an inline ``<script>`` or ``<style>`` (CSS
+    images as data URIs), for pages that must open with no network."""
     path = STATIC / rel
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".js":
@@ -1239,7 +1241,7 @@ def _inline(rel: str) -> str:
     return f"<style>/* {rel} */\n{text}\n</style>"
 
 
-def _js(obj) -> str:
+def script_json(obj) -> str:
     """JSON safe to place inside <script>: no '</script>', no '<!--'."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

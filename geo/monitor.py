@@ -1017,7 +1017,7 @@ def render_page(m: Monitor, *, tolerance_m: float = 400.0) -> str:
     ``>`` and ``&`` escaped), read by the script and shown with ``textContent``, never parsed
     as HTML or rendered as a template.
     """
-    from geo.maps import STATIC, simplify_coverage
+    from geo.maps import inline_static, script_json, simplify_coverage
 
     units = m.units
     simple = simplify_coverage(units[["geometry"]], tolerance_m=tolerance_m)
@@ -1061,41 +1061,17 @@ def render_page(m: Monitor, *, tolerance_m: float = 400.0) -> str:
                           for r in m.did.per_unit.to_dict("records")],
         "coverage": [_clean(r) for r in m.coverage.drop(columns=["definition"]).to_dict("records")],
     }
-    css = _inline_css(STATIC / "leaflet-1.9.4" / "leaflet.css")
-    js = (STATIC / "leaflet-1.9.4" / "leaflet.js").read_text(encoding="utf-8")
-    if re.search(r"</script", js, flags=re.I) or re.search(r"</script", _PAGE_JS, flags=re.I):
+    if re.search(r"</script", _PAGE_JS, flags=re.I):
         raise InputError("script contains '</script'", expected="inlinable JS", got="</script")
     title = html.escape(data["title"])
     return (
         "<!DOCTYPE html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{title} — monitoring</title>\n<style>{css}</style>\n<style>{_PAGE_CSS}</style>\n"
-        f"<script>{js}</script>\n</head><body>\n{_PAGE_BODY}\n"
-        f"<script type=\"application/json\" id=\"monitor-data\">{_json(data)}</script>\n"
+        f"<title>{title} — monitoring</title>\n{inline_static('leaflet-1.9.4/leaflet.css')}\n<style>{_PAGE_CSS}</style>\n"
+        f"{inline_static('leaflet-1.9.4/leaflet.js')}\n</head><body>\n{_PAGE_BODY}\n"
+        f"<script type=\"application/json\" id=\"monitor-data\">{script_json(data)}</script>\n"
         f"<script>{_PAGE_JS}</script>\n</body></html>\n"
     )
-
-
-def _json(obj) -> str:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def _inline_css(path: Path) -> str:
-    import base64
-
-    text = path.read_text(encoding="utf-8")
-
-    def data_uri(mt: re.Match) -> str:
-        ref = mt.group(2)
-        if ref.startswith(("data:", "#")):
-            return mt.group(0)
-        img = path.parent / ref
-        mime = {".png": "image/png", ".svg": "image/svg+xml"}[img.suffix]
-        return f"url(data:{mime};base64,{base64.b64encode(img.read_bytes()).decode()})"
-
-    return re.sub(r"""url\((["']?)([^"')]+)\1\)""", data_uri, text)
 
 
 _PAGE_CSS = """

@@ -455,12 +455,16 @@ def _input_files(scenario) -> list:
         elif isinstance(v, (list, tuple)):
             for x in v:
                 yield from walk(x)
-        elif isinstance(v, str) and len(v) < 4096 and ("/" in v or "." in v):
-            p = base / v
-            if p.is_file():
-                yield p
+        elif isinstance(v, str) and ("/" in v or "." in v):
+            try:
+                p = base / v
+                if p.is_file():
+                    yield p
+            except (OSError, ValueError):  # text that cannot be a path (too long, NUL)
+                pass
 
-    paths += sorted(set(walk(scenario.to_dict())))
+    d = scenario.to_dict()
+    paths += sorted(set(walk({k: v for k, v in d.items() if k not in PRESENTATION})))
     out = []
     for p in paths:
         st = p.stat()

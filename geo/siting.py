@@ -1747,15 +1747,17 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         chg, loss = v.get("mfg_va_change_2015_2020"), v.get("mfg_loss_share_grdp_2015")
         firms, roots = v.get("ic_operating_firms"), v.get("root_complex_count")
         freq = h.get("selection_frequency")
-        parts_ko = [f"종합 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)"]
-        parts_en = [f"overall rank {int(s['rank'])} of {n} (90% interval {int(s['rank_p05'])}–{int(s['rank_p95'])})"]
+        # The two indices lead (the siting uses them); the overall score comes last, as detail.
+        parts_ko, parts_en = [], []
+        for col, rank, ko_, en_ in (("need_tier", "need_rank", "필요 등급", "need tier"),
+                                    ("capability_tier", "capability_rank", "역량 등급", "capability tier")):
+            if col in s.index and pd.notna(s[col]):
+                r = f" ({int(s[rank])}/{n})" if rank in s.index and pd.notna(s[rank]) else ""
+                parts_ko.append(f"{ko_} {s[col]}{r.replace('/', '위/')}")
+                parts_en.append(f"{en_} {s[col]}{r.replace('(', '(rank ').replace('/', ' of ')}")
         if pd.notna(freq) and pd.isna(h.get("freq_combined")):
             parts_ko.append(f"수요 추첨의 {freq:.0%}에서 거점으로 선정")
             parts_en.append(f"chosen in {freq:.0%} of the demand draws")
-        for col, ko_, en_ in (("need_tier", "필요 등급", "need tier"), ("capability_tier", "역량 등급", "capability tier")):
-            if col in s.index and pd.notna(s[col]):
-                parts_ko.append(f"{ko_} {s[col]}")
-                parts_en.append(f"{en_} {s[col]}")
         if pd.notna(h.get("capability")):
             parts_ko.append(f"역량 지수 {h['capability']:.0f}")
             parts_en.append(f"capability index {h['capability']:.0f}")
@@ -1818,6 +1820,9 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             nm = h.get("best_alternative_name", alt)
             parts_ko.append(f"최선의 대안 {nm}: 접근 비용 {da:+.1f}%, 평균 역량 {dc:+.1f}점")
             parts_en.append(f"best alternative {nm}: access cost {da:+.1f} %, mean capability {dc:+.1f} points")
+        parts_ko.append(f"종합 점수 {int(s['rank'])}위/{n} (90% 구간 {int(s['rank_p05'])}–{int(s['rank_p95'])}위)")
+        parts_en.append(f"overall score rank {int(s['rank'])} of {n} (90% interval "
+                        f"{int(s['rank_p05'])}–{int(s['rank_p95'])})")
         ko.append("; ".join(parts_ko))
         en.append("; ".join(parts_en))
     hubs["explanation_ko"] = ko

@@ -1,6 +1,7 @@
 """The run contract on the real national scenario: files, columns, row counts, the manifest,
 atomic publication and byte-identical reruns."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -183,3 +184,13 @@ def test_stage_cache_key_follows_its_inputs(tmp_path, monkeypatch):
     before = cache.key(sc, "regions")
     (data / "table.csv").write_text("a\n2\n3\n")
     assert cache.key(sc, "regions") != before
+
+
+def test_stage_cache_key_reads_files_not_prose():
+    """Scenario text that is no path (a long description with dots, NUL) never breaks the key;
+    a user table the scenario names is part of it."""
+    from geo.pipeline import StageCache, load
+
+    sc = load(NATIONAL)
+    sc = dataclasses.replace(sc, description="Hubs. " * 2000, title_en="a\x00b.")
+    assert "catalogue.csv" in StageCache().key(sc, "regions")
