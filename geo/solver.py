@@ -1109,11 +1109,17 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             ratio = np.divide(w, prev_w, out=np.ones_like(w), where=prev_w > 0)
             lam0 = prev_lam * ratio
         fq = q.open_cost if stage == last else None
-        lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline, lam0=lam0,
-                                     f=fq)
-        if warm is not None:
-            warm[stage] = (lam, w.copy())
-        bounds[stage] = max(lb, _trivial_bound(q.stages[stage], w))
+        trivial = _trivial_bound(q.stages[stage], w)
+        if stage < last and key[stage] <= trivial + ttol:
+            # A coverage criterion at its trivial bound (every demand that some candidate can
+            # reach is covered) is proven by that bound: no subgradient steps needed.
+            lb, lam, lh = trivial, None, qhubs
+        else:
+            lb, lam, lh, _ = _lagrangian(q, smat, w, float(key[stage]), qhubs, deadline=deadline,
+                                         lam0=lam0, f=fq)
+            if warm is not None:
+                warm[stage] = (lam, w.copy())
+        bounds[stage] = max(lb, trivial)
         integral = _integral(smat, w) and (fq is None or bool(np.all(fq == np.round(fq))))
         if integral:  # integer objective: the bound rounds up (less a rounding margin)
             bounds[stage] = np.ceil(bounds[stage] - 1e-9 * max(abs(bounds[stage]), 1.0))
