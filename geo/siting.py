@@ -10,7 +10,9 @@ algorithms are described in :mod:`geo.solver`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import copy
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -250,6 +252,64 @@ def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 
 
 
+# --------------------------------------------------------------------------------------------
+# the pipeline's plan
+
+# Re-solves of a plan kept in this process, keyed by a digest of exactly their inputs: a second
+# plan that shares some of them (a notebook changing the pillar weights changes the index
+# draws but not the frontier, the rules or the other families) reuses those results.
+_MEMO: dict[str, object] = {}
+_MEMO_ENTRIES = 512  # hub sets and frames of a few hundred rows: a few MB at most
+
+
+def _digest(*parts) -> str:
+    """SHA-256 of nested inputs (frames, arrays, dicts, sequences, scalars), by value."""
+    h = hashlib.sha256()
+
+    def feed(x):
+        if isinstance(x, (pd.DataFrame, pd.Series)):
+            h.update(b"frame")
+            feed([str(c) for c in x.columns] if isinstance(x, pd.DataFrame) else str(x.name))
+            feed([str(i) for i in x.index])
+            feed([str(t) for t in (x.dtypes if isinstance(x, pd.DataFrame) else [x.dtype])])
+            h.update(pd.util.hash_pandas_object(x, index=False).to_numpy().tobytes())
+        elif isinstance(x, np.ndarray):
+            h.update(f"array{x.dtype}{x.shape}".encode())
+            if x.dtype == object:
+                feed(x.tolist())
+            else:
+                h.update(np.ascontiguousarray(x).tobytes())
+        elif isinstance(x, Mapping):
+            h.update(b"{")
+            for k in sorted(x, key=str):
+                feed(str(k))
+                feed(x[k])
+            h.update(b"}")
+        elif isinstance(x, (list, tuple, pd.Index)):
+            h.update(b"[")
+            for v in x:
+                feed(v)
+            h.update(b"]")
+        else:
+            h.update(f"{type(x).__name__}:{x!r};".encode())
+
+    feed(parts)
+    return h.hexdigest()
+
+
+def _memoised(key: str, compute: Callable[[], object]):
+    """``compute()``, or a copy of its value for the same ``key`` earlier in this process."""
+    if key in _MEMO:
+        _MEMO[key] = _MEMO.pop(key)  # most recently used last
+        return copy.deepcopy(_MEMO[key])
+    value = compute()
+    _MEMO[key] = copy.deepcopy(value)
+    while len(_MEMO) > _MEMO_ENTRIES:
+        _MEMO.pop(next(iter(_MEMO)))
+    return value
+
+
+_HUB_INDEX_COLUMNS = ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier")
 CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (families averaged) is "core"
 
 _RULE_LABELS = {
@@ -293,6 +353,11 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
             "excluded", "eligibility")
     kw = {key: kw.get(key) for key in keys}
     model = kw["model"] = kw.get("model") or "pmedian"
+    # only the columns read below, so that the memo keys hold exactly what the results depend on
+    used = dict.fromkeys((*_UNIT_COLUMNS, demand, capability, "at_stake", "need", "uniform", "sido_name_ko",
+                          *_HUB_INDEX_COLUMNS, *(kw["eligibility"] or {})))
+    units = units[[c for c in used if c in units.columns]]
+    inputs = _digest(units, cost, kw, demand, capability)
 
     def arrays(over: dict, dem: str = demand):
         a = {**kw, **over}
@@ -301,7 +366,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     codes, C, need, mega, cons = arrays({})
     if model == "pmedian":
-        fr = frontier(C, need, k, cap, n_points=frontier_points, **cons)
+        fr = _memoised(_digest("frontier", inputs, k, frontier_points),
+                       lambda: frontier(C, need, k, cap, n_points=frontier_points, **cons))
         chosen = pick_frontier(fr, frontier_rule)
         mu = float(fr.loc[chosen, "mu"])
         fr["chosen"] = np.arange(len(fr)) == chosen
@@ -315,8 +381,10 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     first: list = []
 
     def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
-        return site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
-                         **{**kw, **(over or {})})
+        over = over or {}
+        return _memoised(_digest("site", inputs, over, dem, kk, f, first),
+                         lambda: site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
+                                           **{**kw, **over}))
 
     hubs, assign = site()
     first.extend(hubs.index)
@@ -378,7 +446,9 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         fd = None
         if f is not None and Cd is not None:
             fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
-        sets = [list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f, open_cost_draws=fd, **cons)]
+        sets = _memoised(_digest("index draws", inputs, k, Wd, f, fd),
+                         lambda: [list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f,
+                                                                      open_cost_draws=fd, **cons)])
         fam["index draws"] = sets
     sets = []
     for dem in ("at_stake", "need", "uniform"):
@@ -425,7 +495,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     hubs["capability"] = cap[hub_idx]
     if demand == "at_stake":
         hubs["at_stake_served"] = hubs["need_served"]
-    for col in ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier"):
+    for col in _HUB_INDEX_COLUMNS:
         if col in units.columns:
             hubs[col] = units.loc[nominal, col].to_numpy()
     hubs["best_alternative"] = [codes[a["alt"]] if a["alt"] >= 0 else "" for a in alts]
