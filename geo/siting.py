@@ -298,15 +298,22 @@ def _digest(*parts) -> str:
 
 
 def _memoised(key: str, compute: Callable[[], object]):
-    """``compute()``, or a copy of its value for the same ``key`` earlier in this process."""
-    if key in _MEMO:
-        _MEMO[key] = _MEMO.pop(key)  # most recently used last
-        return copy.deepcopy(_MEMO[key])
-    value = compute()
-    _MEMO[key] = copy.deepcopy(value)
-    while len(_MEMO) > _MEMO_ENTRIES:
-        _MEMO.pop(next(iter(_MEMO)))
-    return value
+    """``compute()``, or a copy of its value for the same ``key`` earlier in this process.
+
+    An infeasible re-solve (InfeasibleError, InputError) is remembered and raised again.
+    """
+    if key not in _MEMO:
+        try:
+            _MEMO[key] = (True, compute())
+        except (InfeasibleError, InputError) as e:
+            _MEMO[key] = (False, e)
+        while len(_MEMO) > _MEMO_ENTRIES:
+            _MEMO.pop(next(iter(_MEMO)))
+    ok, value = _MEMO.pop(key)
+    _MEMO[key] = (ok, value)  # most recently used last
+    if not ok:
+        raise copy.copy(value)
+    return copy.deepcopy(value)
 
 
 _HUB_INDEX_COLUMNS = ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier")

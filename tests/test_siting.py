@@ -541,3 +541,54 @@ def test_plan_prices_rules_and_labels_hubs(grid_units):
                         families=list(out["robustness"].columns))
     assert ex["explanation_en"].str.contains("one hub fewer and one more").all()
     assert not ex["explanation_en"].str.contains("weight draws").any()
+
+
+def test_subset_picker_matches_best_subset():
+    """The per-step picker of the Lagrangian gives the sets of the reference greedy, ties,
+    unavailable (inf) columns, fixed hubs and infeasible group limits included."""
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(150):
+        m, k = int(rng.integers(5, 40)), int(rng.integers(1, 11))
+        labels = rng.integers(0, int(rng.integers(2, 5)), m)
+        gmin = {g: int(rng.integers(0, 2)) for g in np.unique(labels)}
+        gmax = {g: int(rng.integers(max(gmin[g], 1), 4)) for g in np.unique(labels)}
+        try:
+            p = solver._prepare(rng.random((4, m)), min(k, m), group=labels, group_max=gmax, group_min=gmin,
+                                fixed=rng.choice(m, int(rng.integers(0, 2)), replace=False))
+        except InfeasibleError:
+            continue
+        pick = solver._subset_picker(p)
+        for t in range(40):
+            rho = rng.normal(size=p.m)
+            if t % 3 == 0:
+                rho = np.round(rho)  # ties: the lower column first
+            if t % 4 == 0:
+                rho[rng.integers(p.m)] = np.inf
+            want, got = solver._best_subset(p, rho), pick(rho)
+            assert (want is None and got is None) or np.array_equal(want, got)
+            checked += 1
+    assert checked > 2000
+
+
+def test_plan_reuses_results_by_their_inputs(grid_units, monkeypatch):
+    """A second plan with the same siting inputs (an unrelated score changed) re-solves
+    nothing and returns the same tables; a changed demand re-solves."""
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0, score=1.0)
+    calls = []
+    real = siting.site_hubs
+    monkeypatch.setattr(siting, "site_hubs", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    kw = dict(demand="need", k=2, per_megaregion_min={"수도권": 1}, eligibility={"univ_count": 0})
+    first = siting.plan(units, cost, **kw)
+    n_first = len(calls)
+    again = siting.plan(units.assign(score=2.0), cost, **kw)
+    assert n_first > 0 and len(calls) == n_first
+    for key in ("hubs", "assignments", "frontier", "policy_costs", "robustness"):
+        pd.testing.assert_frame_equal(first[key], again[key])
+    assert again["hubs"].attrs == first["hubs"].attrs
+    again["hubs"].loc[:, "placed_by"] = "changed by the caller"  # the memo holds its own copy
+    assert siting.plan(units, cost, **kw)["hubs"].equals(first["hubs"])
+    heavier = units.assign(need=units["need"].where(units.index != "10004", 50.0))
+    siting.plan(heavier, cost, **kw)
+    assert len(calls) > n_first
