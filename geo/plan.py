@@ -23,7 +23,7 @@
   that hub does not carry while another hub within ``reach`` does ("coordinate (theme)");
   organisations in uncovered regions coordinate with the nearest hub.
 
-Costs are travel minutes when the run has a time matrix (``Run.times``), else the road-
+Costs are travel minutes when the run has a time matrix (``Network.times``), else the road-
 distance proxy in kilometres; every output column says which (``cost_unit``). No speed is
 assumed to turn one into the other.
 """
@@ -521,18 +521,27 @@ def _evidence(t: pd.Series, procs: list[str], has_tiebreak: bool) -> str:
     return "; ".join(parts)
 
 
-def plan_from_run(r) -> NetworkPlan:
-    """The plan of a pipeline run (after its siting stage)."""
-    times = getattr(r, "times", None)
-    cost, unit = (times, "minutes") if times is not None else (r.cost, "km")
-    placed = None
-    assets = getattr(r.ind, "assets", {}) if r.ind is not None else {}
-    rc = assets.get("root_complexes")
-    if rc is not None:
-        placed = rc[["source_row", "region_code"]]
-    firms, desig, ev = cluster_weights(r.units, placed=placed)
-    orgs = organisations(r.units)
-    return build_plan(r.units, r.hubs, r.assignments, cost, cost_unit=unit, weights=firms, tiebreak=desig,
+def network_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.DataFrame, *,
+                 cost_unit: str, root_complexes=None) -> NetworkPlan:
+    """The plan of a siting: themes from the designated 뿌리산업 특화단지, links, organisations.
+
+    Parameters
+    ----------
+    units
+        The analysis units.
+    hubs, assignments
+        The siting's hubs and assignments (:class:`geo.results.Siting`).
+    cost
+        The region × region cost the hubs were sited on, in ``cost_unit`` (``"minutes"`` or
+        ``"km"``).
+    root_complexes
+        The placed designations (the indicators' ``root_complexes`` assets: ``source_row``,
+        ``region_code``), so the themes count each where the indicators placed it.
+    """
+    placed = None if root_complexes is None else root_complexes[["source_row", "region_code"]]
+    firms, desig, ev = cluster_weights(units, placed=placed)
+    orgs = organisations(units)
+    return build_plan(units, hubs, assignments, cost, cost_unit=cost_unit, weights=firms, tiebreak=desig,
                       theme_source=("designated 뿌리산업 특화단지 (assets/root_industry_complexes.csv): "
                                     "reported firms, designations as tiebreak"),
                       orgs=orgs, cluster_evidence=ev)

@@ -134,7 +134,7 @@ def test_user_indicator_from_a_kosis_file(tmp_path):
     raw["pillars"]["base"]["indicators"]["test_user_count"] = 1
     path = tmp_path / "with_user.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="indicators", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    out = pipeline.run(path, until="indicators", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
     ind = _csv(out / "indicators.csv")
     got = ind[ind.indicator == "test_user_count"].set_index("region_code")["value"]
     assert got["37050"] == 10 and got["38110"] == 7 and got.isna().sum() == 227
