@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -190,19 +191,16 @@ class RunResult:
     def units(self) -> gpd.GeoDataFrame | None:
         return None if self.regions is None else self.regions.units
 
-    @property
+    # computed once per result (a frozen dataclass keeps a cached_property in its __dict__)
+    @cached_property
     def values(self) -> pd.DataFrame | None:
-        """Indicator values, with the connectivity columns after the network stage."""
-        if self.indicators is None:
-            return None
-        return with_connectivity(self.indicators, self.network)[0]
+        """Indicator values, with the connectivity columns after the network stage (a copy)."""
+        return None if self.indicators is None else with_connectivity(self.indicators, self.network)[0]
 
-    @property
+    @cached_property
     def metadata(self) -> pd.DataFrame | None:
-        """Indicator metadata, with the connectivity rows after the network stage."""
-        if self.indicators is None:
-            return None
-        return with_connectivity(self.indicators, self.network)[1]
+        """Indicator metadata, with the connectivity rows after the network stage (a copy)."""
+        return None if self.indicators is None else with_connectivity(self.indicators, self.network)[1]
 
     @property
     def scores(self) -> pd.DataFrame | None:

@@ -158,6 +158,7 @@ def test_analyst_loop_recomputes_only_what_changed():
     pd.testing.assert_frame_equal(again.scores, fresh.scores)
     assert not again.scores["rank"].equals(first.scores["rank"])  # the weights did change the ranking
     again.values.iloc[:, 0] = -1.0  # a caller editing a result does not edit the cache
+    again.indicators.values.iloc[:, 0] = -1.0
     third = run_in_memory(heavier, until="scoring")
     pd.testing.assert_frame_equal(third.values, fresh.values)
 
