@@ -208,7 +208,7 @@ def _scoring(r: Run) -> Scores:
 
 
 def _siting(r: Run) -> Siting:
-    from geo import siting
+    from geo import explain, siting
 
     opt = r.scenario.siting
     all_units = r.regions.units
@@ -242,13 +242,13 @@ def _siting(r: Run) -> Siting:
     hubs, assignments = out["hubs"], out["assignments"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.indicators.assets.get("universities"), r.indicators.assets.get("research")
-    hubs = siting.explain(hubs, assignments, scores=units, values=values,
-                          points=all_units.geometry.representative_point(),
-                          universities=None if univ is None else univ[univ["counted_as"] == "campus"],
-                          research=None if res is None else res[res["located"] == "region centroid"],
-                          radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
-                          demand=opt.demand, families=list(out["robustness"].columns),
-                          unit="minutes" if minutes else "km")
+    hubs = explain.explain(hubs, assignments, scores=units, values=values,
+                           points=all_units.geometry.representative_point(),
+                           universities=None if univ is None else univ[univ["counted_as"] == "campus"],
+                           research=None if res is None else res[res["located"] == "region centroid"],
+                           radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
+                           demand=opt.demand, families=list(out["robustness"].columns),
+                           unit="minutes" if minutes else "km")
     if minutes:
         hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
     io.write_csv(hubs, r.out / "hubs.csv")
