@@ -189,7 +189,8 @@ def _scoring(r: Run) -> Scores:
 
         raise ScenarioError(sc.path or sc.name, [f"pillars: unknown indicator {i!r}" for i in missing])
     # nominal weights solved for target effective weights, when the scenario asks for it
-    solved = solve_scenario_weights(values, metadata, sc)
+    spec = sc.scoring_spec()
+    solved = solve_scenario_weights(values, metadata, spec)
     scores = score(values, metadata, solved)
     unc = monte_carlo(values, metadata, solved, keep=sc.siting.robustness_draws)
     names = r.regions.units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
@@ -198,7 +199,7 @@ def _scoring(r: Run) -> Scores:
     io.write_csv(table, r.out / "scores.csv")
     io.write_csv(unc.sensitivity_indices, r.out / "sensitivity.csv")
     io.write_csv(unc.methods, r.out / "sensitivity_methods.csv")
-    a = audit(values, metadata, solved, original=sc)
+    a = audit(values, metadata, solved, original=spec)
     io.write_csv(a.treatment, r.out / "indicator_treatment.csv")
     io.write_csv(a.correlations, r.out / "correlations.csv", index=False)
     io.write_csv(a.weights, r.out / "weights_effective.csv", index=False)

@@ -194,6 +194,7 @@ def test_sgg_known_neighbours(sgg_graph, units):
 
 def test_rail_placement_counts(sgg_graph, rail, sgg_rail):
     s = sgg_rail.summary
+    assert not {"rail_placement", "rail_unplaced", "rail_summary"} & set(sgg_graph.graph)  # a field, not graph data
     assert s["stations"] == 667 and len(rail.stations) == 667
     assert s["dropped_flagged_edges"] == 3 and s["adjacency_edges"] == 683
     assert s["placed"] == 415 and s["unplaced"] == 252

@@ -55,6 +55,10 @@ def test_programme_constraints_hold_on_the_national_run():
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
     assert r.network.times is not None and "minutes" in a.columns and "distance_km" in a.columns
+    # the solve is a field of the result, in the unit sited on, and no frame carries it
+    info = r.siting.info
+    assert info["k"] == opt.k and info["optimal"] and info["cost_unit"] == r.siting.cost_unit == "minutes"
+    assert info["max_spoke_minutes"] == opt.max_spoke_minutes and not hubs.attrs
     covered = a[a["covered"]]
     assert (covered["minutes"] <= opt.max_spoke_minutes).all()
     uncovered = a[~a["covered"]]
