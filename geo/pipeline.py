@@ -328,9 +328,8 @@ def _plan(r: Run) -> Plan:
     io.write_csv(p.hubs, r.out / "network_plan.csv")
     io.write_csv(p.links, r.out / "network_links.csv", index=False)
     io.write_csv(p.organisations, r.out / "organisations.csv", index=False)
-    ev = p.attrs.get("cluster_evidence")
-    if ev is not None:  # every designation: processes found, firms, how it was used
-        io.write_csv(ev, r.out / "network_theme_sources.csv", index=False)
+    if p.cluster_evidence is not None:  # every designation: processes found, firms, how it was used
+        io.write_csv(p.cluster_evidence, r.out / "network_theme_sources.csv", index=False)
     hubs = s.hubs.join(p.hubs[PLAN_HUB_COLUMNS])
     io.write_csv(hubs, r.out / "hubs.csv")
     o = p.organisations

@@ -68,6 +68,13 @@ class NetworkPlan:
         The hub × process weights the themes rest on (and ``designations``).
     cost_unit
         ``"minutes"`` or ``"km"``; ``theme_source`` what the weights are.
+    reach
+        The link reach used, in ``cost_unit``.
+    leads
+        Process → its lead hub.
+    cluster_evidence
+        Every designation: the processes found, its firms and how it was used (None when the
+        weights were given).
     """
 
     hubs: pd.DataFrame
@@ -76,7 +83,9 @@ class NetworkPlan:
     weights: pd.DataFrame
     cost_unit: str
     theme_source: str
-    attrs: dict = field(default_factory=dict)
+    reach: float = float("nan")
+    leads: dict = field(default_factory=dict)
+    cluster_evidence: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,8 +515,7 @@ def build_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.Da
     wt = themes[[f"w_{p}" for p in PROCESS_IDS] + [f"t_{p}" for p in PROCESS_IDS if f"t_{p}" in themes]]
     org = org.assign(cost_unit=cost_unit)
     return NetworkPlan(table, links.assign(cost_unit=cost_unit), org, wt, cost_unit, theme_source,
-                       attrs={"reach": reach, "leads": leads.to_dict(),
-                              "cluster_evidence": cluster_evidence})
+                       reach=reach, leads=leads.to_dict(), cluster_evidence=cluster_evidence)
 
 
 def _evidence(t: pd.Series, procs: list[str], has_tiebreak: bool) -> str:

@@ -636,9 +636,9 @@ def network_section(plan) -> str:
     return (
         "<section class=\"break\">\n<h2>네트워크 <span class=\"en\">The network</span></h2>\n"
         f"<p>거점별 주제는 연계 지역의 뿌리 공정에서 정했습니다. 근거: {e(plan.theme_source)}. "
-        f"연결 비용 단위: {e(unit)}; 범위 {plan.attrs.get('reach', float('nan')):.0f}. "
+        f"연결 비용 단위: {e(unit)}; 범위 {plan.reach:.0f}. "
         f"<span class=\"en\">Each hub's theme comes from the root processes of its catchment; it rests on "
-        f"{e(plan.theme_source)}. Link costs in {e(unit)}; reach {plan.attrs.get('reach', float('nan')):.0f}.</span></p>\n"
+        f"{e(plan.theme_source)}. Link costs in {e(unit)}; reach {plan.reach:.0f}.</span></p>\n"
         "<table class=\"ind\"><thead><tr><th>거점<span class=\"en\">Hub</span></th><th>주제<span class=\"en\">Theme</span></th>"
         "<th>차순위<span class=\"en\">Runner-ups</span></th><th>근거<span class=\"en\">Evidence</span></th>"
         "<th>역할<span class=\"en\">Role</span></th><th>연결 거점 (비용)<span class=\"en\">Linked hubs (cost)</span></th>"
