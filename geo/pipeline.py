@@ -7,8 +7,9 @@ it uses the indicators only as the masses of the knowledge-gravity network.)
 
 Each stage is a function of the ``Run`` state that returns its result (:mod:`geo.results`);
 this module is the one adapter that reads the scenario and hands each stage its options.
-Only this module and ``geo.io`` touch output files. Everything is written into staging folders that replace ``outputs/<scenario>/`` and
-``maps/<scenario>/`` only when every stage succeeded.
+Only this module and ``geo.io`` touch output files. Everything is written into staging
+folders that replace ``outputs/<scenario>/`` and ``maps/<scenario>/`` only when every stage
+succeeded.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Run:
     counts: dict = field(default_factory=dict)
 
     def result(self, *, out: Path | None = None, maps: Path | None = None) -> RunResult:
+        """The results so far, with the published folders ``out`` and ``maps`` (if any)."""
         return RunResult(scenario=self.scenario, regions=self.regions, indicators=self.indicators,
                          network=self.network, scoring=self.scoring, siting=self.siting, plan=self.plan,
                          out=out, maps=maps, stages=tuple(self.todo), seconds=dict(self.timings))

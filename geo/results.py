@@ -124,7 +124,8 @@ class Siting:
         The access/capability frontier, the price of each programme rule and each region's
         selection frequency per family of draws.
     info
-        The solve: model, k, demand, bounds, gap, method (``siting.json`` without the unit).
+        The solve as ``siting.json`` holds it: model, k, demand, bounds, gap, optimal, method,
+        limits (named in the cost unit), the capability trade-off and ``cost_unit``.
     cost_unit
         ``"minutes"`` when sited on travel times, else ``"km"``.
     k_curve

@@ -9,7 +9,7 @@ import pulp
 import pytest
 
 from geo import siting, solver
-from geo.compare import run_in_memory
+from geo.pipeline import run_in_memory
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning"),
