@@ -570,7 +570,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "robust_rows": [] if hubs is None or "robustness" not in hubs.columns
         else _robust_rows(hubs, s, run.scenario, minutes=minutes),
         "minutes": minutes,
-        "siting": _siting_words(hubs, run.assignments),
+        "siting": _siting_words(hubs, run.assignments, {} if run.siting is None else run.siting.info),
         "profiles": profiles,
         "sens": _sensitivity(run.uncertainty, s, top),
         "sources": sources.to_dict("records"),
@@ -960,10 +960,10 @@ def _tiers(s: pd.DataFrame, code: str) -> str:
     return ", ".join(parts)
 
 
-def _siting_words(hubs, assignments) -> dict | None:
+def _siting_words(hubs, assignments, info) -> dict | None:
+    """Coverage and, from the solve's ``info`` (:attr:`geo.results.Siting.info`), its proof."""
     if hubs is None:
         return None
-    info = hubs.attrs.get("siting", {}) if hasattr(hubs, "attrs") else {}
     out = {"ko": [], "en": []}
     if assignments is not None and "covered" in assignments.columns:
         unc = assignments.index[~assignments["covered"].astype(bool)]

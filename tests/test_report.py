@@ -146,7 +146,8 @@ def _run(tmp, *, hubs: bool = True) -> RunResult:
     h, a = _hubs_assignments(units) if hubs else (None, None)
     fr, pc = _frontier_policy() if hubs else (None, None)
     siting = None if h is None else Siting(hubs=h, assignments=a, frontier=fr, policy_costs=pc,
-                                           robustness=pd.DataFrame(index=units.index), info={}, cost_unit="km")
+                                           robustness=pd.DataFrame(index=units.index), info={"optimal": True},
+                                           cost_unit="km")
     return RunResult(scenario=sc, regions=Regions(units), indicators=Indicators(values, meta, {}, ()),
                      scoring=Scores(table=scores, uncertainty=mc, audit=None), siting=siting)
 
@@ -267,6 +268,7 @@ def test_html_offline_and_complete(pack):
     # the scenario in words: need has weight 2 of 5
     assert "필요(쇠퇴) 40%" in page and "need (decline) 40%" in page
     assert "아구" in page  # the uncovered square is named
+    assert "The solver proved this layout optimal." in page  # from the siting's info
     # summary first, then the hub cards, then the method; a table of contents links them
     order = [page.index(f'id="{k}"') for k in ("summary", "hubs", "candidates", "method", "sensitivity", "sources")]
     assert order == sorted(order)
