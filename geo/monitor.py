@@ -745,7 +745,7 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
     scenario
         A scenario file or :class:`~geo.scenario.Scenario`.
     run
-        A pipeline state through siting (from :func:`geo.pipeline.run_in_memory`); default:
+        A run through siting (the :class:`geo.results.RunResult` of :func:`geo.pipeline.run_in_memory`); default:
         run the scenario in memory now.
     treated, start_year
         Treated regions (any code vintage or name, translated by :mod:`geo.codes`) and the
@@ -991,6 +991,8 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
 
 
 def _set(cell, v) -> None:
+    from geo.io import FORMULA_START
+
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return
     if isinstance(v, (bool, np.bool_)):
@@ -1002,6 +1004,8 @@ def _set(cell, v) -> None:
     else:
         cell.value = str(v)
         cell.data_type = "s"  # never a formula, whatever the text starts with
+        # and Excel's quote prefix, so that it stays text when a user edits the cell
+        cell.quotePrefix = cell.value.startswith(FORMULA_START)
 
 
 # ---------------------------------------------------------------------------------------------
