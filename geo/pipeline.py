@@ -61,6 +61,7 @@ class Run:
     timings: dict = field(default_factory=dict)
     peak_mb: dict = field(default_factory=dict)  # process memory high-water mark after each stage
     counts: dict = field(default_factory=dict)
+    memo: dict | None = None  # the siting's re-solves by their inputs (in-memory runs with the cache)
 
     def result(self, *, out: Path | None = None, maps: Path | None = None) -> RunResult:
         """The results so far, with the published folders ``out`` and ``maps`` (if any)."""
@@ -241,7 +242,7 @@ def _siting(r: Run) -> Siting:
         io.write_csv(curve, r.out / "k_elbow.csv")
     draws = _siting_draws(r.scoring.uncertainty, values, units, opt)
     out = siting.plan(units, cost, demand=opt.demand, k=int(k), frontier_rule=opt.frontier,
-                      frontier_points=opt.frontier_points, draws=draws, **kw)
+                      frontier_points=opt.frontier_points, draws=draws, memo=r.memo, **kw)
     hubs, assignments = out["hubs"], out["assignments"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.indicators.assets.get("universities"), r.indicators.assets.get("research")
@@ -411,16 +412,20 @@ class StageCache:
     file and of every file the scenario names. So a change of pillar weights recomputes the
     scoring and siting only, a change of ``k`` the siting only, and a changed data file
     everything. Entries hold deep copies: a caller changing a result cannot change the cache.
+    ``memo`` keeps the siting's re-solves by the values of their inputs (see
+    :func:`geo.siting.plan`): a siting stage that reruns reuses those whose inputs held.
     """
 
     def __init__(self, max_entries: int = 32):
         self.max_entries = max_entries
         self._entries: dict[tuple[str, str], tuple] = {}
+        self.memo: dict = {}
         self.hits: list[str] = []
         self.misses: list[str] = []
 
     def clear(self) -> None:
         self._entries.clear()
+        self.memo.clear()
         self.hits.clear()
         self.misses.clear()
 
@@ -495,6 +500,7 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
 
         raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
     r.todo = STAGES[: STAGES.index(until) + 1]
+    r.memo = cache.memo if cache is not None else None
     with ThreadPoolExecutor(max_workers=1) as pool, io.stage_log(r.todo, desc=r.scenario.name) as log:
         r.pool = pool
         try:

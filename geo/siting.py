@@ -255,10 +255,9 @@ def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # the pipeline's plan
 
-# Re-solves of a plan kept in this process, keyed by a digest of exactly their inputs: a second
-# plan that shares some of them (a notebook changing the pillar weights changes the index
-# draws but not the frontier, the rules or the other families) reuses those results.
-_MEMO: dict[str, object] = {}
+# The memo of a plan (``memo``): its re-solves keyed by a digest of exactly their inputs, so a
+# second plan that shares some of them (a notebook changing the pillar weights changes the
+# index draws but not the frontier, the rules or the other families) reuses those results.
 _MEMO_ENTRIES = 512  # hub sets and frames of a few hundred rows: a few MB at most
 
 
@@ -297,20 +296,24 @@ def _digest(*parts) -> str:
     return h.hexdigest()
 
 
-def _memoised(key: str, compute: Callable[[], object]):
-    """``compute()``, or a copy of its value for the same ``key`` earlier in this process.
+def _memoised(memo: dict | None, parts: tuple, compute: Callable[[], object]):
+    """``compute()``, or a copy of its value kept in ``memo`` under the digest of ``parts``
+    (None: no memo).
 
     An infeasible re-solve (InfeasibleError, InputError) is remembered and raised again.
     """
-    if key not in _MEMO:
+    if memo is None:
+        return compute()
+    key = _digest(*parts)
+    if key not in memo:
         try:
-            _MEMO[key] = (True, compute())
+            memo[key] = (True, compute())
         except (InfeasibleError, InputError) as e:
-            _MEMO[key] = (False, e)
-        while len(_MEMO) > _MEMO_ENTRIES:
-            _MEMO.pop(next(iter(_MEMO)))
-    ok, value = _MEMO.pop(key)
-    _MEMO[key] = (ok, value)  # most recently used last
+            memo[key] = (False, e)
+        while len(memo) > _MEMO_ENTRIES:
+            memo.pop(next(iter(memo)))
+    ok, value = memo.pop(key)
+    memo[key] = (ok, value)  # most recently used last
     if not ok:
         raise copy.copy(value)
     return copy.deepcopy(value)
@@ -327,7 +330,7 @@ _RULE_LABELS = {
 
 def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capability: str = "capability_index",
          frontier_rule=("knee", None), frontier_points: int = 8, draws: dict | None = None,
-         **kw) -> dict:
+         memo: dict | None = None, **kw) -> dict:
     """The siting with its capability trade-off, the price of every rule and robustness families.
 
     Parameters
@@ -344,6 +347,10 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         ``{"demand": array (n_draws, n_regions), "capability": array (same shape)}`` (order of
         ``units``): Monte Carlo draws of the two indices, re-solved together as the family
         "index draws".
+    memo : dict, optional
+        Re-solves of earlier plans in this process, by a digest of their inputs (filled here;
+        the pipeline's in-memory runs pass their cache's): the frontier, each re-solve of the
+        rules and families and the index draws are taken from it when their inputs are equal.
 
     Returns
     -------
@@ -364,7 +371,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     used = dict.fromkeys((*_UNIT_COLUMNS, demand, capability, "at_stake", "need", "uniform", "sido_name_ko",
                           *_HUB_INDEX_COLUMNS, *(kw["eligibility"] or {})))
     units = units[[c for c in used if c in units.columns]]
-    inputs = _digest(units, cost, kw, demand, capability)
+    inputs = _digest(units, cost, kw, demand, capability) if memo is not None else ""
 
     def arrays(over: dict, dem: str = demand):
         a = {**kw, **over}
@@ -373,7 +380,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     codes, C, need, mega, cons = arrays({})
     if model == "pmedian":
-        fr = _memoised(_digest("frontier", inputs, k, frontier_points),
+        fr = _memoised(memo, ("frontier", inputs, k, frontier_points),
                        lambda: frontier(C, need, k, cap, n_points=frontier_points, **cons))
         chosen = pick_frontier(fr, frontier_rule)
         mu = float(fr.loc[chosen, "mu"])
@@ -389,7 +396,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
         over = over or {}
-        return _memoised(_digest("site", inputs, over, dem, kk, f, first),
+        return _memoised(memo, ("site", inputs, over, dem, kk, f, first),
                          lambda: site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
                                            **{**kw, **over}))
 
@@ -453,7 +460,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         fd = None
         if f is not None and Cd is not None:
             fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
-        sets = _memoised(_digest("index draws", inputs, k, Wd, f, fd),
+        sets = _memoised(memo, ("index draws", inputs, k, Wd, f, fd),
                          lambda: [list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f,
                                                                       open_cost_draws=fd, **cons)])
         fam["index draws"] = sets

@@ -579,7 +579,7 @@ def test_plan_reuses_results_by_their_inputs(grid_units, monkeypatch):
     calls = []
     real = siting.site_hubs
     monkeypatch.setattr(siting, "site_hubs", lambda *a, **kw: calls.append(1) or real(*a, **kw))
-    kw = dict(demand="need", k=2, per_megaregion_min={"수도권": 1}, eligibility={"univ_count": 0})
+    kw = dict(demand="need", k=2, per_megaregion_min={"수도권": 1}, eligibility={"univ_count": 0}, memo={})
     first = siting.plan(units, cost, **kw)
     n_first = len(calls)
     again = siting.plan(units.assign(score=2.0), cost, **kw)
@@ -591,4 +591,7 @@ def test_plan_reuses_results_by_their_inputs(grid_units, monkeypatch):
     assert siting.plan(units, cost, **kw)["hubs"].equals(first["hubs"])
     heavier = units.assign(need=units["need"].where(units.index != "10004", 50.0))
     siting.plan(heavier, cost, **kw)
-    assert len(calls) > n_first
+    n_heavier = len(calls)
+    assert n_heavier > n_first
+    siting.plan(units, cost, **{**kw, "memo": None})  # no memo: every re-solve runs
+    assert len(calls) == n_heavier + n_first
