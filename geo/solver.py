@@ -672,9 +672,9 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
     Relaxes "each demand is assigned once" with multipliers ``lam`` and runs subgradient steps
     (Beasley 1993); every relaxed hub set is also tried as a solution. Returns the best bound,
     its multipliers, and the best hub set seen with its value (``hubs``/``ub`` if none better).
-    ``lam0`` warm-starts the multipliers (e.g. from a similar problem: a previous Monte Carlo
-    draw; about 7x fewer steps over the national robustness draws). The steps stop early once
-    the bound exceeds ``goal`` (enough to prune a branch-and-bound node).
+    ``lam0`` warm-starts the multipliers (e.g. from a similar problem: the parent node of a
+    branch and bound, the neighbouring point of a frontier). The steps stop early once the
+    bound exceeds ``goal`` (enough to prune a branch-and-bound node).
 
     Any multipliers give a valid bound: the value returned is computed here from ``lam`` and
     the exact relaxed subproblem, never taken from a solver.
