@@ -258,7 +258,7 @@ def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 # The memo of a plan (``memo``): its re-solves keyed by a digest of exactly their inputs, so a
 # second plan that shares some of them (a notebook changing the pillar weights changes the
 # index draws but not the frontier, the rules or the other families) reuses those results.
-_MEMO_ENTRIES = 512  # hub sets and frames of a few hundred rows: a few MB at most
+_MEMO_ENTRIES = 256  # hub sets and frames of a few hundred rows (a plan keeps about 16)
 
 
 def _digest(*parts) -> str:
