@@ -231,6 +231,8 @@ def island_links(
     if rule == "nearest_centroid":
         cen = units.geometry.centroid
         mxy = np.column_stack([cen.loc[mainland].x, cen.loc[mainland].y])
+    elif k == 1:
+        main_parts = _Parts(main_geoms)
     else:
         tree = shapely.STRtree(main_geoms)
     rows = []
@@ -243,18 +245,18 @@ def island_links(
                 d = np.hypot(mxy[:, 0] - c.x, mxy[:, 1] - c.y)
                 idx = np.argsort(d, kind="stable")[:k]
                 cand = zip(idx, d[idx])
-            else:
+            elif k == 1:
+                idx, dist = main_parts.nearest(geom)
+                order = np.argsort(main_codes[idx], kind="stable")[:1]
+                cand = zip(idx[order], np.full(len(order), dist))
+            else:  # widen the search until it holds k mainland units
                 near = tree.query_nearest(geom, return_distance=True, all_matches=True)
-                d0 = float(near[1].min())
-                if k > 1:  # widen the search until it holds k mainland units
-                    reach = max(d0, 1000.0)
-                    while True:
-                        idx = tree.query(geom, predicate="dwithin", distance=reach)
-                        if len(idx) >= k or len(idx) == len(main_geoms):
-                            break
-                        reach *= 2
-                else:
-                    idx = near[0]
+                reach = max(float(near[1].min()), 1000.0)
+                while True:
+                    idx = tree.query(geom, predicate="dwithin", distance=reach)
+                    if len(idx) >= k or len(idx) == len(main_geoms):
+                        break
+                    reach *= 2
                 d = shapely.distance(geom, main_geoms[idx])
                 order = np.lexsort((main_codes[idx], d))[:k]
                 cand = zip(np.asarray(idx)[order], d[order])
@@ -266,6 +268,42 @@ def island_links(
         for m_code, (dist, code) in chosen:
             rows.append((code, m_code, dist / 1000.0, "|".join(comp)))
     return pd.DataFrame(rows, columns=cols)
+
+
+class _Parts:
+    """The polygon parts of some geometries, for exact nearest-geometry queries.
+
+    The distance between two geometries is the smallest distance between a part of one and a
+    part of the other, so part pairs are taken in order of their bounding-box gap (a lower
+    bound) and the search stops once that bound exceeds the best distance found. Coastal
+    units have thousands of vertices in dozens of parts: this computes a few part distances
+    instead of whole-geometry ones, with the same floating-point result (the same
+    segment-to-segment distances are minimised).
+    """
+
+    def __init__(self, geoms: np.ndarray):
+        self.parts, self.owner = shapely.get_parts(geoms, return_index=True)
+        self.bounds = shapely.bounds(self.parts)
+
+    def nearest(self, geom) -> tuple[np.ndarray, float]:
+        """Positions of the geometries nearest to ``geom`` (every tie) and their distance."""
+        parts = shapely.get_parts(geom)
+        pb = shapely.bounds(parts)
+        b = self.bounds
+        dx = np.maximum(np.maximum(b[None, :, 0] - pb[:, None, 2], pb[:, None, 0] - b[None, :, 2]), 0.0)
+        dy = np.maximum(np.maximum(b[None, :, 1] - pb[:, None, 3], pb[:, None, 1] - b[None, :, 3]), 0.0)
+        lower = np.hypot(dx, dy).ravel()
+        best, hits = np.inf, set()
+        for flat in np.argsort(lower, kind="stable"):
+            if lower[flat] > best:
+                break
+            i, j = divmod(int(flat), len(self.parts))
+            d = float(shapely.distance(parts[i], self.parts[j]))
+            if d < best:
+                best, hits = d, {int(self.owner[j])}
+            elif d == best:
+                hits.add(int(self.owner[j]))
+        return np.array(sorted(hits), dtype=int), best
 
 
 # --------------------------------------------------------------------------- rail
@@ -529,9 +567,16 @@ def place_stations(
         if reg not in have or tier < have[reg][0]:
             have[reg] = (tier, rule)
 
+    # register rows by raw name and by key (row positions in register order)
+    by_raw: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for i, (raw, key) in enumerate(zip(urban["raw"], urban["key"])):
+        by_raw.setdefault(raw, []).append(i)
+        by_key.setdefault(key, []).append(i)
+    u_pip, u_addr, u_op = urban["pip"].to_numpy(), urban["addr"].to_numpy(), urban["operator"].to_numpy()
     for st in rail.stations["station"]:
-        rows = urban[urban["raw"] == st] if st.endswith("역") else urban[(urban["key"] == st) | (urban["raw"] == st)]
-        for pip_r, addr_r, op in zip(rows["pip"], rows["addr"], rows["operator"]):
+        rows = by_raw.get(st, []) if st.endswith("역") else sorted({*by_key.get(st, ()), *by_raw.get(st, ())})
+        for pip_r, addr_r, op in zip(u_pip[rows], u_addr[rows], u_op[rows]):
             reg = pip_r if pd.notna(pip_r) else addr_r
             if pd.isna(reg):
                 continue
