@@ -248,6 +248,11 @@ def build_maps(
     maps = [("index.html", pillars)]
     if pillar_maps:
         maps += [(f"pillar_{c}.html", [c]) for c in pillars]
+    # the same layers recur on every page: their specs are encoded once
+    outlines_js, labels_js = script_json(_outline_spec(sido_lines, "sido")), script_json(labels)
+    if hub_table is not None:
+        links_js, hubs_js = script_json(_links_spec(assign)), script_json(_hubs_spec(hub_table, assign, units))
+    choropleth: dict[str, tuple[dict, str]] = {}
     written = []
     for fname, cols in maps:
         page_title = title if fname == "index.html" else f"{SCORE_LABELS[cols[0]][0]} · {SCORE_LABELS[cols[0]][1]} — {title}"
@@ -256,10 +261,13 @@ def build_maps(
         m.add_child(data)
         if cols:
             for i, col in enumerate(cols):
-                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
-                                        methods=tuple(CLASS_METHODS))
-                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
-                                     name=_layer_name(spec), overlay=False, show=i == 0))
+                if col not in choropleth:
+                    spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
+                                            methods=tuple(CLASS_METHODS))
+                    choropleth[col] = (_layer_name(spec), script_json(spec))
+                name, spec_js = choropleth[col]
+                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {spec_js})",
+                                     name=name, overlay=False, show=i == 0))
         else:
             spec = _plain_spec()
             m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
@@ -268,14 +276,14 @@ def build_maps(
             spec = _lisa_spec(units["lisa_cluster"])
             m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {script_json(spec)})",
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
-        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido_lines, 'sido'))})",
+        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {outlines_js})",
                              name="시도 경계 · Province outlines", overlay=True, show=True))
-        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {script_json(labels)})",
+        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {labels_js})",
                              name="지명 · Place names", overlay=True, show=True))
         if hub_table is not None:
-            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {script_json(_links_spec(assign))})",
+            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {links_js})",
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
-            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {script_json(_hubs_spec(hub_table, assign, units))})",
+            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {hubs_js})",
                                  name="★ 거점 · Hubs", overlay=True, show=True))
         if fname == "index.html" and network is not None:
             m.add_child(network)

@@ -51,6 +51,7 @@ Centralities (:func:`centrality`)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -342,6 +343,17 @@ def _norm_station(name: str) -> str:
     return s
 
 
+@functools.cache
+def station_distances() -> pd.DataFrame:
+    """KORAIL's station-to-station passenger km (``출발역명``, ``도착역명``, ``여객최단운행거리``),
+    read once per process: the rail loader and the travel-time calibration both use it.
+    Treat it as read-only."""
+    from geo.catalogue import data_path
+
+    return pd.read_csv(data_path("transport/rail/station_distance.csv.gz"), encoding="utf-8-sig",
+                       usecols=["출발역명", "도착역명", "여객최단운행거리"])
+
+
 def load_rail() -> RailData:
     """Read the shipped KORAIL tables and the urban-rail station register (data/transport/).
 
@@ -367,8 +379,7 @@ def load_rail() -> RailData:
         raise InputError("adjacency names a station missing from the station list",
                          file=files["adjacency"], expected="names from " + files["names"], got=unknown[:5])
 
-    dist = pd.read_csv(data_path(files["distance"]), encoding="utf-8-sig",
-                       usecols=["출발역명", "도착역명", "여객최단운행거리"])
+    dist = station_distances()
     no_route = dist["여객최단운행거리"] >= 999.9  # the table's code for "no passenger route"
     share = pd.concat([
         pd.DataFrame({"station": dist["출발역명"], "no_route": no_route}),
@@ -379,7 +390,9 @@ def load_rail() -> RailData:
     # a station absent from the distance table is judged by its name only (NaN >= 0.99 is False)
     st["passenger"] = ~suffix & ~(share.reindex(st["station"]).to_numpy() >= 0.99)
 
-    u = pd.read_excel(data_path(files["urban"]), dtype=str)
+    # calamine reads the register in a tenth of openpyxl's time, and decodes the escaped
+    # carriage return (_x000D_) that ends one address
+    u = pd.read_excel(data_path(files["urban"]), dtype=str, engine="calamine")
     urban = pd.DataFrame({
         "name": u["역사명"],
         "key": u["역사명"].map(_norm_station),
@@ -611,7 +624,7 @@ def place_stations(
             gap_cache[key] = float(shapely.distance(geoms.loc[key[0]], geoms.loc[key[1]])) / 1000.0
         return gap_cache[key]
 
-    bounds = {code: g.bounds for code, g in geoms.items()}
+    bounds = dict(zip(codes, map(tuple, shapely.bounds(geoms.to_numpy()).tolist())))
 
     def bbox_gap_km(r1: str, r2: str) -> float:
         (a0, a1, a2, a3), (b0, b1, b2, b3) = bounds[r1], bounds[r2]
@@ -656,11 +669,12 @@ def place_stations(
         return (len(near), sup, neg_tier), reg
 
     verdict = {st: judge(st) for st in list(pending)}
+    name_key = {st: [-ord(c) for c in st] for st in pending}  # ties: the smallest name first
     while True:
         ready = [(v[0], st) for st, v in verdict.items() if v is not None and st in pending]
         if not ready:
             break
-        _, st = max(ready, key=lambda x: (x[0], [-ord(c) for c in x[1]]))
+        _, st = max(ready, key=lambda x: (x[0], name_key[x[1]]))
         placed[st] = verdict.pop(st)[1]
         del pending[st]
         # whenever a station changes (placed, narrowed, dropped), its neighbours are judged again
