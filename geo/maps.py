@@ -1031,28 +1031,48 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
     big = _largest_parts(simple.geometry.to_numpy())
     rp = _label_points(big)
     values = units.loc[simple.index, cols].astype(object).to_numpy()
+    encoded = _encode_polygons(simple.geometry.to_numpy())
     regions = []
-    for i, (code, geom) in enumerate(zip(simple.index, simple.geometry)):
-        regions.append({"c": code, "g": _encode_polygons(geom),
+    for i, code in enumerate(simple.index):
+        regions.append({"c": code, "g": encoded[i],
                         "rp": [round(rp[i][1], 5), round(rp[i][0], 5)],
                         "v": [_value(v) for v in values[i]]})
     return {"q": QUANT, "n": len(units), "cols": cols, "rows": rows, "sub": sub, "regions": regions}
 
 
-def _encode_polygons(geom) -> list:
-    """Polygons → rings of delta-encoded integer coordinates (closing vertex dropped)."""
-    out = []
-    for poly in shapely.get_parts(geom):
-        rings = []
-        for ring in [poly.exterior, *poly.interiors]:
-            flat = _delta(np.asarray(ring.coords)[:-1, :2])
-            if len(flat) >= 6:
-                rings.append(flat)
-        if rings and len(rings[0]):
-            out.append(rings)
-    if not out:
-        raise InputError("a unit vanished after simplification", expected="a polygon", got=geom.wkt[:60],
-                         hint="use a smaller tolerance_m")
+def _encode_polygons(geoms: np.ndarray) -> list[list]:
+    """Each geometry's polygons → rings of delta-encoded integer coordinates (closing vertex
+    dropped; rings under three vertices left out), as :func:`_delta` per ring, computed for
+    all rings at once."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    starts = np.searchsorted(ring_of, np.arange(len(rings)))
+    ends = np.r_[starts[1:], len(xy)]
+    filled = ends > starts
+    first = np.zeros(len(xy), dtype=bool)
+    first[starts[filled]] = True
+    closing = np.zeros(len(xy), dtype=bool)
+    closing[ends[filled] - 1] = True
+    q = np.rint(xy * QUANT).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    d[first] = q[first]  # each ring starts from its absolute first vertex
+    keep = ((d != 0).any(axis=1) | first) & ~closing
+    poly_rings: list[list] = [[] for _ in range(len(parts))]
+    for r in range(len(rings)):
+        sl = slice(starts[r], ends[r])
+        flat = d[sl][keep[sl]].ravel().tolist()
+        if len(flat) >= 6:
+            poly_rings[ring_part[r]].append(flat)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    for p, rl in enumerate(poly_rings):
+        if rl:
+            out[part_of[p]].append(rl)
+    for geom, enc in zip(geoms, out):
+        if not enc:
+            raise InputError("a unit vanished after simplification", expected="a polygon", got=geom.wkt[:60],
+                             hint="use a smaller tolerance_m")
     return out
 
 
