@@ -29,6 +29,7 @@ import math
 import re
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -147,7 +148,7 @@ def build_maps(
     out_dir: Path,
     title: str,
     tolerance_m: float = 100.0,
-    coverage: gpd.GeoSeries | None = None,
+    coverage: gpd.GeoSeries | CoverageLayers | None = None,
     pillar_maps: bool = True,
     network: folium.FeatureGroup | None = None,
 ) -> list[Path]:
@@ -194,8 +195,8 @@ def build_maps(
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
     coverage
-        :func:`simplified_coverage` of the units, if already computed (``tolerance_m`` is
-        then not used).
+        :func:`simplified_coverage` (or :func:`coverage_layers`) of the units, if already
+        computed (``tolerance_m`` is then not used).
     pillar_maps
         Also write ``pillar_<column>.html`` for every score column present.
     network
@@ -236,11 +237,12 @@ def build_maps(
     names = qualified_names(units)
     dup = names["display_ko"] != units["name_ko"]
     units = units.assign(dn_ko=names["display_ko"].where(dup), dn_en=names["display_en"].where(dup))
-    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
-    simple = units.set_geometry(_drawing(simple_m))
-    payload = _region_payload(units, simple, meta, hub=assign is not None)
+    layers, simple_m, drawing = _coverage(units, coverage, tolerance_m)
+    simple = units.set_geometry(drawing)
+    payload = _region_payload(units, simple, meta, hub=assign is not None,
+                              label_points=None if layers is None else layers.label_points)
     pillars = [c for c in PILLARS if c in units]
-    sido_lines = _outline_lines(simple_m, units["sido_code"])
+    sido_lines = _outlines(layers, simple_m, units["sido_code"])
     labels = _labels_spec(simple_m, units)
 
     out_dir = Path(out_dir)
@@ -313,7 +315,7 @@ def build_emd_map(
     out_path: Path,
     title: str,
     tolerance_m: float = 50.0,
-    coverage: gpd.GeoSeries | None = None,
+    coverage: gpd.GeoSeries | CoverageLayers | None = None,
     palette: str = "Reds",
     diverging: bool = False,
 ) -> Path:
@@ -337,7 +339,8 @@ def build_emd_map(
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
     coverage
-        :func:`simplified_coverage` of the units, if already computed.
+        :func:`simplified_coverage` (or :func:`coverage_layers`) of the units, if already
+        computed.
     palette
         One of :data:`PALETTES` (not used when ``diverging``).
     diverging
@@ -360,9 +363,10 @@ def build_emd_map(
     _check_attributions(attributions)
     meta = pd.DataFrame({"label_ko": [label_ko], "label_en": [label_en], "unit": [unit], "source": [source]},
                         index=pd.Index([column], name="id"))
-    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
-    simple = units.set_geometry(_drawing(simple_m))
-    payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"])
+    layers, simple_m, drawing = _coverage(units, coverage, tolerance_m)
+    simple = units.set_geometry(drawing)
+    payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"],
+                              label_points=None if layers is None else layers.label_points)
     m = _base_map(simple, title=title, attributions=attributions)
     data = _Data(payload)
     m.add_child(data)
@@ -370,10 +374,10 @@ def build_emd_map(
             else _choropleth_spec(units[column], column, meta, PALETTES[palette]))
     m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
                          name=_layer_name(spec), overlay=False, show=True))
-    sgg = _outline_lines(simple_m, units["parent_code"])
+    sgg = _outlines(layers, simple_m, units["parent_code"])
     m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sgg, 'sgg'))})",
                          name="시군구 경계 · District outlines", overlay=True, show=True))
-    sido = _outline_lines(simple_m, units["sido_code"])
+    sido = _outlines(layers, simple_m, units["sido_code"])
     m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido, 'sido'))})",
                          name="시도 경계 · Province outlines", overlay=True, show=True))
     _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
@@ -463,6 +467,50 @@ def simplified_coverage(units: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoS
                          got=units.index[empty].tolist()[:10])
     simple = shapely.coverage_simplify(shapely.coverage_clean(geoms), tolerance_m)
     return gpd.GeoSeries(simple, index=units.index, crs=units.crs)
+
+
+@dataclass(frozen=True)
+class CoverageLayers:
+    """A simplified coverage and what the maps draw from it alone, computed ahead of the maps
+    (:func:`coverage_layers`); pass it to :func:`build_maps` / :func:`build_emd_map` as
+    ``coverage``. Used only for units with the same index (and outline groups) as here."""
+
+    simple: gpd.GeoSeries  # :func:`simplified_coverage`, metres
+    drawing: gpd.GeoSeries  # EPSG:4326, 5 decimals
+    label_points: list  # lon/lat label point of each unit
+    outlines: dict  # group column -> (the groups, their outline lines)
+
+
+def coverage_layers(units: gpd.GeoDataFrame, tolerance_m: float, *,
+                    outline_by: tuple[str, ...] = ("sido_code",)) -> CoverageLayers:
+    """:func:`simplified_coverage` plus the drawing geometry, the unit label points and the
+    outlines of the groups in the columns ``outline_by``. Nearly all of it is GEOS work, which
+    releases the GIL, so a caller may compute it in a background thread."""
+    simple = simplified_coverage(units, tolerance_m)
+    drawing = _drawing(simple)
+    points = _label_points(_largest_parts(drawing.to_numpy()))
+    outlines = {c: (units[c].copy(), _outline_lines(simple, units[c])) for c in outline_by}
+    return CoverageLayers(simple=simple, drawing=drawing, label_points=points, outlines=outlines)
+
+
+def _coverage(units: gpd.GeoDataFrame, coverage, tolerance_m: float):
+    """(layers or None, coverage in metres, drawing geometry) of the units: from ``coverage``
+    (a GeoSeries or :class:`CoverageLayers`) when given, else computed."""
+    if isinstance(coverage, CoverageLayers):
+        if coverage.simple.index.equals(units.index):
+            return coverage, coverage.simple, coverage.drawing
+        coverage = coverage.simple
+    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
+    return None, simple_m, _drawing(simple_m)
+
+
+def _outlines(layers: CoverageLayers | None, simple_m: gpd.GeoSeries, groups: pd.Series) -> list:
+    """:func:`_outline_lines`, taken from ``layers`` when they hold the same groups."""
+    if layers is not None and groups.name in layers.outlines:
+        known, lines = layers.outlines[groups.name]
+        if known.equals(groups):
+            return lines
+    return _outline_lines(simple_m, groups)
 
 
 def _drawing(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -998,7 +1046,7 @@ def _asset_spec(key: str, pts: gpd.GeoDataFrame, units: pd.DataFrame, i: int) ->
 
 
 def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.DataFrame, *, hub: bool,
-                    sub: list[str] | None = None) -> dict:
+                    sub: list[str] | None = None, label_points: list | None = None) -> dict:
     sub = sub or ["sido_name_ko", "sido_name_en", "megaregion"]
     sub = [c for c in sub if c in units]
     pillars = [c for c in PILLARS if c in units]
@@ -1028,8 +1076,7 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
         credit, files = publisher(src) if src else ("", "")
         rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": credit, "file": files, "d": None})
 
-    big = _largest_parts(simple.geometry.to_numpy())
-    rp = _label_points(big)
+    rp = _label_points(_largest_parts(simple.geometry.to_numpy())) if label_points is None else label_points
     values = units.loc[simple.index, cols].astype(object).to_numpy()
     encoded = _encode_polygons(simple.geometry.to_numpy())
     regions = []

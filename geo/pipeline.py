@@ -79,12 +79,15 @@ def _regions(r: Run) -> None:
     r.units = regions.load_units(r.scenario.units)
     r.counts["regions"] = {"in": len(r.units), "out": len(r.units)}
     if r.pool is not None and "maps" in r.todo:
-        # The maps' coverage cleaning and simplification (GEOS, ~3.5 s) depends only on the
-        # boundaries: start it now so it overlaps the analysis stages.
-        from geo.maps import simplified_coverage
+        # The maps' coverage cleaning and simplification, label points and outlines (nearly
+        # all GEOS work) depend only on the boundaries: start them now so they overlap the
+        # analysis stages.
+        from geo.maps import coverage_layers
 
-        for level, units in (("sgg", r.units), ("emd", regions.load_units("emd"))):
-            r.background[f"coverage_{level}"] = r.pool.submit(simplified_coverage, units, MAP_TOLERANCE_M[level])
+        for level, units, groups in (("sgg", r.units, ("sido_code",)),
+                                     ("emd", regions.load_units("emd"), ("parent_code", "sido_code"))):
+            r.background[f"coverage_{level}"] = r.pool.submit(coverage_layers, units, MAP_TOLERANCE_M[level],
+                                                              outline_by=groups)
 
 
 def _indicators(r: Run) -> None:
