@@ -766,6 +766,20 @@ def _node_attrs(units: pd.DataFrame, cen: pd.DataFrame | None = None) -> list[tu
     return out
 
 
+def border_and_island_links(
+    units: gpd.GeoDataFrame,
+    *,
+    island_rule: str = "nearest_polygon",
+    island_k: int = 1,
+    tolerance_m: float = 1.0,
+    min_shared_m: float = 5.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`border_edges` and the :func:`island_links` joining them to the mainland, as
+    :func:`build_network` uses them (same options)."""
+    borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
+    return borders, island_links(units, borders, rule=island_rule, k=island_k)
+
+
 def build_network(
     units: gpd.GeoDataFrame,
     *,
@@ -775,6 +789,7 @@ def build_network(
     rail: bool | RailData = True,
     tolerance_m: float = 1.0,
     min_shared_m: float = 5.0,
+    links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> nx.Graph:
     """Build the undirected region graph of borders, island links and rail links.
 
@@ -792,6 +807,10 @@ def build_network(
         ``True`` to load the shipped KORAIL data, a :class:`RailData`, or ``False`` for none.
     tolerance_m, min_shared_m
         Border rule (see :func:`border_edges`).
+    links
+        ``(borders, islands)`` from :func:`border_edges` and :func:`island_links` of these
+        units with these options, if already computed (e.g. in a background thread: it is
+        GEOS work, which releases the GIL).
 
     Returns
     -------
@@ -806,8 +825,10 @@ def build_network(
     _check_circuity(circuity)
     units = _check_units(units)
     cen = centroids_lonlat(units)
-    borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
-    islands = island_links(units, borders, rule=island_rule, k=island_k)
+    if links is None:
+        links = border_and_island_links(units, island_rule=island_rule, island_k=island_k,
+                                        tolerance_m=tolerance_m, min_shared_m=min_shared_m)
+    borders, islands = links
 
     G = nx.Graph(
         crs=CRS, circuity=circuity, island_rule=island_rule, island_k=island_k,

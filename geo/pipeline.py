@@ -78,6 +78,11 @@ MAP_TOLERANCE_M = {"sgg": 100.0, "emd": 50.0}
 def _regions(r: Run) -> None:
     r.units = regions.load_units(r.scenario.units)
     r.counts["regions"] = {"in": len(r.units), "out": len(r.units)}
+    if r.pool is not None and "network" in r.todo:
+        # the network's borders and island links (GEOS) overlap the indicators stage
+        from geo.network import border_and_island_links
+
+        r.background["links"] = r.pool.submit(border_and_island_links, r.units)
     if r.pool is not None and "maps" in r.todo:
         # The maps' coverage cleaning and simplification, label points and outlines (nearly
         # all GEOS work) depend only on the boundaries: start them now so they overlap the
@@ -136,7 +141,9 @@ def _network(r: Run) -> None:
 
     opt = r.scenario.network
     rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
-    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=rail)
+    links = r.background.pop("links", None)
+    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=rail,
+                                    links=None if links is None else links.result())
     r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
     od = None
     if opt.od_matrix:
