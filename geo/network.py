@@ -780,6 +780,25 @@ def border_and_island_links(
     return borders, island_links(units, borders, rule=island_rule, k=island_k)
 
 
+@dataclass(frozen=True)
+class RailPlacement:
+    """Where the KORAIL stations of a region graph were placed.
+
+    Attributes
+    ----------
+    placement
+        One row per placed station: station, region_code, rule, passenger, ...
+    unplaced
+        The stations not placed in a region, with the reason.
+    summary
+        Counts: stations, placed, unplaced, by rule, region links (and those not along a border).
+    """
+
+    placement: pd.DataFrame
+    unplaced: pd.DataFrame
+    summary: dict
+
+
 def build_network(
     units: gpd.GeoDataFrame,
     *,
@@ -791,6 +810,25 @@ def build_network(
     min_shared_m: float = 5.0,
     links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> nx.Graph:
+    """Build the undirected region graph of borders, island links and rail links.
+
+    The same as :func:`build_network_with_rail` without the station placement.
+    """
+    return build_network_with_rail(units, circuity=circuity, island_rule=island_rule, island_k=island_k,
+                                   rail=rail, tolerance_m=tolerance_m, min_shared_m=min_shared_m, links=links)[0]
+
+
+def build_network_with_rail(
+    units: gpd.GeoDataFrame,
+    *,
+    circuity: float = CIRCUITY_KR,
+    island_rule: str = "nearest_polygon",
+    island_k: int = 1,
+    rail: bool | RailData = True,
+    tolerance_m: float = 1.0,
+    min_shared_m: float = 5.0,
+    links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> tuple[nx.Graph, RailPlacement | None]:
     """Build the undirected region graph of borders, island links and rail links.
 
     Parameters
@@ -819,8 +857,9 @@ def build_network(
         conn_rail_stations (passenger stations placed in the unit; only when ``rail``).
         Edges: kind ("border" | "island_link" | "rail"), is_border, is_island_link, is_rail,
         distance_km, gc_km, shared_border_km, rail_km (NaN without rail), n_rail_links.
-        ``G.graph`` holds the options and, with rail, ``rail_placement``, ``rail_unplaced``
-        (DataFrames) and ``rail_summary`` (dict of counts).
+        ``G.graph`` holds the options.
+    RailPlacement or None
+        The stations placed and not placed, and the counts (None without rail).
     """
     _check_circuity(circuity)
     units = _check_units(units)
@@ -857,15 +896,13 @@ def build_network(
     if rail is not False:
         rail_data = load_rail() if rail is True else rail
         placement, unplaced = place_stations(units, rail_data)
-        links, counts = rail_links(placement, rail_data)
-        for a, b, km, n, _ in links.itertuples(index=False):
+        pairs, counts = rail_links(placement, rail_data)
+        for a, b, km, n, _ in pairs.itertuples(index=False):
             add(a, b, "rail", rail_km=float(km), n_rail_links=int(n))
         per_unit = placement[placement["passenger"]].groupby("region_code").size()
         for code in G.nodes:
             G.nodes[code]["conn_rail_stations"] = int(per_unit.get(code, 0))
-        G.graph["rail_placement"] = placement
-        G.graph["rail_unplaced"] = unplaced
-        G.graph["rail_summary"] = {
+        summary = {
             "stations": int(len(rail_data.stations)),
             "placed": int(len(placement)),
             "unplaced": int(len(unplaced)),
@@ -873,11 +910,12 @@ def build_network(
             "passenger_placed": int(placement["passenger"].sum()),
             "dropped_flagged_edges": int(len(rail_data.dropped)),
             **counts,
-            "region_links": int(len(links)),
-            "region_links_not_border": int(sum(1 for a, b in zip(links["region_a"], links["region_b"])
+            "region_links": int(len(pairs)),
+            "region_links_not_border": int(sum(1 for a, b in zip(pairs["region_a"], pairs["region_b"])
                                                if not G.edges[a, b]["is_border"])),
         }
-    return G
+        return G, RailPlacement(placement, unplaced, summary)
+    return G, None
 
 
 def edges_frame(G: nx.Graph) -> pd.DataFrame:
