@@ -207,6 +207,29 @@ def _scoring(r: Run) -> None:
                            "flagged_correlations": int((a.correlations["flag"] != "").sum())}
 
 
+def _near_organisation(r: Run, opt, cost, *, minutes: bool) -> dict:
+    """The consolidation rule's keywords for the siting: ``near`` (regions within reach of an
+    existing organisation) and ``near_min``; none when the scenario sets no such rule.
+
+    Organisations placed only by their 시도 and planned ones do not count: their 시군구 is not
+    known or they do not exist yet.
+    """
+    no = opt.near_organisation
+    if no is None:
+        return {}
+    from geo import plan
+    from geo.errors import InputError
+
+    within = no.within_minutes if minutes else no.within_km
+    if within is None:
+        key = "within_minutes" if minutes else "within_km"
+        raise InputError(f"siting.near_organisation has no {key}, and this run's cost matrix is in "
+                         f"{'minutes' if minutes else 'road km'}", column=key, expected="a number", got=None)
+    o = plan.organisations(r.units)
+    placed = o.loc[(o["located"] == "region centroid") & ~o["planned"].astype(bool), "region_code"]
+    return {"near": plan.near_organisation(cost, placed, within=within), "near_min": no.min_hubs}
+
+
 def _siting(r: Run) -> None:
     from geo import explain, siting
 
@@ -228,7 +251,8 @@ def _siting(r: Run) -> None:
     kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
-              fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
+              fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums(),
+              **_near_organisation(r, opt, cost.loc[units.index, units.index], minutes=minutes))
     k = opt.k
     if k == "auto":
         lo, hi = opt.k_range

@@ -1978,13 +1978,14 @@ def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
 
 def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray, eligible: np.ndarray,
                       group: np.ndarray, assignment: np.ndarray, *, max_distance: float | None = None,
-                      group_max: Mapping | None = None, group_min: Mapping | None = None) -> list[dict]:
+                      group_max: Mapping | None = None, group_min: Mapping | None = None,
+                      subset=None, subset_min: int = 0) -> list[dict]:
     """Per hub, the best other site in its catchment or 권역 and the cost of swapping to it.
 
     For hub h, every eligible non-hub region j in h's catchment (its spokes) or in h's group
-    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold
-    and, with ``max_distance``, every region within it of a hub stays so; the one with the
-    least access cost wins.
+    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold,
+    at least ``subset_min`` hubs stay in ``subset`` and, with ``max_distance``, every region
+    within it of a hub stays so; the one with the least access cost wins.
     Returns per hub: alt (column index or -1), d_access_pct (access cost change, %),
     d_capability (change of the mean hub capability, points).
     """
@@ -2005,6 +2006,8 @@ def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray
                 n_from = int((group[trial] == group[h]).sum())
                 if n_to > (group_max or {}).get(group[j], len(trial)) or n_from < (group_min or {}).get(group[h], 0):
                     continue
+            if subset_min and int(np.asarray(subset)[trial].sum()) < subset_min:
+                continue
             if covered is not None and (C[covered][:, trial].min(axis=1) > max_distance).any():
                 continue
             a = access_cost(C, w, trial)
