@@ -4,8 +4,9 @@
 demand of each row. :func:`solve` handles the p-median model (minimise demand-weighted cost to
 the nearest hub) and the maximal covering location problem (MCLP: maximise the demand within
 ``reach`` of a hub) with the programme constraints: hubs fixed in advance, excluded or
-ineligible candidates, at most / at least so many hubs per group (권역), and a maximum spoke
-cost. :func:`choose_k` and :func:`selection_frequency` support the choice of k and re-solves
+ineligible candidates, at most / at least so many hubs per group (권역), at least m hubs from
+a set of candidates (``subset``, e.g. those near an existing organisation: consolidation rather
+than new building), and a maximum spoke cost. :func:`choose_k` and :func:`selection_frequency` support the choice of k and re-solves
 over demand draws (:func:`solve_draws`); :func:`frontier` and :func:`pick_frontier` give the
 access–capability trade-off, :func:`swap_alternatives` each hub's best replacement, and
 :func:`read_orlib_pmedian` reads the OR-Library benchmark instances. The DataFrame adapter
@@ -36,9 +37,11 @@ Algorithms
 * Heuristic: greedy construction, then steepest-descent vertex substitution (swap one open
   hub for one closed candidate), every swap of a step evaluated at once with numpy from the
   nearest and second-nearest open hub of each demand (Whitaker's fast interchange).
-  Constraint-aware throughout (fixed hubs never leave, group counts stay within bounds).
+  Constraint-aware throughout (fixed hubs never leave, group counts stay within bounds, the
+  subset keeps its minimum: a column enters only if the set can still be completed).
 * Lower bound: Lagrangian relaxation of the assignment constraints with subgradient steps
-  (Beasley 1993), the relaxed subproblem solved exactly under the fixed and group constraints;
+  (Beasley 1993), the relaxed subproblem solved exactly under the fixed and group constraints
+  and the subset rule (greedy on the group matroid, then the cheapest swaps into the subset);
   every relaxed hub set is also tried as a solution. In heuristic mode, if the bound has not
   met the incumbent, seeded perturbation rounds follow (iterated local search). At 읍면동 scale
   the bound is the evidence for "within x %" (``gap``).

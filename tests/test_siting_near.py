@@ -83,3 +83,36 @@ def test_rule_words():
         "기존 기관 20분 이내 거점 최소 8곳", "at least 8 hubs within 20 min of an existing organisation")
     assert report.rule_words("near_organisation", sc, minutes=False)[1] == (
         "at least 8 hubs within 25 km of an existing organisation")
+
+
+def _raw():
+    import yaml
+
+    return yaml.safe_load((SCENARIO_DIR / "national.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"within_minutes": -1, "min_hubs": 2}, "siting.near_organisation.within_minutes: expected a number >= 0, got -1"),
+    ({"within_minutes": 20, "min_hubs": 11}, "siting.near_organisation.min_hubs: expected at most k (10) hubs, got 11"),
+    ({"within_minutes": 20, "min_hubs": 0}, "siting.near_organisation.min_hubs: expected an integer >= 1, got 0"),
+    ({"min_hubs": 3}, "siting.near_organisation: expected within_minutes (travel-time runs) or within_km"),
+    ({"within_km": 20, "min_hubs": 2, "minhubs": 1}, "siting.near_organisation.minhubs: unknown key"),
+    ("20 minutes", "siting.near_organisation: expected {within_minutes: <minutes>, min_hubs: <n>}"),
+])
+def test_scenario_checks(value, message):
+    raw = _raw()
+    raw["siting"]["near_organisation"] = value
+    with pytest.raises(scenario.ScenarioError) as e:
+        scenario.validate(raw, file="x.yaml")
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_scenario_round_trip():
+    raw = _raw()
+    raw["siting"]["near_organisation"] = {"within_minutes": 20, "min_hubs": 8}
+    sc = scenario.validate(raw, file="x.yaml")
+    assert sc.siting.near_organisation == scenario.NearOrganisation(8, 20.0, None)
+    back = sc.to_dict()["siting"]["near_organisation"]
+    assert back == {"min_hubs": 8, "within_minutes": 20.0, "within_km": None}
+    raw["siting"]["near_organisation"] = back
+    assert scenario.validate(raw, file="x.yaml").siting.near_organisation == sc.siting.near_organisation
