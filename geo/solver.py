@@ -655,29 +655,39 @@ def _subset_swaps(p: _Problem, rho: np.ndarray, S: np.ndarray, forced: np.ndarra
     need = p.subset_min - int(p.subset[S].sum())
     if need <= 0:
         return S
+    # Few columns take part (the set's removable ones, the subset's addable ones), so the swaps
+    # run on per-group lists: removable dearest first, addable cheapest first (ties by index).
     G = len(p.gmax)
     chosen = np.zeros(p.m, bool)
     chosen[S] = True
-    count = np.bincount(p.gid[S], minlength=G)
-    same = np.eye(G, dtype=bool)
-    fin = np.isfinite(rho)
+    gid = p.gid
+    outs: list[list[int]] = [[] for _ in range(G)]
+    o = np.flatnonzero(chosen & ~p.subset & ~forced)
+    for j in o[np.argsort(-rho[o], kind="stable")].tolist():
+        outs[gid[j]].append(j)
+    ins: list[list[int]] = [[] for _ in range(G)]
+    a = np.flatnonzero(~chosen & p.subset & np.isfinite(rho))
+    for j in a[np.argsort(rho[a], kind="stable")].tolist():
+        ins[gid[j]].append(j)
+    count = np.bincount(gid[S], minlength=G).tolist()
+    gmin, gmax = p.gmin.tolist(), p.gmax.tolist()
+    r = rho.tolist()
     for _ in range(need):
-        out = chosen & ~p.subset & ~forced
-        inn = ~chosen & p.subset & fin
-        xo = np.full(G, -np.inf)
-        np.maximum.at(xo, p.gid[out], rho[out])
-        yi = np.full(G, np.inf)
-        np.minimum.at(yi, p.gid[inn], rho[inn])
-        ok = same | ((count > p.gmin)[:, None] & (count < p.gmax)[None, :])
-        d = np.where(ok, yi[None, :] - xo[:, None], np.inf)
-        f = int(np.argmin(d))
-        if not np.isfinite(d.flat[f]):
+        best, pair = np.inf, None
+        for gx in range(G):
+            if not outs[gx]:
+                continue
+            x = r[outs[gx][0]]
+            for gy in range(G):
+                if ins[gy] and (gx == gy or (count[gx] > gmin[gx] and count[gy] < gmax[gy])):
+                    d = r[ins[gy][0]] - x
+                    if d < best:
+                        best, pair = d, (gx, gy)
+        if pair is None:
             return None
-        gx, gy = divmod(f, G)
-        x = np.flatnonzero(out & (p.gid == gx))
-        y = np.flatnonzero(inn & (p.gid == gy))
-        chosen[x[np.argmax(rho[x])]] = False
-        chosen[y[np.argmin(rho[y])]] = True
+        gx, gy = pair
+        chosen[outs[gx].pop(0)] = False
+        chosen[ins[gy].pop(0)] = True
         count[gx] -= 1
         count[gy] += 1
     return np.flatnonzero(chosen)
