@@ -50,8 +50,12 @@ def test_programme_constraints_hold_on_the_national_run():
     floors = opt.eligibility.minimums()
     assert floors == {"base": 20, "knowledge": 10}
     assert all((elig[p] >= v).all() for p, v in floors.items())
-    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 남구, 여수
-    assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
+    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 (남구 or 울주군) and
+    # the 광양만 estates (여수 or 순천)
+    assert {"37050", "31090", "38110"} <= set(hubs.index)
+    assert {"26020", "26310"} & set(hubs.index) and {"36020", "36030"} & set(hubs.index)
+    # consolidation: at least 8 of the 10 within 20 minutes of an existing organisation
+    assert opt.near_organisation.min_hubs == 8 and hubs["near_organisation"].sum() >= 8
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
     assert r.times is not None and "minutes" in a.columns and "distance_km" in a.columns
@@ -64,7 +68,7 @@ def test_programme_constraints_hold_on_the_national_run():
     assert set(uncovered.index) == {"37430", "39020"}
     assert len(r.frontier) >= 8 and r.frontier["optimal"].all() and r.frontier["chosen"].sum() == 1
     assert set(r.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
-                                           "eligibility.min_knowledge"}
+                                           "eligibility.min_knowledge", "near_organisation"}
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
