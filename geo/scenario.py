@@ -1189,14 +1189,16 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
     npts = c.number(v.get("frontier_points", d.frontier_points), f"{p}.frontier_points", minimum=2,
                     integer=True)
     near = _near_organisation(c, v.get("near_organisation"), f"{p}.near_organisation",
-                              k=k if isinstance(k, int) else None)
+                              k=k if isinstance(k, int) else None,
+                              k_low=k_range[0] if k == "auto" and k_range is not None else None)
     if len(c.problems) > n0:
         return None
     return SitingOptions(model, k, k_range, demand, eligibility, limits, fixed, excluded, spoke,
                          reach, rd, spoke_min, reach_min, frontier, npts, near)
 
 
-def _near_organisation(c: _Checker, value, path: str, *, k: int | None) -> NearOrganisation | None:
+def _near_organisation(c: _Checker, value, path: str, *, k: int | None,
+                       k_low: int | None = None) -> NearOrganisation | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -1211,6 +1213,8 @@ def _near_organisation(c: _Checker, value, path: str, *, k: int | None) -> NearO
     n = c.number(v.get("min_hubs"), f"{path}.min_hubs", minimum=1, integer=True, limit=MAX_K)
     if n is not None and k is not None and n > k:
         c.add(f"{path}.min_hubs", f"expected at most k ({k}) hubs, got {n}")
+    if n is not None and k_low is not None and n > k_low:
+        c.add(f"{path}.min_hubs", f"expected at most the lowest k of k_range ({k_low}) hubs, got {n}")
     if n is None or (minutes is None and km is None):
         return None
     return NearOrganisation(n, minutes, km)

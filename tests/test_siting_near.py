@@ -107,6 +107,16 @@ def test_scenario_checks(value, message):
     assert message in str(e.value) and "\n" not in str(e.value)
 
 
+def test_scenario_k_auto_check():
+    raw = _raw()
+    raw["siting"].update(k="auto", k_range=[6, 11], near_organisation={"within_minutes": 20, "min_hubs": 8})
+    with pytest.raises(scenario.ScenarioError, match=r"siting.near_organisation.min_hubs: expected at most "
+                                                     r"the lowest k of k_range \(6\) hubs, got 8"):
+        scenario.validate(raw, file="x.yaml")
+    raw["siting"]["near_organisation"]["min_hubs"] = 6
+    assert scenario.validate(raw, file="x.yaml").siting.near_organisation.min_hubs == 6
+
+
 def test_scenario_round_trip():
     raw = _raw()
     raw["siting"]["near_organisation"] = {"within_minutes": 20, "min_hubs": 8}

@@ -90,6 +90,7 @@ def test_k_auto_uses_the_elbow_rule(tmp_path):
     raw.update(name="k_auto")
     # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
     raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
+    raw["siting"].pop("near_organisation")  # 8 hubs near an organisation cannot hold at k = 6
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
