@@ -6,10 +6,10 @@ the nearest hub) and the maximal covering location problem (MCLP: maximise the d
 ``reach`` of a hub) with the programme constraints: hubs fixed in advance, excluded or
 ineligible candidates, at most / at least so many hubs per group (권역), at least m hubs from
 a set of candidates (``subset``, e.g. those near an existing organisation: consolidation rather
-than new building), and a maximum spoke cost. :func:`choose_k` and :func:`selection_frequency` support the choice of k and re-solves
-over demand draws (:func:`solve_draws`); :func:`frontier` and :func:`pick_frontier` give the
-access–capability trade-off, :func:`swap_alternatives` each hub's best replacement, and
-:func:`read_orlib_pmedian` reads the OR-Library benchmark instances. The DataFrame adapter
+than new building), and a maximum spoke cost. :func:`choose_k` and :func:`selection_frequency`
+support the choice of k and re-solves over demand draws (:func:`solve_draws`); :func:`frontier`
+and :func:`pick_frontier` give the access–capability trade-off, :func:`swap_alternatives` each
+hub's best replacement, and :func:`read_orlib_pmedian` reads the OR-Library benchmark instances. The DataFrame adapter
 and the pipeline's siting plan are in :mod:`geo.siting`, the committee prose in :mod:`geo.explain`.
 
 How the objective is ordered (lexicographic)
