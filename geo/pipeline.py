@@ -582,7 +582,8 @@ def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, flo
     pillar_weights
         New relative weights of some pillars, e.g. ``{"need": 2}`` (the others keep theirs).
     k
-        Number of hubs.
+        Number of hubs. A consolidation rule asking for more hubs near an existing
+        organisation (``siting.near_organisation.min_hubs``) than ``k`` asks for all ``k``.
     draws, robustness_draws
         Monte Carlo draws of the scoring and of the siting robustness check (fewer make a
         quick exploratory run; ``robustness_draws`` is capped at ``draws``).
@@ -607,6 +608,9 @@ def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, flo
         d["pillars"][p]["weight"] = w
     if k is not None:
         d["siting"]["k"] = k
+        near = d["siting"].get("near_organisation")
+        if near and isinstance(k, int) and near["min_hubs"] > k:
+            near["min_hubs"] = k
     if draws is not None:
         d["uncertainty"]["draws"] = draws
         d["siting"]["robustness_draws"] = min(d["siting"]["robustness_draws"], draws)

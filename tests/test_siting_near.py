@@ -126,3 +126,12 @@ def test_scenario_round_trip():
     assert back == {"min_hubs": 8, "within_minutes": 20.0, "within_km": None}
     raw["siting"]["near_organisation"] = back
     assert scenario.validate(raw, file="x.yaml").siting.near_organisation == sc.siting.near_organisation
+
+
+def test_variant_with_fewer_hubs_than_the_rule():
+    from geo.pipeline import variant
+
+    v = variant(SCENARIO_DIR / "national.yaml", k=6)
+    assert v.siting.k == 6 and v.siting.near_organisation.min_hubs == 6
+    v = variant(SCENARIO_DIR / "national.yaml", k=9)
+    assert v.siting.near_organisation.min_hubs == 8
