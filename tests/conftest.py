@@ -68,6 +68,12 @@ def grid_graph(grid):
 
 
 @pytest.fixture(scope="session")
+def few_draws():
+    """The Monte Carlo draws of the session's in-memory runs, as :func:`geo.pipeline.variant` takes them."""
+    return dict(NATIONAL_DRAWS)
+
+
+@pytest.fixture(scope="session")
 def national_scenario():
     from geo.pipeline import variant
 
