@@ -10,9 +10,9 @@
 
 Session fixtures are shared: a test that wants to change one works on a copy.
 
-With the parallel runner (pyproject.toml: two workers, ``--dist=loadgroup``) each file goes
-whole to one worker, so that its module fixtures are built once; the files that use the
-national run go together, so that it is built once too.
+With the parallel runner (pyproject.toml: two workers, ``--dist=loadfile``) each file goes
+whole to one worker, so that its module fixtures are built once; a session fixture is built
+once in each worker that uses it.
 """
 
 from pathlib import Path
@@ -90,14 +90,3 @@ def national_run(national_scenario):
 
     return run_in_memory(national_scenario, until="siting")
 
-
-SHARED_GROUP = "national_run"
-
-
-def pytest_collection_modifyitems(config, items):
-    """Group the tests for the parallel runner: one group per file, one for every file that
-    uses the national run (or the monitor's fixture built on it)."""
-    national = {item.path for item in items if "national_run" in getattr(item, "fixturenames", ())}
-    for item in items:
-        group = SHARED_GROUP if item.path in national else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
