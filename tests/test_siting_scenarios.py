@@ -95,8 +95,8 @@ def test_k_auto_uses_the_elbow_rule(national_scenario, tmp_path):
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     r = run_in_memory(load(path), until="siting")
-    curve = r.siting.k_curve
-    assert list(curve["k"]) == list(range(6, 12))
+    curve = r.siting.k_curve  # index k
+    assert list(curve.index) == list(range(6, 12))
     assert curve["objective"].is_monotonic_decreasing
     assert 6 <= len(r.hubs) <= 11
 
