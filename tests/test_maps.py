@@ -391,7 +391,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert all(a in sources for a in ATTRIBUTIONS)
 
     # printing: the whole country with title, legend and sources, no controls; the view comes back
-    page.evaluate("HubMap.maps[0].closePopup(); HubMap.maps[0].stop()")  # no popup pan still running
+    page.evaluate("HubMap.maps[0].closePopup(); void HubMap.maps[0].stop()")  # no popup pan still running
     view = page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]")
     page.evaluate("HubMap.beforePrint()")
     page.emulate_media(media="print")
