@@ -239,9 +239,28 @@ def _near_organisation(units, opt, cost, *, minutes: bool) -> dict:
         key = "within_minutes" if minutes else "within_km"
         raise InputError(f"siting.near_organisation has no {key}, and this run's cost matrix is in "
                          f"{'minutes' if minutes else 'road km'}", column=key, expected="a number", got=None)
+    return {"near": plan.near_organisation(cost, _placed_organisations(units)["region_code"], within=within),
+            "near_min": no.min_hubs}
+
+
+def _placed_organisations(units) -> pd.DataFrame:
+    """Existing organisations whose 시군구 is known (planned ones and those placed only by
+    their 시도 left out): the ones a hub can be said to stand near."""
+    from geo import plan
+
     o = plan.organisations(units)
-    placed = o.loc[(o["located"] == "region centroid") & ~o["planned"].astype(bool), "region_code"]
-    return {"near": plan.near_organisation(cost, placed, within=within), "near_min": no.min_hubs}
+    return o[(o["located"] == "region centroid") & ~o["planned"].astype(bool)]
+
+
+def _nearest_organisation(hubs: pd.DataFrame, cost: pd.DataFrame, units, unit: str) -> pd.DataFrame:
+    """Each hub's nearest existing organisation and the cost to it (``nearest_org``,
+    ``nearest_org_<unit>``), whether or not a consolidation rule is in force: how far each hub
+    is from building on what exists. Ties go to the first organisation in the asset lists."""
+    o = _placed_organisations(units)
+    o = o[o["region_code"].isin(cost.columns)]
+    c = cost.loc[hubs.index, o["region_code"]].to_numpy(float)
+    j = c.argmin(axis=1)
+    return hubs.assign(nearest_org=o["name"].to_numpy()[j], **{f"nearest_org_{unit}": c[np.arange(len(j)), j]})
 
 
 def _siting(r: Run) -> Siting:
@@ -287,6 +306,7 @@ def _siting(r: Run) -> Siting:
                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
                            demand=opt.demand, families=list(out["robustness"].columns),
                            unit="minutes" if minutes else "km")
+    hubs = _nearest_organisation(hubs, cost, all_units, "minutes" if minutes else "km")
     if minutes:
         hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
     io.write_csv(hubs, r.out / "hubs.csv")

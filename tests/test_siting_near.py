@@ -128,10 +128,16 @@ def test_scenario_round_trip():
     assert scenario.validate(raw, file="x.yaml").siting.near_organisation == sc.siting.near_organisation
 
 
-def test_variant_with_fewer_hubs_than_the_rule():
+def test_variant_with_fewer_hubs_than_the_rule(tmp_path):
+    import yaml
+
     from geo.pipeline import variant
 
-    v = variant(SCENARIO_DIR / "national.yaml", k=6)
+    raw = yaml.safe_load((SCENARIO_DIR / "national.yaml").read_text(encoding="utf-8"))
+    raw["siting"]["near_organisation"] = {"within_minutes": 20, "min_hubs": 8}
+    path = tmp_path / "consolidation.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    v = variant(path, k=6)
     assert v.siting.k == 6 and v.siting.near_organisation.min_hubs == 6
-    v = variant(SCENARIO_DIR / "national.yaml", k=9)
+    v = variant(path, k=9)
     assert v.siting.near_organisation.min_hubs == 8

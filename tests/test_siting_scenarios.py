@@ -55,12 +55,12 @@ def test_programme_constraints_hold_on_the_national_run(national_run):
     floors = opt.eligibility.minimums()
     assert floors == {"base": 20, "knowledge": 10}
     assert all((elig[p] >= v).all() for p, v in floors.items())
-    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 (남구 or 울주군) and
-    # the 광양만 estates (여수 or 순천)
-    assert {"37050", "31090", "38110"} <= set(hubs.index)
-    assert {"26020", "26310"} & set(hubs.index) and {"36020", "36030"} & set(hubs.index)
-    # consolidation: at least 8 of the 10 within 20 minutes of an existing organisation
-    assert opt.near_organisation.min_hubs == 8 and hubs["near_organisation"].sum() >= 8
+    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 남구 and 여수
+    assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
+    # consolidation (no rule in force): 9 of the 10 hubs lie within 20 minutes of an existing
+    # organisation, and every hub names its nearest one
+    assert opt.near_organisation is None and "near_organisation" not in hubs.columns
+    assert (hubs["nearest_org_minutes"] <= 20).sum() == 9 and hubs["nearest_org"].notna().all()
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
     assert r.network.times is not None and "minutes" in a.columns and "distance_km" in a.columns
@@ -78,7 +78,7 @@ def test_programme_constraints_hold_on_the_national_run(national_run):
     fr = r.siting.frontier
     assert len(fr) >= 8 and fr["optimal"].all() and fr["chosen"].sum() == 1
     assert set(r.siting.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
-                                                  "eligibility.min_knowledge", "near_organisation"}
+                                                  "eligibility.min_knowledge"}
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
@@ -96,7 +96,6 @@ def test_k_auto_uses_the_elbow_rule(national_scenario, tmp_path):
     raw.update(name="k_auto")
     # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
     raw["siting"].update(k="auto", k_range=[6, 11])
-    raw["siting"].pop("near_organisation")  # 8 hubs near an organisation cannot hold at k = 6
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     r = run_in_memory(load(path), until="siting")
