@@ -43,9 +43,10 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
+from geo.config import CRS, PACKAGE
 from geo.errors import InputError, RegionCodeError
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = PACKAGE / "static"
 QUANT = 100_000  # coordinates are sent as integers of 1e-5 degree (5 decimals)
 
 # folium resource name → vendored file under geo/static (inlined into the page).
@@ -1125,7 +1126,7 @@ def _check_units(units, *, extra: list[str] = (), need_en: bool = True) -> gpd.G
     if units.index.name != "region_code" or not units.index.is_unique:
         raise InputError("units need a unique index named region_code", column="region_code",
                          expected="unique region_code index", got=units.index.name)
-    out = units.to_crs("EPSG:5179") if units.crs.to_epsg() != 5179 else units.copy()
+    out = units.to_crs(CRS) if units.crs != CRS else units.copy()
     if "name_en" not in out:
         out["name_en"] = None
     return out

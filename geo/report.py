@@ -1366,10 +1366,12 @@ def _png(fig, *, dpi: int = 130) -> str:
 
 
 def _drawing_geometry(units):
-    """Unit outlines simplified for small static maps (EPSG:5179 metres, shape-true)."""
+    """Unit outlines simplified for small static maps (metres in geo.config.CRS, shape-true)."""
+    from geo.config import CRS
+
     g = units.geometry
-    if g.crs is not None and g.crs.to_epsg() != 5179:
-        g = g.to_crs(5179)
+    if g.crs is not None and g.crs != CRS:
+        g = g.to_crs(CRS)
     return g.simplify(250)
 
 

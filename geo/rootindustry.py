@@ -427,12 +427,15 @@ def read_establishments(
         emp = pd.to_numeric(chunk[employees_column], errors="coerce")
         bad_emp = emp.isna() & chunk[employees_column].notna() | (emp < 0)
         if coords:
-            from geo.regions import CRS, assign_points
             import geopandas as gpd
+
+            from geo.config import CRS, KOREA_BBOX
+            from geo.regions import assign_points
 
             lat = pd.to_numeric(chunk[lat_column], errors="coerce")
             lon = pd.to_numeric(chunk[lon_column], errors="coerce")
-            ok = lat.between(33.0, 39.0) & lon.between(124.0, 132.0)
+            lon0, lat0, lon1, lat1 = KOREA_BBOX
+            ok = lat.between(lat0, lat1) & lon.between(lon0, lon1)
             region = pd.Series(None, index=chunk.index, dtype=object)
             if ok.any():
                 pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs="EPSG:4326").to_crs(CRS)
