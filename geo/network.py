@@ -63,6 +63,7 @@ from pyproj import Transformer
 
 from geo.config import CRS
 from geo.errors import InputError
+from geo.labels import SIDO_SHORT
 
 CIRCUITY_KR = 1.26
 EARTH_RADIUS_KM = 6371.0088
@@ -71,10 +72,6 @@ ISLAND_RULES = ("nearest_polygon", "nearest_centroid")
 # freight-only stations, line-split bookkeeping nodes such as 구로경부분).
 NON_PASSENGER_SUFFIXES = ("신호장", "신호", "분기", "조차장", "기지", "화물", "철송장", "경부분", "경인분", "경원분")
 _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
-SIDO_KEYS = (
-    "서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기",
-    "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주",
-)
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -376,10 +373,10 @@ def _address_region(address: str, operator: str, lookup: dict, by_name: dict, si
     if not tokens:
         return None
     sido = _sido_key(tokens[0])
-    if sido in SIDO_KEYS and not tokens[0].endswith(("구", "군")):
+    if sido in SIDO_SHORT and not tokens[0].endswith(("구", "군")):
         rest = tokens[1:]
     else:  # 대구 addresses start at the 구: take the 시도 from the operator
-        sido = _sido_key(operator) if _sido_key(operator) in SIDO_KEYS else None
+        sido = _sido_key(operator) if _sido_key(operator) in SIDO_SHORT else None
         rest = tokens
     if sido is not None and len(sido_units.get(sido, ())) == 1:
         return sido_units[sido][0]

@@ -109,7 +109,7 @@ def cluster_weights(units, *, root_clusters: pd.DataFrame | None = None,
         industries, firms, and how it was used.
     """
     from geo.catalogue import data_path
-    from geo.indicators import sido_code
+    from geo.labels import sido_code
 
     df = root_clusters if root_clusters is not None else pd.read_csv(data_path(ROOT_CLUSTERS), encoding="utf-8-sig")
     if placed is None:
@@ -313,7 +313,8 @@ def organisations(units, *, research: pd.DataFrame | None = None,
     ``source_url``.
     """
     from geo.catalogue import data_path
-    from geo.indicators import RESEARCH_ADD, _translate, sido_code
+    from geo.indicators import RESEARCH_ADD, _translate
+    from geo.labels import sido_code
 
     res = research if research is not None else pd.read_csv(data_path(RESEARCH), encoding="utf-8-sig")
     cen = centres if centres is not None else pd.read_csv(data_path(CENTRES), encoding="utf-8-sig")

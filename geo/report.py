@@ -35,6 +35,7 @@ import pandas as pd
 
 from geo import io
 from geo.errors import GeoError, InputError
+from geo.labels import PILLARS, score_label
 
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
@@ -55,13 +56,7 @@ CJK_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Nanum Gothic
 CSS_FONTS = ('"Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", '
              '"Nanum Gothic", "Noto Sans", "DejaVu Sans", sans-serif')
 
-PILLAR_LABELS = {
-    "need": ("필요(쇠퇴)", "Need (decline)"),
-    "base": ("산업기반", "Industrial base"),
-    "knowledge": ("지식역량", "Knowledge"),
-    "connectivity": ("연결성", "Connectivity"),
-    "score": ("종합", "Overall"),
-}
+PILLAR_LABELS = PILLARS
 NORMALISATION_LABELS = {
     "minmax": ("최솟값–최댓값 정규화(0 = 최저 지역, 100 = 최고 지역)", "min–max scaling (0 = weakest region, 100 = strongest)"),
     "zscore": ("표준점수(z-score)", "z-scores"),
@@ -84,11 +79,11 @@ COLUMNS = {
     "name_en": ("시군구(영문)", "Region (English)", None, 18),
     "sido_name_ko": ("시도", "Province", None, 12),
     "megaregion": ("권역", "Megaregion", None, 8),
-    "score": ("종합 점수", "Overall score", "0.0", 9),
-    "need": ("필요 점수", "Need score", "0.0", 9),
-    "base": ("산업기반 점수", "Base score", "0.0", 9),
-    "knowledge": ("지식역량 점수", "Knowledge score", "0.0", 9),
-    "connectivity": ("연결성 점수", "Connectivity score", "0.0", 10),
+    "score": (*score_label("score"), "0.0", 9),
+    "need": (*score_label("need"), "0.0", 9),
+    "base": (*score_label("base"), "0.0", 9),
+    "knowledge": (*score_label("knowledge"), "0.0", 9),
+    "connectivity": (*score_label("connectivity"), "0.0", 10),
     "rank_p05": ("순위 5% 값", "Rank p05", "0", 8),
     "rank_p50": ("순위 중앙값", "Rank median", "0", 8),
     "rank_p95": ("순위 95% 값", "Rank p95", "0", 8),

@@ -59,6 +59,7 @@ import pandas as pd
 
 from geo.config import CRS, KOREA_BBOX
 from geo.errors import InputError, ScenarioError
+from geo.labels import sido_key
 
 __all__ = [
     "KOREA_LAT",
@@ -174,9 +175,7 @@ def _cell_text(v: object) -> str:
 
 
 def _sido_key(name: str) -> str | None:
-    from geo.codes import _sido_key as key  # the 시도 alias table lives with the code tables
-
-    return key(name) if name else None
+    return sido_key(name) if name else None
 
 
 def _is_aggregate(text: str) -> bool:

@@ -327,7 +327,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     toggle(page, "LISA")
     n_lisa = int(units["lisa_cluster"].isin(["HH", "LL"]).sum())
     assert page.locator("path.hm-lisa").count() == n_lisa == 48
-    assert "decline hot spot" in legend.inner_text()
+    assert "hot spot (high-high)" in legend.inner_text()
     toggle(page, "Universities")
     assert page.locator(".hm-asset, .hm-cluster").count() >= 1
     assert "without location" in page.locator(".leaflet-control-layers", has_text="Research").inner_text()
