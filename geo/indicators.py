@@ -49,6 +49,7 @@ import pandas as pd
 
 from geo.config import KOREA_BBOX
 from geo.catalogue import data_path
+from geo import validate
 from geo.errors import InputError
 from geo.labels import sido_code
 from geo.regions import CRS, assign_points, unit_attributes
@@ -146,7 +147,8 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
     InputError
         If the units are not 시군구 (5-digit codes) or lack a CRS.
     """
-    units = _check_units(units)
+    units = validate.units(units, level="sgg")
+    units = units.set_axis(pd.Index(units.index.astype(str), name="region_code"))
     half_km, weights = _options(scenario)
     rep = _report()
     index = units.index
@@ -171,19 +173,6 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
 
 # ---------------------------------------------------------------------------------------------
 # options, report, translation
-
-
-def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    idx = pd.Index(units.index.astype(str), name="region_code")
-    if not idx.str.fullmatch(r"\d{5}").all():
-        bad = next(c for c in idx if not re.fullmatch(r"\d{5}", c))
-        raise InputError("indicators are built for 시군구 units", column="region_code",
-                         expected="5-digit KOSTAT 2020 codes (load_units('sgg'))", got=bad)
-    if units.crs is None:
-        raise InputError("units have no CRS", expected="EPSG:5179 geometry", got=None,
-                         hint="use geo.regions.load_units()")
-    out = units.set_axis(idx).to_crs(CRS)
-    return out
 
 
 def _options(scenario) -> tuple[float, dict[str, float]]:
@@ -906,7 +895,7 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
     ua = unit_attributes().reindex(values.index)
     rows = []
     n = len(values)
-    for col, (ko, en, unit, formula, direction, pillar, source, as_of, why) in spec.items():
+    for col, (ko, en, unit, formula, direction, pillar, source, as_of, rationale) in spec.items():
         v = values[col]
         missing = v.isna() if v.dtype != object else pd.Series(False, index=v.index)
         cov = f"{n - int(missing.sum())}/{n}"
@@ -917,8 +906,8 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
             cov += f": {why}"
         elif notes.get(col) and col == "decline_index":
             cov += f"; {notes[col]}"
-        why = why or "descriptor: not in a pillar of the shipped scenarios"
-        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, why))
+        rationale = rationale or "descriptor: not in a pillar of the shipped scenarios"
+        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, rationale))
     meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
     return meta
 

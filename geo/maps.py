@@ -43,7 +43,8 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo.config import CRS, PACKAGE
+from geo import validate
+from geo.config import PACKAGE
 from geo.errors import InputError, RegionCodeError
 from geo.labels import LAYERS, LISA, SIDO, score_label, sido_aliases, sido_short
 
@@ -68,6 +69,7 @@ UNUSED = {
 OWN = ["hubmap.css", "hubmap.js"]
 
 PILLARS = ["score", "need", "base", "knowledge", "connectivity"]
+UNIT_COLUMNS = ["name_ko", "sido_code", "sido_name_ko"]  # besides the geometry, every map needs these
 SCORE_LABELS = {p: score_label(p) for p in PILLARS}
 SCORE_UNIT = "점 · points"
 RANK_COLUMNS = ["rank", "rank_p05", "rank_p50", "rank_p95"]
@@ -200,7 +202,7 @@ def build_maps(
     ...            title="Demo")  # doctest: +SKIP
     [PosixPath('maps/demo/index.html'), PosixPath('maps/demo/pillar_score.html')]
     """
-    units = _check_units(units)
+    units = validate.units(units, columns=UNIT_COLUMNS + ["name_en"], named_index=True)
     meta = _check_metadata(indicator_metadata)
     problems: list[str] = []
     hub_table = _check_hubs(hubs, units, problems)
@@ -328,7 +330,10 @@ def build_emd_map(
     -------
     ``out_path``.
     """
-    units = _check_units(emd_units, extra=["parent_code", "parent_name_ko"], need_en=False)
+    units = validate.units(emd_units, columns=UNIT_COLUMNS + ["parent_code", "parent_name_ko"], named_index=True,
+                           what="emd_units")
+    if "name_en" not in units:
+        units = units.assign(name_en=None)
     if column not in units:
         raise InputError("column to map is missing", column=column, expected="a column of emd_units",
                          got=sorted(c for c in units.columns if c != "geometry"))
@@ -1092,24 +1097,6 @@ def _polygonal(g):
 
 # ----------------------------------------------------------------------------------------
 # inputs
-
-
-def _check_units(units, *, extra: list[str] = (), need_en: bool = True) -> gpd.GeoDataFrame:
-    if not isinstance(units, gpd.GeoDataFrame):
-        raise InputError("units must be a GeoDataFrame", expected="GeoDataFrame", got=type(units).__name__)
-    if units.crs is None:
-        raise InputError("units have no CRS", column="geometry", expected="EPSG:5179", got=None)
-    required = ["name_ko", "sido_code", "sido_name_ko", *extra] + (["name_en"] if need_en else [])
-    missing = [c for c in required if c not in units]
-    if missing:
-        raise InputError("units miss columns", expected=", ".join(required), got=f"missing {missing}")
-    if units.index.name != "region_code" or not units.index.is_unique:
-        raise InputError("units need a unique index named region_code", column="region_code",
-                         expected="unique region_code index", got=units.index.name)
-    out = units.to_crs(CRS) if units.crs != CRS else units.copy()
-    if "name_en" not in out:
-        out["name_en"] = None
-    return out
 
 
 def _check_metadata(meta: pd.DataFrame | None) -> pd.DataFrame:

@@ -62,6 +62,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.config import CRS
+from geo import validate
 from geo.errors import InputError
 from geo.labels import SIDO_SHORT
 
@@ -75,24 +76,6 @@ _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시
 
 
 # --------------------------------------------------------------------------- geometry helpers
-def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if not isinstance(units, gpd.GeoDataFrame):
-        raise InputError("units must be a GeoDataFrame", expected="GeoDataFrame", got=type(units).__name__)
-    if units.crs is None:
-        raise InputError(
-            "units have no CRS", expected="EPSG:5179 geometry", got=None,
-            hint="set the CRS with units.set_crs(...) first",
-        )
-    if not units.index.is_unique:
-        dup = units.index[units.index.duplicated()].unique()[:5].tolist()
-        raise InputError("units index (region_code) is not unique", expected="unique codes", got=dup)
-    empty = units.geometry.isna() | units.geometry.is_empty
-    if empty.any():
-        raise InputError("units without geometry", column="geometry", expected="a polygon per unit",
-                         got=units.index[empty][:5].tolist())
-    return units if units.crs == CRS else units.to_crs(CRS)
-
-
 def centroids_lonlat(units: gpd.GeoDataFrame) -> pd.DataFrame:
     """Polygon centroids (computed in EPSG:5179) as EPSG:5179 ``x``, ``y`` and EPSG:4326 ``lon``, ``lat``.
 
@@ -105,7 +88,7 @@ def centroids_lonlat(units: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     DataFrame indexed like ``units`` with columns x, y, lon, lat.
     """
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     c = units.geometry.centroid
     x, y = c.x.to_numpy(), c.y.to_numpy()
     lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(x, y)
@@ -163,7 +146,7 @@ def border_edges(
         raise InputError("bad border tolerance", column="tolerance_m", expected="metres ≥ 0", got=tolerance_m)
     if not (np.isfinite(min_shared_m) and min_shared_m >= 0):
         raise InputError("bad minimum shared length", column="min_shared_m", expected="metres ≥ 0", got=min_shared_m)
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     geoms = units.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     i, j = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
@@ -214,7 +197,7 @@ def island_links(
         raise InputError("unknown island rule", column="island_rule", expected=" or ".join(ISLAND_RULES), got=rule)
     if not (isinstance(k, (int, np.integer)) and k >= 1):
         raise InputError("bad number of island links", column="island_k", expected="an integer ≥ 1", got=k)
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     g = nx.Graph()
     g.add_nodes_from(units.index)
     g.add_edges_from(zip(borders["region_a"], borders["region_b"]))
@@ -448,7 +431,7 @@ def place_stations(
     unplaced
         One row per station not placed: station, reason, candidates.
     """
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     rail = load_rail() if rail is None else rail
     emd_level = "parent_code" in units.columns
     for col in ("name_ko",) if emd_level else ("name_ko", "sido_name_ko"):
@@ -742,7 +725,7 @@ def build_network(
         (DataFrames) and ``rail_summary`` (dict of counts).
     """
     _check_circuity(circuity)
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     cen = centroids_lonlat(units)
     borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
     islands = island_links(units, borders, rule=island_rule, k=island_k)
@@ -861,7 +844,7 @@ def knowledge_network(
         strength: larger = stronger), cost (1 / weight, for path-based centralities),
         distance_km.
     """
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     idx = units.index
     B = _check_mass(mass_base, idx, "mass_base")
     K = _check_mass(mass_knowledge, idx, "mass_knowledge")

@@ -50,8 +50,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import validate
 from geo.errors import InputError
-from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, _check_circuity, _check_units, haversine_km
+from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, _check_circuity, haversine_km
 
 PARAMETERS = "transport/travel_time_parameters.csv"
 LINKS = "transport/sea_air_links.csv"
@@ -135,7 +136,7 @@ def origins(units: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     from pyproj import Transformer
 
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     c = units.geometry.centroid
     out = pd.DataFrame({"x": c.x.to_numpy(), "y": c.y.to_numpy(), "pop": np.nan, "weighted": False},
                        index=units.index)
@@ -494,7 +495,7 @@ def travel_times(
     TravelTimes
     """
     _check_circuity(circuity)
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     if access_k is not None and not (isinstance(access_k, (int, np.integer)) and access_k >= 1):
         raise InputError("bad number of access stations", column="access_k", expected="an integer ≥ 1", got=access_k)
     idx = units.index
