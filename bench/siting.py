@@ -127,12 +127,12 @@ def _best_of(fn, repeats):
 
 
 def run(repeats: int = 3) -> list[dict]:
-    from geo import siting
+    from geo import solver
 
     rows = []
     _, cost, w = sgg_matrix()
     for k in (5, 8, 12):
-        ours_s, r = _best_of(lambda: siting.solve(cost, w, k), repeats)
+        ours_s, r = _best_of(lambda: solver.solve(cost, w, k), repeats)
         ref_s, ref_obj, finished = _spopt_pmedian(cost, w, k)
         rows.append({
             "task": f"p-median 229x229 시군구 k={k}", "ours_s": ours_s, "ref_s": ref_s,
@@ -143,12 +143,12 @@ def run(repeats: int = 3) -> list[dict]:
 
     cost, w = emd_matrix()
     k = 10
-    ours_s, r = _best_of(lambda: siting.solve(cost, w, k), repeats)
+    ours_s, r = _best_of(lambda: solver.solve(cost, w, k), repeats)
     ref_s, ref_obj, finished = _spopt_pmedian(cost, w, k, SPOPT_TIME_LIMIT)
     if finished:
         best, source = ref_obj, "spopt optimum"
     else:
-        longer = siting.solve(cost, w, k, method="heuristic", seed=1)
+        longer = solver.solve(cost, w, k, method="heuristic", seed=1)
         best, source = min(r.objective, longer.objective), "our best of two seeds"
         if ref_obj is not None:
             best = min(best, ref_obj)
@@ -168,17 +168,17 @@ def run(repeats: int = 3) -> list[dict]:
 
 def orlib_rows(repeats: int = 1) -> list[dict]:
     """OR-Library pmed1-20: exact (proof at the published optimum) and heuristic, vs spopt."""
-    from geo import siting
+    from geo import solver
 
     optima = {ln.split()[0]: float(ln.split()[1])
               for ln in (ORLIB / "pmedopt.txt").read_text().splitlines()[1:] if ln.strip()}
     rows = []
     for i in range(1, 21):
         name = f"pmed{i}"
-        cost, p = siting.read_orlib_pmedian(ORLIB / f"{name}.txt")
+        cost, p = solver.read_orlib_pmedian(ORLIB / f"{name}.txt")
         w = np.ones(len(cost))
-        ours_s, r = _best_of(lambda: siting.solve(cost, w, p), repeats)
-        heur_s, h = _best_of(lambda: siting.solve(cost, w, p, method="heuristic"), 1)
+        ours_s, r = _best_of(lambda: solver.solve(cost, w, p), repeats)
+        heur_s, h = _best_of(lambda: solver.solve(cost, w, p, method="heuristic"), 1)
         ref_s, ref_obj, finished = _spopt_pmedian(cost, w, p, SPOPT_ORLIB_LIMIT)
         ok = r.optimal and r.objective == optima[name] and r.lower_bound == optima[name]
         rows.append({

@@ -991,6 +991,8 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
 
 
 def _set(cell, v) -> None:
+    from geo.io import FORMULA_START
+
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return
     if isinstance(v, (bool, np.bool_)):
@@ -1002,6 +1004,8 @@ def _set(cell, v) -> None:
     else:
         cell.value = str(v)
         cell.data_type = "s"  # never a formula, whatever the text starts with
+        # and Excel's quote prefix, so that it stays text when a user edits the cell
+        cell.quotePrefix = cell.value.startswith(FORMULA_START)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def _scoring(r: Run) -> None:
 
 
 def _siting(r: Run) -> None:
-    from geo import siting
+    from geo import explain, siting
 
     opt = r.scenario.siting
     units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
@@ -242,11 +242,11 @@ def _siting(r: Run) -> None:
     r.frontier, r.policy_costs, r.siting_robustness = out["frontier"], out["policy_costs"], out["robustness"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
     univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
-    r.hubs = siting.explain(r.hubs, r.assignments, scores=units, values=r.values,
+    r.hubs = explain.explain(r.hubs, r.assignments, scores=units, values=r.values,
                             points=r.units.geometry.representative_point(),
                             universities=None if univ is None else univ[univ["counted_as"] == "campus"],
                             research=None if res is None else res[res["located"] == "region centroid"],
-                            radius_km=opt.reach_km or siting.EXPLAIN_RADIUS_KM,
+                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
                             demand=opt.demand, families=list(out["robustness"].columns),
                             unit="minutes" if minutes else "km")
     if minutes:

@@ -368,6 +368,7 @@ def test_xlsx_cells_are_never_formulas(tmp_path):
     M.write_xlsx(tmp_path / "t.xlsx", {"s": df})
     ws = load_workbook(tmp_path / "t.xlsx")["s"]
     assert [ws.cell(r, 1).data_type for r in (2, 3, 4)] == ["s", "s", "s"]
+    assert [ws.cell(r, 1).quotePrefix for r in (2, 3, 4)] == [True, True, False]
     assert ws.cell(2, 1).value == "=HYPERLINK(\"http://x\")" and ws.cell(2, 2).value == 1.5
 
 

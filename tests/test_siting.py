@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import siting
+from geo import explain, siting, solver
 from geo.errors import InfeasibleError, InputError
 
 # spopt builds its models with PuLP calls that PuLP 3.3 deprecates; the warnings come from the
@@ -37,7 +37,7 @@ def grid_island():
 
 @pytest.mark.parametrize("method", ["exact", "heuristic"])
 def test_line_two_clusters(method):
-    r = siting.solve(line_cost(), np.ones(6), 2, method=method)
+    r = solver.solve(line_cost(), np.ones(6), 2, method=method)
     assert r.hubs.tolist() == [1, 4]
     assert r.objective == pytest.approx(4.0)
     assert r.assignment.tolist() == [1, 1, 1, 4, 4, 4]
@@ -46,35 +46,35 @@ def test_line_two_clusters(method):
 
 
 def test_line_fixed_and_excluded():
-    r = siting.solve(line_cost(), np.ones(6), 2, fixed=[0])
+    r = solver.solve(line_cost(), np.ones(6), 2, fixed=[0])
     assert r.hubs.tolist() == [0, 4] and r.objective == pytest.approx(5.0)
-    r = siting.solve(line_cost(), np.ones(6), 2, excluded=[1])
+    r = solver.solve(line_cost(), np.ones(6), 2, excluded=[1])
     assert 1 not in r.hubs and r.objective == pytest.approx(5.0)
-    r = siting.solve(line_cost(), np.ones(6), 2, candidates=np.array([1, 0, 0, 0, 0, 1], bool))
+    r = solver.solve(line_cost(), np.ones(6), 2, candidates=np.array([1, 0, 0, 0, 0, 1], bool))
     assert r.hubs.tolist() == [0, 5] and r.objective == pytest.approx(6.0)
 
 
 def test_line_group_caps():
     grp = ["L", "L", "L", "R", "R", "R"]
-    r = siting.solve(line_cost(), np.ones(6), 2, group=grp, group_max={"R": 0})
+    r = solver.solve(line_cost(), np.ones(6), 2, group=grp, group_max={"R": 0})
     assert set(r.hubs) <= {0, 1, 2}
     # best pair on the left: {1, 2} -> 1 + 0 + 0 + 8 + 9 + 10
     assert r.objective == pytest.approx(28.0)
-    r = siting.solve(line_cost(), np.ones(6), 3, group=grp, group_min={"L": 2})
+    r = solver.solve(line_cost(), np.ones(6), 3, group=grp, group_min={"L": 2})
     assert sum(g in (0, 1, 2) for g in r.hubs) >= 2
     assert r.objective == pytest.approx(3.0)  # e.g. {0, 2} + 4: 1 + 2
 
 
 def test_grid_island_max_distance_uncovered():
     c, w = grid_island(), np.ones(10)
-    r = siting.solve(c, w, 1, max_distance=3.0)
+    r = solver.solve(c, w, 1, max_distance=3.0)
     assert r.hubs.tolist() == [4]  # the centre of the grid
     assert r.uncovered.tolist() == [9] and r.assignment[9] == -1 and np.isnan(r.distance[9])
     assert r.uncovered_weight == 1.0
     assert r.objective == pytest.approx(4 + 4 * np.sqrt(2))  # the island is not counted
     assert r.optimal
     # with a second hub, coverage comes first: the island must get its own hub
-    r = siting.solve(c, w, 2, max_distance=3.0)
+    r = solver.solve(c, w, 2, max_distance=3.0)
     assert r.hubs.tolist() == [4, 9] and r.uncovered.size == 0
     assert r.objective == pytest.approx(4 + 4 * np.sqrt(2))
 
@@ -83,20 +83,20 @@ def test_coverage_before_distance():
     # hub 0 serves the heavy pair at distance 1 but leaves row 2 beyond 5 km; hub 1 covers
     # all three at a larger total distance: lexicographic order takes hub 1
     c = np.array([[1.0, 4.0], [1.0, 4.0], [6.0, 4.0]])
-    r = siting.solve(c, np.array([10.0, 10.0, 1.0]), 1, max_distance=5.0)
+    r = solver.solve(c, np.array([10.0, 10.0, 1.0]), 1, max_distance=5.0)
     assert r.hubs.tolist() == [1] and r.uncovered.size == 0 and r.objective == pytest.approx(84.0)
     # without the limit, plain p-median prefers hub 0
-    assert siting.solve(c, np.array([10.0, 10.0, 1.0]), 1).hubs.tolist() == [0]
+    assert solver.solve(c, np.array([10.0, 10.0, 1.0]), 1).hubs.tolist() == [0]
 
 
 def test_mclp_line_and_tie_break():
     w = np.array([1, 1, 1, 2, 2, 2], float)
-    r = siting.solve(line_cost(), w, 1, model="mclp", reach=1.5)
+    r = solver.solve(line_cost(), w, 1, model="mclp", reach=1.5)
     assert r.hubs.tolist() == [4] and r.objective == 6.0 and r.optimal
     assert r.lower_bound == r.upper_bound == 6.0
     # both clusters cover 3; the point at 20 breaks the tie: hub 11 is nearer to it
     pts = np.array([0, 1, 2, 10, 11, 12, 20], float)
-    r = siting.solve(np.abs(pts[:, None] - pts[None]), np.array([1, 1, 1, 1, 1, 1, 0.5]), 1,
+    r = solver.solve(np.abs(pts[:, None] - pts[None]), np.array([1, 1, 1, 1, 1, 1, 0.5]), 1,
                      model="mclp", reach=1.5)
     assert r.hubs.tolist() == [4] and r.objective == 3.0
 
@@ -125,12 +125,12 @@ def test_mclp_line_and_tie_break():
 def test_infeasible_messages(kwargs, message):
     k = kwargs.pop("k")
     with pytest.raises(InfeasibleError, match=message):
-        siting.solve(line_cost(), np.ones(6), k, **kwargs)
+        solver.solve(line_cost(), np.ones(6), k, **kwargs)
 
 
 def test_infeasible_lists_every_clash_and_uses_names():
     with pytest.raises(InfeasibleError) as e:
-        siting.solve(line_cost(), np.ones(6), 1, fixed=[0, 5], excluded=[5],
+        solver.solve(line_cost(), np.ones(6), 1, fixed=[0, 5], excluded=[5],
                      names=["a", "b", "c", "d", "e", "f"])
     text = str(e.value)
     assert "2 fixed hubs ['a', 'f'] but k=1" in text and "fixed hubs ['f'] are also excluded" in text
@@ -153,7 +153,7 @@ def test_infeasible_lists_every_clash_and_uses_names():
 ])
 def test_input_errors(args, kwargs, message):
     with pytest.raises(InputError, match=message):
-        siting.solve(*args, **kwargs)
+        solver.solve(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_brute_force_with_constraints(seed):
     if cons["fixed"][0] in [j for j in range(m) if group[j] == "A"]:
         cons["group_max"] = {"A": 2}
     for method in ("exact", "heuristic"):
-        r = siting.solve(c, w, k, method=method, **cons)
+        r = solver.solve(c, w, k, method=method, **cons)
         best = brute_force(c, w, k, **cons)
         assert r.uncovered_weight == pytest.approx(best[0], abs=1e-9)
         assert r.objective == pytest.approx(best[1], rel=1e-9)
@@ -216,7 +216,7 @@ def test_brute_force_mclp_lexicographic(seed):
     rng = np.random.default_rng(10 + seed)
     c = rng.uniform(0, 100, (15, 8))
     w = rng.integers(1, 20, 15).astype(float)
-    r = siting.solve(c, w, 2, model="mclp", reach=30.0, max_distance=60.0)
+    r = solver.solve(c, w, 2, model="mclp", reach=30.0, max_distance=60.0)
     best = brute_force(c, w, 2, model="mclp", reach=30.0, max_distance=60.0)
     assert r.objective == pytest.approx(w.sum() - best[0])
     assert r.uncovered_weight == pytest.approx(best[1])
@@ -252,12 +252,12 @@ def test_random_matches_spopt(seed, k):
     c = np.sqrt(((xy_d[:, None] - xy_c[None]) ** 2).sum(-1))
     w = rng.integers(1, 1000, 40).astype(float)
     ref = spopt_pmedian(c, w, k)
-    r = siting.solve(c, w, k, method="exact")
+    r = solver.solve(c, w, k, method="exact")
     assert r.objective == pytest.approx(ref, rel=1e-9) and r.optimal
-    h = siting.solve(c, w, k, method="heuristic")
+    h = solver.solve(c, w, k, method="heuristic")
     assert h.objective >= ref * (1 - 1e-9) and h.lower_bound <= ref * (1 + 1e-9)
     ref = spopt_mclp(c, w, k, 20.0)
-    r = siting.solve(c, w, k, model="mclp", reach=20.0)
+    r = solver.solve(c, w, k, model="mclp", reach=20.0)
     assert r.objective == pytest.approx(ref, rel=1e-9) and r.optimal
     assert r.lower_bound == r.objective <= r.upper_bound
 
@@ -288,7 +288,7 @@ def sgg():
 @pytest.mark.parametrize("k", [5, 10])
 def test_sgg_pmedian_matches_spopt(sgg, k):
     codes, cost, w = sgg
-    r = siting.solve(cost, w, k)
+    r = solver.solve(cost, w, k)
     assert r.method == "exact" and r.optimal and r.gap <= 1e-9
     assert r.objective == pytest.approx(spopt_pmedian(cost, w, k), rel=1e-9)
     assert r.lower_bound == pytest.approx(r.objective, rel=1e-9)
@@ -299,13 +299,13 @@ def test_sgg_pmedian_matches_spopt(sgg, k):
 @pytest.mark.parametrize("k", [5, 10])
 def test_sgg_mclp_matches_spopt(sgg, k):
     codes, cost, w = sgg
-    r = siting.solve(cost, w, k, model="mclp", reach=50.0)
+    r = solver.solve(cost, w, k, model="mclp", reach=50.0)
     assert r.optimal and r.objective == pytest.approx(spopt_mclp(cost, w, k, 50.0), rel=1e-9)
 
 
 def test_sgg_max_distance_first_maximises_coverage(sgg):
     codes, cost, w = sgg
-    r = siting.solve(cost, w, 5, max_distance=50.0)
+    r = solver.solve(cost, w, 5, max_distance=50.0)
     assert r.optimal
     assert r.uncovered_weight == pytest.approx(w.sum() - spopt_mclp(cost, w, 5, 50.0), rel=1e-9)
     assert (cost[np.ix_(r.uncovered, r.hubs)] > 50.0).all()
@@ -325,10 +325,10 @@ def test_sgg_group_caps_match_pulp(sgg):
     group = np.array([c[:2] for c in codes])
     caps = {"11": 0, "31": 1}  # no hub in Seoul, at most one in Gyeonggi
     mins = {"39": 1}  # a hub on Jeju
-    r = siting.solve(cost, w, k, group=group, group_max=caps, group_min=mins)
+    r = solver.solve(cost, w, k, group=group, group_max=caps, group_min=mins)
     lab = group[r.hubs].tolist()
     assert lab.count("11") == 0 and lab.count("31") <= 1 and lab.count("39") >= 1 and r.optimal
-    free = siting.solve(cost, w, k)
+    free = solver.solve(cost, w, k)
     assert "11" in group[free.hubs] and free.objective < r.objective  # the caps bind
 
     # reference: the classic p-median model (x_ij <= y_j) with the same caps, solved by CBC
@@ -359,28 +359,28 @@ def test_sgg_group_caps_match_pulp(sgg):
 
 
 def test_choose_k_elbow_on_line():
-    k, t = siting.choose_k(line_cost(), np.ones(6), range(1, 5))
+    k, t = solver.choose_k(line_cost(), np.ones(6), range(1, 5))
     # objectives 30, 4, 3, 2: gains 26, 1, 1 -> the second hub is the last worth adding
     assert t["objective"].tolist() == pytest.approx([30.0, 4.0, 3.0, 2.0])
     assert k == 2 and t.loc[2, "chosen"] and t["chosen"].sum() == 1
     assert t.loc[3, "gain"] == pytest.approx(1.0) and t.loc[2, "gain_share"] == pytest.approx(1.0)
-    k, _ = siting.choose_k(line_cost(), np.ones(6), range(1, 5), share=0.01)
+    k, _ = solver.choose_k(line_cost(), np.ones(6), range(1, 5), share=0.01)
     assert k == 4  # every later gain (1) exceeds 1 % of 26
     with pytest.raises(InputError, match="at least two"):
-        siting.choose_k(line_cost(), np.ones(6), [3])
+        solver.choose_k(line_cost(), np.ones(6), [3])
 
 
 def test_selection_frequency():
     base = np.ones(6)
     draws = np.vstack([base, base, base * [1, 1, 1, 1, 1, 20]])
-    f = siting.selection_frequency(line_cost(), draws, 2, excluded=[0])
+    f = solver.selection_frequency(line_cost(), draws, 2, excluded=[0])
     assert f.shape == (6,) and f.sum() == pytest.approx(2.0) and f[0] == 0.0
     assert f[1] == 1.0  # the left cluster's median in every draw
     assert f[4] == pytest.approx(2 / 3) and f[5] == pytest.approx(1 / 3)
-    f = siting.selection_frequency(line_cost(), draws, 2, fixed=[3])
+    f = solver.selection_frequency(line_cost(), draws, 2, fixed=[3])
     assert f[3] == 1.0
     with pytest.raises(InputError, match="one row of need per draw"):
-        siting.selection_frequency(line_cost(), np.ones((2, 5)), 2)
+        solver.selection_frequency(line_cost(), np.ones((2, 5)), 2)
 
 
 def test_selection_frequency_matches_per_draw_optima(sgg):
@@ -389,13 +389,13 @@ def test_selection_frequency_matches_per_draw_optima(sgg):
     draws = w[None, :] * rng.lognormal(0, 0.3, (6, len(w)))
     group = np.array([c[:2] for c in codes])
     cons = dict(group=group, group_max={"11": 1})
-    f = siting.selection_frequency(cost, draws, 8, **cons)  # auto: exact at this size
+    f = solver.selection_frequency(cost, draws, 8, **cons)  # auto: exact at this size
     ref = np.zeros(len(codes))
     for d in draws:
-        ref[siting.solve(cost, d, 8, **cons).hubs] += 1 / len(draws)
+        ref[solver.solve(cost, d, 8, **cons).hubs] += 1 / len(draws)
     assert np.allclose(f, ref) and f.sum() == pytest.approx(8.0)
     # the fast heuristic mode keeps the constraints and k hubs per draw
-    fh = siting.selection_frequency(cost, draws, 8, method="heuristic", **cons)
+    fh = solver.selection_frequency(cost, draws, 8, method="heuristic", **cons)
     assert fh.sum() == pytest.approx(8.0) and fh[group == "11"].sum() <= 1.0 + 1e-12
 
 
@@ -479,7 +479,7 @@ def test_frontier_points_are_epsilon_constraint_optima():
     c = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
     w = rng.integers(1, 5, 9).astype(float)
     cap = rng.random(9) * 100
-    t = siting.frontier(c, w, 3, cap, n_points=50)
+    t = solver.frontier(c, w, 3, cap, n_points=50)
     assert len(t) >= 3 and t["optimal"].all()
     assert t["access"].is_monotonic_increasing and t["mean_capability"].is_monotonic_increasing
     sets = [list(s) for s in itertools.combinations(range(9), 3)]
@@ -489,9 +489,9 @@ def test_frontier_points_are_epsilon_constraint_optima():
         assert a_ == pytest.approx(acc[mc >= m_ - 1e-9].min(), rel=1e-9)
     assert t["mean_capability"].iloc[-1] == pytest.approx(mc.max())
     assert t["access"].iloc[0] == pytest.approx(acc.min())
-    assert siting.pick_frontier(t, ("min_capability", float(t["mean_capability"].iloc[-1]))) == len(t) - 1
-    assert siting.pick_frontier(t, ("max_access_increase", 0.0)) == 0
-    assert 0 < siting.pick_frontier(t) < len(t) - 1
+    assert solver.pick_frontier(t, ("min_capability", float(t["mean_capability"].iloc[-1]))) == len(t) - 1
+    assert solver.pick_frontier(t, ("max_access_increase", 0.0)) == 0
+    assert 0 < solver.pick_frontier(t) < len(t) - 1
 
 
 def test_open_cost_matches_enumeration():
@@ -502,16 +502,16 @@ def test_open_cost_matches_enumeration():
     f = rng.random(8) * 20
     best = min(w @ c[:, list(s)].min(axis=1) + f[list(s)].sum() for s in itertools.combinations(range(8), 3))
     for method in ("exact", "heuristic"):
-        r = siting.solve(c, w, 3, open_cost=f, method=method)
+        r = solver.solve(c, w, 3, open_cost=f, method=method)
         assert r.objective == pytest.approx(best, rel=1e-12)
-    assert siting.solve(c, w, 3, open_cost=f).optimal
+    assert solver.solve(c, w, 3, open_cost=f).optimal
 
 
 def test_swap_alternatives():
     pts = np.array([0, 1, 2, 10, 11, 12], float)
     c = np.abs(pts[:, None] - pts[None])
     cap = np.array([10, 20, 90, 10, 20, 80], float)
-    alt = siting.swap_alternatives(c, np.ones(6), [1, 4], cap, np.ones(6, bool),
+    alt = solver.swap_alternatives(c, np.ones(6), [1, 4], cap, np.ones(6, bool),
                                    np.array(list("AAABBB"), dtype=object), np.array([1, 1, 1, 4, 4, 4]))
     assert alt[0]["alt"] in (0, 2) and alt[0]["d_access_pct"] == pytest.approx(25.0)
 
@@ -536,7 +536,7 @@ def test_plan_prices_rules_and_labels_hubs(grid_units):
     assert hubs["freq_combined"].between(0, 1).all()
     assert {"freq_demand definition", "freq_k ± 1", "freq_권역 rule off"} <= set(hubs.columns)
     # the explanation names what was varied
-    ex = siting.explain(hubs, out["assignments"], scores=units.assign(rank=1, rank_p05=1, rank_p95=2),
+    ex = explain.explain(hubs, out["assignments"], scores=units.assign(rank=1, rank_p05=1, rank_p95=2),
                         values=pd.DataFrame(index=units.index), points=pd.Series(dtype=object),
                         families=list(out["robustness"].columns))
     assert ex["explanation_en"].str.contains("one hub fewer and one more").all()

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo import siting
+from geo import solver
 
 DATA = Path(__file__).parent / "data" / "or-library-pmed"
 OPTIMA = {ln.split()[0]: int(ln.split()[1])
@@ -13,7 +13,7 @@ OPTIMA = {ln.split()[0]: int(ln.split()[1])
 
 
 def _instance(name):
-    cost, p = siting.read_orlib_pmedian(DATA / f"{name}.txt")
+    cost, p = solver.read_orlib_pmedian(DATA / f"{name}.txt")
     return cost, np.ones(len(cost)), p
 
 
@@ -26,7 +26,7 @@ def test_reader_follows_the_orlib_convention():
 @pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5", "pmed18"])
 def test_exact_proves_the_published_optimum(name):
     cost, w, p = _instance(name)
-    r = siting.solve(cost, w, p)
+    r = solver.solve(cost, w, p)
     assert r.method == "exact" and r.optimal
     assert r.objective == OPTIMA[name] and r.lower_bound == OPTIMA[name]
     # the objective is the incumbent's re-evaluated in numpy
@@ -43,14 +43,14 @@ def test_proof_does_not_trust_the_milp_bound(monkeypatch):
         val = float(w_ @ q.stages[-1][:, h].min(axis=1))
         return h, val, np.zeros(q.cost.shape[0], bool), True
 
-    monkeypatch.setattr(siting, "_milp_stage", lying_milp)
-    r = siting.solve(cost, w, p)
+    monkeypatch.setattr(solver, "_milp_stage", lying_milp)
+    r = solver.solve(cost, w, p)
     assert r.objective == OPTIMA["pmed18"] and r.optimal and r.lower_bound == OPTIMA["pmed18"]
 
 
 def test_exact_gives_up_honestly_without_time():
     cost, w, p = _instance("pmed6")  # needs branching: the root bound is 7783.5
-    r = siting.solve(cost, w, p, time_limit=0.05)
+    r = solver.solve(cost, w, p, time_limit=0.05)
     assert not r.optimal or r.objective == OPTIMA["pmed6"]
     assert r.lower_bound <= OPTIMA["pmed6"] <= r.objective
 
@@ -58,6 +58,6 @@ def test_exact_gives_up_honestly_without_time():
 @pytest.mark.parametrize("name", ["pmed9", "pmed15", "pmed20"])
 def test_heuristic_within_a_tenth_of_a_percent(name):
     cost, w, p = _instance(name)
-    r = siting.solve(cost, w, p, method="heuristic")
+    r = solver.solve(cost, w, p, method="heuristic")
     assert r.objective <= OPTIMA[name] * 1.001
     assert r.lower_bound <= OPTIMA[name]

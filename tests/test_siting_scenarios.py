@@ -8,7 +8,7 @@ import numpy as np
 import pulp
 import pytest
 
-from geo import siting
+from geo import siting, solver
 from geo.compare import run_in_memory
 
 pytestmark = [
@@ -31,7 +31,7 @@ def test_objective_equals_spopt_optimum(name):
     for col, lo in opt.eligibility.minimums().items():
         eligible &= r.scores[col].to_numpy() >= lo
     k = int(opt.k)
-    ours = siting.solve(cost, need, k, candidates=eligible, method="exact")
+    ours = solver.solve(cost, need, k, candidates=eligible, method="exact")
     assert ours.optimal
     ref = PMedian.from_cost_matrix(cost[:, eligible], need, p_facilities=k)
     ref.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
@@ -122,13 +122,13 @@ def test_at_stake_demand_moves_the_national_hubs():
     cost = r.cost.loc[codes, codes].to_numpy()
     sets = {}
     for dem in ("at_stake", "uniform"):
-        sets[dem] = set(codes[siting.solve(cost, units[dem].to_numpy(float), 10).hubs])
+        sets[dem] = set(codes[solver.solve(cost, units[dem].to_numpy(float), 10).hubs])
     assert sets["at_stake"] != sets["uniform"]
     w = units["at_stake"].to_numpy(float)
-    base = siting.solve(cost, w, 10)
+    base = solver.solve(cost, w, 10)
     i = int(np.argmax(cost[:, base.hubs].min(axis=1) * w))  # the demand worst served
     w2 = w.copy()
     w2[i] *= 2
-    moved = siting.solve(cost, w2, 10)
+    moved = solver.solve(cost, w2, 10)
     assert base.optimal and moved.optimal
     assert cost[i, moved.hubs].min() <= cost[i, base.hubs].min()
