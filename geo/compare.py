@@ -179,7 +179,7 @@ def compare(a: str | Path | Scenario, b: str | Path | Scenario, *, out: Path,
     fig = plot_changes(table, name_a=name_a, name_b=name_b, units=ra.units,
                        titles=(ra.scenario.title_ko, rb.scenario.title_ko))
     png = out / f"{stem}.png"
-    fig.savefig(png, dpi=130, bbox_inches="tight", facecolor="white")
+    io.write_png(fig, png, dpi=130)
     summary = summarise(table)
     summary.update({"a": name_a, "b": name_b, "table": str(csv), "chart": str(png)})
     return summary

@@ -43,7 +43,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import validate
+from geo import io, validate
 from geo.config import PACKAGE
 from geo.errors import InputError, RegionCodeError
 from geo.labels import LAYERS, LISA, SIDO, score_label, sido_aliases, sido_short
@@ -277,7 +277,7 @@ def build_maps(
                 m.add_child(cluster)
         _finish(m, data, where=["sido_name_ko"], table=_table_spec(units, pillars))
         path = out_dir / fname
-        path.write_text(render_offline(m), encoding="utf-8")
+        io.write_text(render_offline(m), path)
         written.append(path)
     return written
 
@@ -363,7 +363,7 @@ def build_emd_map(
     _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(render_offline(m), encoding="utf-8")
+    io.write_text(render_offline(m), out_path)
     return out_path
 
 

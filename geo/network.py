@@ -642,6 +642,35 @@ def place_stations(
     return placement, unplaced
 
 
+def unplaced_report(unplaced: pd.DataFrame, rail: RailData) -> pd.DataFrame:
+    """The stations :func:`place_stations` could not place, as match-report rows.
+
+    Parameters
+    ----------
+    unplaced
+        The second table of :func:`place_stations`.
+    rail
+        The rail tables the stations were placed from.
+
+    Returns
+    -------
+    DataFrame with the match report's columns (:data:`geo.indicators.REPORT_COLUMNS`): the
+    station list file, the station's row in it (header = row 1), ``station``, its name, the
+    reason, outcome ``excluded`` (no rail link ends there) and no region.
+    """
+    from geo.indicators import REPORT_COLUMNS
+
+    row = dict(zip(rail.stations["station"], rail.stations.index + 2))
+    out = pd.DataFrame({
+        "source_file": rail.sources.get("names", ""),
+        "row": unplaced["station"].map(row).astype("Int64"),
+        "column": "station", "value": unplaced["station"],
+        "reason": "station not placed in a region: " + unplaced["reason"].astype(str),
+        "outcome": "excluded", "region_code": None,
+    })
+    return out[REPORT_COLUMNS]
+
+
 def rail_links(placement: pd.DataFrame, rail: RailData) -> tuple[pd.DataFrame, dict]:
     """Region pairs joined by an adjacent-station link whose stations lie in different units.
 

@@ -160,10 +160,7 @@ def _network(r: Run) -> None:
     io.write_csv(network.edges_frame(r.graph), r.out / "network_edges.csv", index=False)
     unplaced = r.graph.graph.get("rail_unplaced")
     if unplaced is not None and len(unplaced):
-        r.unmatched.append(pd.DataFrame({
-            "source_file": "transport/rail/korail_station_adjacency_derived_20250101.csv",
-            "column": "station", "value": unplaced["station"],
-            "reason": "station not placed in a region: " + unplaced["reason"].astype(str)}))
+        r.unmatched.append(network.unplaced_report(unplaced, rail))
     if len(tt.report):
         r.unmatched.append(tt.report)
     for col in CONNECTIVITY_IDS:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime
 import io as _io
 import math
 import re
@@ -215,7 +214,7 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         io.write_csv(table, out_dir / name, index=False)
         written.append(out_dir / name)
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(run, top=top, sources=sources), encoding="utf-8")
+    io.write_text(render_html(run, top=top, sources=sources), html_path)
     written.append(html_path)
     if pdf:
         written.append(html_to_pdf(html_path, out_dir / "report.pdf"))
@@ -429,10 +428,7 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = "1:2"
         ws.print_options.gridLines = True
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(path)
-    _fix_zip_times(Path(path))
-    return Path(path)
+    return io.write_workbook(wb, path)
 
 
 def _text_not_formulas(ws) -> None:
@@ -446,39 +442,6 @@ def _text_not_formulas(ws) -> None:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                 cell.data_type = "s"
                 cell.quotePrefix = True
-
-
-# Outputs carry no run time (it is in manifest.json), so reruns are byte-identical.
-FIXED_TIME = datetime.datetime(2000, 1, 1)
-
-
-def _fix_zip_times(path: Path) -> None:
-    """Rewrite a zip (xlsx) with every member dated FIXED_TIME instead of "now" (openpyxl
-    also stamps "modified" into docProps/core.xml on save)."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        members = [(i, z.read(i)) for i in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in members:
-            info.date_time = FIXED_TIME.timetuple()[:6]
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), data)
-            z.writestr(info, data)
-
-
-def _fix_pdf_dates(path: Path) -> None:
-    """Make chromium's PDF reproducible, every edit keeping the byte length (so the
-    cross-reference offsets stay valid): /CreationDate and /ModDate become FIXED_TIME, and the
-    tagged-PDF element ids (``(node00000058)``: DOM node numbers, which vary between browser
-    runs) are renumbered 1, 2, … in their numeric order, which keeps the id tree sorted."""
-    data = path.read_bytes()
-    stamp = FIXED_TIME.strftime("(D:%Y%m%d%H%M%S+00'00')").encode()
-    data = re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data)
-    ids = sorted({int(m) for m in re.findall(rb"\(node(\d{8})\)", data)})
-    new = {old: f"{i:08d}".encode() for i, old in enumerate(ids, start=1)}
-    data = re.sub(rb"\(node(\d{8})\)", lambda m: b"(node" + new[int(m.group(1))] + b")", data)
-    path.write_bytes(data)
 
 
 def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> str:
@@ -650,8 +613,7 @@ def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: flo
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         raise GeoError(f"chromium wrote no PDF for {html.name} (exit {proc.returncode})",
                        hint=" | ".join(tail) or None)
-    _fix_pdf_dates(pdf)
-    return pdf
+    return io.reproducible_pdf(pdf)
 
 
 def rank_interval_figure(scores: pd.DataFrame, hubs: pd.DataFrame | None = None, *, top: int = 20):

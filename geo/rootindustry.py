@@ -298,6 +298,8 @@ def read_kosis_establishments(
                          hint="pass industry_column=")
     import tempfile
 
+    from geo import io
+
     name = Path(path).name
     values = raw[industry_column].astype(str).str.strip()
     labels = list(dict.fromkeys(v for v in values if v))
@@ -314,7 +316,7 @@ def read_kosis_establishments(
                                    "KSIC code (a total or range): not counted"))
                 continue
             piece = Path(tmp) / f"{k}.csv"
-            sub.to_csv(piece, index=False, encoding="utf-8")
+            io.write_text(sub.to_csv(index=False), piece)
             rows = list(sub.index)  # piece row r+2 is source row rows[r]
             for measure, item in (("establishments", establishments_item), ("employees", employees_item)):
                 t = read_kosis(piece, item=item, year=year, **kosis_options)

@@ -282,3 +282,16 @@ def test_the_connectivity_pillar_is_the_travel_time_network():
     assert (meta["pillar"] == "connectivity").all()
     values = pd.DataFrame({c: [1.0, None, 2.0] for c in pipeline.CONNECTIVITY_IDS})
     assert set(traveltime.connectivity_metadata(values=values)["coverage"]) == {"2/3"}
+
+
+def test_unplaced_stations_are_match_report_rows_with_row_and_outcome():
+    from geo.indicators import REPORT_COLUMNS
+
+    stations = pd.DataFrame({"station": ["가역", "나역", "다역"], "passenger": True})
+    rail = N.RailData(stations=stations, adjacency=pd.DataFrame(), dropped=pd.DataFrame(), urban=pd.DataFrame(),
+                      sources={"names": "transport/rail/names.csv"})
+    unplaced = pd.DataFrame({"station": ["다역"], "reason": ["ambiguous"], "candidates": ["11010|11020"]})
+    rep = N.unplaced_report(unplaced, rail)
+    assert list(rep.columns) == REPORT_COLUMNS
+    assert rep.iloc[0][["source_file", "row", "value", "outcome"]].tolist() == ["transport/rail/names.csv", 4, "다역", "excluded"]
+    assert rep.iloc[0]["reason"] == "station not placed in a region: ambiguous"
