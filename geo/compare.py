@@ -199,7 +199,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from geo.report import _drawing_geometry, _mpl_font, _scale_bar, cjk_font
+    from geo.report import drawing_geometry, mpl_font, scale_bar, cjk_font
 
     font = cjk_font()
     ha = table["hub_a"].fillna(False).astype(bool)
@@ -207,7 +207,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     shown = table[(table["rank_a"] <= top) | (table["rank_b"] <= top) | ha | hb]
     has_hubs = bool(ha.any() or hb.any())
     colors = {"kept": "#1b7837", "added": "#2166ac", "dropped": "#b2182b", "": "#7f7f7f"}
-    with _mpl_font(font):
+    with mpl_font(font):
         fig = Figure(figsize=(12, max(6.0, 0.3 * len(shown) + 1.5)))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 2 if has_hubs and units is not None else 1, 1)
@@ -235,7 +235,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
                      fontsize=9.5)
         if has_hubs and units is not None:
             mx = fig.add_subplot(1, 2, 2)
-            g = _drawing_geometry(units)
+            g = drawing_geometry(units)
             g.index = pd.Index([str(c) for c in g.index])
             g.plot(ax=mx, color="#e6e6e6", edgecolor="white", linewidth=0.2)
             pts = g.representative_point()
@@ -253,7 +253,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
             mx.legend(loc="lower right", fontsize=8, frameon=False)
             mx.set_axis_off()
             mx.set_aspect("equal")
-            _scale_bar(mx)
+            scale_bar(mx)
             mx.set_title("거점 변화 · hub changes", fontsize=9.5)
     return fig
 

@@ -229,7 +229,7 @@ def _counts(report: pd.DataFrame, totals: Mapping[str, int]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("source_file")
 
 
-def _translate(name, sido) -> tuple[str | None, str]:
+def translate_name(name, sido) -> tuple[str | None, str]:
     """A 시군구 name within a 시도 → (KOSTAT 2020 code, note) or (None, reason).
 
     The single place where names become codes; ``note`` is "" for a plain match (the unit
@@ -255,7 +255,7 @@ def _translate_many(names, sidos) -> tuple[list, list]:
     for n, s in zip(names, sidos):
         key = (n if isinstance(n, str) else None, s if isinstance(s, str) else None)
         if key not in cache:
-            cache[key] = _translate(n, s)
+            cache[key] = translate_name(n, s)
         codes.append(cache[key][0])
         notes.append(cache[key][1])
     return codes, notes
@@ -560,7 +560,7 @@ def _root_complexes(units, rep):
                     "of that 시도, not assigned to a 시군구", "sido_level")
             assigned.append(None), confidence.append(None)
             continue
-        code, note = _translate(name, r["sido"])
+        code, note = translate_name(name, r["sido"])
         if code is None or code not in index:
             rep.add(ROOT, i + 2, "sigungu" if stated else "sigungu_inferred", f"{r['sido']} {name}",
                     note or "unit not among the analysis units", "excluded")
@@ -607,7 +607,7 @@ def _root_complexes(units, rep):
 # knowledge: universities and research assets
 
 
-def _representative_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+def representative_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """Centroid where it lies inside the unit, else a point on the surface."""
     c = units.geometry.centroid
     inside = c.within(units.geometry)
@@ -662,7 +662,7 @@ def _universities(units, half_km, rep):
         sel = campus[group == g]
         out[f"univ_count_{g}"] = sel.groupby("region_code").size().reindex(index).fillna(0)
     out["univ_grad_schools"] = grad.groupby("region_code").size().reindex(index).fillna(0)
-    rp = _representative_points(units)
+    rp = representative_points(units)
     cp = pts[campus.index]
     d = _distance_matrix(rp, cp)
     out["univ_access"] = _decay(d, half_km).sum(axis=1)
@@ -717,7 +717,7 @@ def _research(units, half_km, rep):
             note = f"시군구 from {RESEARCH_ADD}: {a['source_url']}"
             outcome = "matched_with_note"
         if isinstance(sgg, str):
-            code, tnote = _translate(sgg, sido)
+            code, tnote = translate_name(sgg, sido)
             if code is None or code not in index:
                 rep.add(RESEARCH, i + 2, "sigungu", f"{sido} {sgg}",
                         tnote or "unit not among the analysis units", "excluded")
@@ -740,7 +740,7 @@ def _research(units, half_km, rep):
     out["research_count"] = pl.groupby("region_code").size().reindex(index).fillna(0)
     per_sido = sp["sido_code"].value_counts()
     out["research_sido_level"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
-    rp = _representative_points(units)
+    rp = representative_points(units)
     dist = _distance_matrix(rp, rp)  # unit × unit
     located = out["research_count"].to_numpy()
     # spread: each 시도-level asset puts 1/n on each of the n units of its 시도
@@ -767,7 +767,7 @@ def _research(units, half_km, rep):
 
 def _sido_points(units, ua) -> gpd.GeoSeries:
     """Per 시도, the representative point of its unit nearest to the mean of its units' points."""
-    rp = _representative_points(units)
+    rp = representative_points(units)
     xy = pd.DataFrame({"x": rp.x, "y": rp.y, "sido": ua["sido_code"]})
     mean = xy.groupby("sido")[["x", "y"]].transform("mean")
     d = np.hypot(xy["x"] - mean["x"], xy["y"] - mean["y"])
@@ -777,7 +777,7 @@ def _sido_points(units, ua) -> gpd.GeoSeries:
 
 def _points_at(units, rows: pd.DataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     """Assets without coordinates, placed at their unit's representative point."""
-    rp = _representative_points(units)
+    rp = representative_points(units)
     keep = [c for c in columns if c in rows.columns and c != "located"]
     g = gpd.GeoDataFrame(
         rows[keep].assign(source_row=rows.index + 2, region_code=rows["region_code"].to_numpy(),

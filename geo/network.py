@@ -109,14 +109,14 @@ def distance_matrix(units: gpd.GeoDataFrame, *, circuity: float = CIRCUITY_KR) -
     -------
     DataFrame with ``region_code`` on both axes (zero diagonal).
     """
-    _check_circuity(circuity)
+    check_circuity(circuity)
     c = centroids_lonlat(units)
     lon, lat = c["lon"].to_numpy(), c["lat"].to_numpy()
     d = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) * circuity
     return pd.DataFrame(d, index=c.index, columns=c.index)
 
 
-def _check_circuity(circuity: float) -> None:
+def check_circuity(circuity: float) -> None:
     if not np.isfinite(circuity) or circuity < 1.0:
         raise InputError("circuity factor below 1", column="circuity",
                          expected="a number ≥ 1 (network distance / straight-line distance)", got=circuity)
@@ -753,7 +753,7 @@ def build_network(
         ``G.graph`` holds the options and, with rail, ``rail_placement``, ``rail_unplaced``
         (DataFrames) and ``rail_summary`` (dict of counts).
     """
-    _check_circuity(circuity)
+    check_circuity(circuity)
     units = validate.units(units, geometry=True)
     cen = centroids_lonlat(units)
     borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
@@ -881,7 +881,7 @@ def knowledge_network(
         raise InputError("bad top_n", column="top_n", expected="an integer ≥ 1", got=top_n)
     n = len(idx)
     if distance_km is None:
-        _check_circuity(circuity)
+        check_circuity(circuity)
         cen = centroids_lonlat(units)
         lon, lat = cen["lon"].to_numpy(), cen["lat"].to_numpy()
 

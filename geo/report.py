@@ -472,9 +472,9 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     units = run.units.copy()
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
-    geoms = _drawing_geometry(run.units)
+    geoms = drawing_geometry(run.units)
     minutes = _uses_minutes(hubs)
-    with _mpl_font(font):
+    with mpl_font(font):
         interval_png = _png(_rank_interval_figure(s, hubs, top))
         matrix_png = None
         if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
@@ -625,7 +625,7 @@ def rank_interval_figure(scores: pd.DataFrame, hubs: pd.DataFrame | None = None,
     if hubs is not None:
         hubs = hubs.copy()
         hubs.index = _codes(hubs.index)
-    with _mpl_font(cjk_font()):
+    with mpl_font(cjk_font()):
         return _rank_interval_figure(s, hubs, top)
 
 
@@ -634,8 +634,8 @@ def hub_overview_figure(units, hubs: pd.DataFrame, assignments: pd.DataFrame | N
     colour per hub, grey = uncovered). Returns a matplotlib Figure."""
     hubs = hubs.copy()
     hubs.index = _codes(hubs.index)
-    with _mpl_font(cjk_font()):
-        return _overview_figure(_drawing_geometry(units), hubs, assignments, units)
+    with mpl_font(cjk_font()):
+        return _overview_figure(drawing_geometry(units), hubs, assignments, units)
 
 
 def cjk_font() -> str:
@@ -1074,7 +1074,7 @@ def frontier_figure(frontier: pd.DataFrame, *, korean: bool = True):
     """The access / capability trade-off: every point of the Pareto frontier (``frontier.csv``:
     access_cost, mean_capability, optimal, chosen), the chosen one marked, each labelled
     proven optimal or not. Returns a matplotlib Figure."""
-    with _mpl_font(cjk_font()):
+    with mpl_font(cjk_font()):
         return _frontier_figure(frontier)
 
 
@@ -1305,7 +1305,9 @@ def _pick_cjk(entries) -> str | None:
 
 
 @contextlib.contextmanager
-def _mpl_font(family: str):
+def mpl_font(family: str):
+    """Matplotlib settings of the pack's figures while the block runs: ``family`` (a CJK font,
+    :func:`cjk_font`) with DejaVu Sans for the rest, 9 pt, a plain minus sign."""
     import matplotlib
 
     with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False,
@@ -1322,7 +1324,7 @@ def _png(fig, *, dpi: int = 130) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _drawing_geometry(units):
+def drawing_geometry(units):
     """Unit outlines simplified for small static maps (metres in geo.config.CRS, shape-true)."""
     from geo.config import CRS
 
@@ -1410,7 +1412,7 @@ def _overview_figure(geoms, hubs: pd.DataFrame, assignments, units):
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_axis_off()
     ax.set_aspect("equal")
-    _scale_bar(ax)
+    scale_bar(ax)
     ax.set_title("제안 거점과 배정 지역 · Proposed hubs and their regions (회색: 미포괄 · grey: uncovered)", fontsize=9)
     return fig
 
@@ -1450,11 +1452,11 @@ def _hub_map_figure(geoms, code: str, spokes: list[str], units):
     ax.set_ylim(box[1], box[3])
     ax.set_aspect("equal")
     ax.set_axis_off()
-    _scale_bar(ax)
+    scale_bar(ax)
     return fig
 
 
-def _scale_bar(ax) -> None:
+def scale_bar(ax) -> None:
     """A scale bar of a round length (1, 2 or 5 × 10^n m) about a fifth of the map's width."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()

@@ -52,7 +52,7 @@ import pandas as pd
 
 from geo import validate
 from geo.errors import InputError
-from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, _check_circuity, haversine_km
+from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, check_circuity, haversine_km
 
 PARAMETERS = "transport/travel_time_parameters.csv"
 LINKS = "transport/sea_air_links.csv"
@@ -494,7 +494,7 @@ def travel_times(
     -------
     TravelTimes
     """
-    _check_circuity(circuity)
+    check_circuity(circuity)
     units = validate.units(units, geometry=True)
     if access_k is not None and not (isinstance(access_k, (int, np.integer)) and access_k >= 1):
         raise InputError("bad number of access stations", column="access_k", expected="an integer ≥ 1", got=access_k)
