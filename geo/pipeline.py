@@ -653,16 +653,14 @@ def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, 
     from geo.errors import InputError
 
     sc = load(scenario)
-    stages = list(ANALYSIS_STAGES)
-    if until is not None:
-        if until not in stages:
-            raise InputError("unknown stage", expected=f"one of {stages}", got=until)
-        stages = stages[: stages.index(until) + 1]
+    until = ANALYSIS_STAGES[-1] if until is None else until
+    if until not in ANALYSIS_STAGES:
+        raise InputError("unknown stage", expected=f"one of {list(ANALYSIS_STAGES)}", got=until)
     with tempfile.TemporaryDirectory(prefix="geo-run-") as tmp:
         r = Run(scenario=sc, out=Path(tmp) / "out", maps=Path(tmp) / "maps")
         r.out.mkdir()
         r.maps.mkdir()
-        execute(r, until=stages[-1], cache=CACHE if cache else None)
+        execute(r, until=until, cache=CACHE if cache else None)
     r.out = r.maps = None
     return r
 

@@ -541,11 +541,6 @@ def root_employment(table: ProcessTable, units_index=None) -> pd.Series:
     return s if units_index is None else s.reindex(units_index)
 
 
-def process_weights(table: ProcessTable, *, measure: str = "employees") -> pd.DataFrame:
-    """region × process table of ``measure`` (the weights :func:`geo.plan.hub_themes` takes)."""
-    return table.counts[[f"{measure}_{p}" for p in PROCESS_IDS]].set_axis(PROCESS_IDS, axis=1)
-
-
 def write_indicator_file(series: pd.Series, path) -> Path:
     """Write a region → value table (``region_code,value``) that a scenario's
     ``indicators.user`` entry reads (plain layout), through :func:`geo.io.write_csv`."""
