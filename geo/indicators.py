@@ -47,9 +47,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import KOREA_BBOX
-from geo.catalogue import data_path
 from geo import validate
+from geo.catalogue import data_path
+from geo.config import KOREA_BBOX
 from geo.errors import InputError
 from geo.labels import sido_code
 from geo.regions import CRS, assign_points, unit_attributes
@@ -79,6 +79,9 @@ DECLINE_WEIGHTS = {
     "aged_complex_share": 0.10,
     "mfg_share_grdp_2015": 0.05,
 }
+#: Columns of ``match_report.csv``, the same for every source. ``outcome``: ``excluded`` (the
+#: row is not used), ``sido_level`` (known only to its 시도), ``matched_with_note`` (matched, with
+#: a caveat), ``proxy`` (what a user file leaves out keeps the model's own value).
 REPORT_COLUMNS = ["source_file", "row", "column", "value", "reason", "outcome", "region_code"]
 METADATA_COLUMNS = [
     "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "coverage",

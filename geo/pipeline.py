@@ -89,6 +89,7 @@ def _regions(r: Run) -> None:
 
 def _indicators(r: Run) -> None:
     from geo.indicators import build_indicators
+    from geo.userdata import match_report_rows
 
     r.ind = build_indicators(r.units, scenario=r.scenario)
     r.values, r.metadata = r.ind.values.copy(), r.ind.metadata.copy()
@@ -97,7 +98,7 @@ def _indicators(r: Run) -> None:
         values, meta, rep = _user_indicator(r, spec)
         r.values[values.name] = values
         r.metadata.loc[values.name] = pd.Series(meta)
-        report.append(rep.rename(columns={"file": "source_file"}))
+        report.append(match_report_rows(rep))
     r.unmatched.extend(report)
     io.write_csv(_tidy(r.values), r.out / "indicators.csv", index=False)
     r.counts["indicators"] = {

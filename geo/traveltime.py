@@ -52,6 +52,7 @@ import pandas as pd
 
 from geo import validate
 from geo.errors import InputError
+from geo.indicators import REPORT_COLUMNS
 from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, check_circuity, haversine_km
 
 PARAMETERS = "transport/travel_time_parameters.csv"
@@ -747,9 +748,10 @@ def _override(minutes: pd.DataFrame, mode: np.ndarray, od: pd.DataFrame) -> Trav
     n = len(pos)
     left = n * (n - 1) - len(od)
     report = pd.DataFrame(
-        [{"source_file": name, "column": "origin|destination", "value": f"{left} of {n * (n - 1)} pairs",
-          "reason": "pairs not in the OD matrix keep the proxy travel time"}] if left else [],
-        columns=["source_file", "column", "value", "reason"])
+        [{"source_file": name, "row": None, "column": "origin|destination", "value": f"{left} of {n * (n - 1)} pairs",
+          "reason": "pairs not in the OD matrix keep the proxy travel time", "outcome": "proxy",
+          "region_code": None}] if left else [],
+        columns=REPORT_COLUMNS)
     return TravelTimes(minutes=pd.DataFrame(M, index=minutes.index, columns=minutes.columns), mode=mode,
                        user=user, user_file=name, report=report)
 

@@ -65,6 +65,7 @@ __all__ = [
     "KOREA_LAT",
     "KOREA_LON",
     "KosisTable",
+    "match_report_rows",
     "parse_period",
     "read_boundaries",
     "read_column",
@@ -1132,6 +1133,21 @@ class _Report:
         df = pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
         df["row"] = df["row"].astype("int64")
         return df.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def match_report_rows(report: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a :class:`KosisTable` report as match-report rows
+    (:data:`geo.indicators.REPORT_COLUMNS`): none of them is used (``outcome`` excluded); the
+    relation and the candidate units join the reason."""
+    from geo.indicators import REPORT_COLUMNS
+
+    extra = [
+        "; ".join(p for p in (f"relation {r}" if r else "", f"candidates {c}" if c else "") if p)
+        for r, c in zip(report["relation"].fillna(""), report["candidates"].fillna(""))
+    ]
+    reason = [f"{why} ({x})" if x else why for why, x in zip(report["reason"].astype(str), extra)]
+    out = report.rename(columns={"file": "source_file"}).assign(reason=reason, outcome="excluded", region_code=None)
+    return out[REPORT_COLUMNS]
 
 
 def _raise_bad(file: str, bad: list) -> None:
