@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 __all__ = [
-    "PILLARS", "LISA", "LAYERS", "SIDO", "SIDO_SHORT", "Sido",
+    "PILLARS", "LISA", "LAYERS", "TIERS", "SIDO", "SIDO_SHORT", "Sido",
     "score_label", "name_key", "sido_key", "sido_alias_table", "sido_aliases", "sido_short", "sido_code", "sido_members",
 ]
 
@@ -56,6 +56,9 @@ LAYERS = {
     "hubs": ("거점", "Hubs"),
     "links": ("거점→연계", "Hub→spoke"),
 }
+
+#: Tier column of the two indices (geo.indices) → (Korean, English).
+TIERS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
 
 
 def score_label(pillar: str) -> tuple[str, str]:

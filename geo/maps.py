@@ -46,7 +46,7 @@ from folium.template import Template
 from geo import io, validate
 from geo.config import PACKAGE
 from geo.errors import InputError, RegionCodeError
-from geo.labels import LAYERS, LISA, SIDO, score_label, sido_aliases, sido_short
+from geo.labels import LAYERS, LISA, SIDO, TIERS, score_label, sido_aliases, sido_short
 
 STATIC = PACKAGE / "static"
 QUANT = 100_000  # coordinates are sent as integers of 1e-5 degree (5 decimals)
@@ -115,7 +115,7 @@ HUB_FIELDS = {
     "runner_ups_ko": ("차순위 주제", "Runner-up themes", "text"),
     "role": ("역할", "Role", "role"),
 }
-TIER_FIELDS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
+TIER_FIELDS = TIERS
 HUB_NUMBER = ("번호 = 담당 필요 합계 순 (종합 순위 아님)", "number = order by need served (not the overall rank)")
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

@@ -34,7 +34,7 @@ import pandas as pd
 
 from geo import io
 from geo.errors import GeoError, InputError
-from geo.labels import PILLARS, score_label
+from geo.labels import PILLARS, TIERS, score_label
 
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
@@ -127,8 +127,8 @@ COLUMNS = {
     "nearest_hub_code": ("가장 가까운 거점 코드", "Nearest hub code", "@", 10),
     "nearest_hub_name_ko": ("가장 가까운 거점", "Nearest hub", None, 12),
     "nearest_hub_km": ("가장 가까운 거점 거리(km)", "Nearest hub distance (km)", "0.0", 10),
-    "need_tier": ("필요 등급", "Need tier", None, 8),
-    "capability_tier": ("역량 등급", "Capability tier", None, 8),
+    "need_tier": (*TIERS["need_tier"], None, 8),
+    "capability_tier": (*TIERS["capability_tier"], None, 8),
     "need_index": ("필요 지수", "Need index", "0.0", 9),
     "capability_index": ("역량 지수", "Capability index", "0.0", 9),
     "placed_by": ("선정 방식", "Placed by", None, 12),
