@@ -202,16 +202,16 @@ def national_row() -> dict:
     from geo.scenario import load_scenario
 
     path = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "national.yaml"
-    r = pipeline.run_in_memory(load_scenario(path), until="scoring", cache=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        r.out = Path(tmp)  # the stage writes its tables
+    res = pipeline.run_in_memory(load_scenario(path), until="scoring", cache=False)
+    with tempfile.TemporaryDirectory() as tmp:  # the stage writes its tables
+        r = pipeline.Run(scenario=res.scenario, out=Path(tmp), maps=Path(tmp), regions=res.regions,
+                         indicators=res.indicators, network=res.network, scoring=res.scoring)
         t = time.perf_counter()
-        pipeline.STAGE_FUNCS["siting"](r)
+        s = pipeline.STAGE_FUNCS["siting"](r)
         secs = time.perf_counter() - t
-    info = r.hubs.attrs.get("siting", {})
-    fr = r.frontier
+    info, fr = s.info, s.frontier
     return {"task": "national siting stage: frontier, price of each rule, robustness re-solves",
             "ours_s": secs, "goal": "national run < 15 s cold (2 cores)",
             "note": (f"{len(fr)} frontier points, all proven={bool(fr['optimal'].all())}; "
-                     f"{len(r.policy_costs)} rules priced; re-solves per family "
+                     f"{len(s.policy_costs)} rules priced; re-solves per family "
                      f"{info.get('robustness_families')}; chosen point optimal={info.get('optimal')}")}

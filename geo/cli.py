@@ -25,25 +25,19 @@ def _stage_command(stage: str):
     def command(args) -> int:
         from geo import pipeline
 
-        out = pipeline.run(args.scenario, until=stage or pipeline.STAGES[-1], out=args.out, maps_dir=args.maps_dir)
-        print(f"wrote {out}")
-        hubs = out / "hubs.csv"
-        if hubs.exists():
-            import pandas as pd
-
+        result = pipeline.run(args.scenario, until=stage or pipeline.STAGES[-1], out=args.out,
+                              maps_dir=args.maps_dir)
+        print(f"wrote {result.out}")
+        if result.hubs is not None:
             from geo.regions import unit_attributes
 
             full = unit_attributes()["full_name_ko"]
-            h = pd.read_csv(hubs, dtype={"region_code": str}, encoding="utf-8-sig")
-            print("hubs: " + ", ".join(f"{r.hub_rank}. {full.get(r.region_code, r.name_ko)} ({r.region_code})"
-                                       for r in h.itertuples()))
-        import json
-
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        maps = Path(manifest["maps_dir"])
-        if stage in (None, "maps", "report") and (maps / "index.html").exists():
-            print(f"maps: {maps / 'index.html'}")
-        secs = manifest.get("stage_seconds", {})
+            h = result.hubs
+            print("hubs: " + ", ".join(f"{rank}. {full.get(code, name)} ({code})"
+                                       for code, rank, name in zip(h.index, h["hub_rank"], h["name_ko"])))
+        if result.maps is not None and (result.maps / "index.html").exists():
+            print(f"maps: {result.maps / 'index.html'}")
+        secs = result.seconds
         if secs:
             print(f"done: {len(secs)} stages in {sum(secs.values()):.1f} s ("
                   + ", ".join(f"{k} {v:.1f} s" for k, v in secs.items()) + ")")

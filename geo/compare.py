@@ -154,7 +154,7 @@ def compare(a: str | Path | Scenario, b: str | Path | Scenario, *, out: Path,
     draws
         Monte Carlo draws for both runs (default: each scenario's own); fewer for a quick look.
     runs
-        Already computed pipeline states ``(run_a, run_b)`` (e.g. from :func:`run_in_memory`)
+        Already computed run results ``(run_a, run_b)`` (e.g. from :func:`run_in_memory`)
         instead of running the scenarios again.
 
     Returns

@@ -128,7 +128,7 @@ class IndicatorSet:
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
+def build_indicators(units: gpd.GeoDataFrame, *, options=None, scenario=None) -> IndicatorSet:
     """Build every indicator for the 시군구 analysis units.
 
     Parameters
@@ -136,10 +136,12 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
     units
         The 229 시군구 from :func:`geo.regions.load_units` (index ``region_code``, 5 digits).
         A subset works too: rows of other regions are then reported, not dropped.
+    options
+        Optional :class:`geo.scenario.IndicatorOptions` (or a mapping of its keys):
+        ``access_half_km`` (default 30) and ``decline_weights`` (default :data:`DECLINE_WEIGHTS`).
     scenario
-        Optional; read for ``indicators.access_half_km`` (default 30) and
-        ``indicators.decline_weights`` (default :data:`DECLINE_WEIGHTS`) when present, as a
-        mapping or as attributes.
+        Optional, instead of ``options``: a scenario (or mapping) whose ``indicators``
+        section holds them.
 
     Returns
     -------
@@ -152,7 +154,7 @@ def build_indicators(units: gpd.GeoDataFrame, *, scenario=None) -> IndicatorSet:
     """
     units = validate.units(units, level="sgg")
     units = units.set_axis(pd.Index(units.index.astype(str), name="region_code"))
-    half_km, weights = _options(scenario)
+    half_km, weights = _options({"indicators": options} if options is not None else scenario)
     rep = _report()
     index = units.index
     econ, econ_notes = _economy(index, rep)

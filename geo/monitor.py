@@ -745,7 +745,7 @@ def monitor(scenario, *, run=None, treated: Sequence[str] | None = None, start_y
     scenario
         A scenario file or :class:`~geo.scenario.Scenario`.
     run
-        A pipeline state through siting (from :func:`geo.pipeline.run_in_memory`); default:
+        A run through siting (the :class:`geo.results.RunResult` of :func:`geo.pipeline.run_in_memory`); default:
         run the scenario in memory now.
     treated, start_year
         Treated regions (any code vintage or name, translated by :mod:`geo.codes`) and the

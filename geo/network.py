@@ -716,6 +716,25 @@ def _node_attrs(units: pd.DataFrame, cen: pd.DataFrame | None = None) -> list[tu
     return out
 
 
+@dataclass(frozen=True)
+class RailPlacement:
+    """Where the KORAIL stations of a region graph were placed.
+
+    Attributes
+    ----------
+    placement
+        One row per placed station: station, region_code, rule, passenger, ...
+    unplaced
+        The stations not placed in a region, with the reason.
+    summary
+        Counts: stations, placed, unplaced, by rule, region links (and those not along a border).
+    """
+
+    placement: pd.DataFrame
+    unplaced: pd.DataFrame
+    summary: dict
+
+
 def build_network(
     units: gpd.GeoDataFrame,
     *,
@@ -726,6 +745,24 @@ def build_network(
     tolerance_m: float = 1.0,
     min_shared_m: float = 5.0,
 ) -> nx.Graph:
+    """Build the undirected region graph of borders, island links and rail links.
+
+    The same as :func:`build_network_with_rail` without the station placement.
+    """
+    return build_network_with_rail(units, circuity=circuity, island_rule=island_rule, island_k=island_k,
+                                   rail=rail, tolerance_m=tolerance_m, min_shared_m=min_shared_m)[0]
+
+
+def build_network_with_rail(
+    units: gpd.GeoDataFrame,
+    *,
+    circuity: float = CIRCUITY_KR,
+    island_rule: str = "nearest_polygon",
+    island_k: int = 1,
+    rail: bool | RailData = True,
+    tolerance_m: float = 1.0,
+    min_shared_m: float = 5.0,
+) -> tuple[nx.Graph, RailPlacement | None]:
     """Build the undirected region graph of borders, island links and rail links.
 
     Parameters
@@ -750,8 +787,9 @@ def build_network(
         conn_rail_stations (passenger stations placed in the unit; only when ``rail``).
         Edges: kind ("border" | "island_link" | "rail"), is_border, is_island_link, is_rail,
         distance_km, gc_km, shared_border_km, rail_km (NaN without rail), n_rail_links.
-        ``G.graph`` holds the options and, with rail, ``rail_placement``, ``rail_unplaced``
-        (DataFrames) and ``rail_summary`` (dict of counts).
+        ``G.graph`` holds the options.
+    RailPlacement or None
+        The stations placed and not placed, and the counts (None without rail).
     """
     check_circuity(circuity)
     units = validate.units(units, geometry=True)
@@ -792,9 +830,7 @@ def build_network(
         per_unit = placement[placement["passenger"]].groupby("region_code").size()
         for code in G.nodes:
             G.nodes[code]["conn_rail_stations"] = int(per_unit.get(code, 0))
-        G.graph["rail_placement"] = placement
-        G.graph["rail_unplaced"] = unplaced
-        G.graph["rail_summary"] = {
+        summary = {
             "stations": int(len(rail_data.stations)),
             "placed": int(len(placement)),
             "unplaced": int(len(unplaced)),
@@ -806,7 +842,8 @@ def build_network(
             "region_links_not_border": int(sum(1 for a, b in zip(links["region_a"], links["region_b"])
                                                if not G.edges[a, b]["is_border"])),
         }
-    return G
+        return G, RailPlacement(placement, unplaced, summary)
+    return G, None
 
 
 def edges_frame(G: nx.Graph) -> pd.DataFrame:

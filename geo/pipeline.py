@@ -5,9 +5,11 @@
 (The network comes before the scoring because its centralities are the connectivity pillar;
 it uses the indicators only as the masses of the knowledge-gravity network.)
 
-Each stage is a function of the ``Run`` state; only this module and ``geo.io`` touch output
-files. Everything is written into staging folders that replace ``outputs/<scenario>/`` and
-``maps/<scenario>/`` only when every stage succeeded.
+Each stage is a function of the ``Run`` state that returns its result (:mod:`geo.results`);
+this module is the one adapter that reads the scenario and hands each stage its options.
+Only this module and ``geo.io`` touch output files. Everything is written into staging
+folders that replace ``outputs/<scenario>/`` and ``maps/<scenario>/`` only when every stage
+succeeded.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo import catalogue, config, io, regions
+from geo.results import Indicators, Network, Plan, Regions, RunResult, Scores, Siting, with_connectivity
 from geo.scenario import Scenario
 
 STAGES = ["regions", "indicators", "network", "scoring", "siting", "plan", "maps", "report"]
@@ -40,29 +43,18 @@ CONNECTIVITY_IDS = ("conn_harmonic_min", "conn_access_mfg", "conn_access_knowled
 
 @dataclass
 class Run:
-    """State handed from stage to stage."""
+    """The state of a run while its stages execute: each analysis stage's result lands in the
+    field of its name (see :mod:`geo.results`); :meth:`result` is what the run returns."""
 
-    scenario: object
+    scenario: Scenario
     out: Path
     maps: Path
-    units: object = None
-    ind: object = None            # geo.indicators.IndicatorSet
-    values: object = None         # indicators + connectivity columns, index region_code
-    metadata: object = None
-    graph: object = None
-    cost: object = None           # region × region road-distance proxy, km
-    times: object = None          # region × region door-to-door minutes (geo.traveltime), units' order
-    centrality: object = None
-    lisa: object = None
-    scores: object = None
-    uncertainty: object = None
-    hubs: object = None
-    assignments: object = None
-    frontier: object = None       # siting: access vs capability frontier (frontier.csv)
-    policy_costs: object = None   # siting: price of each programme rule (policy_costs.csv)
-    siting_robustness: object = None  # siting: selection frequency per region and family
-    plan: object = None           # geo.plan.NetworkPlan
-    unmatched: list = field(default_factory=list)  # match-report parts, written at the end
+    regions: Regions | None = None
+    indicators: Indicators | None = None
+    network: Network | None = None
+    scoring: Scores | None = None
+    siting: Siting | None = None
+    plan: Plan | None = None
     pool: object = None           # one background thread for GIL-free GEOS work
     background: dict = field(default_factory=dict)  # name -> Future
     todo: list = field(default_factory=list)  # the stages of this run
@@ -70,54 +62,62 @@ class Run:
     peak_mb: dict = field(default_factory=dict)  # process memory high-water mark after each stage
     counts: dict = field(default_factory=dict)
 
+    def result(self, *, out: Path | None = None, maps: Path | None = None) -> RunResult:
+        """The results so far, with the published folders ``out`` and ``maps`` (if any)."""
+        return RunResult(scenario=self.scenario, regions=self.regions, indicators=self.indicators,
+                         network=self.network, scoring=self.scoring, siting=self.siting, plan=self.plan,
+                         out=out, maps=maps, stages=tuple(self.todo), seconds=dict(self.timings))
+
 
 # Simplification tolerances of the maps (metres): 시군구 and 읍면동.
 MAP_TOLERANCE_M = {"sgg": 100.0, "emd": 50.0}
 
 
-def _regions(r: Run) -> None:
-    r.units = regions.load_units(r.scenario.units)
-    r.counts["regions"] = {"in": len(r.units), "out": len(r.units)}
+def _regions(r: Run) -> Regions:
+    units = regions.load_units(r.scenario.units)
+    r.counts["regions"] = {"in": len(units), "out": len(units)}
     if r.pool is not None and "maps" in r.todo:
         # The maps' coverage cleaning and simplification (GEOS, ~3.5 s) depends only on the
         # boundaries: start it now so it overlaps the analysis stages.
         from geo.maps import simplified_coverage
 
-        for level, units in (("sgg", r.units), ("emd", regions.load_units("emd"))):
-            r.background[f"coverage_{level}"] = r.pool.submit(simplified_coverage, units, MAP_TOLERANCE_M[level])
+        for level, u in (("sgg", units), ("emd", regions.load_units("emd"))):
+            r.background[f"coverage_{level}"] = r.pool.submit(simplified_coverage, u, MAP_TOLERANCE_M[level])
+    return Regions(units)
 
 
-def _indicators(r: Run) -> None:
+def _indicators(r: Run) -> Indicators:
     from geo.indicators import build_indicators
     from geo.userdata import match_report_rows
 
-    r.ind = build_indicators(r.units, scenario=r.scenario)
-    r.values, r.metadata = r.ind.values.copy(), r.ind.metadata.copy()
-    report = [r.ind.match_report]
+    units = r.regions.units
+    ind = build_indicators(units, options=r.scenario.indicators)
+    values, metadata = ind.values.copy(), ind.metadata.copy()
+    report = [ind.match_report]
     for spec in r.scenario.indicators.user:
-        values, meta, rep = _user_indicator(r, spec)
-        r.values[values.name] = values
-        r.metadata.loc[values.name] = pd.Series(meta)
+        v, meta, rep = _user_indicator(r.scenario, spec, units, known=values.columns)
+        values[v.name] = v
+        metadata.loc[v.name] = pd.Series(meta)
         report.append(match_report_rows(rep))
-    r.unmatched.extend(report)
-    io.write_csv(_tidy(r.values), r.out / "indicators.csv", index=False)
+    io.write_csv(_tidy(values), r.out / "indicators.csv", index=False)
     r.counts["indicators"] = {
-        "in_rows": int(r.ind.counts["input"].sum()) if "input" in r.ind.counts else None,
-        "unmatched_or_excluded_rows": len(r.ind.match_report),
-        "indicators": r.ind.values.shape[1],
+        "in_rows": int(ind.counts["input"].sum()) if "input" in ind.counts else None,
+        "unmatched_or_excluded_rows": len(ind.match_report),
+        "indicators": ind.values.shape[1],
     }
+    return Indicators(values, metadata, ind.assets, tuple(report))
 
 
-def _user_indicator(r: Run, spec: dict):
+def _user_indicator(sc: Scenario, spec: dict, units, *, known):
     """A scenario's user indicator (a KOSIS-style file; see geo.userdata)."""
     from geo.errors import ScenarioError
     from geo.userdata import user_indicator
 
-    if spec.get("id") in r.values.columns:
-        raise ScenarioError(r.scenario.path or r.scenario.name,
+    if spec.get("id") in known:
+        raise ScenarioError(sc.path or sc.name,
                             [f"indicators.user: id {spec['id']!r} is a built-in indicator; choose another id"])
-    base = Path(r.scenario.path).parent if r.scenario.path else None
-    return user_indicator(spec, r.units, base_dir=base)
+    base = Path(sc.path).parent if sc.path else None
+    return user_indicator(spec, units, base_dir=base)
 
 
 def _tidy(values: pd.DataFrame) -> pd.DataFrame:
@@ -129,87 +129,91 @@ def _tidy(values: pd.DataFrame) -> pd.DataFrame:
     return long.sort_values(["region_code", "indicator"], kind="stable")
 
 
-def _network(r: Run) -> None:
+def _network(r: Run) -> Network:
     from geo import hotspots, network, traveltime
 
-    opt = r.scenario.network
+    opt, units, v = r.scenario.network, r.regions.units, r.indicators.values
     rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
-    r.graph = network.build_network(r.units, circuity=opt.circuity, rail=rail)
-    r.cost = network.distance_matrix(r.units, circuity=opt.circuity)
+    graph, placed = network.build_network_with_rail(units, circuity=opt.circuity, rail=rail)
+    cost = network.distance_matrix(units, circuity=opt.circuity)
     od = None
     if opt.od_matrix:
         base = Path(r.scenario.path).parent if r.scenario.path else Path.cwd()
         path = Path(opt.od_matrix)
-        od = traveltime.read_od_matrix(path if path.is_absolute() else base / path, r.units)
-    sgg_level = "parent_code" not in r.units.columns
-    tt = traveltime.travel_times(r.units, circuity=opt.circuity, rail=rail, od_matrix=od,
-                                 placement=r.graph.graph.get("rail_placement") if sgg_level else None)
-    r.times = tt.minutes
-    if len(r.units) <= 500:  # 3,501 읍면동 would be 12 million rows
+        od = traveltime.read_od_matrix(path if path.is_absolute() else base / path, units)
+    sgg_level = "parent_code" not in units.columns
+    tt = traveltime.travel_times(units, circuity=opt.circuity, rail=rail, od_matrix=od,
+                                 placement=placed.placement if sgg_level and placed is not None else None)
+    if len(units) <= 500:  # 3,501 읍면동 would be 12 million rows
         io.write_csv(tt.long(), r.out / "travel_times.csv", index=False)
-    v = r.values
     # Gravity masses: the region's own base and knowledge assets (the distance decay is in
     # the gravity term itself, so the access scores would count distance twice).
-    kg = network.knowledge_network(r.units, v["mfg_va_2020"], v["univ_count"] + v["research_count"],
-                                   distance_km=r.cost, top_n=opt.knowledge_top_n)
-    r.centrality = network.centrality_table(r.graph, kg)
-    pop = traveltime.origins(r.units)["pop"].fillna(0.0)
-    conn = traveltime.connectivity(r.times, mfg=v["mfg_va_2020"], knowledge=v["univ_count"] + v["research_count"],
+    kg = network.knowledge_network(units, v["mfg_va_2020"], v["univ_count"] + v["research_count"],
+                                   distance_km=cost, top_n=opt.knowledge_top_n)
+    centrality = network.centrality_table(graph, kg)
+    pop = traveltime.origins(units)["pop"].fillna(0.0)
+    conn = traveltime.connectivity(tt.minutes, mfg=v["mfg_va_2020"], knowledge=v["univ_count"] + v["research_count"],
                                    population=pop)
-    r.centrality = r.centrality.join(conn)
-    io.write_csv(r.centrality, r.out / "centrality.csv")
-    io.write_csv(network.edges_frame(r.graph), r.out / "network_edges.csv", index=False)
-    unplaced = r.graph.graph.get("rail_unplaced")
-    if unplaced is not None and len(unplaced):
-        r.unmatched.append(network.unplaced_report(unplaced, rail))
+    centrality = centrality.join(conn)
+    io.write_csv(centrality, r.out / "centrality.csv")
+    io.write_csv(network.edges_frame(graph), r.out / "network_edges.csv", index=False)
+    unmatched = []
+    if placed is not None and len(placed.unplaced):
+        unmatched.append(network.unplaced_report(placed.unplaced, rail))
     if len(tt.report):
-        r.unmatched.append(tt.report)
-    for col in CONNECTIVITY_IDS:
-        r.values[col] = conn[col]
-    r.metadata = pd.concat([r.metadata, traveltime.connectivity_metadata(values=conn)])
-    r.lisa, moran = hotspots.hotspots(r.values["decline_index"], r.graph, seed=r.scenario.uncertainty.seed)
-    io.write_csv(r.lisa, r.out / "hotspots.csv")
+        unmatched.append(tt.report)
+    conn_meta = traveltime.connectivity_metadata(values=conn)
+    lisa, moran = hotspots.hotspots(v["decline_index"], graph, seed=r.scenario.uncertainty.seed)
+    io.write_csv(lisa, r.out / "hotspots.csv")
     io.write_json(moran.to_dict(), r.out / "moran.json")
     modes = pd.Series(tt.mode.ravel()).value_counts().sort_index()
-    r.counts["network"] = {"nodes": r.graph.number_of_nodes(), "edges": r.graph.number_of_edges(),
+    r.counts["network"] = {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
                            "travel_time_pairs_by_mode": {traveltime.MODES[k]: int(c) for k, c in modes.items()},
-                           "travel_times_csv": "written" if len(r.units) <= 500 else
-                           f"not written: {len(r.units)} units ({len(r.units) ** 2:,} pairs)"}
+                           "travel_times_csv": "written" if len(units) <= 500 else
+                           f"not written: {len(units)} units ({len(units) ** 2:,} pairs)"}
+    return Network(graph=graph, rail=placed, cost=cost, times=tt.minutes, centrality=centrality,
+                   connectivity=conn[list(CONNECTIVITY_IDS)], connectivity_metadata=conn_meta,
+                   lisa=lisa, moran=moran, unmatched=tuple(unmatched))
 
 
-def _scoring(r: Run) -> None:
+def _scoring(r: Run) -> Scores:
     from geo.scoring import audit, monte_carlo, score, solve_scenario_weights
 
     sc = r.scenario
-    known = set(r.values.columns)
+    values, metadata = with_connectivity(r.indicators, r.network)
+    known = set(values.columns)
     missing = [i for i in sc.indicator_ids if i not in known]
     if missing:
         from geo.errors import ScenarioError
 
         raise ScenarioError(sc.path or sc.name, [f"pillars: unknown indicator {i!r}" for i in missing])
     # nominal weights solved for target effective weights, when the scenario asks for it
-    solved = solve_scenario_weights(r.values, r.metadata, sc)
-    scores = score(r.values, r.metadata, solved)
-    r.uncertainty = monte_carlo(r.values, r.metadata, solved, keep=sc.siting.robustness_draws)
-    names = r.units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
-    r.scores = names.join(scores).join(r.uncertainty.summary.drop(columns=["rank_nominal"], errors="ignore"))
-    r.scores = r.scores.sort_values("rank", kind="stable")
-    io.write_csv(r.scores, r.out / "scores.csv")
-    io.write_csv(r.uncertainty.sensitivity_indices, r.out / "sensitivity.csv")
-    io.write_csv(r.uncertainty.methods, r.out / "sensitivity_methods.csv")
-    a = audit(r.values, r.metadata, solved, original=sc)
+    spec = sc.scoring_spec()
+    solved = solve_scenario_weights(values, metadata, spec)
+    scores = score(values, metadata, solved)
+    unc = monte_carlo(values, metadata, solved, keep=sc.siting.robustness_draws)
+    names = r.regions.units[["name_ko", "name_en", "sido_name_ko", "megaregion"]]
+    table = names.join(scores).join(unc.summary.drop(columns=["rank_nominal"], errors="ignore"))
+    table = table.sort_values("rank", kind="stable")
+    io.write_csv(table, r.out / "scores.csv")
+    io.write_csv(unc.sensitivity_indices, r.out / "sensitivity.csv")
+    io.write_csv(unc.methods, r.out / "sensitivity_methods.csv")
+    a = audit(values, metadata, solved, original=spec)
     io.write_csv(a.treatment, r.out / "indicator_treatment.csv")
     io.write_csv(a.correlations, r.out / "correlations.csv", index=False)
     io.write_csv(a.weights, r.out / "weights_effective.csv", index=False)
-    r.counts["scoring"] = {"regions": len(r.scores), "draws": r.uncertainty.draws,
+    r.counts["scoring"] = {"regions": len(table), "draws": unc.draws,
                            "flagged_correlations": int((a.correlations["flag"] != "").sum())}
+    return Scores(table=table, uncertainty=unc, audit=a)
 
 
-def _siting(r: Run) -> None:
+def _siting(r: Run) -> Siting:
     from geo import explain, siting
 
     opt = r.scenario.siting
-    units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
+    all_units = r.regions.units
+    values = with_connectivity(r.indicators, r.network)[0]
+    units = siting.demand_columns(r.scoring.table.reindex(all_units.index), values)
     ok = units[opt.demand].notna()
     if not ok.all():
         from geo.errors import InputError
@@ -218,48 +222,50 @@ def _siting(r: Run) -> None:
                          column=opt.demand, got=units.index[~ok].tolist()[:5],
                          hint="check the missing-data policy of the scenario")
     # travel minutes when the network stage provides them, else road km
-    times = getattr(r, "times", None)
-    minutes = times is not None
-    cost = times if minutes else r.cost
+    minutes = r.network.times is not None
+    cost = r.network.times if minutes else r.network.cost
     spoke = (opt.max_spoke_minutes if minutes else opt.max_spoke_km)
     reach = (opt.reach_minutes if minutes else opt.reach_km)
     kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
               fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
-    k = opt.k
+    k, curve = opt.k, None
     if k == "auto":
         lo, hi = opt.k_range
         k, curve = siting.choose_k_frame(units, cost.loc[units.index, units.index], demand=opt.demand,
                                          k_range=range(lo, hi + 1), **kw)
         io.write_csv(curve, r.out / "k_elbow.csv")
-    draws = _siting_draws(r, units, opt)
+    draws = _siting_draws(r.scoring.uncertainty, values, units, opt)
     out = siting.plan(units, cost, demand=opt.demand, k=int(k), frontier_rule=opt.frontier,
                       frontier_points=opt.frontier_points, draws=draws, **kw)
-    r.hubs, r.assignments = out["hubs"], out["assignments"]
-    r.frontier, r.policy_costs, r.siting_robustness = out["frontier"], out["policy_costs"], out["robustness"]
+    hubs, assignments = out["hubs"], out["assignments"]
     # Explanations count campuses (not graduate schools) and institutes whose 시군구 is known.
-    univ, res = r.ind.assets.get("universities"), r.ind.assets.get("research")
-    r.hubs = explain.explain(r.hubs, r.assignments, scores=units, values=r.values,
-                            points=r.units.geometry.representative_point(),
-                            universities=None if univ is None else univ[univ["counted_as"] == "campus"],
-                            research=None if res is None else res[res["located"] == "region centroid"],
-                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
-                            demand=opt.demand, families=list(out["robustness"].columns),
-                            unit="minutes" if minutes else "km")
+    univ, res = r.indicators.assets.get("universities"), r.indicators.assets.get("research")
+    hubs = explain.explain(hubs, assignments, scores=units, values=values,
+                           points=all_units.geometry.representative_point(),
+                           universities=None if univ is None else univ[univ["counted_as"] == "campus"],
+                           research=None if res is None else res[res["located"] == "region centroid"],
+                           radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
+                           demand=opt.demand, families=list(out["robustness"].columns),
+                           unit="minutes" if minutes else "km")
     if minutes:
-        r.hubs, r.assignments = _with_minutes(r.hubs, r.assignments, r.cost)
-    io.write_csv(r.hubs, r.out / "hubs.csv")
-    io.write_csv(r.assignments, r.out / "assignments.csv")
+        hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
+    io.write_csv(hubs, r.out / "hubs.csv")
+    io.write_csv(assignments, r.out / "assignments.csv")
     io.write_csv(out["frontier"], r.out / "frontier.csv", index=False)
     io.write_csv(out["policy_costs"], r.out / "policy_costs.csv", index=False)
     io.write_csv(out["robustness"].rename_axis("region_code"), r.out / "siting_robustness.csv")
-    info = dict(r.hubs.attrs.get("siting", {}))
+    info = dict(out["info"])
     if minutes:
         info = {k.replace("_km", "_minutes"): v for k, v in info.items()}
-    io.write_json({**info, "cost_unit": "minutes" if minutes else "km"}, r.out / "siting.json")
-    r.counts["siting"] = {"regions": len(r.assignments), "hubs": len(r.hubs),
-                          "uncovered": int((~r.assignments["covered"]).sum())}
+    unit = "minutes" if minutes else "km"
+    info = {**info, "cost_unit": unit}
+    io.write_json(info, r.out / "siting.json")
+    r.counts["siting"] = {"regions": len(assignments), "hubs": len(hubs),
+                          "uncovered": int((~assignments["covered"]).sum())}
+    return Siting(hubs=hubs, assignments=assignments, frontier=out["frontier"], policy_costs=out["policy_costs"],
+                  robustness=out["robustness"], info=info, cost_unit=unit, k_curve=curve)
 
 
 def _with_minutes(hubs, assign, km):
@@ -284,9 +290,8 @@ def _with_minutes(hubs, assign, km):
     return hubs, assign
 
 
-def _siting_draws(r: Run, units, opt) -> dict | None:
+def _siting_draws(u, values: pd.DataFrame, units, opt) -> dict | None:
     """Monte Carlo draws of the siting demand and of the capability index (order of ``units``)."""
-    u = r.uncertainty
     dp = getattr(u, "draw_pillars", None) if opt.robustness_draws else None
     if not dp:
         return None
@@ -296,7 +301,7 @@ def _siting_draws(r: Run, units, opt) -> dict | None:
     if opt.demand in dp:
         out["demand"] = dp[opt.demand][:, order]
     elif opt.demand == "at_stake" and "need" in dp:
-        va = pd.to_numeric(r.values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
+        va = pd.to_numeric(values["mfg_va_2015"].reindex(units.index), errors="coerce").to_numpy(float)
         out["demand"] = dp["need"][:, order] / 100.0 * va[None, :]
     elif opt.demand == "need" and "need_index" in dp:
         out["demand"] = dp["need_index"][:, order]
@@ -311,24 +316,27 @@ def _siting_draws(r: Run, units, opt) -> dict | None:
     return out
 
 
-def _plan(r: Run) -> None:
+def _plan(r: Run) -> Plan:
     """Hub themes, hub-to-hub links and the existing organisations (geo.plan)."""
-    from geo.plan import PLAN_HUB_COLUMNS, plan_from_run
+    from geo.plan import PLAN_HUB_COLUMNS, network_plan
 
-    r.plan = plan_from_run(r)
-    io.write_csv(r.plan.hubs, r.out / "network_plan.csv")
-    io.write_csv(r.plan.links, r.out / "network_links.csv", index=False)
-    io.write_csv(r.plan.organisations, r.out / "organisations.csv", index=False)
-    ev = r.plan.attrs.get("cluster_evidence")
-    if ev is not None:  # every designation: processes found, firms, how it was used
-        io.write_csv(ev, r.out / "network_theme_sources.csv", index=False)
-    r.hubs = r.hubs.join(r.plan.hubs[PLAN_HUB_COLUMNS])
-    io.write_csv(r.hubs, r.out / "hubs.csv")
-    o = r.plan.organisations
-    r.counts["plan"] = {"hubs": len(r.plan.hubs), "links": len(r.plan.links),
-                        "isolated_hubs": int(r.plan.hubs["isolated"].sum()), "organisations": len(o),
+    net, s = r.network, r.siting
+    cost = net.times if s.cost_unit == "minutes" else net.cost
+    p = network_plan(r.regions.units, s.hubs, s.assignments, cost, cost_unit=s.cost_unit,
+                     root_complexes=r.indicators.assets.get("root_complexes"))
+    io.write_csv(p.hubs, r.out / "network_plan.csv")
+    io.write_csv(p.links, r.out / "network_links.csv", index=False)
+    io.write_csv(p.organisations, r.out / "organisations.csv", index=False)
+    if p.cluster_evidence is not None:  # every designation: processes found, firms, how it was used
+        io.write_csv(p.cluster_evidence, r.out / "network_theme_sources.csv", index=False)
+    hubs = s.hubs.join(p.hubs[PLAN_HUB_COLUMNS])
+    io.write_csv(hubs, r.out / "hubs.csv")
+    o = p.organisations
+    r.counts["plan"] = {"hubs": len(p.hubs), "links": len(p.links),
+                        "isolated_hubs": int(p.hubs["isolated"].sum()), "organisations": len(o),
                         "organisations_unassigned": int(o["hub_code"].isna().sum()),
-                        "cost_unit": r.plan.cost_unit}
+                        "cost_unit": p.cost_unit}
+    return Plan(network=p, hubs=hubs)
 
 
 # Indicators shown in map popups (all indicators are in regions.gpkg and the tables).
@@ -341,17 +349,19 @@ def _maps(r: Run) -> None:
     from geo import maps
     from geo.indicators import emd_population_change
 
-    units = r.units.join(r.values[KEY_INDICATORS]).join(
-        r.scores[[c for c in r.scores.columns if c not in r.units.columns and "contrib_" not in c]])
-    if r.lisa is not None:
-        units = units.join(r.lisa[["lisa_cluster"]])
-    meta = r.metadata.loc[[i for i in KEY_INDICATORS if i in r.metadata.index]]
+    res = r.result()
+    base, values, metadata, scores = res.units, res.values, res.metadata, res.scores
+    units = base.join(values[KEY_INDICATORS]).join(
+        scores[[c for c in scores.columns if c not in base.columns and "contrib_" not in c]])
+    if r.network is not None:
+        units = units.join(r.network.lisa[["lisa_cluster"]])
+    meta = metadata.loc[[i for i in KEY_INDICATORS if i in metadata.index]]
     attributions = catalogue.attributions()
     title = f"{r.scenario.title_ko} · {r.scenario.title_en}"
     cov = {k: (f.result() if f is not None else None)
            for k, f in ((lvl, r.background.get(f"coverage_{lvl}")) for lvl in MAP_TOLERANCE_M)}
-    network = None if r.plan is None else maps.network_layer(r.plan, r.units.geometry.representative_point())
-    paths = maps.build_maps(units, hubs=r.hubs, assignments=r.assignments, assets=r.ind.assets,
+    network = None if r.plan is None else maps.network_layer(r.plan.network, base.geometry.representative_point())
+    paths = maps.build_maps(units, hubs=res.hubs, assignments=res.assignments, assets=r.indicators.assets,
                             indicator_metadata=meta, attributions=attributions, out_dir=r.maps, title=title,
                             tolerance_m=MAP_TOLERANCE_M["sgg"], coverage=cov["sgg"], network=network)
     emd = regions.load_units("emd")
@@ -369,7 +379,7 @@ def _maps(r: Run) -> None:
 def _report(r: Run) -> None:
     from geo.report import write_committee_pack
 
-    paths = write_committee_pack(r.out, r)
+    paths = write_committee_pack(r.out, r.result())
     r.counts["report"] = {"files": len(paths)}
 
 
@@ -383,12 +393,11 @@ STAGE_FUNCS = {"regions": _regions, "indicators": _indicators, "network": _netwo
 STAGE_READS = {
     "regions": ("units",),
     "indicators": ("indicators",),
-    "network": ("network",),
+    "network": ("network", "uncertainty.seed"),  # the seed of the hot spots' permutations
     "scoring": ("pillars", "scoring", "uncertainty", "siting.robustness_draws"),  # draws kept for the siting
     "siting": ("siting",),
 }
 PRESENTATION = ("name", "title_ko", "title_en", "description")  # read by maps and report only
-_RUNTIME_FIELDS = ("scenario", "out", "maps", "pool", "background", "todo", "timings", "peak_mb")
 
 
 class StageCache:
@@ -403,7 +412,7 @@ class StageCache:
 
     def __init__(self, max_entries: int = 32):
         self.max_entries = max_entries
-        self._entries: dict[tuple[str, str], dict] = {}
+        self._entries: dict[tuple[str, str], tuple] = {}
         self.hits: list[str] = []
         self.misses: list[str] = []
 
@@ -432,10 +441,11 @@ class StageCache:
         (self.hits if entry is not None else self.misses).append(stage)
         return None if entry is None else copy.deepcopy(entry)
 
-    def put(self, scenario, stage: str, delta: dict) -> None:
+    def put(self, scenario, stage: str, entry) -> None:
+        """Keep ``entry`` (a stage's result and its row counts) under the stage's key."""
         if len(self._entries) >= self.max_entries:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[(stage, self.key(scenario, stage))] = copy.deepcopy(delta)
+        self._entries[(stage, self.key(scenario, stage))] = copy.deepcopy(entry)
 
 
 CACHE = StageCache()
@@ -470,57 +480,6 @@ def _input_files(scenario) -> list:
     return out
 
 
-def _state(r: Run) -> dict:
-    return {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name not in _RUNTIME_FIELDS}
-
-
-def _delta(before: dict, r: Run) -> dict:
-    """What a stage changed on ``r``: new or replaced fields, frames changed in place, items
-    appended to lists, keys added to dicts."""
-    out = {}
-    for name, value in _state(r).items():
-        old, mark = before[name]
-        if isinstance(value, list) and value is old:
-            if len(value) > mark:
-                out[name] = ("append", value[mark:])
-        elif isinstance(value, dict) and value is old:
-            added = {k: v for k, v in value.items() if k not in mark}
-            if added:
-                out[name] = ("update", added)
-        elif value is not old or (isinstance(value, pd.DataFrame) and _fingerprint(value) != mark):
-            out[name] = ("set", value)
-    return out
-
-
-def _fingerprint(df: pd.DataFrame):
-    """Columns, shape and a hash of the numbers: enough to see that a stage changed a frame in place."""
-    num = df.select_dtypes("number")
-    return tuple(df.columns), df.shape, int(pd.util.hash_pandas_object(num, index=True).sum()) if len(num.columns) else 0
-
-
-def _snapshot(r: Run) -> dict:
-    def mark(v):
-        if isinstance(v, list):
-            return len(v)
-        if isinstance(v, dict):
-            return set(v)
-        if isinstance(v, pd.DataFrame):
-            return _fingerprint(v)
-        return None
-
-    return {k: (v, mark(v)) for k, v in _state(r).items()}
-
-
-def _apply(r: Run, delta: dict) -> None:
-    for name, (how, value) in delta.items():
-        if how == "append":
-            getattr(r, name).extend(value)
-        elif how == "update":
-            getattr(r, name).update(value)
-        else:
-            setattr(r, name, value)
-
-
 def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None) -> Run:
     """Run the stages up to ``until`` on ``r`` (files go to ``r.out``/``r.maps`` as they are).
 
@@ -541,12 +500,15 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
                 t0 = time.perf_counter()
                 cached = cache.get(r.scenario, name) if cache is not None and name in STAGE_READS else None
                 if cached is not None:
-                    _apply(r, cached)
+                    result, counts = cached
+                    if counts is not None:
+                        r.counts[name] = counts
                 else:
-                    before = _snapshot(r)
-                    STAGE_FUNCS[name](r)
+                    result = STAGE_FUNCS[name](r)  # the analysis stages return their result
                     if cache is not None and name in STAGE_READS:
-                        cache.put(r.scenario, name, _delta(before, r))
+                        cache.put(r.scenario, name, (result, r.counts.get(name)))
+                if result is not None:
+                    setattr(r, name, result)
                 r.timings[name] = round(time.perf_counter() - t0, 3)
                 r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
                 log.done(name, r.timings[name], cached=cached is not None)
@@ -624,8 +586,8 @@ def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, flo
 ANALYSIS_STAGES = tuple(STAGE_READS)  # the maps and report stages only present results
 
 
-def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, cache: bool = True) -> Run:
-    """Run the pipeline's analysis stages and return their state, writing nothing to keep.
+def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, cache: bool = True) -> RunResult:
+    """Run the pipeline's analysis stages and return their results, writing nothing to keep.
 
     Parameters
     ----------
@@ -639,10 +601,10 @@ def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, 
 
     Returns
     -------
-    Run
-        With ``units``, ``values``, ``metadata``, ``scores``, ``uncertainty``, ``lisa``,
-        ``cost`` and, after siting, ``hubs`` and ``assignments``; ``out`` and ``maps`` are None
-        (the stage files went to a temporary folder that is gone).
+    RunResult
+        The results of the stages run (``regions``, ``indicators``, ``network``, ``scoring``
+        and ``siting``) with the shortcuts ``units``, ``values``, ``scores``, ``hubs``, …;
+        ``out`` and ``maps`` are None (the stage files went to a temporary folder that is gone).
 
     Examples
     --------
@@ -662,12 +624,11 @@ def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, 
         r.out.mkdir()
         r.maps.mkdir()
         execute(r, until=until, cache=CACHE if cache else None)
-    r.out = r.maps = None
-    return r
+    return r.result()
 
 
 def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None = None,
-        maps_dir: Path | None = None) -> Path:
+        maps_dir: Path | None = None) -> RunResult:
     """Run the stages up to ``until`` and publish the outputs.
 
     Parameters
@@ -681,7 +642,9 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
 
     Returns
     -------
-    The published output folder.
+    RunResult
+        The stages' results, with ``out`` the published output folder and ``maps`` the
+        published map folder (None when the maps stage did not run).
     """
     from geo.indicators import indicator_ids
     from geo.scenario import load_scenario
@@ -715,39 +678,41 @@ def run(scenario_path: str | Path, *, until: str = STAGES[-1], out: Path | None 
         finally:
             io.discard(r.out)
             io.discard(r.maps)
-    return out
+    return r.result(out=out, maps=maps_dir if "maps" in r.todo else None)
 
 
 def _write_common(r: Run) -> None:
-    if r.metadata is not None:  # after the network stage added the connectivity rows
-        io.write_csv(r.metadata, r.out / "indicator_metadata.csv")
-    if r.unmatched:
-        io.write_csv(pd.concat(r.unmatched, ignore_index=True), r.out / "match_report.csv", index=False)
+    res = r.result()
+    if res.metadata is not None:  # after the network stage added the connectivity rows
+        io.write_csv(res.metadata, r.out / "indicator_metadata.csv")
+    unmatched = [*(r.indicators.unmatched if r.indicators else ()), *(r.network.unmatched if r.network else ())]
+    if unmatched:
+        io.write_csv(pd.concat(unmatched, ignore_index=True), r.out / "match_report.csv", index=False)
     io.write_json(r.scenario.to_dict(), r.out / "scenario.resolved.json")
-    layer = r.units
-    if r.values is not None:
-        layer = layer.join(r.values)
-    if r.scores is not None:
-        layer = layer.join(r.scores[[c for c in r.scores.columns if c not in layer.columns]])
-    if r.lisa is not None:
-        layer = layer.join(r.lisa)
+    layer = res.units
+    if res.values is not None:
+        layer = layer.join(res.values)
+    if res.scores is not None:
+        layer = layer.join(res.scores[[c for c in res.scores.columns if c not in layer.columns]])
+    if r.network is not None:
+        layer = layer.join(r.network.lisa)
     layers = {"regions": layer}
-    if r.assignments is not None:
-        layers["hub_spokes"] = _spoke_lines(r)
+    if res.assignments is not None:
+        layers["hub_spokes"] = _spoke_lines(res.units, res.assignments)
     io.write_gpkg(layers, r.out / "regions.gpkg")
 
 
-def _spoke_lines(r: Run):
+def _spoke_lines(units, assignments):
     """Hub → spoke lines between unit representative points (EPSG:5179)."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    pts = r.units.geometry.representative_point()
-    a = r.assignments[r.assignments["covered"] & ~r.assignments["is_hub"]]
+    pts = units.geometry.representative_point()
+    a = assignments[assignments["covered"] & ~assignments["is_hub"]]
     lines = [LineString([pts[h], pts[c]]) for c, h in zip(a.index, a["hub_code"])]
     return gpd.GeoDataFrame(
         {"region_code": a.index, "hub_code": a["hub_code"].astype(str), "distance_km": a["distance_km"]},
-        geometry=lines, crs=r.units.crs).set_index("region_code")
+        geometry=lines, crs=units.crs).set_index("region_code")
 
 
 def _manifest(r: Run, scenario_path, started) -> dict:

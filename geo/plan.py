@@ -23,7 +23,7 @@
   that hub does not carry while another hub within ``reach`` does ("coordinate (theme)");
   organisations in uncovered regions coordinate with the nearest hub.
 
-Costs are travel minutes when the run has a time matrix (``Run.times``), else the road-
+Costs are travel minutes when the run has a time matrix (``Network.times``), else the road-
 distance proxy in kilometres; every output column says which (``cost_unit``). No speed is
 assumed to turn one into the other.
 """
@@ -68,6 +68,13 @@ class NetworkPlan:
         The hub × process weights the themes rest on (and ``designations``).
     cost_unit
         ``"minutes"`` or ``"km"``; ``theme_source`` what the weights are.
+    reach
+        The link reach used, in ``cost_unit``.
+    leads
+        Process → its lead hub.
+    cluster_evidence
+        Every designation: the processes found, its firms and how it was used (None when the
+        weights were given).
     """
 
     hubs: pd.DataFrame
@@ -76,7 +83,9 @@ class NetworkPlan:
     weights: pd.DataFrame
     cost_unit: str
     theme_source: str
-    attrs: dict = field(default_factory=dict)
+    reach: float = float("nan")
+    leads: dict = field(default_factory=dict)
+    cluster_evidence: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,8 +516,7 @@ def build_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.Da
     wt = themes[[f"w_{p}" for p in PROCESS_IDS] + [f"t_{p}" for p in PROCESS_IDS if f"t_{p}" in themes]]
     org = org.assign(cost_unit=cost_unit)
     return NetworkPlan(table, links.assign(cost_unit=cost_unit), org, wt, cost_unit, theme_source,
-                       attrs={"reach": reach, "leads": leads.to_dict(),
-                              "cluster_evidence": cluster_evidence})
+                       reach=reach, leads=leads.to_dict(), cluster_evidence=cluster_evidence)
 
 
 def _evidence(t: pd.Series, procs: list[str], has_tiebreak: bool) -> str:
@@ -522,18 +530,27 @@ def _evidence(t: pd.Series, procs: list[str], has_tiebreak: bool) -> str:
     return "; ".join(parts)
 
 
-def plan_from_run(r) -> NetworkPlan:
-    """The plan of a pipeline run (after its siting stage)."""
-    times = getattr(r, "times", None)
-    cost, unit = (times, "minutes") if times is not None else (r.cost, "km")
-    placed = None
-    assets = getattr(r.ind, "assets", {}) if r.ind is not None else {}
-    rc = assets.get("root_complexes")
-    if rc is not None:
-        placed = rc[["source_row", "region_code"]]
-    firms, desig, ev = cluster_weights(r.units, placed=placed)
-    orgs = organisations(r.units)
-    return build_plan(r.units, r.hubs, r.assignments, cost, cost_unit=unit, weights=firms, tiebreak=desig,
+def network_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.DataFrame, *,
+                 cost_unit: str, root_complexes=None) -> NetworkPlan:
+    """The plan of a siting: themes from the designated 뿌리산업 특화단지, links, organisations.
+
+    Parameters
+    ----------
+    units
+        The analysis units.
+    hubs, assignments
+        The siting's hubs and assignments (:class:`geo.results.Siting`).
+    cost
+        The region × region cost the hubs were sited on, in ``cost_unit`` (``"minutes"`` or
+        ``"km"``).
+    root_complexes
+        The placed designations (the indicators' ``root_complexes`` assets: ``source_row``,
+        ``region_code``), so the themes count each where the indicators placed it.
+    """
+    placed = None if root_complexes is None else root_complexes[["source_row", "region_code"]]
+    firms, desig, ev = cluster_weights(units, placed=placed)
+    orgs = organisations(units)
+    return build_plan(units, hubs, assignments, cost, cost_unit=cost_unit, weights=firms, tiebreak=desig,
                       theme_source=("designated 뿌리산업 특화단지 (assets/root_industry_complexes.csv): "
                                     "reported firms, designations as tiebreak"),
                       orgs=orgs, cluster_evidence=ev)

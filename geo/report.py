@@ -1,8 +1,8 @@
 """The committee pack: the ranked hub candidates as a workbook, an HTML report and its PDF.
 
-:func:`write_committee_pack` takes the state of a pipeline run (:class:`geo.pipeline.Run`:
-``scenario``, ``units``, ``values``, ``metadata``, ``scores``, ``uncertainty`` and, once the
-siting stage has run, ``hubs`` and ``assignments``) and writes
+:func:`write_committee_pack` takes the results of a pipeline run (:class:`geo.results.RunResult`:
+the scenario, the regions, indicators and scores and, once the siting and plan stages have
+run, the hubs, assignments, frontier, rule prices and network plan) and writes
 
 - ``hub_candidates.xlsx``: one sheet each for the ranking, the proposed hubs, the region →
   hub assignments, the indicator metadata and the data sources; two header rows (Korean, then
@@ -27,7 +27,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,9 @@ import pandas as pd
 from geo import io
 from geo.errors import GeoError, InputError
 from geo.labels import PILLARS, TIERS, score_label
+
+if TYPE_CHECKING:
+    from geo.scenario import Pillar
 
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
@@ -176,8 +181,8 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     ----------
     out_dir : Path
         Existing output folder (the pipeline's staging folder).
-    run : geo.pipeline.Run
-        A run through at least the scoring stage; ``hubs`` and ``assignments`` may be None
+    run : geo.results.RunResult
+        A run through at least the scoring stage; its ``siting`` and ``plan`` may be None
         (the pack then says that no hubs were sited and leaves their sheets out).
     top : int
         Candidates shown in the report's ranking and rank-interval chart.
@@ -199,14 +204,16 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     """
     out_dir = Path(out_dir)
     _check_run(run)
-    ranking = ranking_table(run)
-    sources = sources_table(run.metadata, rail=getattr(getattr(run.scenario, "network", None), "rail", True))
+    sc = run.scenario
+    ranking = ranking_table(run.scores, run.values, pillars=sc.pillar_names, indicator_ids=sc.indicator_ids,
+                            hubs=run.hubs)
+    sources = sources_table(run.metadata, rail=sc.network.rail)
     sheets = {"순위 Ranking": ranking}
     if run.hubs is not None:
-        sheets["거점 Hubs"] = hub_table(run)
+        sheets["거점 Hubs"] = hub_table(run.hubs, run.units, run.scores)
     if run.assignments is not None:
-        sheets["배정 Assignments"] = assignment_table(run)
-    sheets["지표 Indicators"] = metadata_table(run)
+        sheets["배정 Assignments"] = assignment_table(run.assignments, run.units)
+    sheets["지표 Indicators"] = metadata_table(run.metadata, sc.pillars)
     sheets["출처 Sources"] = sources
     sheets = {k: _drop_empty(v) for k, v in sheets.items()}
     written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
@@ -221,8 +228,20 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     return written
 
 
-def ranking_table(run) -> pd.DataFrame:
+def ranking_table(scores: pd.DataFrame, values: pd.DataFrame, *, pillars: Sequence[str],
+                  indicator_ids: Sequence[str], hubs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every region by overall rank: names, scores, rank interval, hub flag, raw indicators.
+
+    Parameters
+    ----------
+    scores
+        ``scores.csv`` (:attr:`geo.results.Scores.table`).
+    values
+        The indicator values (index ``region_code``).
+    pillars, indicator_ids
+        The scenario's pillars and indicators (the columns shown).
+    hubs
+        The hub table (``hub_rank``), if hubs were sited.
 
     Returns
     -------
@@ -230,9 +249,8 @@ def ranking_table(run) -> pd.DataFrame:
     ``rank_p05``/``rank_p50``/``rank_p95``, ``p_top10``, ``hub_rank`` (NA for non-hubs) and one
     column per indicator the scenario uses (raw values, in the metadata's units).
     """
-    _check_run(run)
-    s = run.scores
-    pillars = [p for p in run.scenario.pillar_names if p in s.columns]
+    s = scores
+    pillars = [p for p in pillars if p in s.columns]
     cols = ["rank", "name_ko", "name_en", "sido_name_ko", "megaregion", "need_tier", "capability_tier",
             "score", *pillars, "rank_p05", "rank_p50", "rank_p95", "p_top10"]
     t = s[[c for c in cols if c in s.columns]].copy()
@@ -242,34 +260,34 @@ def ranking_table(run) -> pd.DataFrame:
         if "name_en" in t.columns:
             t["name_en"] = qn["display_en"]
     hub_rank = pd.Series(pd.NA, index=t.index, dtype="Int64")
-    if run.hubs is not None:
-        hub_rank.loc[_codes(run.hubs.index)] = run.hubs["hub_rank"].to_numpy()
+    if hubs is not None:
+        hub_rank.loc[_codes(hubs.index)] = hubs["hub_rank"].to_numpy()
     t["hub_rank"] = hub_rank
-    ids = [i for i in run.scenario.indicator_ids if i in run.values.columns]
-    t = t.join(run.values[ids])
+    ids = [i for i in indicator_ids if i in values.columns]
+    t = t.join(values[ids])
     t = t.rename_axis("region_code").reset_index()
     order = ["rank", "region_code"] + [c for c in t.columns if c not in ("rank", "region_code")]
     return t[order].sort_values(["rank", "region_code"], kind="stable").reset_index(drop=True)
 
 
-def hub_table(run) -> pd.DataFrame:
+def hub_table(hubs: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     """The proposed hubs with their scores, rank interval, spokes (codes and names) and reasons."""
-    if run.hubs is None:
+    if hubs is None:
         raise InputError("the run has no hubs", expected="a run through the siting stage")
-    h = run.hubs.copy()
+    h = hubs.copy()
     h.index = _codes(h.index)
-    qn = _names(run.units)
+    qn = _names(units)
     names = qn["display_ko"]
     h["name_ko"] = names.reindex(h.index).fillna(h.get("name_ko", pd.Series(dtype=object)))
     if "name_en" in h.columns:
         h["name_en"] = qn["display_en"].reindex(h.index).fillna(h["name_en"])
-    if "sido_name_ko" not in h.columns and "sido_name_ko" in run.units.columns:
-        h["sido_name_ko"] = run.units["sido_name_ko"].reindex(h.index)
+    if "sido_name_ko" not in h.columns and "sido_name_ko" in units.columns:
+        h["sido_name_ko"] = units["sido_name_ko"].reindex(h.index)
     if "spokes" in h.columns:
         h["spoke_names"] = [
             ", ".join(str(names.get(c, c)) for c in _split(v)) for v in h["spokes"]
         ]
-    s = run.scores
+    s = scores
     extra = [c for c in ("need_tier", "capability_tier", "score", "rank", "rank_p05", "rank_p95", "p_top10")
              if c in s.columns]
     h = h.join(s[[c for c in extra if c not in h.columns]], how="left")
@@ -283,13 +301,12 @@ def hub_table(run) -> pd.DataFrame:
     return h[cols].sort_values("hub_rank", kind="stable").reset_index(drop=True)
 
 
-def assignment_table(run) -> pd.DataFrame:
+def assignment_table(assignments: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Every region with its hub (code and names), distance and whether it is covered."""
-    if run.assignments is None:
+    if assignments is None:
         raise InputError("the run has no assignments", expected="a run through the siting stage")
-    a = run.assignments.copy()
+    a = assignments.copy()
     a.index = _codes(a.index)
-    units = run.units
     for col in ("name_ko", "name_en", "megaregion"):
         if col not in a.columns:
             a[col] = units[col].reindex(a.index)
@@ -311,14 +328,15 @@ def assignment_table(run) -> pd.DataFrame:
     return a[cols]
 
 
-def metadata_table(run) -> pd.DataFrame:
-    """The indicator metadata with each indicator's share of the overall score in the scenario."""
-    m = run.metadata.copy()
+def metadata_table(metadata: pd.DataFrame, pillars: Sequence[Pillar]) -> pd.DataFrame:
+    """The indicator metadata with each indicator's share of the overall score in the scenario
+    whose ``pillars`` are given."""
+    m = metadata.copy()
     share = {}
-    pw = run.scenario.pillar_weights()
-    for p in run.scenario.pillars:
+    total = sum(p.weight for p in pillars)
+    for p in pillars:
         for i, w in p.indicator_weights().items():
-            share[i] = share.get(i, 0.0) + pw[p.name] * w
+            share[i] = share.get(i, 0.0) + p.weight / total * w
     m["scenario_weight"] = pd.Series(share, dtype=float).reindex(m.index)
     m = m.rename_axis("id").reset_index()
     first = ["id", "label_ko", "label_en", "unit", "pillar", "scenario_weight", "direction",
@@ -482,7 +500,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
 
             matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
         overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
-        fr = getattr(run, "frontier", None)
+        fr = None if run.siting is None else run.siting.frontier
         frontier_png = (_png(_frontier_figure(fr), dpi=120)
                         if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns) else None)
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
@@ -505,15 +523,16 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "any_tiers": any(c in s.columns for c in ("need_tier", "capability_tier")),
         "overview_png": overview_png,
         "frontier_png": frontier_png,
-        "rule_rows": _rule_rows(getattr(run, "policy_costs", None), run.scenario, s, minutes=minutes),
+        "rule_rows": _rule_rows(None if run.siting is None else run.siting.policy_costs, run.scenario, s,
+                                minutes=minutes),
         "robust_rows": [] if hubs is None or "robustness" not in hubs.columns
         else _robust_rows(hubs, s, run.scenario, minutes=minutes),
         "minutes": minutes,
-        "siting": _siting_words(hubs, run.assignments),
+        "siting": _siting_words(hubs, run.assignments, {} if run.siting is None else run.siting.info),
         "profiles": profiles,
         "sens": _sensitivity(run.uncertainty, s, top),
         "sources": sources.to_dict("records"),
-        "network_html": network_section(getattr(run, "plan", None)),
+        "network_html": network_section(None if run.plan is None else run.plan.network),
         "attributions": list(dict.fromkeys(a for a in sources["attribution"] if a)),
     }
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
@@ -575,9 +594,9 @@ def network_section(plan) -> str:
     return (
         "<section class=\"break\">\n<h2>네트워크 <span class=\"en\">The network</span></h2>\n"
         f"<p>거점별 주제는 연계 지역의 뿌리 공정에서 정했습니다. 근거: {e(plan.theme_source)}. "
-        f"연결 비용 단위: {e(unit)}; 범위 {plan.attrs.get('reach', float('nan')):.0f}. "
+        f"연결 비용 단위: {e(unit)}; 범위 {plan.reach:.0f}. "
         f"<span class=\"en\">Each hub's theme comes from the root processes of its catchment; it rests on "
-        f"{e(plan.theme_source)}. Link costs in {e(unit)}; reach {plan.attrs.get('reach', float('nan')):.0f}.</span></p>\n"
+        f"{e(plan.theme_source)}. Link costs in {e(unit)}; reach {plan.reach:.0f}.</span></p>\n"
         "<table class=\"ind\"><thead><tr><th>거점<span class=\"en\">Hub</span></th><th>주제<span class=\"en\">Theme</span></th>"
         "<th>차순위<span class=\"en\">Runner-ups</span></th><th>근거<span class=\"en\">Evidence</span></th>"
         "<th>역할<span class=\"en\">Role</span></th><th>연결 거점 (비용)<span class=\"en\">Linked hubs (cost)</span></th>"
@@ -898,10 +917,10 @@ def _tiers(s: pd.DataFrame, code: str) -> str:
     return ", ".join(parts)
 
 
-def _siting_words(hubs, assignments) -> dict | None:
+def _siting_words(hubs, assignments, info) -> dict | None:
+    """Coverage and, from the solve's ``info`` (:attr:`geo.results.Siting.info`), its proof."""
     if hubs is None:
         return None
-    info = hubs.attrs.get("siting", {}) if hasattr(hubs, "attrs") else {}
     out = {"ko": [], "en": []}
     if assignments is not None and "covered" in assignments.columns:
         unc = assignments.index[~assignments["covered"].astype(bool)]
@@ -1227,7 +1246,7 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "p_top10": r.get("p_top10"), "freq": h.get("selection_frequency"),
         "n_spokes": len(spokes), "mean_km": h.get("mean_spoke_distance_km"), "max_km": h.get("max_spoke_distance_km"),
         "explanation_ko": h.get("explanation_ko"), "explanation_en": h.get("explanation_en"),
-        "theme": _theme_line(getattr(run, "plan", None), code),
+        "theme": _theme_line(None if run.plan is None else run.plan.network, code),
         "robust": _robustness_words(h, run.scenario, minutes=_uses_minutes(hubs)),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],

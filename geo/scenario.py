@@ -256,22 +256,10 @@ class SitingOptions:
     frontier_points: int = 8
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario. Build it with :func:`load_scenario` or :func:`validate`."""
+class _Pillars:
+    """Pillar look-ups of a class with a ``pillars`` field."""
 
-    name: str
-    title_ko: str
-    title_en: str
-    description: str
-    units: str
     pillars: tuple[Pillar, ...]
-    indicators: IndicatorOptions = field(default_factory=IndicatorOptions)
-    scoring: ScoringOptions = field(default_factory=ScoringOptions)
-    uncertainty: UncertaintyOptions = field(default_factory=UncertaintyOptions)
-    network: NetworkOptions = field(default_factory=NetworkOptions)
-    siting: SitingOptions = field(default_factory=SitingOptions)
-    path: str | None = field(default=None, compare=False)  # the file it came from, if any
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -290,8 +278,40 @@ class Scenario:
 
     @property
     def indicator_ids(self) -> tuple[str, ...]:
-        """Every indicator the scenario uses, pillar by pillar."""
+        """Every indicator the pillars use, pillar by pillar."""
         return tuple(i for p in self.pillars for i in p.indicators)
+
+
+@dataclass(frozen=True)
+class ScoringSpec(_Pillars):
+    """What the scoring stage (:mod:`geo.scoring`) reads of a scenario: the pillars with their
+    weights, the scoring options and the uncertainty options (:meth:`Scenario.scoring_spec`)."""
+
+    pillars: tuple[Pillar, ...]
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    uncertainty: UncertaintyOptions = field(default_factory=UncertaintyOptions)
+
+
+@dataclass(frozen=True)
+class Scenario(_Pillars):
+    """A validated scenario. Build it with :func:`load_scenario` or :func:`validate`."""
+
+    name: str
+    title_ko: str
+    title_en: str
+    description: str
+    units: str
+    pillars: tuple[Pillar, ...]
+    indicators: IndicatorOptions = field(default_factory=IndicatorOptions)
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    uncertainty: UncertaintyOptions = field(default_factory=UncertaintyOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    siting: SitingOptions = field(default_factory=SitingOptions)
+    path: str | None = field(default=None, compare=False)  # the file it came from, if any
+
+    def scoring_spec(self) -> ScoringSpec:
+        """The part of the scenario the scoring stage reads."""
+        return ScoringSpec(pillars=self.pillars, scoring=self.scoring, uncertainty=self.uncertainty)
 
     def to_dict(self) -> dict:
         """The fully resolved scenario as plain YAML/JSON types (defaults filled in)."""

@@ -1,7 +1,9 @@
 """The two headline indices (need, capability), the overall score, and their uncertainty.
 
 Follows the OECD/JRC *Handbook on Constructing Composite Indicators* (2008) and COINr.
-Every choice comes from the scenario (:mod:`geo.scenario`); the statistics around the indices
+Every choice comes from the part of the scenario the scoring reads (:class:`geo.scenario.ScoringSpec`:
+pillars, scoring and uncertainty options; a whole :class:`~geo.scenario.Scenario` serves as well,
+having the same fields); the statistics around the indices
 (outlier treatment, correlations, effective weights, Sobol indices, tiers) are in
 :mod:`geo.indices`.
 
@@ -126,7 +128,7 @@ from scipy.stats import rankdata
 from geo import indices as ix
 from geo import validate
 from geo.errors import InputError
-from geo.scenario import Scenario
+from geo.scenario import Scenario, ScoringSpec
 
 _GEO_A = 0.99  # geometric mean on 1 + 0.99 s: maps 0..100 to 1..100
 NEED_PILLAR = "need"
@@ -184,7 +186,7 @@ def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tu
     return x, direction.to_numpy(dtype=float)
 
 
-def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Prepared:
+def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -> _Prepared:
     validate.region_table(values, what="values")
     ids = list(scenario.indicator_ids)
     x, direction = _numeric(values, metadata, ids)
@@ -249,7 +251,7 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
     return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap)
 
 
-def _treated(prep: _Prepared, scenario: Scenario, rule: str, x: np.ndarray | None = None):
+def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None):
     """Direction-applied treated values ``y`` (n × K) and the treatment table."""
     x = prep.x if x is None else x
     win = scenario.scoring.winsorise
@@ -399,7 +401,7 @@ def _contributions(total, s, pts, w, sel, pillar_of, avail, geometric):
     return out
 
 
-def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> _Nominal:
+def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -> _Nominal:
     prep = _prepare(values, metadata, scenario)
     opts = scenario.scoring
     y, table = _treated(prep, scenario, opts.outliers)
@@ -429,7 +431,7 @@ def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -
     return _Nominal(prep, y, table, norm, s, pts, need, cap, total)
 
 
-def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -> pd.DataFrame:
     """Pillar scores, the two headline indices, the overall score, ranks and contributions.
 
     Parameters
@@ -440,7 +442,8 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> p
         Index ``id``; column ``direction`` (+1 or -1). The pillar each indicator counts in
         is the scenario's choice, not the metadata's ``pillar`` column.
     scenario
-        Weights, normalisation, aggregation, outlier treatment and missing-data policy.
+        A :class:`~geo.scenario.ScoringSpec` (or a scenario): weights, normalisation,
+        aggregation, outlier treatment and missing-data policy.
 
     Returns
     -------
@@ -524,8 +527,8 @@ class Audit:
     weights: pd.DataFrame
 
 
-def audit(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario, *,
-          original: Scenario | None = None) -> Audit:
+def audit(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec, *,
+          original: ScoringSpec | None = None) -> Audit:
     """Outlier treatment, correlation audit and effective weights of the nominal scoring.
 
     ``original``: the scenario as written, when ``scenario`` holds solved weights
@@ -584,7 +587,7 @@ def _share(t: dict, key: str) -> float:
     return t[key] / tot if key in t and tot > 0 else np.nan
 
 
-def solve_scenario_weights(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario) -> Scenario:
+def solve_scenario_weights(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -> ScoringSpec:
     """The scenario with nominal weights solved for ``scoring.target_effective_weights``.
 
     For each pillar named in the targets, its indicator weights are solved so that the
@@ -710,7 +713,7 @@ class _Factor:
     cols: list[int]          # columns of the uniform design matrix it owns
 
 
-def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: list[str],
+def _design(prep: _Prepared, scenario: ScoringSpec, droppable: list[int], periods: list[str],
             access: list[str]):
     """The factors that vary and the number of uniform columns."""
     u = scenario.uncertainty
@@ -742,7 +745,7 @@ def _design(prep: _Prepared, scenario: Scenario, droppable: list[int], periods: 
     return factors, ncol
 
 
-def _outlier_rules(scenario: Scenario) -> tuple[str, ...]:
+def _outlier_rules(scenario: ScoringSpec) -> tuple[str, ...]:
     return scenario.uncertainty.outlier_rules or (scenario.scoring.outliers,)
 
 
@@ -750,7 +753,7 @@ def _choose(u: np.ndarray, k: int) -> np.ndarray:
     return np.minimum((u * k).astype(int), k - 1)
 
 
-def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario, *,
+def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec, *,
                 top: int = 10, keep: int | None = None, boot: int = 200,
                 chunk: int | None = None) -> Uncertainty:
     """Rank uncertainty of the headlines over weights, methods and data choices.
@@ -763,7 +766,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     top
         The "top" of ``p_top10`` (kept under that column name for the output contract).
     keep
-        Draws whose per-draw scores are kept (default ``scenario.siting.robustness_draws``;
+        Draws whose per-draw scores are kept (default: ``siting.robustness_draws`` of a whole
+        scenario, else 0;
         ``N`` is raised if needed so that they are rows of the independent samples A and B).
     boot
         Bootstrap resamples for the intervals of the sensitivity indices.
@@ -795,7 +799,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: Scenario
     rules = _outlier_rules(scenario)
     factors, ncol = _design(prep, scenario, droppable, periods, access)
     k = len(factors)
-    keep = scenario.siting.robustness_draws if keep is None else keep
+    if keep is None:  # a whole scenario keeps the draws its siting re-solves
+        keep = scenario.siting.robustness_draws if isinstance(scenario, Scenario) else 0
     # N base draws: N (k + 2) >= draws, and the kept draws (rows of A and B) fit in 2 N
     base = max(-(-u.draws // (k + 2)), -(-keep // 2)) if k else u.draws
     d = base * (k + 2) if k else u.draws

@@ -283,7 +283,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     dict with hubs, assignments (as :func:`site_hubs`; hubs also with placed_by, capability,
     best alternative and swap cost, freq_<family>, freq_combined, robustness (core /
     contested), contested_alternatives), frontier, policy_costs, robustness (region x family
-    selection frequency).
+    selection frequency) and info (the solve: model, k, bounds, gap, method, trade-off).
     """
     cap = pd.to_numeric(units[capability], errors="coerce").to_numpy(float)
     if not np.isfinite(cap).all():
@@ -447,7 +447,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         same = [x for x in others.index if mega[x] == mega[c] and others[x] > 0][:3]
         alt_txt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
     hubs["contested_alternatives"] = alt_txt
-    hubs.attrs["siting"] = {**hubs.attrs.get("siting", {}), "capability_mu": mu,
-                            "access_cost": access, "mean_capability": cap_mean,
-                            "robustness_families": {name: len(s) for name, s in fam.items()}}
-    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy, "robustness": freq}
+    info = {**hubs.attrs.pop("siting", {}), "capability_mu": mu, "access_cost": access,
+            "mean_capability": cap_mean, "robustness_families": {name: len(s) for name, s in fam.items()}}
+    return {"hubs": hubs, "assignments": assign, "frontier": fr, "policy_costs": policy, "robustness": freq,
+            "info": info}

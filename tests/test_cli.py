@@ -65,3 +65,28 @@ def test_stage_log_prints_plain_lines_off_a_terminal():
     assert buf.getvalue().splitlines() == ["demo: [1/2] regions ...", "demo: [1/2] regions done (1.2 s)",
                                            "demo: [2/2] indicators ...",
                                            "demo: [2/2] indicators done (reused from an earlier run)"]
+
+
+def test_run_summary_comes_from_the_result(tmp_path, monkeypatch, capsys):
+    """The summary is printed from the run's result: no output file is read back (the
+    folders named here do not exist)."""
+    import pandas as pd
+
+    from geo import pipeline
+    from geo.results import RunResult, Siting
+
+    hubs = pd.DataFrame({"hub_rank": [1, 2], "name_ko": ["구미시", "창원시"]},
+                        index=pd.Index(["37050", "38110"], name="region_code"))
+    siting = Siting(hubs=hubs, assignments=pd.DataFrame(), frontier=pd.DataFrame(),
+                    policy_costs=pd.DataFrame(), robustness=pd.DataFrame(), info={}, cost_unit="minutes")
+
+    def fake_run(scenario, *, until, out, maps_dir):
+        return RunResult(scenario=None, siting=siting, out=out, maps=None,
+                         stages=("regions", "siting"), seconds={"regions": 1.25, "siting": 2.5})
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    assert main(["hubs", "--out", str(tmp_path / "none"), "--maps-dir", str(tmp_path / "nomaps")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"wrote {tmp_path / 'none'}",
+                     "hubs: 1. 경상북도 구미시 (37050), 2. 경상남도 창원시 (38110)",
+                     "done: 2 stages in 3.8 s (regions 1.2 s, siting 2.5 s)"]

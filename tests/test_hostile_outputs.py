@@ -197,7 +197,7 @@ def test_single_stage_never_replaces_a_complete_run(tmp_path):
 def test_regions_stage_republishes_its_own_folder(tmp_path):
     out, m = tmp_path / "out", tmp_path / "maps"
     for _ in range(2):
-        assert pipeline.run(NATIONAL, until="regions", out=out, maps_dir=m) == out
+        assert pipeline.run(NATIONAL, until="regions", out=out, maps_dir=m).out == out
     assert sorted(p.name for p in out.iterdir()) == [io.MARKER, "manifest.json", "regions.gpkg",
                                                      "scenario.resolved.json"]
     assert json.loads((out / io.MARKER).read_text()) == {"tool": "geo", "scenario": "national",

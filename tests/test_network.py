@@ -53,8 +53,18 @@ def rail():
 
 
 @pytest.fixture(scope="module")
-def sgg_graph(units, rail):
-    return N.build_network(units, rail=rail)
+def sgg_network(units, rail):
+    return N.build_network_with_rail(units, rail=rail)
+
+
+@pytest.fixture(scope="module")
+def sgg_graph(sgg_network):
+    return sgg_network[0]
+
+
+@pytest.fixture(scope="module")
+def sgg_rail(sgg_network):
+    return sgg_network[1]
 
 
 def _names(units, codes):
@@ -182,30 +192,31 @@ def test_sgg_known_neighbours(sgg_graph, units):
     assert G.edges[code["천안시"], code["아산시"]]["is_border"]
 
 
-def test_rail_placement_counts(sgg_graph, rail):
-    s = sgg_graph.graph["rail_summary"]
+def test_rail_placement_counts(sgg_graph, rail, sgg_rail):
+    s = sgg_rail.summary
+    assert not {"rail_placement", "rail_unplaced", "rail_summary"} & set(sgg_graph.graph)  # a field, not graph data
     assert s["stations"] == 667 and len(rail.stations) == 667
     assert s["dropped_flagged_edges"] == 3 and s["adjacency_edges"] == 683
     assert s["placed"] == 415 and s["unplaced"] == 252
     assert s["placed"] + s["unplaced"] == 667
-    pl, un = sgg_graph.graph["rail_placement"], sgg_graph.graph["rail_unplaced"]
+    pl, un = sgg_rail.placement, sgg_rail.unplaced
     assert len(pl) == 415 and len(un) == 252
     assert un["reason"].notna().all() and not set(pl["station"]) & set(un["station"])
     nodes = sum(sgg_graph.nodes[v]["conn_rail_stations"] for v in sgg_graph)
     assert nodes == pl["passenger"].sum()
 
 
-def test_rail_placements_respect_track_km(sgg_graph, rail, units):
-    where = sgg_graph.graph["rail_placement"].set_index("station")["region_code"]
+def test_rail_placements_respect_track_km(sgg_rail, rail, units):
+    where = sgg_rail.placement.set_index("station")["region_code"]
     for a, b, km in rail.adjacency.itertuples(index=False):
         if a in where and b in where and where[a] != where[b]:
             gap = shapely.distance(units.geometry[where[a]], units.geometry[where[b]]) / 1000
             assert gap <= km + 0.5, (a, b, km, gap)
 
 
-def test_rail_placement_facts(sgg_graph, units):
-    pl = sgg_graph.graph["rail_placement"].set_index("station")
-    un = sgg_graph.graph["rail_unplaced"].set_index("station")
+def test_rail_placement_facts(sgg_rail, units):
+    pl = sgg_rail.placement.set_index("station")
+    un = sgg_rail.unplaced.set_index("station")
     name = units["name_ko"]
     assert name[pl.at["구미", "region_code"]] == "구미시"
     assert name[pl.at["천안", "region_code"]] == "천안시"
@@ -215,11 +226,11 @@ def test_rail_placement_facts(sgg_graph, units):
     assert "삼성" not in pl.index or name[pl.at["삼성", "region_code"]] != "강남구"  # 경부선 삼성 (경산)
 
 
-def test_rail_edges(sgg_graph, units):
+def test_rail_edges(sgg_graph, units, sgg_rail):
     rails = [(u, v, d) for u, v, d in sgg_graph.edges(data=True) if d["is_rail"]]
-    assert len(rails) == sgg_graph.graph["rail_summary"]["region_links"] == 82
+    assert len(rails) == sgg_rail.summary["region_links"] == 82
     assert all(d["rail_km"] > 0 and d["n_rail_links"] >= 1 for *_, d in rails)
-    assert sum(d["kind"] == "rail" for *_, d in rails) == sgg_graph.graph["rail_summary"]["region_links_not_border"]
+    assert sum(d["kind"] == "rail" for *_, d in rails) == sgg_rail.summary["region_links_not_border"]
 
 
 # --------------------------------------------------------------------------- centralities vs networkx
@@ -242,7 +253,7 @@ def test_centrality_equals_networkx_500():
     _assert_same(N.centrality(G), N.centrality(G, fast=False))
 
 
-def test_knowledge_centrality_equals_networkx(units, sgg_graph):
+def test_knowledge_centrality_equals_networkx(units, sgg_graph, sgg_rail):
     area = units["area_km2"]
     # real masses (unit areas); only their relative size matters to the test
     K = N.knowledge_network(units, area, area.rank(), top_n=4)
@@ -255,7 +266,7 @@ def test_knowledge_centrality_equals_networkx(units, sgg_graph):
                                    "conn_rail_stations", "knowledge_pagerank"]
     assert t.index.equals(pd.Index(sorted(units.index), name="region_code"))
     assert t["knowledge_pagerank"].sum() == pytest.approx(1.0)
-    assert t["conn_rail_stations"].sum() == sgg_graph.graph["rail_placement"]["passenger"].sum()
+    assert t["conn_rail_stations"].sum() == sgg_rail.placement["passenger"].sum()
     assert t.notna().all().all()
 
 

@@ -134,10 +134,15 @@ def test_user_indicator_from_a_kosis_file(tmp_path):
     raw["pillars"]["base"]["indicators"]["test_user_count"] = 1
     path = tmp_path / "with_user.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="indicators", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    res = pipeline.run(path, until="indicators", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    out = res.out
     ind = _csv(out / "indicators.csv")
     got = ind[ind.indicator == "test_user_count"].set_index("region_code")["value"]
     assert got["37050"] == 10 and got["38110"] == 7 and got.isna().sum() == 227
+    # the run's result holds what it wrote; the stages not run are None
+    assert res.stages == ("regions", "indicators") and res.network is None and res.maps is None
+    assert res.indicators.values["test_user_count"].equals(res.values["test_user_count"])
+    assert res.indicators.metadata.at["test_user_count", "label_en"] == "Test"
     rep = _csv(out / "match_report.csv")
     assert rep["value"].astype(str).str.contains("없는시").any()
 
@@ -158,6 +163,7 @@ def test_analyst_loop_recomputes_only_what_changed():
     pd.testing.assert_frame_equal(again.scores, fresh.scores)
     assert not again.scores["rank"].equals(first.scores["rank"])  # the weights did change the ranking
     again.values.iloc[:, 0] = -1.0  # a caller editing a result does not edit the cache
+    again.indicators.values.iloc[:, 0] = -1.0
     third = run_in_memory(heavier, until="scoring")
     pd.testing.assert_frame_equal(third.values, fresh.values)
 

@@ -8,7 +8,7 @@ own). The notebooks test (test_notebooks.py) runs the same code on the shipped d
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import re
 import subprocess
 
@@ -22,7 +22,7 @@ from shapely.geometry import box
 
 from geo import compare, report
 from geo.errors import GeoError, InputError, ScenarioError
-from geo.pipeline import Run
+from geo.results import Indicators, Regions, RunResult, Scores, Siting
 from geo.scenario import load_scenario, validate
 from geo.scoring import monte_carlo, score
 
@@ -134,7 +134,7 @@ def _frontier_policy() -> tuple[pd.DataFrame, pd.DataFrame]:
     return frontier, policy
 
 
-def _run(tmp, *, hubs: bool = True) -> Run:
+def _run(tmp, *, hubs: bool = True) -> RunResult:
     units = _units()
     values, meta = _values_metadata()
     sc = _scenario()
@@ -145,8 +145,11 @@ def _run(tmp, *, hubs: bool = True) -> Run:
               .sort_values("rank", kind="stable"))
     h, a = _hubs_assignments(units) if hubs else (None, None)
     fr, pc = _frontier_policy() if hubs else (None, None)
-    return Run(scenario=sc, out=tmp, maps=tmp, units=units, values=values, metadata=meta, scores=scores,
-               uncertainty=mc, hubs=h, assignments=a, frontier=fr, policy_costs=pc)
+    siting = None if h is None else Siting(hubs=h, assignments=a, frontier=fr, policy_costs=pc,
+                                           robustness=pd.DataFrame(index=units.index), info={"optimal": True},
+                                           cost_unit="km")
+    return RunResult(scenario=sc, regions=Regions(units), indicators=Indicators(values, meta, {}, ()),
+                     scoring=Scores(table=scores, uncertainty=mc, audit=None), siting=siting)
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +268,7 @@ def test_html_offline_and_complete(pack):
     # the scenario in words: need has weight 2 of 5
     assert "필요(쇠퇴) 40%" in page and "need (decline) 40%" in page
     assert "아구" in page  # the uncovered square is named
+    assert "The solver proved this layout optimal." in page  # from the siting's info
     # summary first, then the hub cards, then the method; a table of contents links them
     order = [page.index(f'id="{k}"') for k in ("summary", "hubs", "candidates", "method", "sensitivity", "sources")]
     assert order == sorted(order)
@@ -347,8 +351,7 @@ def test_pack_without_hubs(tmp_path):
 
 
 def test_run_without_scores_is_refused(tmp_path):
-    run = _run(tmp_path, hubs=False)
-    run.scores = None
+    run = dataclasses.replace(_run(tmp_path, hubs=False), scoring=None)
     with pytest.raises(InputError, match="scores"):
         report.write_committee_pack(tmp_path, run, pdf=False)
 
@@ -403,9 +406,9 @@ def test_rank_changes_needs_the_same_regions():
 
 def test_compare_writes_table_and_chart(tmp_path):
     run_a = _run(tmp_path)
-    run_b = copy.copy(run_a)
-    run_b.hubs = run_a.hubs.iloc[:1].copy()
-    run_b.scores = run_a.scores.assign(rank=run_a.scores["rank"].to_numpy()[::-1])
+    run_b = dataclasses.replace(
+        run_a, siting=dataclasses.replace(run_a.siting, hubs=run_a.hubs.iloc[:1].copy()),
+        scoring=dataclasses.replace(run_a.scoring, table=run_a.scores.assign(rank=run_a.scores["rank"].to_numpy()[::-1])))
     s = compare.compare(None, None, out=tmp_path / "cmp", runs=(run_a, run_b))
     assert (s["a"], s["b"]) == ("synthetic_a", "synthetic_b")
     assert s["hubs_dropped"] == ["99100"] and s["hubs_kept"] == ["99050"] and s["hubs_added"] == []

@@ -510,6 +510,12 @@ def test_solve_scenario_weights_in_score(values, metadata):
     assert ind.loc[("indicator", "n_up"), "effective"] == pytest.approx(0.5, abs=1e-3)
     assert ind.loc[("indicator", "n_up"), "nominal_scenario"] == 0.5
     assert ind.loc[("indicator", "n_up"), "target"] == 0.5
+    # the part of the scenario the scoring reads gives the same weights, scores and audit
+    spec = s.scoring_spec()
+    solved_spec = solve_scenario_weights(values, metadata, spec)
+    assert solved_spec.pillars == solved.pillars
+    pd.testing.assert_frame_equal(score(values, metadata, solved_spec), score(values, metadata, solved))
+    pd.testing.assert_frame_equal(audit(values, metadata, solved_spec, original=spec).weights, a.weights)
 
 
 def _ishigami(x, a=7.0, b=0.1):

@@ -9,7 +9,7 @@ import pulp
 import pytest
 
 from geo import siting, solver
-from geo.compare import run_in_memory
+from geo.pipeline import run_in_memory
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning"),
@@ -25,7 +25,7 @@ def test_objective_equals_spopt_optimum(name):
     r = run_in_memory(SCENARIOS / f"{name}.yaml", until="scoring")
     opt = r.scenario.siting
     codes = r.scores.index
-    cost = r.cost.loc[codes, codes].to_numpy()
+    cost = r.network.cost.loc[codes, codes].to_numpy()
     need = siting.demand_columns(r.scores, r.values)[opt.demand].to_numpy()
     eligible = np.ones(len(codes), bool)
     for col, lo in opt.eligibility.minimums().items():
@@ -54,7 +54,11 @@ def test_programme_constraints_hold_on_the_national_run():
     assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
-    assert r.times is not None and "minutes" in a.columns and "distance_km" in a.columns
+    assert r.network.times is not None and "minutes" in a.columns and "distance_km" in a.columns
+    # the solve is a field of the result, in the unit sited on, and no frame carries it
+    info = r.siting.info
+    assert info["k"] == opt.k and info["optimal"] and info["cost_unit"] == r.siting.cost_unit == "minutes"
+    assert info["max_spoke_minutes"] == opt.max_spoke_minutes and not hubs.attrs
     covered = a[a["covered"]]
     assert (covered["minutes"] <= opt.max_spoke_minutes).all()
     uncovered = a[~a["covered"]]
@@ -62,9 +66,10 @@ def test_programme_constraints_hold_on_the_national_run():
     # 울릉군 (ferry) and 서귀포시 (flight plus road) are beyond 130 minutes of every hub; 제주시 is
     # within it by air
     assert set(uncovered.index) == {"37430", "39020"}
-    assert len(r.frontier) >= 8 and r.frontier["optimal"].all() and r.frontier["chosen"].sum() == 1
-    assert set(r.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
-                                           "eligibility.min_knowledge"}
+    fr = r.siting.frontier
+    assert len(fr) >= 8 and fr["optimal"].all() and fr["chosen"].sum() == 1
+    assert set(r.siting.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
+                                                  "eligibility.min_knowledge"}
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
@@ -83,7 +88,7 @@ def test_k_auto_uses_the_elbow_rule(tmp_path):
     raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
     curve = pd.read_csv(out / "k_elbow.csv")
     assert list(curve["k"]) == list(range(6, 12))
     assert curve["objective"].is_monotonic_decreasing
@@ -119,7 +124,7 @@ def test_at_stake_demand_moves_the_national_hubs():
     r = run_in_memory(SCENARIOS / "national.yaml", until="scoring")
     units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
     codes = units.index
-    cost = r.cost.loc[codes, codes].to_numpy()
+    cost = r.network.cost.loc[codes, codes].to_numpy()
     sets = {}
     for dem in ("at_stake", "uniform"):
         sets[dem] = set(codes[solver.solve(cost, units[dem].to_numpy(float), 10).hubs])

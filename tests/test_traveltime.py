@@ -221,7 +221,7 @@ def test_scenario_od_matrix_reaches_the_run(tmp_path):
     raw["network"]["od_matrix"] = "od.csv"
     path = tmp_path / "with_od.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="network", out=tmp_path / "out", maps_dir=tmp_path / "maps")
+    out = pipeline.run(path, until="network", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
     tt = pd.read_csv(out / "travel_times.csv", dtype={"origin": str, "destination": str}, encoding="utf-8-sig")
     row = tt[(tt["origin"] == "37010") & (tt["destination"] == "11020")].iloc[0]
     assert row["minutes"] == 150 and row["mode"] == "rail" and row["source"].endswith("od.csv")
