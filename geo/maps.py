@@ -29,6 +29,7 @@ import math
 import re
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -136,7 +137,7 @@ def build_maps(
     out_dir: Path,
     title: str,
     tolerance_m: float = 100.0,
-    coverage: gpd.GeoSeries | None = None,
+    coverage: gpd.GeoSeries | CoverageLayers | None = None,
     pillar_maps: bool = True,
     network: folium.FeatureGroup | None = None,
 ) -> list[Path]:
@@ -183,8 +184,8 @@ def build_maps(
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
     coverage
-        :func:`simplified_coverage` of the units, if already computed (``tolerance_m`` is
-        then not used).
+        :func:`simplified_coverage` (or :func:`coverage_layers`) of the units, if already
+        computed (``tolerance_m`` is then not used).
     pillar_maps
         Also write ``pillar_<column>.html`` for every score column present.
     network
@@ -225,11 +226,12 @@ def build_maps(
     names = qualified_names(units)
     dup = names["display_ko"] != units["name_ko"]
     units = units.assign(dn_ko=names["display_ko"].where(dup), dn_en=names["display_en"].where(dup))
-    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
-    simple = units.set_geometry(_drawing(simple_m))
-    payload = _region_payload(units, simple, meta, hub=assign is not None)
+    layers, simple_m, drawing = _coverage(units, coverage, tolerance_m)
+    simple = units.set_geometry(drawing)
+    payload = _region_payload(units, simple, meta, hub=assign is not None,
+                              label_points=None if layers is None else layers.label_points)
     pillars = [c for c in PILLARS if c in units]
-    sido_lines = _outline_lines(simple_m, units["sido_code"])
+    sido_lines = _outlines(layers, simple_m, units["sido_code"])
     labels = _labels_spec(simple_m, units)
 
     out_dir = Path(out_dir)
@@ -237,6 +239,11 @@ def build_maps(
     maps = [("index.html", pillars)]
     if pillar_maps:
         maps += [(f"pillar_{c}.html", [c]) for c in pillars]
+    # the same layers recur on every page: their specs are encoded once
+    outlines_js, labels_js = script_json(_outline_spec(sido_lines, "sido")), script_json(labels)
+    if hub_table is not None:
+        links_js, hubs_js = script_json(_links_spec(assign)), script_json(_hubs_spec(hub_table, assign, units))
+    choropleth: dict[str, tuple[dict, str]] = {}
     written = []
     for fname, cols in maps:
         page_title = title if fname == "index.html" else f"{SCORE_LABELS[cols[0]][0]} · {SCORE_LABELS[cols[0]][1]} — {title}"
@@ -245,10 +252,13 @@ def build_maps(
         m.add_child(data)
         if cols:
             for i, col in enumerate(cols):
-                spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
-                                        methods=tuple(CLASS_METHODS))
-                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
-                                     name=_layer_name(spec), overlay=False, show=i == 0))
+                if col not in choropleth:
+                    spec = _choropleth_spec(units[col], col, meta, PALETTES[PILLAR_PALETTE[col]],
+                                            methods=tuple(CLASS_METHODS))
+                    choropleth[col] = (_layer_name(spec), script_json(spec))
+                name, spec_js = choropleth[col]
+                m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {spec_js})",
+                                     name=name, overlay=False, show=i == 0))
         else:
             spec = _plain_spec()
             m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
@@ -257,14 +267,14 @@ def build_maps(
             spec = _lisa_spec(units["lisa_cluster"])
             m.add_child(_JsLayer(f"HubMap.clusters({data.get_name()}, {script_json(spec)})",
                                  name="쇠퇴 핫/콜드스팟 · Decline hot/cold spots (LISA)", overlay=True, show=False))
-        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido_lines, 'sido'))})",
+        m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {outlines_js})",
                              name="시도 경계 · Province outlines", overlay=True, show=True))
-        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {script_json(labels)})",
+        m.add_child(_JsLayer(f"HubMap.labels({data.get_name()}, {labels_js})",
                              name="지명 · Place names", overlay=True, show=True))
         if hub_table is not None:
-            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {script_json(_links_spec(assign))})",
+            m.add_child(_JsLayer(f"HubMap.links({data.get_name()}, {links_js})",
                                  name="거점→연계 · Hub→spoke links", overlay=True, show=True))
-            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {script_json(_hubs_spec(hub_table, assign, units))})",
+            m.add_child(_JsLayer(f"HubMap.hubs({data.get_name()}, {hubs_js})",
                                  name="★ 거점 · Hubs", overlay=True, show=True))
         if fname == "index.html" and network is not None:
             m.add_child(network)
@@ -294,7 +304,7 @@ def build_emd_map(
     out_path: Path,
     title: str,
     tolerance_m: float = 50.0,
-    coverage: gpd.GeoSeries | None = None,
+    coverage: gpd.GeoSeries | CoverageLayers | None = None,
     palette: str = "Reds",
     diverging: bool = False,
 ) -> Path:
@@ -318,7 +328,8 @@ def build_emd_map(
     tolerance_m
         Simplification tolerance in metres (coverage-preserving).
     coverage
-        :func:`simplified_coverage` of the units, if already computed.
+        :func:`simplified_coverage` (or :func:`coverage_layers`) of the units, if already
+        computed.
     palette
         One of :data:`PALETTES` (not used when ``diverging``).
     diverging
@@ -344,9 +355,10 @@ def build_emd_map(
     _check_attributions(attributions)
     meta = pd.DataFrame({"label_ko": [label_ko], "label_en": [label_en], "unit": [unit], "source": [source]},
                         index=pd.Index([column], name="id"))
-    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
-    simple = units.set_geometry(_drawing(simple_m))
-    payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"])
+    layers, simple_m, drawing = _coverage(units, coverage, tolerance_m)
+    simple = units.set_geometry(drawing)
+    payload = _region_payload(units, simple, meta, hub=False, sub=["parent_name_ko", "parent_name_en", "sido_name_ko"],
+                              label_points=None if layers is None else layers.label_points)
     m = _base_map(simple, title=title, attributions=attributions)
     data = _Data(payload)
     m.add_child(data)
@@ -354,10 +366,10 @@ def build_emd_map(
             else _choropleth_spec(units[column], column, meta, PALETTES[palette]))
     m.add_child(_JsLayer(f"HubMap.choropleth({data.get_name()}, {script_json(spec)})",
                          name=_layer_name(spec), overlay=False, show=True))
-    sgg = _outline_lines(simple_m, units["parent_code"])
+    sgg = _outlines(layers, simple_m, units["parent_code"])
     m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sgg, 'sgg'))})",
                          name="시군구 경계 · District outlines", overlay=True, show=True))
-    sido = _outline_lines(simple_m, units["sido_code"])
+    sido = _outlines(layers, simple_m, units["sido_code"])
     m.add_child(_JsLayer(f"HubMap.outlines({data.get_name()}, {script_json(_outline_spec(sido, 'sido'))})",
                          name="시도 경계 · Province outlines", overlay=True, show=True))
     _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
@@ -445,6 +457,50 @@ def simplified_coverage(units: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoS
                          got=units.index[empty].tolist()[:10])
     simple = shapely.coverage_simplify(shapely.coverage_clean(geoms), tolerance_m)
     return gpd.GeoSeries(simple, index=units.index, crs=units.crs)
+
+
+@dataclass(frozen=True)
+class CoverageLayers:
+    """A simplified coverage and what the maps draw from it alone, computed ahead of the maps
+    (:func:`coverage_layers`); pass it to :func:`build_maps` / :func:`build_emd_map` as
+    ``coverage``. Used only for units with the same index (and outline groups) as here."""
+
+    simple: gpd.GeoSeries  # :func:`simplified_coverage`, metres
+    drawing: gpd.GeoSeries  # EPSG:4326, 5 decimals
+    label_points: list  # lon/lat label point of each unit
+    outlines: dict  # group column -> (the groups, their outline lines)
+
+
+def coverage_layers(units: gpd.GeoDataFrame, tolerance_m: float, *,
+                    outline_by: tuple[str, ...] = ("sido_code",)) -> CoverageLayers:
+    """:func:`simplified_coverage` plus the drawing geometry, the unit label points and the
+    outlines of the groups in the columns ``outline_by``. Nearly all of it is GEOS work, which
+    releases the GIL, so a caller may compute it in a background thread."""
+    simple = simplified_coverage(units, tolerance_m)
+    drawing = _drawing(simple)
+    points = _label_points(_largest_parts(drawing.to_numpy()))
+    outlines = {c: (units[c].copy(), _outline_lines(simple, units[c])) for c in outline_by}
+    return CoverageLayers(simple=simple, drawing=drawing, label_points=points, outlines=outlines)
+
+
+def _coverage(units: gpd.GeoDataFrame, coverage, tolerance_m: float):
+    """(layers or None, coverage in metres, drawing geometry) of the units: from ``coverage``
+    (a GeoSeries or :class:`CoverageLayers`) when given, else computed."""
+    if isinstance(coverage, CoverageLayers):
+        if coverage.simple.index.equals(units.index):
+            return coverage, coverage.simple, coverage.drawing
+        coverage = coverage.simple
+    simple_m = simplified_coverage(units, tolerance_m) if coverage is None else coverage.reindex(units.index)
+    return None, simple_m, _drawing(simple_m)
+
+
+def _outlines(layers: CoverageLayers | None, simple_m: gpd.GeoSeries, groups: pd.Series) -> list:
+    """:func:`_outline_lines`, taken from ``layers`` when they hold the same groups."""
+    if layers is not None and groups.name in layers.outlines:
+        known, lines = layers.outlines[groups.name]
+        if known.equals(groups):
+            return lines
+    return _outline_lines(simple_m, groups)
 
 
 def _drawing(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -951,14 +1007,18 @@ def _asset_spec(key: str, pts: gpd.GeoDataFrame, units: pd.DataFrame, i: int) ->
     other = [c for c in pts.columns if c not in {"name", "located", "region_code", pts.geometry.name}][:ASSET_FIELDS]
     fields = ([["지역", "Region"]] if "region_code" in pts else []) + [[c, ""] for c in other]
     points = []
-    for idx, row in pts[mappable].iterrows():
-        vals = [_text(row["name"])]
+    sub = pts[mappable]
+    col = {c: j for j, c in enumerate(sub.columns)}
+    j_other, j_geom = [col[c] for c in other], col[sub.geometry.name]
+    region = dict(zip(units.index, (f"{ko} {en}" for ko, en in zip(units["name_ko"], units["name_en"]))))
+    for row in sub.values:  # the row values exactly as iterrows would give them, without a Series each
+        vals = [_text(row[col["name"]])]
         if "region_code" in pts:
-            rc = row["region_code"]
-            vals.append(f"{units.at[rc, 'name_ko']} {units.at[rc, 'name_en']}" if rc in units.index else _text(rc))
-        vals += [_value(row[c]) for c in other]
-        g = row.geometry
-        points.append([round(g.y, 5), round(g.x, 5), int(bool(row["located"])), vals])
+            rc = row[col["region_code"]]
+            vals.append(region[rc] if rc in region else _text(rc))
+        vals += [_value(row[j]) for j in j_other]
+        g = row[j_geom]
+        points.append([round(g.y, 5), round(g.x, 5), int(bool(row[col["located"]])), vals])
     n_out = int((~mappable).sum())
     name = f"{ko} · {en} ({len(points)})" + (f" — 좌표 없음 {n_out} · {n_out} without location" if n_out else "")
     n_approx = sum(1 for p in points if not p[2])
@@ -974,7 +1034,7 @@ def _asset_spec(key: str, pts: gpd.GeoDataFrame, units: pd.DataFrame, i: int) ->
 
 
 def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.DataFrame, *, hub: bool,
-                    sub: list[str] | None = None) -> dict:
+                    sub: list[str] | None = None, label_points: list | None = None) -> dict:
     sub = sub or ["sido_name_ko", "sido_name_en", "megaregion"]
     sub = [c for c in sub if c in units]
     pillars = [c for c in PILLARS if c in units]
@@ -1004,31 +1064,50 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
         credit, files = publisher(src) if src else ("", "")
         rows.append({"c": c, "ko": ko, "en": en, "unit": unit, "src": credit, "file": files, "d": None})
 
-    big = _largest_parts(simple.geometry.to_numpy())
-    rp = _label_points(big)
+    rp = _label_points(_largest_parts(simple.geometry.to_numpy())) if label_points is None else label_points
     values = units.loc[simple.index, cols].astype(object).to_numpy()
+    encoded = _encode_polygons(simple.geometry.to_numpy())
     regions = []
-    for i, (code, geom) in enumerate(zip(simple.index, simple.geometry)):
-        regions.append({"c": code, "g": _encode_polygons(geom),
+    for i, code in enumerate(simple.index):
+        regions.append({"c": code, "g": encoded[i],
                         "rp": [round(rp[i][1], 5), round(rp[i][0], 5)],
                         "v": [_value(v) for v in values[i]]})
     return {"q": QUANT, "n": len(units), "cols": cols, "rows": rows, "sub": sub, "regions": regions}
 
 
-def _encode_polygons(geom) -> list:
-    """Polygons → rings of delta-encoded integer coordinates (closing vertex dropped)."""
-    out = []
-    for poly in shapely.get_parts(geom):
-        rings = []
-        for ring in [poly.exterior, *poly.interiors]:
-            flat = _delta(np.asarray(ring.coords)[:-1, :2])
-            if len(flat) >= 6:
-                rings.append(flat)
-        if rings and len(rings[0]):
-            out.append(rings)
-    if not out:
-        raise InputError("a unit vanished after simplification", expected="a polygon", got=geom.wkt[:60],
-                         hint="use a smaller tolerance_m")
+def _encode_polygons(geoms: np.ndarray) -> list[list]:
+    """Each geometry's polygons → rings of delta-encoded integer coordinates (closing vertex
+    dropped; rings under three vertices left out), as :func:`_delta` per ring, computed for
+    all rings at once."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    starts = np.searchsorted(ring_of, np.arange(len(rings)))
+    ends = np.r_[starts[1:], len(xy)]
+    filled = ends > starts
+    first = np.zeros(len(xy), dtype=bool)
+    first[starts[filled]] = True
+    closing = np.zeros(len(xy), dtype=bool)
+    closing[ends[filled] - 1] = True
+    q = np.rint(xy * QUANT).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    d[first] = q[first]  # each ring starts from its absolute first vertex
+    keep = ((d != 0).any(axis=1) | first) & ~closing
+    poly_rings: list[list] = [[] for _ in range(len(parts))]
+    for r in range(len(rings)):
+        sl = slice(starts[r], ends[r])
+        flat = d[sl][keep[sl]].ravel().tolist()
+        if len(flat) >= 6:
+            poly_rings[ring_part[r]].append(flat)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    for p, rl in enumerate(poly_rings):
+        if rl:
+            out[part_of[p]].append(rl)
+    for geom, enc in zip(geoms, out):
+        if not enc:
+            raise InputError("a unit vanished after simplification", expected="a polygon", got=geom.wkt[:60],
+                             hint="use a smaller tolerance_m")
     return out
 
 
@@ -1080,12 +1159,11 @@ def _largest_parts(geoms: np.ndarray) -> list:
 
 def _label_points(polys: list) -> list[tuple[float, float]]:
     """A point well inside each polygon (centre of the largest inscribed circle), lon/lat."""
-    out = []
-    for p in polys:
-        size = math.sqrt(p.area)
-        c = shapely.get_point(shapely.maximum_inscribed_circle(p, size / 200), 0)
-        out.append((c.x, c.y))
-    return out
+    arr = np.empty(len(polys), dtype=object)
+    arr[:] = polys
+    # one vectorised GEOS call (it releases the GIL), tolerance 1/200 of each polygon's size
+    c = shapely.get_point(shapely.maximum_inscribed_circle(arr, np.sqrt(shapely.area(arr)) / 200), 0)
+    return list(zip(shapely.get_x(c).tolist(), shapely.get_y(c).tolist()))
 
 
 def _polygonal(g):

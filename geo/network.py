@@ -51,6 +51,7 @@ Centralities (:func:`centrality`)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -211,6 +212,8 @@ def island_links(
     if rule == "nearest_centroid":
         cen = units.geometry.centroid
         mxy = np.column_stack([cen.loc[mainland].x, cen.loc[mainland].y])
+    elif k == 1:
+        main_parts = _Parts(main_geoms)
     else:
         tree = shapely.STRtree(main_geoms)
     rows = []
@@ -223,18 +226,18 @@ def island_links(
                 d = np.hypot(mxy[:, 0] - c.x, mxy[:, 1] - c.y)
                 idx = np.argsort(d, kind="stable")[:k]
                 cand = zip(idx, d[idx])
-            else:
+            elif k == 1:
+                idx, dist = main_parts.nearest(geom)
+                order = np.argsort(main_codes[idx], kind="stable")[:1]
+                cand = zip(idx[order], np.full(len(order), dist))
+            else:  # widen the search until it holds k mainland units
                 near = tree.query_nearest(geom, return_distance=True, all_matches=True)
-                d0 = float(near[1].min())
-                if k > 1:  # widen the search until it holds k mainland units
-                    reach = max(d0, 1000.0)
-                    while True:
-                        idx = tree.query(geom, predicate="dwithin", distance=reach)
-                        if len(idx) >= k or len(idx) == len(main_geoms):
-                            break
-                        reach *= 2
-                else:
-                    idx = near[0]
+                reach = max(float(near[1].min()), 1000.0)
+                while True:
+                    idx = tree.query(geom, predicate="dwithin", distance=reach)
+                    if len(idx) >= k or len(idx) == len(main_geoms):
+                        break
+                    reach *= 2
                 d = shapely.distance(geom, main_geoms[idx])
                 order = np.lexsort((main_codes[idx], d))[:k]
                 cand = zip(np.asarray(idx)[order], d[order])
@@ -246,6 +249,42 @@ def island_links(
         for m_code, (dist, code) in chosen:
             rows.append((code, m_code, dist / 1000.0, "|".join(comp)))
     return pd.DataFrame(rows, columns=cols)
+
+
+class _Parts:
+    """The polygon parts of some geometries, for exact nearest-geometry queries.
+
+    The distance between two geometries is the smallest distance between a part of one and a
+    part of the other, so part pairs are taken in order of their bounding-box gap (a lower
+    bound) and the search stops once that bound exceeds the best distance found. Coastal
+    units have thousands of vertices in dozens of parts: this computes a few part distances
+    instead of whole-geometry ones, with the same floating-point result (the same
+    segment-to-segment distances are minimised).
+    """
+
+    def __init__(self, geoms: np.ndarray):
+        self.parts, self.owner = shapely.get_parts(geoms, return_index=True)
+        self.bounds = shapely.bounds(self.parts)
+
+    def nearest(self, geom) -> tuple[np.ndarray, float]:
+        """Positions of the geometries nearest to ``geom`` (every tie) and their distance."""
+        parts = shapely.get_parts(geom)
+        pb = shapely.bounds(parts)
+        b = self.bounds
+        dx = np.maximum(np.maximum(b[None, :, 0] - pb[:, None, 2], pb[:, None, 0] - b[None, :, 2]), 0.0)
+        dy = np.maximum(np.maximum(b[None, :, 1] - pb[:, None, 3], pb[:, None, 1] - b[None, :, 3]), 0.0)
+        lower = np.hypot(dx, dy).ravel()
+        best, hits = np.inf, set()
+        for flat in np.argsort(lower, kind="stable"):
+            if lower[flat] > best:
+                break
+            i, j = divmod(int(flat), len(self.parts))
+            d = float(shapely.distance(parts[i], self.parts[j]))
+            if d < best:
+                best, hits = d, {int(self.owner[j])}
+            elif d == best:
+                hits.add(int(self.owner[j]))
+        return np.array(sorted(hits), dtype=int), best
 
 
 # --------------------------------------------------------------------------- rail
@@ -284,6 +323,17 @@ def _norm_station(name: str) -> str:
     return s
 
 
+@functools.cache
+def station_distances() -> pd.DataFrame:
+    """KORAIL's station-to-station passenger km (``출발역명``, ``도착역명``, ``여객최단운행거리``),
+    read once per process: the rail loader and the travel-time calibration both use it.
+    Treat it as read-only."""
+    from geo.catalogue import data_path
+
+    return pd.read_csv(data_path("transport/rail/station_distance.csv.gz"), encoding="utf-8-sig",
+                       usecols=["출발역명", "도착역명", "여객최단운행거리"])
+
+
 def load_rail() -> RailData:
     """Read the shipped KORAIL tables and the urban-rail station register (data/transport/).
 
@@ -309,8 +359,7 @@ def load_rail() -> RailData:
         raise InputError("adjacency names a station missing from the station list",
                          file=files["adjacency"], expected="names from " + files["names"], got=unknown[:5])
 
-    dist = pd.read_csv(data_path(files["distance"]), encoding="utf-8-sig",
-                       usecols=["출발역명", "도착역명", "여객최단운행거리"])
+    dist = station_distances()
     no_route = dist["여객최단운행거리"] >= 999.9  # the table's code for "no passenger route"
     share = pd.concat([
         pd.DataFrame({"station": dist["출발역명"], "no_route": no_route}),
@@ -321,7 +370,9 @@ def load_rail() -> RailData:
     # a station absent from the distance table is judged by its name only (NaN >= 0.99 is False)
     st["passenger"] = ~suffix & ~(share.reindex(st["station"]).to_numpy() >= 0.99)
 
-    u = pd.read_excel(data_path(files["urban"]), dtype=str)
+    # calamine reads the register in a tenth of openpyxl's time, and decodes the escaped
+    # carriage return (_x000D_) that ends one address
+    u = pd.read_excel(data_path(files["urban"]), dtype=str, engine="calamine")
     urban = pd.DataFrame({
         "name": u["역사명"],
         "key": u["역사명"].map(_norm_station),
@@ -509,9 +560,16 @@ def place_stations(
         if reg not in have or tier < have[reg][0]:
             have[reg] = (tier, rule)
 
+    # register rows by raw name and by key (row positions in register order)
+    by_raw: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for i, (raw, key) in enumerate(zip(urban["raw"], urban["key"])):
+        by_raw.setdefault(raw, []).append(i)
+        by_key.setdefault(key, []).append(i)
+    u_pip, u_addr, u_op = urban["pip"].to_numpy(), urban["addr"].to_numpy(), urban["operator"].to_numpy()
     for st in rail.stations["station"]:
-        rows = urban[urban["raw"] == st] if st.endswith("역") else urban[(urban["key"] == st) | (urban["raw"] == st)]
-        for pip_r, addr_r, op in zip(rows["pip"], rows["addr"], rows["operator"]):
+        rows = by_raw.get(st, []) if st.endswith("역") else sorted({*by_key.get(st, ()), *by_raw.get(st, ())})
+        for pip_r, addr_r, op in zip(u_pip[rows], u_addr[rows], u_op[rows]):
             reg = pip_r if pd.notna(pip_r) else addr_r
             if pd.isna(reg):
                 continue
@@ -546,7 +604,7 @@ def place_stations(
             gap_cache[key] = float(shapely.distance(geoms.loc[key[0]], geoms.loc[key[1]])) / 1000.0
         return gap_cache[key]
 
-    bounds = {code: g.bounds for code, g in geoms.items()}
+    bounds = dict(zip(codes, map(tuple, shapely.bounds(geoms.to_numpy()).tolist())))
 
     def bbox_gap_km(r1: str, r2: str) -> float:
         (a0, a1, a2, a3), (b0, b1, b2, b3) = bounds[r1], bounds[r2]
@@ -591,11 +649,12 @@ def place_stations(
         return (len(near), sup, neg_tier), reg
 
     verdict = {st: judge(st) for st in list(pending)}
+    name_key = {st: [-ord(c) for c in st] for st in pending}  # ties: the smallest name first
     while True:
         ready = [(v[0], st) for st, v in verdict.items() if v is not None and st in pending]
         if not ready:
             break
-        _, st = max(ready, key=lambda x: (x[0], [-ord(c) for c in x[1]]))
+        _, st = max(ready, key=lambda x: (x[0], name_key[x[1]]))
         placed[st] = verdict.pop(st)[1]
         del pending[st]
         # whenever a station changes (placed, narrowed, dropped), its neighbours are judged again
@@ -716,6 +775,20 @@ def _node_attrs(units: pd.DataFrame, cen: pd.DataFrame | None = None) -> list[tu
     return out
 
 
+def border_and_island_links(
+    units: gpd.GeoDataFrame,
+    *,
+    island_rule: str = "nearest_polygon",
+    island_k: int = 1,
+    tolerance_m: float = 1.0,
+    min_shared_m: float = 5.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`border_edges` and the :func:`island_links` joining them to the mainland, as
+    :func:`build_network` uses them (same options)."""
+    borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
+    return borders, island_links(units, borders, rule=island_rule, k=island_k)
+
+
 @dataclass(frozen=True)
 class RailPlacement:
     """Where the KORAIL stations of a region graph were placed.
@@ -744,13 +817,14 @@ def build_network(
     rail: bool | RailData = True,
     tolerance_m: float = 1.0,
     min_shared_m: float = 5.0,
+    links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> nx.Graph:
     """Build the undirected region graph of borders, island links and rail links.
 
     The same as :func:`build_network_with_rail` without the station placement.
     """
     return build_network_with_rail(units, circuity=circuity, island_rule=island_rule, island_k=island_k,
-                                   rail=rail, tolerance_m=tolerance_m, min_shared_m=min_shared_m)[0]
+                                   rail=rail, tolerance_m=tolerance_m, min_shared_m=min_shared_m, links=links)[0]
 
 
 def build_network_with_rail(
@@ -762,6 +836,7 @@ def build_network_with_rail(
     rail: bool | RailData = True,
     tolerance_m: float = 1.0,
     min_shared_m: float = 5.0,
+    links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> tuple[nx.Graph, RailPlacement | None]:
     """Build the undirected region graph of borders, island links and rail links.
 
@@ -779,6 +854,10 @@ def build_network_with_rail(
         ``True`` to load the shipped KORAIL data, a :class:`RailData`, or ``False`` for none.
     tolerance_m, min_shared_m
         Border rule (see :func:`border_edges`).
+    links
+        ``(borders, islands)`` from :func:`border_edges` and :func:`island_links` of these
+        units with these options, if already computed (e.g. in a background thread: it is
+        GEOS work, which releases the GIL).
 
     Returns
     -------
@@ -794,8 +873,10 @@ def build_network_with_rail(
     check_circuity(circuity)
     units = validate.units(units, geometry=True)
     cen = centroids_lonlat(units)
-    borders = border_edges(units, tolerance_m=tolerance_m, min_shared_m=min_shared_m)
-    islands = island_links(units, borders, rule=island_rule, k=island_k)
+    if links is None:
+        links = border_and_island_links(units, island_rule=island_rule, island_k=island_k,
+                                        tolerance_m=tolerance_m, min_shared_m=min_shared_m)
+    borders, islands = links
 
     G = nx.Graph(
         crs=CRS, circuity=circuity, island_rule=island_rule, island_k=island_k,
@@ -824,8 +905,8 @@ def build_network_with_rail(
     if rail is not False:
         rail_data = load_rail() if rail is True else rail
         placement, unplaced = place_stations(units, rail_data)
-        links, counts = rail_links(placement, rail_data)
-        for a, b, km, n, _ in links.itertuples(index=False):
+        pairs, counts = rail_links(placement, rail_data)
+        for a, b, km, n, _ in pairs.itertuples(index=False):
             add(a, b, "rail", rail_km=float(km), n_rail_links=int(n))
         per_unit = placement[placement["passenger"]].groupby("region_code").size()
         for code in G.nodes:
@@ -838,8 +919,8 @@ def build_network_with_rail(
             "passenger_placed": int(placement["passenger"].sum()),
             "dropped_flagged_edges": int(len(rail_data.dropped)),
             **counts,
-            "region_links": int(len(links)),
-            "region_links_not_border": int(sum(1 for a, b in zip(links["region_a"], links["region_b"])
+            "region_links": int(len(pairs)),
+            "region_links_not_border": int(sum(1 for a, b in zip(pairs["region_a"], pairs["region_b"])
                                                if not G.edges[a, b]["is_border"])),
         }
         return G, RailPlacement(placement, unplaced, summary)

@@ -76,13 +76,21 @@ MAP_TOLERANCE_M = {"sgg": 100.0, "emd": 50.0}
 def _regions(r: Run) -> Regions:
     units = regions.load_units(r.scenario.units)
     r.counts["regions"] = {"in": len(units), "out": len(units)}
-    if r.pool is not None and "maps" in r.todo:
-        # The maps' coverage cleaning and simplification (GEOS, ~3.5 s) depends only on the
-        # boundaries: start it now so it overlaps the analysis stages.
-        from geo.maps import simplified_coverage
+    if r.pool is not None and "network" in r.todo:
+        # the network's borders and island links (GEOS) overlap the indicators stage
+        from geo.network import border_and_island_links
 
-        for level, u in (("sgg", units), ("emd", regions.load_units("emd"))):
-            r.background[f"coverage_{level}"] = r.pool.submit(simplified_coverage, u, MAP_TOLERANCE_M[level])
+        r.background["links"] = r.pool.submit(border_and_island_links, units)
+    if r.pool is not None and "maps" in r.todo:
+        # The maps' coverage cleaning and simplification, label points and outlines (nearly
+        # all GEOS work) depend only on the boundaries: start them now so they overlap the
+        # analysis stages.
+        from geo.maps import coverage_layers
+
+        for level, u, groups in (("sgg", units, ("sido_code",)),
+                                 ("emd", regions.load_units("emd"), ("parent_code", "sido_code"))):
+            r.background[f"coverage_{level}"] = r.pool.submit(coverage_layers, u, MAP_TOLERANCE_M[level],
+                                                              outline_by=groups)
     return Regions(units)
 
 
@@ -134,7 +142,9 @@ def _network(r: Run) -> Network:
 
     opt, units, v = r.scenario.network, r.regions.units, r.indicators.values
     rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
-    graph, placed = network.build_network_with_rail(units, circuity=opt.circuity, rail=rail)
+    links = r.background.pop("links", None)
+    graph, placed = network.build_network_with_rail(units, circuity=opt.circuity, rail=rail,
+                                                    links=None if links is None else links.result())
     cost = network.distance_matrix(units, circuity=opt.circuity)
     od = None
     if opt.od_matrix:

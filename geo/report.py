@@ -216,15 +216,21 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     sheets["지표 Indicators"] = metadata_table(run.metadata, sc.pillars)
     sheets["출처 Sources"] = sources
     sheets = {k: _drop_empty(v) for k, v in sheets.items()}
-    written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
-    for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
-        io.write_csv(table, out_dir / name, index=False)
-        written.append(out_dir / name)
     html_path = out_dir / "report.html"
     io.write_text(render_html(run, top=top, sources=sources), html_path)
-    written.append(html_path)
-    if pdf:
-        written.append(html_to_pdf(html_path, out_dir / "report.pdf"))
+    # chromium prints the PDF in its own process while the workbook and tables are written
+    printing = _PdfPrint(html_path, out_dir / "report.pdf") if pdf else None
+    try:
+        written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
+        for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
+            io.write_csv(table, out_dir / name, index=False)
+            written.append(out_dir / name)
+        written.append(html_path)
+        if printing is not None:
+            written.append(printing.wait())
+    finally:
+        if printing is not None:
+            printing.close()
     return written
 
 
@@ -615,24 +621,46 @@ def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: flo
     GeoError
         If chromium is not installed, fails, or writes no PDF.
     """
-    exe = shutil.which(chromium) or (chromium if Path(chromium).is_file() else None)
-    if exe is None:
-        raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
-                       hint="install it with: python3 tasks.py setup (apt-get install chromium)")
-    html, pdf = Path(html).resolve(), Path(pdf).resolve()
-    pdf.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="geo-chromium-") as profile:
-        cmd = [exe, *CHROMIUM_ARGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
-               html.as_uri()]
+    printing = _PdfPrint(html, pdf, chromium=chromium, timeout=timeout)
+    try:
+        return printing.wait()
+    finally:
+        printing.close()
+
+
+class _PdfPrint:
+    """Headless chromium printing an HTML file to PDF in the background (see :func:`html_to_pdf`)."""
+
+    def __init__(self, html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: float = 180):
+        exe = shutil.which(chromium) or (chromium if Path(chromium).is_file() else None)
+        if exe is None:
+            raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
+                           hint="install it with: python3 tasks.py setup (apt-get install chromium)")
+        self.html, self.pdf, self.timeout = Path(html).resolve(), Path(pdf).resolve(), timeout
+        self.pdf.unlink(missing_ok=True)
+        self._profile = tempfile.TemporaryDirectory(prefix="geo-chromium-")
+        cmd = [exe, *CHROMIUM_ARGS, f"--user-data-dir={self._profile.name}", f"--print-to-pdf={self.pdf}",
+               self.html.as_uri()]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait(self) -> Path:
+        """Wait for chromium; the PDF made reproducible, or GeoError."""
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            _, err = self._proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            raise GeoError(f"chromium did not print {html.name} within {timeout:.0f} s") from None
-    if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
-        raise GeoError(f"chromium wrote no PDF for {html.name} (exit {proc.returncode})",
-                       hint=" | ".join(tail) or None)
-    return io.reproducible_pdf(pdf)
+            raise GeoError(f"chromium did not print {self.html.name} within {self.timeout:.0f} s") from None
+        if not self.pdf.is_file() or self.pdf.read_bytes()[:5] != b"%PDF-":
+            tail = (err or "").strip().splitlines()[-3:]
+            raise GeoError(f"chromium wrote no PDF for {self.html.name} (exit {self._proc.returncode})",
+                           hint=" | ".join(tail) or None)
+        return io.reproducible_pdf(self.pdf)
+
+    def close(self) -> None:
+        """Stop chromium if it still runs and remove its profile folder."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+        self._profile.cleanup()
 
 
 def rank_interval_figure(scores: pd.DataFrame, hubs: pd.DataFrame | None = None, *, top: int = 20):

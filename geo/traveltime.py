@@ -307,10 +307,9 @@ _STATION_CACHE: dict = {}  # the last RailData → its StationTimes (the data ar
 @lru_cache(maxsize=8)
 def _korail_km(a: str, b: str) -> float | None:
     """Shortest passenger km between two KORAIL stations (station_distance.csv.gz)."""
-    from geo.catalogue import data_path
+    from geo.network import station_distances
 
-    d = pd.read_csv(data_path("transport/rail/station_distance.csv.gz"), encoding="utf-8-sig",
-                    usecols=["출발역명", "도착역명", "여객최단운행거리"])
+    d = station_distances()
     km = d.loc[(d["출발역명"] == a) & (d["도착역명"] == b), "여객최단운행거리"]
     return None if km.empty else float(km.iloc[0])
 

@@ -445,6 +445,23 @@ def test_emd_map_in_browser(browser, built):
 # names, sources, classes
 
 
+def test_polygon_encoding_is_the_ring_by_ring_delta():
+    from geo.maps import _delta, _encode_polygons
+
+    square = shapely.Polygon([(0, 0), (1, 0), (1, 1), (0, 1)], holes=[[(0.2, 0.2), (0.4, 0.2), (0.4, 0.4)]])
+    speck = shapely.box(5, 5, 5.000001, 5.000001)  # rounds to one point: its ring is left out
+    parts = shapely.MultiPolygon([square, shapely.box(2, 0, 2.5, 0.5), speck])
+    geoms = np.array([square, parts, shapely.box(3, 3, 3.00001, 3.00002)], dtype=object)
+    by_ring = [[[r for r in (_delta(np.asarray(ring.coords)[:-1]) for ring in [p.exterior, *p.interiors])
+                 if len(r) >= 6] for p in shapely.get_parts(g)] for g in geoms]
+    by_ring = [[p for p in g if p] for g in by_ring]
+    assert _encode_polygons(geoms) == by_ring
+    assert by_ring[0][0][0][:2] == [0, 0] and len(by_ring[0][0]) == 2  # exterior and hole
+    assert len(by_ring[1]) == 2  # the speck is gone
+    with pytest.raises(InputError, match="vanished"):
+        _encode_polygons(np.array([speck], dtype=object))
+
+
 def test_same_named_gu_are_qualified_with_their_sido():
     units = load_units()
     names = maps.qualified_names(units)

