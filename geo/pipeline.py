@@ -217,6 +217,29 @@ def _scoring(r: Run) -> Scores:
     return Scores(table=table, uncertainty=unc, audit=a)
 
 
+def _near_organisation(units, opt, cost, *, minutes: bool) -> dict:
+    """The consolidation rule's keywords for the siting: ``near`` (regions within reach of an
+    existing organisation) and ``near_min``; none when the scenario sets no such rule.
+
+    Organisations placed only by their 시도 and planned ones do not count: their 시군구 is not
+    known or they do not exist yet.
+    """
+    no = opt.near_organisation
+    if no is None:
+        return {}
+    from geo import plan
+    from geo.errors import InputError
+
+    within = no.within_minutes if minutes else no.within_km
+    if within is None:
+        key = "within_minutes" if minutes else "within_km"
+        raise InputError(f"siting.near_organisation has no {key}, and this run's cost matrix is in "
+                         f"{'minutes' if minutes else 'road km'}", column=key, expected="a number", got=None)
+    o = plan.organisations(units)
+    placed = o.loc[(o["located"] == "region centroid") & ~o["planned"].astype(bool), "region_code"]
+    return {"near": plan.near_organisation(cost, placed, within=within), "near_min": no.min_hubs}
+
+
 def _siting(r: Run) -> Siting:
     from geo import explain, siting
 
@@ -239,7 +262,8 @@ def _siting(r: Run) -> Siting:
     kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
-              fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums())
+              fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums(),
+              **_near_organisation(all_units, opt, cost.loc[units.index, units.index], minutes=minutes))
     k, curve = opt.k, None
     if k == "auto":
         lo, hi = opt.k_range
@@ -555,7 +579,8 @@ def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, flo
     pillar_weights
         New relative weights of some pillars, e.g. ``{"need": 2}`` (the others keep theirs).
     k
-        Number of hubs.
+        Number of hubs. A consolidation rule asking for more hubs near an existing
+        organisation (``siting.near_organisation.min_hubs``) than ``k`` asks for all ``k``.
     draws, robustness_draws
         Monte Carlo draws of the scoring and of the siting robustness check (fewer make a
         quick exploratory run; ``robustness_draws`` is capped at ``draws``).
@@ -580,6 +605,9 @@ def variant(scenario: str | Path | Scenario, *, pillar_weights: Mapping[str, flo
         d["pillars"][p]["weight"] = w
     if k is not None:
         d["siting"]["k"] = k
+        near = d["siting"].get("near_organisation")
+        if near and isinstance(k, int) and near["min_hubs"] > k:
+            near["min_hubs"] = k
     if draws is not None:
         d["uncertainty"]["draws"] = draws
         d["siting"]["robustness_draws"] = min(d["siting"]["robustness_draws"], draws)

@@ -1080,6 +1080,14 @@ def rule_words(rule: str, scenario=None, *, minutes: bool = True) -> tuple[str, 
         return "사전 지정 거점", "fixed in advance"
     if rule == "excluded":
         return "제외 지역", "excluded regions"
+    if rule == "near_organisation":
+        no = None if t is None else t.near_organisation
+        v = None if no is None else (no.within_minutes if minutes else no.within_km)
+        if v is None:
+            return "기존 기관 인접 거점 수 하한", "hubs near an existing organisation"
+        u_ko, u_en = ("분", "min") if minutes else (" km", "km")
+        return (f"기존 기관 {v:g}{u_ko} 이내 거점 최소 {no.min_hubs}곳",
+                f"at least {no.min_hubs} hubs within {v:g} {u_en} of an existing organisation")
     if rule in ("per_megaregion.max", "per_megaregion.min"):
         lim = () if t is None else (t.per_megaregion.max if rule.endswith("max") else t.per_megaregion.min)
         n = _limit_text(lim) if lim else ""

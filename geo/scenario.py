@@ -58,6 +58,8 @@ Layout (defaults in brackets; see ``data/scenarios/national.yaml`` for a comment
       fixed: [region codes], excluded: [region codes]           [none]
       max_spoke_km [null = no limit], reach_km [null; needed for mclp],
       robustness_draws [200]
+      near_organisation: {within_minutes: x, within_km: x, min_hubs: n}   [none] at least n
+                                               hubs within x of an existing organisation
 """
 
 from __future__ import annotations
@@ -235,6 +237,18 @@ class MegaregionLimits:
 
 
 @dataclass(frozen=True)
+class NearOrganisation:
+    """Consolidation rule: at least ``min_hubs`` hubs within reach of an existing organisation.
+
+    ``within_minutes`` applies on a travel-time matrix, ``within_km`` on the road-km proxy.
+    """
+
+    min_hubs: int
+    within_minutes: float | None = None
+    within_km: float | None = None
+
+
+@dataclass(frozen=True)
 class SitingOptions:
     model: str = "pmedian"
     k: int | str = 10
@@ -254,6 +268,7 @@ class SitingOptions:
     # ("max_access_increase", share); see geo.siting.pick_frontier
     frontier: tuple = ("knee", None)
     frontier_points: int = 8
+    near_organisation: NearOrganisation | None = None
 
 
 class _Pillars:
@@ -375,6 +390,11 @@ class Scenario(_Pillars):
                 "robustness_draws": t.robustness_draws,
                 "frontier": t.frontier[0] if t.frontier[1] is None else {t.frontier[0]: t.frontier[1]},
                 "frontier_points": t.frontier_points,
+                "near_organisation": None if t.near_organisation is None else {
+                    "min_hubs": t.near_organisation.min_hubs,
+                    "within_minutes": t.near_organisation.within_minutes,
+                    "within_km": t.near_organisation.within_km,
+                },
             },
         }
 
@@ -1071,7 +1091,8 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
     p = "siting"
     v = c.mapping(value, p, ("model", "k", "k_range", "demand", "eligibility", "per_megaregion",
                              "fixed", "excluded", "max_spoke_km", "reach_km", "robustness_draws",
-                             "max_spoke_minutes", "reach_minutes", "frontier", "frontier_points"))
+                             "max_spoke_minutes", "reach_minutes", "frontier", "frontier_points",
+                             "near_organisation"))
     n0 = len(c.problems)
     model = c.choice(v.get("model", d.model), f"{p}.model", MODELS)
     k = v.get("k", d.k)
@@ -1167,7 +1188,33 @@ def _siting(c: _Checker, value, *, units, pillars, known_ids, draws) -> SitingOp
               f"<share, e.g. 0.05>}}, got {_show(fr)}")
     npts = c.number(v.get("frontier_points", d.frontier_points), f"{p}.frontier_points", minimum=2,
                     integer=True)
+    near = _near_organisation(c, v.get("near_organisation"), f"{p}.near_organisation",
+                              k=k if isinstance(k, int) else None,
+                              k_low=k_range[0] if k == "auto" and k_range is not None else None)
     if len(c.problems) > n0:
         return None
     return SitingOptions(model, k, k_range, demand, eligibility, limits, fixed, excluded, spoke,
-                         reach, rd, spoke_min, reach_min, frontier, npts)
+                         reach, rd, spoke_min, reach_min, frontier, npts, near)
+
+
+def _near_organisation(c: _Checker, value, path: str, *, k: int | None,
+                       k_low: int | None = None) -> NearOrganisation | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        c.add(path, f"expected {{within_minutes: <minutes>, min_hubs: <n>}} (or within_km), got {_show(value)}")
+        return None
+    v = c.mapping(value, path, ("within_minutes", "within_km", "min_hubs"))
+    minutes = c.number(v.get("within_minutes"), f"{path}.within_minutes", minimum=0, allow_none=True,
+                       limit=MAX_KM)
+    km = c.number(v.get("within_km"), f"{path}.within_km", minimum=0, allow_none=True, limit=MAX_KM)
+    if v.get("within_minutes") is None and v.get("within_km") is None:
+        c.add(path, "expected within_minutes (travel-time runs) or within_km (road-km runs), got neither")
+    n = c.number(v.get("min_hubs"), f"{path}.min_hubs", minimum=1, integer=True, limit=MAX_K)
+    if n is not None and k is not None and n > k:
+        c.add(f"{path}.min_hubs", f"expected at most k ({k}) hubs, got {n}")
+    if n is not None and k_low is not None and n > k_low:
+        c.add(f"{path}.min_hubs", f"expected at most the lowest k of k_range ({k_low}) hubs, got {n}")
+    if n is None or (minutes is None and km is None):
+        return None
+    return NearOrganisation(n, minutes, km)

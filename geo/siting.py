@@ -47,7 +47,7 @@ def _per_group(value, labels: pd.Series, name: str) -> dict | None:
 
 
 def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_megaregion_max,
-                  per_megaregion_min, fixed, excluded, eligibility):
+                  per_megaregion_min, fixed, excluded, eligibility, near=None, near_min=None):
     """Checked arrays and solver constraints from the DataFrame inputs of :func:`site_hubs`."""
     missing = [c for c in (*_UNIT_COLUMNS, demand) if c not in units.columns]
     if missing:
@@ -93,13 +93,34 @@ def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_meg
     ex = _codes(excluded, codes, "excluded")
     pos = pd.Series(np.arange(len(codes)), index=codes)
     mega = units["megaregion"].astype(str).set_axis(codes)
+    subset = _near_mask(near, codes) if near_min else None
     constraints = dict(
         model=model, reach=reach_km, candidates=elig, fixed=pos[fx].to_numpy(),
         excluded=pos[ex].to_numpy(), group=mega.to_numpy(),
         group_max=_per_group(per_megaregion_max, mega, "per_megaregion_max"),
         group_min=_per_group(per_megaregion_min, mega, "per_megaregion_min"),
         max_distance=max_spoke_km, names=list(codes))
+    if subset is not None:
+        constraints.update(subset=subset, subset_min=int(near_min))
     return codes, C, need, fx, mega, constraints
+
+
+def _near_mask(near, codes: pd.Index) -> np.ndarray:
+    """``near`` (bool Series on region codes) as a mask in the order of ``codes``."""
+    if not isinstance(near, pd.Series):
+        raise InputError("near_min needs near: a True/False Series on region codes", column="near",
+                         expected="a boolean Series (e.g. geo.plan.near_organisation)", got=type(near).__name__)
+    s = near.copy()
+    s.index = [str(c) for c in s.index]
+    lack = codes.difference(s.index)
+    if len(lack):
+        raise InputError("near lacks regions", column="near", expected="a value for every region code of units",
+                         got=lack.tolist()[:5])
+    v = s.reindex(codes)
+    if v.dtype != bool:
+        raise InputError("near must be True/False for every region", column="near", expected="bool",
+                         got=str(v.dtype))
+    return v.to_numpy(dtype=bool)
 
 
 def choose_k_frame(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k_range: Iterable[int],
@@ -107,7 +128,8 @@ def choose_k_frame(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k_ra
     """:func:`choose_k` on the DataFrame inputs of :func:`site_hubs` (same keywords)."""
     _, C, need, _, _, constraints = _frame_inputs(units, cost, demand=demand, **{
         key: kw.get(key) for key in ("model", "reach_km", "max_spoke_km", "per_megaregion_max",
-                                     "per_megaregion_min", "fixed", "excluded", "eligibility")})
+                                     "per_megaregion_min", "fixed", "excluded", "eligibility", "near",
+                                     "near_min")})
     constraints = {k: v for k, v in constraints.items() if k != "model"}
     return choose_k(C, need, k_range, share=share, model=kw.get("model") or "pmedian", **constraints)
 
@@ -120,7 +142,8 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
               time_limit: float | None = None, seed: int = 0,
               demand_draws: np.ndarray | None = None,
               open_cost: np.ndarray | None = None,
-              start: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              start: Iterable[str] | None = None, near: pd.Series | None = None,
+              near_min: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Site k hubs among the regions of ``units`` and assign every region to one.
 
     Parameters
@@ -149,6 +172,9 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
         As for :func:`solve` (``open_cost`` in the order of ``units``).
     start : iterable of region codes, optional
         Hubs of a similar solution to start the search from (as ``start`` of :func:`solve`).
+    near, near_min : bool Series on region codes, int, optional
+        Consolidation rule: at least ``near_min`` hubs where ``near`` is True (regions within
+        reach of an existing organisation, :func:`geo.plan.near_organisation`).
 
     Returns
     -------
@@ -166,7 +192,7 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
     codes, C, need, fx, mega, constraints = _frame_inputs(
         units, cost, demand=demand, model=model, reach_km=reach_km, max_spoke_km=max_spoke_km,
         per_megaregion_max=per_megaregion_max, per_megaregion_min=per_megaregion_min,
-        fixed=fixed, excluded=excluded, eligibility=eligibility)
+        fixed=fixed, excluded=excluded, eligibility=eligibility, near=near, near_min=near_min)
     st = None if start is None else [codes.get_loc(str(c)) for c in start if str(c) in codes]
     r = solve(C, need, k, method=method, time_limit=time_limit, seed=seed, open_cost=open_cost, start=st,
               **constraints)
@@ -254,7 +280,7 @@ CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (famili
 
 _RULE_LABELS = {
     "per_megaregion_max": "per_megaregion.max", "per_megaregion_min": "per_megaregion.min",
-    "max_spoke_km": "max_spoke", "fixed": "fixed", "excluded": "excluded",
+    "max_spoke_km": "max_spoke", "fixed": "fixed", "excluded": "excluded", "near_min": "near_organisation",
 }
 
 
@@ -267,7 +293,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     ----------
     units, cost, demand, k, **kw
         As for :func:`site_hubs` (``kw``: model, reach_km, max_spoke_km, per_megaregion_max,
-        per_megaregion_min, fixed, excluded, eligibility).
+        per_megaregion_min, fixed, excluded, eligibility, near, near_min).
     capability : str
         Column of ``units`` with each region's capability (0–100).
     frontier_rule
@@ -290,7 +316,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         raise InputError("capability has missing values", column=capability, expected="a number for every region",
                          got=units.index[~np.isfinite(cap)].tolist()[:5])
     keys = ("model", "reach_km", "max_spoke_km", "per_megaregion_max", "per_megaregion_min", "fixed",
-            "excluded", "eligibility")
+            "excluded", "eligibility", "near", "near_min")
     kw = {key: kw.get(key) for key in keys}
     model = kw["model"] = kw.get("model") or "pmedian"
 
@@ -331,7 +357,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     # plus the capability term of the trade-off, over every region (the solver puts coverage
     # first, so a rule that changes coverage can also lower this).
     rules = []
-    for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded"):
+    for key in ("per_megaregion_max", "per_megaregion_min", "max_spoke_km", "fixed", "excluded", "near_min"):
         if kw.get(key):
             rules.append((_RULE_LABELS[key], {key: () if key in ("fixed", "excluded") else None}))
     elig = dict(kw["eligibility"] or {})
@@ -418,11 +444,14 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     asg = np.array([pos[h] if isinstance(h, str) else -1 for h in hc])
     alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg,
                              max_distance=cons.get("max_distance"), group_max=cons.get("group_max"),
-                             group_min=cons.get("group_min"))
+                             group_min=cons.get("group_min"), subset=cons.get("subset"),
+                             subset_min=cons.get("subset_min", 0))
     hubs = hubs.copy()
     hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
                          for c in nominal]
     hubs["capability"] = cap[hub_idx]
+    if cons.get("subset_min"):
+        hubs["near_organisation"] = np.asarray(cons["subset"], bool)[hub_idx]
     if demand == "at_stake":
         hubs["at_stake_served"] = hubs["need_served"]
     for col in ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier"):

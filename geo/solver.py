@@ -4,11 +4,12 @@
 demand of each row. :func:`solve` handles the p-median model (minimise demand-weighted cost to
 the nearest hub) and the maximal covering location problem (MCLP: maximise the demand within
 ``reach`` of a hub) with the programme constraints: hubs fixed in advance, excluded or
-ineligible candidates, at most / at least so many hubs per group (권역), and a maximum spoke
-cost. :func:`choose_k` and :func:`selection_frequency` support the choice of k and re-solves
-over demand draws (:func:`solve_draws`); :func:`frontier` and :func:`pick_frontier` give the
-access–capability trade-off, :func:`swap_alternatives` each hub's best replacement, and
-:func:`read_orlib_pmedian` reads the OR-Library benchmark instances. The DataFrame adapter
+ineligible candidates, at most / at least so many hubs per group (권역), at least m hubs from
+a set of candidates (``subset``, e.g. those near an existing organisation: consolidation rather
+than new building), and a maximum spoke cost. :func:`choose_k` and :func:`selection_frequency`
+support the choice of k and re-solves over demand draws (:func:`solve_draws`); :func:`frontier`
+and :func:`pick_frontier` give the access–capability trade-off, :func:`swap_alternatives` each
+hub's best replacement, and :func:`read_orlib_pmedian` reads the OR-Library benchmark instances. The DataFrame adapter
 and the pipeline's siting plan are in :mod:`geo.siting`, the committee prose in :mod:`geo.explain`.
 
 How the objective is ordered (lexicographic)
@@ -36,9 +37,11 @@ Algorithms
 * Heuristic: greedy construction, then steepest-descent vertex substitution (swap one open
   hub for one closed candidate), every swap of a step evaluated at once with numpy from the
   nearest and second-nearest open hub of each demand (Whitaker's fast interchange).
-  Constraint-aware throughout (fixed hubs never leave, group counts stay within bounds).
+  Constraint-aware throughout (fixed hubs never leave, group counts stay within bounds, the
+  subset keeps its minimum: a column enters only if the set can still be completed).
 * Lower bound: Lagrangian relaxation of the assignment constraints with subgradient steps
-  (Beasley 1993), the relaxed subproblem solved exactly under the fixed and group constraints;
+  (Beasley 1993), the relaxed subproblem solved exactly under the fixed and group constraints
+  and the subset rule (greedy on the group matroid, then the cheapest swaps into the subset);
   every relaxed hub set is also tried as a solution. In heuristic mode, if the bound has not
   met the incumbent, seeded perturbation rounds follow (iterated local search). At 읍면동 scale
   the bound is the evidence for "within x %" (``gap``).
@@ -159,6 +162,8 @@ class _Problem:
     model: str
     stages: list  # per criterion: n x m matrix whose row-min is the criterion's cost
     open_cost: np.ndarray | None = None  # cost of opening each working column (last criterion)
+    subset: np.ndarray | None = None  # bool per working column: the set of the subset rule
+    subset_min: int = 0  # at least so many hubs from ``subset``
 
     @property
     def m(self) -> int:
@@ -166,6 +171,11 @@ class _Problem:
 
     @property
     def plain(self) -> bool:
+        """No group constraints and no subset rule bind."""
+        return self.groups_plain and self.subset_min == 0
+
+    @property
+    def groups_plain(self) -> bool:
         """No group constraints bind."""
         return len(self.gmax) == 1 and self.gmin[0] == 0 and self.gmax[0] >= self.k
 
@@ -179,7 +189,8 @@ class _Problem:
                      fixed=np.flatnonzero(fx[idx]), gid=self.gid[idx], gmax=self.gmax, gmin=self.gmin,
                      radii=self.radii, max_distance=self.max_distance, model=self.model,
                      stages=[t[:, idx] for t in self.stages],
-                     open_cost=None if self.open_cost is None else self.open_cost[idx])
+                     open_cost=None if self.open_cost is None else self.open_cost[idx],
+                     subset=None if self.subset is None else self.subset[idx], subset_min=self.subset_min)
         return q, idx
 
     @property
@@ -224,7 +235,7 @@ def _index_list(values, m: int, name: str) -> np.ndarray:
 
 def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(), excluded=(),
              group=None, group_max=None, group_min=None, max_distance=None, names=None,
-             open_cost=None) -> _Problem:
+             open_cost=None, subset=None, subset_min=0) -> _Problem:
     c = _as_cost(cost)
     n, m = c.shape
     if open_cost is not None:
@@ -264,6 +275,17 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     fx = _index_list(fixed, m, "fixed")
     ex = _index_list(excluded, m, "excluded")
     elig[ex] = False
+    if isinstance(subset_min, bool) or not isinstance(subset_min, (int, np.integer)) or subset_min < 0:
+        raise InputError("subset_min must be a non-negative integer", expected="int >= 0", got=subset_min)
+    sub = None
+    if subset is not None:
+        sub = np.asarray(subset)
+        if sub.shape != (m,) or sub.dtype != bool:
+            raise InputError("subset must be a boolean mask over the cost columns",
+                             expected=f"bool array of shape ({m},)", got=f"{sub.dtype} {sub.shape}")
+    elif subset_min:
+        raise InputError("subset_min needs a subset", expected="subset=<bool mask over the columns>",
+                         got=None)
 
     if group is not None:
         labels = np.asarray(group, dtype=object)
@@ -318,6 +340,19 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     slots = sum(min(gmax[g], n_in[g]) for g in uniq)
     if group_max and slots < k and n_elig >= k:
         problems.append(f"group_max leaves only {slots} hub slots among eligible candidates for k={k}")
+    if not problems and subset_min:
+        gl = np.array([uniq.index(g) for g in labels.tolist()])
+        chosen = np.zeros(m, bool)
+        chosen[fx] = True
+        most = _most_from_subset(k, gl, np.array([gmin[g] for g in uniq]), np.array([gmax[g] for g in uniq]),
+                                 chosen, elig, sub)
+        n_sub = int((elig & sub).sum())
+        if n_sub < subset_min:
+            problems.append(f"subset rule: at least {subset_min} hubs from the subset but only {n_sub} "
+                            f"eligible candidates are in it")
+        elif most is None or most < subset_min:
+            problems.append(f"subset rule: at least {subset_min} hubs from the subset but the other rules "
+                            f"allow at most {0 if most is None else most} of them")
     if problems:
         raise InfeasibleError("infeasible siting constraints: " + "; ".join(problems))
 
@@ -338,7 +373,55 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     return _Problem(cost=work, cols=cols, k=k, fixed=np.sort(pos[fx]), gid=gid,
                     gmax=np.array([gmax[g] for g in uniq]), gmin=np.array([gmin[g] for g in uniq]),
                     radii=radii, max_distance=max_distance, model=model, stages=stages,
-                    open_cost=None if open_cost is None else np.asarray(open_cost, float)[cols])
+                    open_cost=None if open_cost is None else np.asarray(open_cost, float)[cols],
+                    subset=None if sub is None else sub[cols].copy(), subset_min=int(subset_min))
+
+
+def _most_from_subset(k: int, gid: np.ndarray, gmin: np.ndarray, gmax: np.ndarray, chosen: np.ndarray,
+                      avail: np.ndarray, sub: np.ndarray) -> int | None:
+    """Most ``sub`` columns a feasible k-set containing ``chosen`` can hold (None: no such set).
+
+    The other columns come from ``avail``; each group's count stays within [gmin, gmax]. Per
+    group, x_g more columns (between what its minimum still needs and what its maximum and its
+    available columns allow) hold at most min(x_g, available sub columns): a concave gain, so
+    starting every group at its lower end and adding the remaining picks where they still gain
+    is optimal.
+    """
+    G = len(gmax)
+    cnt = np.bincount(gid[chosen], minlength=G)
+    free = avail & ~chosen
+    a = np.bincount(gid[free], minlength=G)
+    a_s = np.bincount(gid[free & sub], minlength=G)
+    r = k - int(chosen.sum())
+    lo = np.maximum(gmin - cnt, 0)
+    hi = np.minimum(gmax - cnt, a)
+    if r < 0 or (hi < lo).any() or lo.sum() > r or hi.sum() < r:
+        return None
+    base = np.minimum(lo, a_s)
+    extra = int((np.minimum(hi, a_s) - base).sum())
+    return int((chosen & sub).sum()) + int(base.sum()) + min(r - int(lo.sum()), extra)
+
+
+def _subset_ok(p: _Problem, hubs) -> np.ndarray:
+    """Per working column j not in ``hubs``: can ``hubs`` + j still be completed (rules kept)?
+
+    Decided per kind of column (its group, in the subset or not) by :func:`_most_from_subset`.
+    """
+    chosen = np.zeros(p.m, bool)
+    chosen[np.asarray(hubs, dtype=np.int64)] = True
+    avail = np.ones(p.m, bool)
+    ok = np.zeros(p.m, bool)
+    for g in range(len(p.gmax)):
+        for s in (False, True):
+            kind = ~chosen & (p.gid == g) & (p.subset == s)
+            if not kind.any():
+                continue
+            j = int(np.flatnonzero(kind)[0])
+            c2 = chosen.copy()
+            c2[j] = True
+            most = _most_from_subset(p.k, p.gid, p.gmin, p.gmax, c2, avail, p.subset)
+            ok[kind] = most is not None and most >= p.subset_min
+    return ok
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,7 +469,7 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
     while len(hubs) < p.k:
         deficit = np.maximum(p.gmin - count, 0)
         gok = deficit > 0 if deficit.sum() >= p.k - len(hubs) else count < np.minimum(p.gmax, p.m)
-        ok = gok[p.gid]
+        ok = gok[p.gid] if not p.subset_min else _subset_ok(p, hubs)
         ok[hubs] = False
         vals = [w @ np.minimum(s, d[:, None]) for s, d in zip(p.stages, d1)]
         vals[-1] = vals[-1] + p.f  # open costs: a constant for the hubs already open, plus j's
@@ -431,6 +514,9 @@ def _swap_ok(p: _Problem, hubs: np.ndarray) -> np.ndarray:
     add_ok = count[p.gid] < p.gmax[p.gid]
     rem_ok = count[p.gid[hubs]] > p.gmin[p.gid[hubs]]
     ok = (p.gid[hubs][:, None] == p.gid[None, :]) | (rem_ok[:, None] & add_ok[None, :])
+    if p.subset_min:
+        n_sub = int(p.subset[hubs].sum())
+        ok &= (n_sub - p.subset[hubs][:, None].astype(int) + p.subset[None, :]) >= p.subset_min
     ok[np.isin(hubs, p.fixed)] = False
     ok[:, hubs] = False
     return ok
@@ -534,17 +620,86 @@ def _perturb(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, tol:
 
 
 def _best_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None:
-    """k columns minimising sum(rho) under fixed (and ``force``) hubs and group min/max.
+    """k columns minimising sum(rho) under fixed (and ``force``) hubs, group min/max and the
+    subset rule.
 
-    Greedy is exact here: the forced columns first, then each group's cheapest columns up to its
-    minimum, then the cheapest columns overall while their group has room. None if no feasible
-    set exists (columns with rho = inf are unavailable).
+    Greedy is exact without the subset rule: the forced columns first, then each group's
+    cheapest columns up to its minimum, then the cheapest columns overall while their group has
+    room. The hub sets that meet the group limits are the bases of a matroid, so with the rule
+    the cheapest set is that greedy set followed by, while it holds too few columns of the
+    subset, the cheapest single swap of one of its other columns for a subset column
+    (:func:`_subset_swaps`). None if no feasible set exists (columns with rho = inf are
+    unavailable).
     """
+    S = _group_subset(p, rho, force)
+    if S is None or not p.subset_min:
+        return S
+    forced = np.zeros(p.m, bool)
+    forced[p.fixed] = True
+    if force is not None:
+        forced[force] = True
+    return _subset_swaps(p, rho, S, forced)
+
+
+def _subset_swaps(p: _Problem, rho: np.ndarray, S: np.ndarray, forced: np.ndarray) -> np.ndarray | None:
+    """The cheapest feasible set with the subset rule, from the cheapest set without it.
+
+    With q subset columns in an optimal set for "exactly q", the cheapest swap that adds one
+    (one column out, a subset column in, the group limits kept) gives an optimal set for q + 1
+    (Gabow & Tarjan 1984, "Efficient algorithms for a family of matroid intersection
+    problems"), and the optimum over "at least m" is at m when the unconstrained optimum holds
+    fewer. A swap within a group is always allowed; across groups the losing group must stay
+    above its minimum and the gaining one below its maximum, so the cheapest swap is found
+    from each group's dearest removable and cheapest addable column.
+    """
+    need = p.subset_min - int(p.subset[S].sum())
+    if need <= 0:
+        return S
+    # Few columns take part (the set's removable ones, the subset's addable ones), so the swaps
+    # run on per-group lists: removable dearest first, addable cheapest first (ties by index).
+    G = len(p.gmax)
+    chosen = np.zeros(p.m, bool)
+    chosen[S] = True
+    gid = p.gid
+    outs: list[list[int]] = [[] for _ in range(G)]
+    o = np.flatnonzero(chosen & ~p.subset & ~forced)
+    for j in o[np.argsort(-rho[o], kind="stable")].tolist():
+        outs[gid[j]].append(j)
+    ins: list[list[int]] = [[] for _ in range(G)]
+    a = np.flatnonzero(~chosen & p.subset & np.isfinite(rho))
+    for j in a[np.argsort(rho[a], kind="stable")].tolist():
+        ins[gid[j]].append(j)
+    count = np.bincount(gid[S], minlength=G).tolist()
+    gmin, gmax = p.gmin.tolist(), p.gmax.tolist()
+    r = rho.tolist()
+    for _ in range(need):
+        best, pair = np.inf, None
+        for gx in range(G):
+            if not outs[gx]:
+                continue
+            x = r[outs[gx][0]]
+            for gy in range(G):
+                if ins[gy] and (gx == gy or (count[gx] > gmin[gx] and count[gy] < gmax[gy])):
+                    d = r[ins[gy][0]] - x
+                    if d < best:
+                        best, pair = d, (gx, gy)
+        if pair is None:
+            return None
+        gx, gy = pair
+        chosen[outs[gx].pop(0)] = False
+        chosen[ins[gy].pop(0)] = True
+        count[gx] -= 1
+        count[gy] += 1
+    return np.flatnonzero(chosen)
+
+
+def _group_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None:
+    """:func:`_best_subset` without the subset rule."""
     chosen = np.zeros(p.m, bool)
     chosen[p.fixed] = True
     if force is not None:
         chosen[force] = True
-    if p.plain:
+    if p.groups_plain:
         left = p.k - int(chosen.sum())
         if left < 0:
             return None
@@ -588,12 +743,28 @@ def _subset_picker(p: _Problem):
     The subgradient loop calls it thousands of times per problem. Same sets as
     :func:`_best_subset`: with groups, the columns of a group in rho order (ties by index)
     ranked ``r = 0, 1, ...``; ranks below the group's deficit are taken, ranks from there up to
-    the group's room are offered, and the ``left`` cheapest offers complete the set.
+    the group's room are offered, and the ``left`` cheapest offers complete the set; with the
+    subset rule, :func:`_subset_swaps` follows.
     """
+    pick = _group_picker(p)
+    if not p.subset_min:
+        return pick
+    forced = np.zeros(p.m, bool)
+    forced[p.fixed] = True
+
+    def with_subset(rho):
+        S = pick(rho)
+        return None if S is None else _subset_swaps(p, rho, S, forced)
+
+    return with_subset
+
+
+def _group_picker(p: _Problem):
+    """:func:`_subset_picker` without the subset rule."""
     fixed = np.zeros(p.m, bool)
     fixed[p.fixed] = True
     nfix = int(fixed.sum())
-    if p.plain:
+    if p.groups_plain:
         left = p.k - nfix
         if left < 0:
             return lambda rho: None
@@ -970,9 +1141,12 @@ def _milp_cover(p: _Problem, w: np.ndarray, stage: int, caps: list, time_limit: 
         cons.append(LinearConstraint(M, 1.0, np.inf))
     cons.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(nu)])[None, :], p.k, p.k))
     G = len(p.gmax)
-    if not p.plain:
+    if not p.groups_plain:
         Ag = sparse.csr_array((np.ones(m), (p.gid, np.arange(m))), shape=(G, nv))
         cons.append(LinearConstraint(Ag, p.gmin.astype(float), np.minimum(p.gmax, m).astype(float)))
+    if p.subset_min:
+        cons.append(LinearConstraint(np.concatenate([p.subset.astype(float), np.zeros(nu)])[None, :],
+                                     p.subset_min, np.inf))
     tw = float(w.sum()) or 1.0
     ub = np.ones(nv)
     for r_i, cap in enumerate(caps):
@@ -1022,9 +1196,12 @@ def _milp_stage(p: _Problem, L: _Levels, w: np.ndarray, T: np.ndarray, caps: lis
     cons = [LinearConstraint(A, lo, np.inf)]
     cons.append(LinearConstraint(np.concatenate([np.ones(m), np.zeros(nzt)])[None, :], p.k, p.k))
     G = len(p.gmax)
-    if not p.plain:
+    if not p.groups_plain:
         Ag = sparse.csr_array((np.ones(m), (p.gid, np.arange(m))), shape=(G, m + nzt))
         cons.append(LinearConstraint(Ag, p.gmin.astype(float), np.minimum(p.gmax, m).astype(float)))
+    if p.subset_min:
+        cons.append(LinearConstraint(np.concatenate([p.subset.astype(float), np.zeros(nzt)])[None, :],
+                                     p.subset_min, np.inf))
 
     def cover_row(ri_):
         g = L.grad[ri_]
@@ -1286,7 +1463,8 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
           group: Sequence | None = None, group_max: Mapping | None = None,
           group_min: Mapping | None = None, max_distance: float | None = None,
           method: str = "auto", time_limit: float | None = None, seed: int = 0,
-          names: Sequence | None = None, open_cost=None, start: Iterable[int] | None = None) -> SitingResult:
+          names: Sequence | None = None, open_cost=None, start: Iterable[int] | None = None,
+          subset=None, subset_min: int = 0) -> SitingResult:
     """Choose ``k`` hubs among the columns of a cost matrix.
 
     Parameters
@@ -1327,6 +1505,12 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
     start : iterable of int, optional
         Candidate columns of a known solution (e.g. of a similar problem) to start the local
         search from as well; only eligible columns are used, the set is completed greedily.
+    subset : bool array (n_candidate,), optional
+        A set of candidate columns (e.g. those near an existing organisation) of which at
+        least ``subset_min`` must be hubs; exact in every solver path (the Lagrangian
+        subproblem, branch and bound, the MILPs).
+    subset_min : int
+        Default 0 (no rule).
 
     Returns
     -------
@@ -1341,7 +1525,8 @@ def solve(cost, weight, k: int, *, model: str = "pmedian", reach: float | None =
     """
     p = _prepare(cost, k, model=model, reach=reach, candidates=candidates, fixed=fixed,
                  excluded=excluded, group=group, group_max=group_max, group_min=group_min,
-                 max_distance=max_distance, names=names, open_cost=open_cost)
+                 max_distance=max_distance, names=names, open_cost=open_cost, subset=subset,
+                 subset_min=subset_min)
     w = _as_weight(weight, p.cost.shape[0])
     st = None
     if start is not None:
@@ -1353,6 +1538,8 @@ def _feasible_start(p: _Problem, w: np.ndarray, cols: np.ndarray) -> np.ndarray 
     """Working positions of a feasible hub set close to the given original columns, or None."""
     pos = np.searchsorted(p.cols, cols)
     ok = (pos < p.m) & (p.cols[np.minimum(pos, p.m - 1)] == cols)
+    if p.subset_min:
+        return _subset_start(p, w, [*p.fixed.tolist(), *pos[ok].tolist()])
     hubs = list(dict.fromkeys([*p.fixed.tolist(), *pos[ok].tolist()]))[: p.k]
     count = np.bincount(p.gid[hubs], minlength=len(p.gmax)) if hubs else np.zeros(len(p.gmax), int)
     if (count > p.gmax).any():
@@ -1372,6 +1559,26 @@ def _feasible_start(p: _Problem, w: np.ndarray, cols: np.ndarray) -> np.ndarray 
         d = np.minimum(d, s[:, j])
     if (np.maximum(count, 0) < p.gmin).any():
         return None
+    return np.sort(np.array(hubs, dtype=np.int64))
+
+
+def _subset_start(p: _Problem, w: np.ndarray, order: list) -> np.ndarray | None:
+    """:func:`_feasible_start` with the subset rule: the start's columns in order while the set
+    can still be completed, then the cheapest completing columns."""
+    hubs: list = []
+    for j in dict.fromkeys(order):
+        if len(hubs) < p.k and (j in p.fixed or _subset_ok(p, hubs)[j]):
+            hubs.append(int(j))
+    s = p.stages[-1]
+    d = s[:, hubs].min(axis=1) if hubs else np.full(s.shape[0], np.inf)
+    while len(hubs) < p.k:
+        okj = _subset_ok(p, hubs)
+        okj[hubs] = False
+        if not okj.any():
+            return None
+        j = int(np.argmin(np.where(okj, w @ np.minimum(s, d[:, None]), np.inf)))
+        hubs.append(j)
+        d = np.minimum(d, s[:, j])
     return np.sort(np.array(hubs, dtype=np.int64))
 
 
@@ -1784,13 +1991,14 @@ def pick_frontier(table: pd.DataFrame, rule=("knee", None)) -> int:
 
 def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray, eligible: np.ndarray,
                       group: np.ndarray, assignment: np.ndarray, *, max_distance: float | None = None,
-                      group_max: Mapping | None = None, group_min: Mapping | None = None) -> list[dict]:
+                      group_max: Mapping | None = None, group_min: Mapping | None = None,
+                      subset=None, subset_min: int = 0) -> list[dict]:
     """Per hub, the best other site in its catchment or 권역 and the cost of swapping to it.
 
     For hub h, every eligible non-hub region j in h's catchment (its spokes) or in h's group
-    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold
-    and, with ``max_distance``, every region within it of a hub stays so; the one with the
-    least access cost wins.
+    is tried as a replacement (all other hubs kept) that the rules allow: the 권역 limits hold,
+    at least ``subset_min`` hubs stay in ``subset`` and, with ``max_distance``, every region
+    within it of a hub stays so; the one with the least access cost wins.
     Returns per hub: alt (column index or -1), d_access_pct (access cost change, %),
     d_capability (change of the mean hub capability, points).
     """
@@ -1811,6 +2019,8 @@ def swap_alternatives(C: np.ndarray, w: np.ndarray, hubs, capability: np.ndarray
                 n_from = int((group[trial] == group[h]).sum())
                 if n_to > (group_max or {}).get(group[j], len(trial)) or n_from < (group_min or {}).get(group[h], 0):
                     continue
+            if subset_min and int(np.asarray(subset)[trial].sum()) < subset_min:
+                continue
             if covered is not None and (C[covered][:, trial].min(axis=1) > max_distance).any():
                 continue
             a = access_cost(C, w, trial)

@@ -50,8 +50,12 @@ def test_programme_constraints_hold_on_the_national_run():
     floors = opt.eligibility.minimums()
     assert floors == {"base": 20, "knowledge": 10}
     assert all((elig[p] >= v).all() for p, v in floors.items())
-    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 남구, 여수
-    assert {"37050", "31090", "38110", "26020", "36020"} <= set(hubs.index)
+    # the manufacturing centres a committee expects: 구미, 안산, 창원, 울산 (남구 or 울주군) and
+    # the 광양만 estates (여수 or 순천)
+    assert {"37050", "31090", "38110"} <= set(hubs.index)
+    assert {"26020", "26310"} & set(hubs.index) and {"36020", "36030"} & set(hubs.index)
+    # consolidation: at least 8 of the 10 within 20 minutes of an existing organisation
+    assert opt.near_organisation.min_hubs == 8 and hubs["near_organisation"].sum() >= 8
     # Every region has a hub within the maximum spoke time (the run has travel minutes), or is
     # reported uncovered; the km to the same hub stay beside the minutes.
     assert r.network.times is not None and "minutes" in a.columns and "distance_km" in a.columns
@@ -69,7 +73,7 @@ def test_programme_constraints_hold_on_the_national_run():
     fr = r.siting.frontier
     assert len(fr) >= 8 and fr["optimal"].all() and fr["chosen"].sum() == 1
     assert set(r.siting.policy_costs["rule"]) >= {"per_megaregion.max", "max_spoke", "eligibility.min_base",
-                                                  "eligibility.min_knowledge"}
+                                                  "eligibility.min_knowledge", "near_organisation"}
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
@@ -86,6 +90,7 @@ def test_k_auto_uses_the_elbow_rule(tmp_path):
     raw.update(name="k_auto")
     # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
     raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
+    raw["siting"].pop("near_organisation")  # 8 hubs near an organisation cannot hold at k = 6
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
