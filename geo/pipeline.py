@@ -138,10 +138,10 @@ def _tidy(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _network(r: Run) -> Network:
-    from geo import hotspots, network, traveltime
+    from geo import hotspots, network, stations, traveltime
 
     opt, units, v = r.scenario.network, r.regions.units, r.indicators.values
-    rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
+    rail = stations.load_rail() if opt.rail else False  # read once for the graph and the travel times
     links = r.background.pop("links", None)
     graph, placed = network.build_network_with_rail(units, circuity=opt.circuity, rail=rail,
                                                     links=None if links is None else links.result())
@@ -169,7 +169,7 @@ def _network(r: Run) -> Network:
     io.write_csv(network.edges_frame(graph), r.out / "network_edges.csv", index=False)
     unmatched = []
     if placed is not None and len(placed.unplaced):
-        unmatched.append(network.unplaced_report(placed.unplaced, rail))
+        unmatched.append(stations.unplaced_report(placed.unplaced, rail))
     if len(tt.report):
         unmatched.append(tt.report)
     conn_meta = traveltime.connectivity_metadata(values=conn)

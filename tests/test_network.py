@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from geo import network as N
+from geo import stations as S
 from geo.errors import InputError
 from geo.regions import load_units
 
@@ -49,7 +50,7 @@ def units():
 
 @pytest.fixture(scope="module")
 def rail():
-    return N.load_rail()
+    return S.load_rail()
 
 
 @pytest.fixture(scope="module")
@@ -316,10 +317,10 @@ def test_unplaced_stations_are_match_report_rows_with_row_and_outcome():
     from geo.indicators import REPORT_COLUMNS
 
     stations = pd.DataFrame({"station": ["가역", "나역", "다역"], "passenger": True})
-    rail = N.RailData(stations=stations, adjacency=pd.DataFrame(), dropped=pd.DataFrame(), urban=pd.DataFrame(),
+    rail = S.RailData(stations=stations, adjacency=pd.DataFrame(), dropped=pd.DataFrame(), urban=pd.DataFrame(),
                       sources={"names": "transport/rail/names.csv"})
     unplaced = pd.DataFrame({"station": ["다역"], "reason": ["ambiguous"], "candidates": ["11010|11020"]})
-    rep = N.unplaced_report(unplaced, rail)
+    rep = S.unplaced_report(unplaced, rail)
     assert list(rep.columns) == REPORT_COLUMNS
     assert rep.iloc[0][["source_file", "row", "value", "outcome"]].tolist() == ["transport/rail/names.csv", 4, "다역", "excluded"]
     assert rep.iloc[0]["reason"] == "station not placed in a region: ambiguous"
