@@ -199,7 +199,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from geo.report import drawing_geometry, mpl_font, scale_bar, cjk_font
+    from geo.figures import cjk_font, drawing_geometry, mpl_font, scale_bar
 
     font = cjk_font()
     ha = table["hub_a"].fillna(False).astype(bool)

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 __all__ = [
-    "PILLARS", "LISA", "LAYERS", "TIERS", "SIDO", "SIDO_SHORT", "Sido",
+    "PILLARS", "LISA", "LAYERS", "FAMILIES", "TIERS", "SIDO", "SIDO_SHORT", "Sido",
     "score_label", "name_key", "sido_key", "sido_alias_table", "sido_aliases", "sido_short", "sido_code", "sido_members",
 ]
 
@@ -59,6 +59,15 @@ LAYERS = {
 
 #: Tier column of the two indices (geo.indices) → (Korean, English).
 TIERS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
+
+#: Robustness family of the siting re-solves (geo.siting) → (Korean, English).
+FAMILIES = {
+    "index draws": ("지수 몬테카를로 추출", "Monte Carlo draws of the indices"),
+    "demand definition": ("수요 정의", "demand definition"),
+    "thresholds ±5": ("하한 ±5점", "thresholds ±5"),
+    "k ± 1": ("거점 수 ±1", "k ± 1"),
+    "권역 rule off": ("권역 규칙 해제", "megaregion rule off"),
+}
 
 
 def score_label(pillar: str) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from geo import codes, labels, maps, report
+from geo import codes, labels, maps, workbook
 from geo.compare import region_labels
 
 
@@ -30,5 +30,5 @@ def test_one_label_per_lisa_class_and_pillar_everywhere():
     assert maps.LISA_LABELS["HH"] == list(labels.LISA["HH"])
     assert (maps.LISA_STYLES["HH"]["ko"], maps.LISA_STYLES["HH"]["en"]) == labels.LISA["HH"]
     assert maps.SCORE_LABELS["need"] == ("필요(쇠퇴) 점수", "Need (decline) score")
-    assert report.COLUMNS["base"][:2] == maps.SCORE_LABELS["base"] == labels.score_label("base")
+    assert workbook.COLUMNS["base"][:2] == maps.SCORE_LABELS["base"] == labels.score_label("base")
     assert maps.ASSET_STYLES["universities"][:2] == labels.LAYERS["universities"]
