@@ -17,7 +17,7 @@ Example
 -------
 >>> from geo.compare import compare
 >>> summary = compare("data/scenarios/need_first.yaml", "data/scenarios/capability_first.yaml",
-...                   out=Path("outputs/compare"))
+...                   out=Path("outputs/compare"))  # doctest: +SKIP
 >>> summary["spearman"]   # doctest: +SKIP
 """
 

@@ -32,7 +32,7 @@ Example
 -------
 >>> from geo.regions import load_units
 >>> ind = build_indicators(load_units())
->>> ind.values.loc["37050", "mfg_va_2020"]   # 구미시, million KRW
+>>> float(ind.values.loc["37050", "mfg_va_2020"])   # 구미시, million KRW
 19231362.0
 """
 

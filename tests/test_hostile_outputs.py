@@ -109,6 +109,8 @@ def hostile_run(tmp_path_factory):
                                   "label_en": rce(marker), "unit": "{#", "direction": 1, "pillar": "base",
                                   "year": 2020, "source": FORMULAS[1], "as_of": "2020"}]
     raw["pillars"]["base"]["indicators"]["test_user_count"] = 1
+    # few Monte Carlo draws: every output is still written, and no text depends on their number
+    raw["uncertainty"]["draws"], raw["siting"]["robustness_draws"] = 300, 10
     scenario = tmp / "hostile.yaml"
     scenario.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     done = cli("run", "--scenario", scenario, "--out", tmp / "out", "--maps-dir", tmp / "maps")

@@ -3,11 +3,9 @@
 import itertools
 import warnings
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from scipy import stats
 
 from geo import hotspots as H
@@ -19,19 +17,9 @@ esda = pytest.importorskip("esda")  # test dependency only
 libpysal = pytest.importorskip("libpysal")
 
 
-def grid_graph():
-    """3×3 grid of 1 km squares ``r{row}{col}`` plus an island ``isl`` linked to r12."""
-    x0, y0 = 1_000_000.0, 1_800_000.0
-    rows = [(f"r{r}{c}", shapely.box(x0 + c * 1000, y0 - (r + 1) * 1000, x0 + (c + 1) * 1000, y0 - r * 1000))
-            for r in range(3) for c in range(3)]
-    rows.append(("isl", shapely.box(x0 + 5000, y0 - 1750, x0 + 6000, y0 - 1250)))
-    g = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["region_code", "geometry"]).set_index("region_code"),
-                         geometry="geometry", crs="EPSG:5179")
-    return N.build_network(g, rail=False)
-
-
-# values on the fixture: high in the top-left corner, low elsewhere; all distinct (square roots
-# of primes) so that no two neighbour sets tie in the exact permutation null
+# values on the 3×3-grid-plus-island fixture (conftest.py): high in the top-left corner, low
+# elsewhere; all distinct (square roots of primes) so that no two neighbour sets tie in the
+# exact permutation null
 GRID_Y = pd.Series(dict(zip(
     ["r00", "r01", "r02", "r10", "r11", "r12", "r20", "r21", "r22", "isl"],
     np.sqrt([89.0, 53.0, 5.0, 67.0, 11.0, 2.0, 7.0, 3.0, 1.0, 17.0]),
@@ -83,8 +71,8 @@ def mfg_change(sgg):
 
 
 # --------------------------------------------------------------------------- fixture
-def test_grid_contiguity_and_islands():
-    G = grid_graph()
+def test_grid_contiguity_and_islands(grid_graph):
+    G = grid_graph
     idx = pd.Index(GRID_Y.index)
     A = H.contiguity(G, idx)
     assert A.sum() == 2 * 13  # 12 rook pairs + the island link, both directions
@@ -97,8 +85,8 @@ def test_grid_contiguity_and_islands():
 
 
 @pytest.mark.parametrize("kinds", [("border", "island_link"), ("border",)])
-def test_grid_equals_esda(kinds):
-    G = grid_graph()
+def test_grid_equals_esda(kinds, grid_graph):
+    G = grid_graph
     w = esda_w(G, GRID_Y.index, kinds)
     g = H.global_moran(GRID_Y, G, kinds=kinds, permutations=0)
     with warnings.catch_warnings():
@@ -114,10 +102,10 @@ def test_grid_equals_esda(kinds):
     assert np.abs(loc["lisa_I"].to_numpy() - ml.Is).max() < 1e-12
 
 
-def test_grid_pvalues_match_exact_conditional_null():
+def test_grid_pvalues_match_exact_conditional_null(grid_graph):
     """With 9,999 draws the pseudo p-values sit within Monte Carlo error of the exact null,
     enumerated over every k-subset of the other nine units."""
-    G = grid_graph()
+    G = grid_graph
     M = 9999
     loc = H.local_moran(GRID_Y, G, permutations=M, seed=3)
     y = GRID_Y.to_numpy()
@@ -146,8 +134,8 @@ def test_benjamini_hochberg():
     assert q[ok].tolist() == pytest.approx([0.025, 0.05, 0.05, 0.2, 0.01])
 
 
-def test_bad_values_raise():
-    G = grid_graph()
+def test_bad_values_raise(grid_graph):
+    G = grid_graph
     with pytest.raises(InputError, match="missing or not numeric"):
         H.local_moran(GRID_Y.where(GRID_Y.index != "r11"), G)
     with pytest.raises(InputError, match="not in the network"):
@@ -156,8 +144,8 @@ def test_bad_values_raise():
         H.global_moran(GRID_Y * 0 + 1, G)
 
 
-def test_seeded_and_deterministic():
-    G = grid_graph()
+def test_seeded_and_deterministic(grid_graph):
+    G = grid_graph
     a = H.local_moran(GRID_Y, G, permutations=999, seed=5)
     b = H.local_moran(GRID_Y.sample(frac=1, random_state=0), G, permutations=999, seed=5)
     assert a["lisa_p"].equals(H.local_moran(GRID_Y, G, permutations=999, seed=5)["lisa_p"])

@@ -220,12 +220,9 @@ def test_user_kosis_table_joins_the_panel_as_its_own_series():
 
 
 @pytest.fixture(scope="module")
-def national():
-    from geo.pipeline import run_in_memory, variant
-
-    sc = variant(NATIONAL, draws=300, robustness_draws=10)
-    run = run_in_memory(sc, until="siting")
-    return sc, run, M.monitor(sc, run=run, draws=199)
+def national(national_scenario, national_run):
+    """The session's in-memory national run (conftest.py) and its monitor."""
+    return national_scenario, national_run, M.monitor(national_scenario, run=national_run, draws=199)
 
 
 def test_real_panel_units_per_year_and_series(national):
@@ -301,9 +298,15 @@ def test_user_table_in_the_monitor(national):
     assert set(m.catchments["indicator"]) >= {"establishments", "mfg_va", "population"}
 
 
-def test_cli_monitor_end_to_end(tmp_path, capsys):
+def test_cli_monitor_end_to_end(national_scenario, national_run, tmp_path, capsys):
+    # the national scenario with the session run's few draws (conftest.py), as a file: its
+    # in-memory run then comes from the stage cache, and no printed figure depends on the draws
+    import yaml
+
+    scenario = tmp_path / "national.yaml"
+    scenario.write_text(yaml.safe_dump(national_scenario.to_dict(), allow_unicode=True), encoding="utf-8")
     out, maps = tmp_path / "out", tmp_path / "maps"
-    assert main(["monitor", "--scenario", str(NATIONAL), "--treated", "영암군,33020", "--treated", "26440",
+    assert main(["monitor", "--scenario", str(scenario), "--treated", "영암군,33020", "--treated", "26440",
                  "--start-year", "2021", "--draws", "99", "--out", str(out), "--maps-dir", str(maps)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "panel: 2971 values, 3 series"

@@ -1,6 +1,6 @@
 """The region network: borders, island links, rail placement, knowledge gravity, centralities.
 
-Logic on a synthetic fixture (a 3×3 grid of 1 km squares plus one island square); golden
+Logic on the synthetic fixture of conftest.py (a 3×3 grid of 1 km squares plus one island square); golden
 figures on the real 229 시군구 and 2020 읍면동 boundaries; every centrality against networkx.
 """
 
@@ -15,32 +15,6 @@ from geo import network as N
 from geo import stations as S
 from geo.errors import InputError
 from geo.regions import load_units
-
-X0, Y0 = 1_000_000.0, 1_800_000.0  # a point in southern Korea, EPSG:5179 metres
-
-
-def grid_units() -> gpd.GeoDataFrame:
-    """Cells ``r{row}{col}`` of a 3×3 grid of 1 km squares, plus a 1 × 0.5 km island ``isl``
-    2 km east of r12 (and 2.016 km from the corners of r02 and r22)."""
-    rows = []
-    for r in range(3):
-        for c in range(3):
-            x, y = X0 + c * 1000, Y0 - r * 1000
-            rows.append((f"r{r}{c}", f"셀{r}{c}", f"cell {r}{c}", shapely.box(x, y - 1000, x + 1000, y)))
-    x = X0 + 3000 + 2000
-    rows.append(("isl", "섬", "island", shapely.box(x, Y0 - 1750, x + 1000, Y0 - 1250)))
-    df = pd.DataFrame(rows, columns=["region_code", "name_ko", "name_en", "geometry"]).set_index("region_code")
-    return gpd.GeoDataFrame(df, geometry="geometry", crs="EPSG:5179")
-
-
-@pytest.fixture(scope="module")
-def grid():
-    return grid_units()
-
-
-@pytest.fixture(scope="module")
-def grid_graph(grid):
-    return N.build_network(grid, rail=False)
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +69,13 @@ def test_grid_island_linked_to_nearest_cell(grid_graph):
     assert G.nodes["r00"]["name_ko"] == "셀00" and G.nodes["isl"]["name_en"] == "island"
 
 
-def test_grid_distance_is_great_circle_times_circuity(grid_graph):
+def test_grid_distance_is_great_circle_times_circuity(grid, grid_graph):
     e = grid_graph.edges["r00", "r01"]
     # 1 km apart in EPSG:5179; the projection's scale error is well below 0.5 %
     assert e["gc_km"] == pytest.approx(1.0, rel=5e-3)
     assert e["distance_km"] == pytest.approx(e["gc_km"] * N.CIRCUITY_KR)
     assert N.CIRCUITY_KR == 1.26
-    G2 = N.build_network(grid_units(), rail=False, circuity=1.5)
+    G2 = N.build_network(grid, rail=False, circuity=1.5)
     assert G2.edges["r00", "r01"]["distance_km"] == pytest.approx(e["gc_km"] * 1.5)
 
 

@@ -42,6 +42,46 @@ def kernel() -> str:
     return KERNEL
 
 
+@pytest.fixture(scope="module")
+def kernel_manager(kernel):
+    """One kernel for every notebook run of this module, started in the notebooks' folder.
+
+    Each run starts with ``%reset -f`` (:func:`_fresh`), so a notebook sees none of the names
+    an earlier one defined and must import and compute everything itself; what stays are the
+    imported modules and so the in-memory stage cache, which spares every notebook after the
+    first the recomputation of the same regions, indicators and network.
+    """
+    from jupyter_client.manager import KernelManager
+
+    class Shared(KernelManager):
+        """Keeps the clients it hands out: a runner that does not own the kernel leaves its
+        client's channels open, and they are closed here after each notebook."""
+
+        clients: list = []
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.clients.append(kc)
+            return kc
+
+        def close_clients(self):
+            while self.clients:
+                self.clients.pop().stop_channels()
+
+    km = Shared(kernel_name=kernel)
+    km.start_kernel(cwd=str(NOTEBOOKS))
+    yield km
+    km.close_clients()
+    km.shutdown_kernel(now=True)
+
+
+def _fresh(nb):
+    """The notebook with a first cell that clears the kernel's namespace (not saved)."""
+    nb = nbformat.from_dict(nb)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f"))
+    return nb
+
+
 def _outputs_text(nb) -> str:
     parts = []
     for cell in nb.cells:
@@ -67,12 +107,15 @@ def test_stored_without_outputs(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs(name, kernel):
+def test_notebook_runs(name, kernel, kernel_manager):
     from nbclient import NotebookClient
 
-    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, kernel_name=kernel, timeout=TIMEOUT,
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    nb = _fresh(nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4))
+    try:
+        NotebookClient(nb, km=kernel_manager, kernel_name=kernel, timeout=TIMEOUT,
+                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    finally:
+        kernel_manager.close_clients()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     text = _outputs_text(nb)
@@ -96,16 +139,19 @@ def test_notebook_runs(name, kernel):
         assert images >= 2
 
 
-def test_site_scoring_parameters(tmp_path, kernel):
+def test_site_scoring_parameters(tmp_path, kernel, kernel_manager):
     import papermill as pm
 
     out = tmp_path / "02_k6.ipynb"
     # the notebook's own example: `-p k 6 -p weights '{"need": 2}'` passes the weights as text
-    pm.execute_notebook(
-        str(NOTEBOOKS / "02_site_scoring.ipynb"), str(out),
-        parameters={"k": 6, "weights": '{"need": 2}', "draws": 500, "top": 12},
-        kernel_name=kernel, cwd=str(NOTEBOOKS), progress_bar=False,
-    )
+    try:
+        pm.execute_notebook(
+            _fresh(nbformat.read(NOTEBOOKS / "02_site_scoring.ipynb", as_version=4)), str(out),
+            parameters={"k": 6, "weights": '{"need": 2}', "draws": 500, "top": 12},
+            kernel_name=kernel, km=kernel_manager, cwd=str(NOTEBOOKS), progress_bar=False,
+        )
+    finally:
+        kernel_manager.close_clients()
     nb = nbformat.read(out, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "k = 6" in injected[0].source

@@ -22,14 +22,17 @@ TABLES = ["scores.csv", "indicators.csv", "indicator_metadata.csv", "match_repor
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory):
     """The national scenario run twice by the CLI, in separate processes with different hash
-    seeds (set and dict orders that leak into an output would show), into separate folders."""
+    seeds (set and dict orders that leak into an output would show), into separate folders.
+    The two runs go side by side, one per core."""
     base = tmp_path_factory.mktemp("runs")
-    for i in (1, 2):
-        env = dict(os.environ, PYTHONHASHSEED=str(i))
-        done = subprocess.run([sys.executable, "-m", "geo", "run", "--scenario", str(NATIONAL),
+    procs = [subprocess.Popen([sys.executable, "-m", "geo", "run", "--scenario", str(NATIONAL),
                                "--out", str(base / f"out{i}"), "--maps-dir", str(base / f"maps{i}")],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+                              cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=str(i)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for i in (1, 2)]
+    for p in procs:
+        err = p.communicate()[1]
+        assert p.returncode == 0, err
     return [base / "out1", base / "out2"], [base / "maps1", base / "maps2"]
 
 
@@ -105,13 +108,20 @@ def test_reruns_are_byte_identical(run_dirs):
 
 
 def test_failed_run_leaves_previous_outputs(run_dirs, monkeypatch):
+    """A stage fails after an earlier one wrote into the staging folder: the published run is
+    untouched and no staging folder is left. (The stages are stand-ins: what is tested is the
+    publication, not the work.)"""
     out, maps = run_dirs[0][0], run_dirs[1][0]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def boom(r):
-        raise RuntimeError("forced failure in the scoring stage")
+    def partial(r):
+        (r.out / "indicators.csv").write_text("synthetic partial output\n", encoding="utf-8")
 
-    monkeypatch.setitem(pipeline.STAGE_FUNCS, "scoring", boom)
+    def boom(r):
+        raise RuntimeError("forced failure in a later stage")
+
+    monkeypatch.setitem(pipeline.STAGE_FUNCS, "regions", partial)
+    monkeypatch.setitem(pipeline.STAGE_FUNCS, "indicators", boom)
     with pytest.raises(RuntimeError, match="forced failure"):
         pipeline.run(NATIONAL, out=out, maps_dir=maps)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

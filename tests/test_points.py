@@ -1,32 +1,34 @@
-"""Point → unit assignment on a hand-checkable fixture: a 3×3 grid of 1 km squares + an island."""
+"""Point → unit assignment on the hand-checkable fixture of conftest.py: a 3×3 grid of 1 km
+squares ``r{row}{col}`` (row 0 at the top) plus the island ``isl`` 2 km east of r12."""
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from geo.regions import assign_points
 
 
-@pytest.fixture
-def grid():
-    cells = {f"1{r}{c}00": box(c * 1000, r * 1000, (c + 1) * 1000, (r + 1) * 1000) for r in range(3) for c in range(3)}
-    cells["19900"] = box(10_000, 0, 11_000, 1000)  # island 7 km east of the grid
-    return gpd.GeoDataFrame(geometry=list(cells.values()), index=list(cells), crs="EPSG:5179")
+def corner(grid):
+    """The grid's top-left corner (x0, y0)."""
+    minx, _, _, maxy = grid.total_bounds
+    return minx, maxy
 
 
 def test_inside_snapped_outside(grid):
-    x = [500, 2500, 10_500, 3_500, 7_000, 1000]
-    y = [500, 2500, 500, 500, 500, 500]
+    X0, Y0 = corner(grid)
+    # r00's centre, r22's centre, the island's centre, 500 m east of r02, far from everything
+    # (1.2 km east of r02, 0.9 km from the island), on the r00|r01 border
+    x = [X0 + 500, X0 + 2500, X0 + 5500, X0 + 3500, X0 + 4200, X0 + 1000]
+    y = [Y0 - 500, Y0 - 2500, Y0 - 1500, Y0 - 500, Y0 - 300, Y0 - 500]
     a = assign_points(x, y, grid, snap_m=600)
     got = a["region_code"].tolist()
-    assert got[:4] + got[5:] == ["10000", "12200", "19900", "10200", "10000"] and pd.isna(got[4])
+    assert got[:4] + got[5:] == ["r00", "r22", "isl", "r02", "r00"] and pd.isna(got[4])
     assert a["how"].tolist() == ["inside", "inside", "inside", "snapped", "outside", "inside"]
     assert a.loc[3, "distance_m"] == pytest.approx(500)
     assert np.isnan(a.loc[4, "distance_m"])
 
 
 def test_no_snap(grid):
-    a = assign_points([3_100], [500], grid, snap_m=0)
+    X0, Y0 = corner(grid)
+    a = assign_points([X0 + 3_100], [Y0 - 500], grid, snap_m=0)
     assert a["how"].tolist() == ["outside"]

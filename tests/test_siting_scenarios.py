@@ -1,6 +1,10 @@
 """Exact at 시군구 scale on the real data: for the shipped scenarios, our p-median objective on
 the pipeline's own cost matrix and need equals the optimum spopt's PMedian (PuLP + CBC)
-reaches on the same matrix and the same eligible candidates."""
+reaches on the same matrix and the same eligible candidates.
+
+The scenarios run in memory with few Monte Carlo draws (conftest.py): the siting reads the
+nominal scores, which do not depend on the draws.
+"""
 
 from pathlib import Path
 
@@ -9,7 +13,7 @@ import pulp
 import pytest
 
 from geo import siting, solver
-from geo.pipeline import run_in_memory
+from geo.pipeline import run_in_memory, variant
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Constructing LpVariable:DeprecationWarning"),
@@ -19,10 +23,11 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 
 
 @pytest.mark.parametrize("name", ["national", "need_first", "capability_first"])
-def test_objective_equals_spopt_optimum(name):
+def test_objective_equals_spopt_optimum(name, national_run, few_draws):
     from spopt.locate import PMedian
 
-    r = run_in_memory(SCENARIOS / f"{name}.yaml", until="scoring")
+    r = national_run if name == "national" else run_in_memory(
+        variant(SCENARIOS / f"{name}.yaml", **few_draws), until="scoring")
     opt = r.scenario.siting
     codes = r.scores.index
     cost = r.network.cost.loc[codes, codes].to_numpy()
@@ -38,8 +43,8 @@ def test_objective_equals_spopt_optimum(name):
     assert ours.objective == pytest.approx(pulp.value(ref.problem.objective), rel=1e-9)
 
 
-def test_programme_constraints_hold_on_the_national_run():
-    r = run_in_memory(SCENARIOS / "national.yaml", until="siting")
+def test_programme_constraints_hold_on_the_national_run(national_run):
+    r = national_run
     hubs, a = r.hubs, r.assignments
     opt = r.scenario.siting
     assert len(hubs) == opt.k
@@ -80,53 +85,45 @@ def test_programme_constraints_hold_on_the_national_run():
     assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
 
 
-def test_k_auto_uses_the_elbow_rule(tmp_path):
-    import pandas as pd
+def test_k_auto_uses_the_elbow_rule(national_scenario, tmp_path):
+    """``k: auto`` picks k on the objective curve over ``k_range`` (the table k_elbow.csv holds).
+    The earlier stages come from the stage cache of the session's national run."""
     import yaml
 
-    from geo import pipeline
+    from geo.pipeline import load
 
-    raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
+    raw = national_scenario.to_dict()
     raw.update(name="k_auto")
     # At most 2 hubs per 권역 and no eligible candidate in 제주권: 11 hubs at most.
-    raw["siting"].update(k="auto", k_range=[6, 11], robustness_draws=0)
+    raw["siting"].update(k="auto", k_range=[6, 11])
     raw["siting"].pop("near_organisation")  # 8 hubs near an organisation cannot hold at k = 6
     path = tmp_path / "k_auto.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = pipeline.run(path, until="siting", out=tmp_path / "out", maps_dir=tmp_path / "maps").out
-    curve = pd.read_csv(out / "k_elbow.csv")
-    assert list(curve["k"]) == list(range(6, 12))
+    r = run_in_memory(load(path), until="siting")
+    curve = r.siting.k_curve  # index k
+    assert list(curve.index) == list(range(6, 12))
     assert curve["objective"].is_monotonic_decreasing
-    hubs = pd.read_csv(out / "hubs.csv")
-    assert 6 <= len(hubs) <= 11
+    assert 6 <= len(r.hubs) <= 11
 
 
-def test_infeasible_caps_are_a_one_line_cli_error(tmp_path):
-    import subprocess
-    import sys
+def test_infeasible_caps_name_the_hub_slots_left(national_scenario):
+    """The siting stage refuses k=13 in one line, the line the CLI prints last (exit 2, no
+    output folder: a late stage's error reaches the CLI as in test_bad_inputs_files.py's
+    test_cli_user_indicator_near_the_float_limit_exits_2). The earlier stages come from the
+    stage cache of the session's national run."""
+    from geo.errors import InfeasibleError
 
-    import yaml
-
-    raw = yaml.safe_load((SCENARIOS / "national.yaml").read_text(encoding="utf-8"))
-    raw.update(name="too_many")
     # 2 per 권역 over the six 권역 with an eligible candidate (none in 제주권): 12 slots
-    raw["siting"].update(k=13, robustness_draws=0)
-    path = tmp_path / "too_many.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    p = subprocess.run([sys.executable, "-m", "geo", "hubs", "--scenario", str(path), "--out", str(tmp_path / "o"),
-                        "--maps-dir", str(tmp_path / "m")], capture_output=True, text=True)
-    assert p.returncode == 2 and "Traceback" not in p.stderr
-    # the stage progress lines come first; the error is one line, the last
-    errors = [ln for ln in p.stderr.strip().splitlines() if ln.startswith("error:")]
-    assert errors == [p.stderr.strip().splitlines()[-1]] == [
-        "error: infeasible siting constraints: group_max leaves only 12 hub slots among eligible candidates for k=13"]
-    assert not (tmp_path / "o").exists()
+    with pytest.raises(InfeasibleError) as err:
+        run_in_memory(variant(national_scenario, k=13), until="siting")
+    assert str(err.value) == (
+        "infeasible siting constraints: group_max leaves only 12 hub slots among eligible candidates for k=13")
 
 
-def test_at_stake_demand_moves_the_national_hubs():
+def test_at_stake_demand_moves_the_national_hubs(national_run):
     """Manufacturing at stake (need x size) changes the hub set relative to uniform demand, and
     doubling one region's at-stake demand can only bring a hub nearer to it."""
-    r = run_in_memory(SCENARIOS / "national.yaml", until="scoring")
+    r = national_run
     units = siting.demand_columns(r.scores.reindex(r.units.index), r.values)
     codes = units.index
     cost = r.network.cost.loc[codes, codes].to_numpy()

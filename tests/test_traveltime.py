@@ -1,6 +1,6 @@
 """Travel times: road bands, island links, user OD matrices, connectivity measures.
 
-Logic on the synthetic 3×3 grid plus an island (as in test_network.py); golden figures and
+Logic on the synthetic 3×3 grid plus an island (conftest.py); golden figures and
 the check table on the real 229 시군구.
 """
 
@@ -12,14 +12,8 @@ from geo import network as N
 from geo import traveltime as T
 from geo.errors import InputError
 from geo.regions import load_units
-from tests.test_network import grid_units
 
 BANDS = ((10.0, 25.2), (30.0, 56.6), (np.inf, 86.0))
-
-
-@pytest.fixture(scope="module")
-def grid():
-    return grid_units()
 
 
 @pytest.fixture(scope="module")
