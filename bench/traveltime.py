@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from geo import network, traveltime
+from geo import network, stations, traveltime
 from geo.regions import load_units
 
 
@@ -78,8 +78,8 @@ def _reference(sgg, rail, placement):
 def run(repeats: int = 3) -> list[dict]:
     rows = []
     sgg = load_units("sgg")
-    rail = network.load_rail()
-    placement, _ = network.place_stations(sgg, rail)
+    rail = stations.load_rail()
+    placement, _ = stations.place_stations(sgg, rail)
     traveltime.travel_times(sgg, rail=rail, placement=placement)  # warm the caches
     ours, tt = _time(lambda: traveltime.travel_times(sgg, rail=rail, placement=placement), repeats)
     solve = _reference(sgg, rail, placement)

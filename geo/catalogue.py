@@ -121,7 +121,9 @@ def update_checksums() -> int:
             cat.at[i, "sha256"] = sha256(p)
             cat.at[i, "rows"] = e["rows"] or count_rows(p)
             n += 1
-    cat[COLUMNS].to_csv(CATALOGUE, index=False, encoding="utf-8-sig")
+    from geo import io
+
+    io.write_text(cat[COLUMNS].to_csv(index=False), CATALOGUE, encoding="utf-8-sig")
     return n
 
 

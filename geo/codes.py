@@ -90,6 +90,8 @@ import pandas as pd
 
 from geo.catalogue import data_path
 from geo.errors import InputError, RegionCodeError
+from geo.labels import name_key as _key
+from geo.labels import sido_alias_table, sido_aliases, sido_key, sido_members, sido_short
 
 __all__ = [
     "CLEAN_RELATIONS",
@@ -158,28 +160,6 @@ HISTORY_FROM = "20100101"  # codes abolished before this are not traced
 MAIN_SHARE = 0.95  # KOSTAT 2010/2015 overlap: share of land area that places a code in a unit
 NOISE_SHARE = 0.01  # smaller shares are boundary noise between vintages
 
-_SIDO_ALIASES: dict[str, tuple[str, ...]] = {
-    "서울": ("서울특별시", "서울시", "서울", "Seoul"),
-    "부산": ("부산광역시", "부산직할시", "부산시", "부산", "Busan"),
-    "대구": ("대구광역시", "대구직할시", "대구시", "대구", "Daegu"),
-    "인천": ("인천광역시", "인천직할시", "인천시", "인천", "Incheon"),
-    "광주": ("광주광역시", "광주직할시", "광주시", "광주", "Gwangju"),
-    "대전": ("대전광역시", "대전직할시", "대전시", "대전", "Daejeon"),
-    "울산": ("울산광역시", "울산시", "울산", "Ulsan"),
-    "세종": ("세종특별자치시", "세종시", "세종", "Sejong"),
-    "경기": ("경기도", "경기", "Gyeonggi-do", "Gyeonggi"),
-    "강원": ("강원특별자치도", "강원도", "강원", "Gangwon-do", "Gangwon"),
-    "충북": ("충청북도", "충북", "Chungcheongbuk-do", "Chungbuk"),
-    "충남": ("충청남도", "충남", "Chungcheongnam-do", "Chungnam"),
-    "전북": ("전북특별자치도", "전라북도", "전북", "Jeollabuk-do", "Jeonbuk"),
-    "전남": ("전라남도", "전남", "Jeollanam-do", "Jeonnam"),
-    "경북": ("경상북도", "경북", "Gyeongsangbuk-do", "Gyeongbuk"),
-    "경남": ("경상남도", "경남", "Gyeongsangnam-do", "Gyeongnam"),
-    "제주": ("제주특별자치도", "제주도", "제주", "Jeju-do", "Jeju"),
-    "전남광주": ("전남광주통합특별시", "전남광주특별시", "전남광주", "광주전남"),
-}
-# A sido key that stands for several: the 2026 integrated 전남광주 covers the 광주 and 전남 units.
-_SIDO_GROUPS = {"전남광주": frozenset({"전남광주", "광주", "전남"})}
 _ILBANGU = re.compile(r"^(\S+?시)\s*(\S+구)$")
 
 
@@ -461,47 +441,6 @@ def _read(name: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def _key(text: str) -> str:
-    """Comparison key: NFKC, case-folded, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\s\-_.,·‧ㆍ'’()（）]+", "", text)
-
-
-@functools.cache
-def _alias_table() -> dict[str, str]:
-    return {_key(a): k for k, names in _SIDO_ALIASES.items() for a in (*names, k)}
-
-
-def _sido_key(name: str) -> str | None:
-    return _alias_table().get(_key(name))
-
-
-def _sido_set(key: str) -> frozenset[str]:
-    return _SIDO_GROUPS.get(key, frozenset({key}))
-
-
-def sido_aliases(name: str) -> tuple[str, ...]:
-    """Short and other names of a 시도, the short Korean name first.
-
-    ``sido_aliases("부산광역시")`` → ``("부산", "부산광역시", "부산직할시", "부산시", "Busan")``;
-    ``()`` for a name that is not a 시도.
-    """
-    key = _sido_key(name)
-    if key is None:
-        return ()
-    return tuple(dict.fromkeys((key, *_SIDO_ALIASES[key])))
-
-
-def sido_short(name: str) -> tuple[str, str]:
-    """Short Korean and English name of a 시도 (``"대구광역시"`` → ``("대구", "Daegu")``),
-    as used to qualify same-named 구 (북구(대구)); the name itself if it is not a 시도."""
-    names = sido_aliases(name)
-    if not names:
-        return str(name), str(name)
-    latin = [a for a in names if a.isascii()]
-    return names[0], latin[-1] if latin else names[0]
-
-
 def _fmt_date(yyyymmdd: str) -> str:
     if re.fullmatch(r"\d{8}", yyyymmdd):
         return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
@@ -610,9 +549,9 @@ def _base() -> tuple[dict[str, _Unit], dict[str, dict[str, _Entry]]]:
 
 
 def _require_sido(name: str) -> str:
-    key = _sido_key(name)
+    key = sido_key(name)
     if key is None:
-        raise ValueError(f"시도 name {name!r} has no alias in geo.codes._SIDO_ALIASES")
+        raise ValueError(f"시도 name {name!r} has no alias in geo.labels.SIDO")
     return key
 
 
@@ -789,7 +728,7 @@ def _event_items(text: str) -> list[tuple[str, str]]:
 def _mois_systems(cw: pd.DataFrame, codes: dict[str, dict[str, _Entry]]) -> None:
     """Fill the four MOIS systems of ``codes`` (vintage membership from the history table)."""
     res = _MoisResolver(cw, codes["kostat2020"])
-    mois_sido = {c: _require_sido(n) for c, n in res.sido_names.items() if _sido_key(n)}
+    mois_sido = {c: _require_sido(n) for c, n in res.sido_names.items() if sido_key(n)}
     members: dict[str, set[str]] = {
         "mois_history": set(res.hist),
         "mois2024": {c for c, r in res.hist.items() if r.status_20240801 == "active"},
@@ -947,14 +886,14 @@ def _tables() -> _Tables:
                 m = _ILBANGU.match(e.sgg.replace(" ", ""))
                 if m and e.code[4] != "0":
                     add(_key(m.group(2)), e)
-            elif e.sido_name and not _sido_key(e.sido_name):
+            elif e.sido_name and not sido_key(e.sido_name):
                 add(_key(e.sido_name), e)
             for en in e.names_en:
                 add(_key(en), e)
                 words = en.split(" ")
                 if len(words) == 2:
                     add(_key(words[1] + words[0]), e)
-    return _Tables(units, codes, names, _alias_table())
+    return _Tables(units, codes, names, sido_alias_table())
 
 
 # --------------------------------------------------------------------------------------------
@@ -1018,12 +957,12 @@ def _translate_one(
     tables = _tables()
     sido_keys: frozenset[str] | None = None
     if _normalise(sido)[0] not in ("missing", "empty"):
-        sk = _sido_key(str(sido))
+        sk = sido_key(str(sido))
         if sk is None:
             return _invalid(
                 value, f"{_show(value)}: unknown 시도 {sido!r} (give e.g. 서울, 경북, 강원특별자치도)"
             )
-        sido_keys = _sido_set(sk)
+        sido_keys = sido_members(sk)
     kind, text = _normalise(value)
     if kind == "missing":
         return _invalid(
@@ -1188,8 +1127,8 @@ def _translate_name(value, text: str, sido_keys, tables: _Tables) -> Translation
     shown = _show(value)
     hint = None
     m = re.fullmatch(r"(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]", text)
-    if m and _sido_key(m.group(2)):
-        text, hint = m.group(1), _sido_set(_sido_key(m.group(2)))
+    if m and sido_key(m.group(2)):
+        text, hint = m.group(1), sido_members(sido_key(m.group(2)))
         if sido_keys is not None and not (hint & sido_keys):
             message = f"{shown} names a 시도 other than the one given (sido=)"
             return Translation(value, None, "unknown", None, (), message)
@@ -1202,7 +1141,7 @@ def _translate_name(value, text: str, sido_keys, tables: _Tables) -> Translation
     if found:
         return _from_names(value, found, tables)
     if key in aliases:  # a 시도 alone: a 시군구 only where the 시도 has one (세종)
-        group = _sido_set(aliases[key])
+        group = sido_members(aliases[key])
         in_sido = [u for u in tables.units.values() if u.sido in group]
         if len(in_sido) == 1 and (sido_keys is None or group & sido_keys):
             u = in_sido[0]
@@ -1219,7 +1158,7 @@ def _translate_name(value, text: str, sido_keys, tables: _Tables) -> Translation
         ):
             if not rest:
                 continue
-            group = _sido_set(aliases[alias])
+            group = sido_members(aliases[alias])
             if sido_keys is not None and not (group & sido_keys):
                 conflict.append(alias)
                 continue

@@ -30,6 +30,7 @@ import pandas as pd
 
 from geo import io
 from geo.errors import InputError
+from geo.labels import sido_short
 from geo.pipeline import load, run_in_memory, variant  # the in-memory runner (re-exported)
 from geo.scenario import Scenario
 
@@ -178,7 +179,7 @@ def compare(a: str | Path | Scenario, b: str | Path | Scenario, *, out: Path,
     fig = plot_changes(table, name_a=name_a, name_b=name_b, units=ra.units,
                        titles=(ra.scenario.title_ko, rb.scenario.title_ko))
     png = out / f"{stem}.png"
-    fig.savefig(png, dpi=130, bbox_inches="tight", facecolor="white")
+    io.write_png(fig, png, dpi=130)
     summary = summarise(table)
     summary.update({"a": name_a, "b": name_b, "table": str(csv), "chart": str(png)})
     return summary
@@ -198,7 +199,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from geo.report import _drawing_geometry, _mpl_font, _scale_bar, cjk_font
+    from geo.figures import cjk_font, drawing_geometry, mpl_font, scale_bar
 
     font = cjk_font()
     ha = table["hub_a"].fillna(False).astype(bool)
@@ -206,7 +207,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
     shown = table[(table["rank_a"] <= top) | (table["rank_b"] <= top) | ha | hb]
     has_hubs = bool(ha.any() or hb.any())
     colors = {"kept": "#1b7837", "added": "#2166ac", "dropped": "#b2182b", "": "#7f7f7f"}
-    with _mpl_font(font):
+    with mpl_font(font):
         fig = Figure(figsize=(12, max(6.0, 0.3 * len(shown) + 1.5)))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 2 if has_hubs and units is not None else 1, 1)
@@ -234,7 +235,7 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
                      fontsize=9.5)
         if has_hubs and units is not None:
             mx = fig.add_subplot(1, 2, 2)
-            g = _drawing_geometry(units)
+            g = drawing_geometry(units)
             g.index = pd.Index([str(c) for c in g.index])
             g.plot(ax=mx, color="#e6e6e6", edgecolor="white", linewidth=0.2)
             pts = g.representative_point()
@@ -252,12 +253,9 @@ def plot_changes(table: pd.DataFrame, *, name_a: str = "A", name_b: str = "B", u
             mx.legend(loc="lower right", fontsize=8, frameon=False)
             mx.set_axis_off()
             mx.set_aspect("equal")
-            _scale_bar(mx)
+            scale_bar(mx)
             mx.set_title("거점 변화 · hub changes", fontsize=9.5)
     return fig
-
-
-_DO = ("충청북도", "충청남도", "전라북도", "전라남도", "경상북도", "경상남도")
 
 
 def region_labels(table: pd.DataFrame) -> pd.Series:
@@ -266,7 +264,6 @@ def region_labels(table: pd.DataFrame) -> pd.Series:
     names = table["name_ko"].astype(str) if "name_ko" in table.columns else pd.Series(table.index, index=table.index)
     if "sido_name_ko" not in table.columns:
         return names
-    sido = table["sido_name_ko"].astype(str)
-    short = sido.where(~sido.isin(_DO), sido.str[0] + sido.str[2]).where(sido.isin(_DO), sido.str[:2])
+    short = table["sido_name_ko"].astype(str).map(lambda n: sido_short(n)[0])
     dup = names.duplicated(keep=False)
     return names.where(~dup, names + "(" + short + ")")

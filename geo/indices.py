@@ -130,7 +130,7 @@ def treat_column(x: np.ndarray, *, winmax: int = WINMAX, skew_max: float = SKEW_
 
 
 def winsorise_quantiles(x: np.ndarray, lower: float, upper: float) -> tuple[np.ndarray, dict]:
-    """Clip to the ``[lower, upper]`` quantiles (linear interpolation); the older rule."""
+    """Clip to the ``[lower, upper]`` quantiles (linear interpolation): outlier rule ``winsorise``."""
     x = np.asarray(x, dtype=float)
     have = ~np.isnan(x)
     v = x[have]

@@ -8,6 +8,7 @@ fixed float formatting so two runs of the same inputs give byte-identical files.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import re
@@ -262,6 +263,55 @@ def write_csv(df: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
 def write_json(obj, path: Path) -> Path:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def write_text(text: str, path: Path, *, encoding: str = "utf-8") -> Path:
+    """A text file (an HTML page, a data table kept in its own format)."""
+    Path(path).write_text(text, encoding=encoding)
+    return Path(path)
+
+
+def write_png(fig, path: Path, *, dpi: int = 130) -> Path:
+    """A matplotlib figure as PNG on a white background, cropped to its content."""
+    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
+    return Path(path)
+
+
+# Outputs carry no run time (it is in manifest.json), so reruns are byte-identical.
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def write_workbook(wb, path: Path) -> Path:
+    """Save an openpyxl workbook dated :data:`FIXED_TIME` (its properties and every zip
+    member; openpyxl stamps "modified" into docProps/core.xml on save)."""
+    import zipfile
+
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            info.date_time = FIXED_TIME.timetuple()[:6]
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), data)
+            z.writestr(info, data)
+    return Path(path)
+
+
+def reproducible_pdf(path: Path) -> Path:
+    """Make a chromium PDF reproducible, every edit keeping the byte length (so the
+    cross-reference offsets stay valid): /CreationDate and /ModDate become FIXED_TIME, and the
+    tagged-PDF element ids (``(node00000058)``: DOM node numbers, which vary between browser
+    runs) are renumbered 1, 2, … in their numeric order, which keeps the id tree sorted."""
+    data = Path(path).read_bytes()
+    stamp = FIXED_TIME.strftime("(D:%Y%m%d%H%M%S+00'00')").encode()
+    data = re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data)
+    ids = sorted({int(m) for m in re.findall(rb"\(node(\d{8})\)", data)})
+    new = {old: f"{i:08d}".encode() for i, old in enumerate(ids, start=1)}
+    data = re.sub(rb"\(node(\d{8})\)", lambda m: b"(node" + new[int(m.group(1))] + b")", data)
+    Path(path).write_bytes(data)
+    return Path(path)
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:

@@ -44,9 +44,12 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
+from geo import io, validate
+from geo.config import PACKAGE
 from geo.errors import InputError, RegionCodeError
+from geo.labels import LAYERS, LISA, SIDO, TIERS, score_label, sido_aliases, sido_short
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = PACKAGE / "static"
 QUANT = 100_000  # coordinates are sent as integers of 1e-5 degree (5 decimals)
 
 # folium resource name → vendored file under geo/static (inlined into the page).
@@ -67,13 +70,8 @@ UNUSED = {
 OWN = ["hubmap.css", "hubmap.js"]
 
 PILLARS = ["score", "need", "base", "knowledge", "connectivity"]
-SCORE_LABELS = {
-    "score": ("종합 점수", "Overall score"),
-    "need": ("필요(쇠퇴) 점수", "Need (decline) score"),
-    "base": ("산업기반 점수", "Industrial base score"),
-    "knowledge": ("지식역량 점수", "Knowledge score"),
-    "connectivity": ("연결성 점수", "Connectivity score"),
-}
+UNIT_COLUMNS = ["name_ko", "sido_code", "sido_name_ko"]  # besides the geometry, every map needs these
+SCORE_LABELS = {p: score_label(p) for p in PILLARS}
 SCORE_UNIT = "점 · points"
 RANK_COLUMNS = ["rank", "rank_p05", "rank_p50", "rank_p95"]
 PALETTES = {  # ColorBrewer 5-class sequential schemes (colorbrewer2.org, Cynthia Brewer)
@@ -89,22 +87,13 @@ DIVERGING = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"]
 PILLAR_PALETTE = {"score": "YlGnBu", "need": "Reds", "base": "Blues", "knowledge": "Purples", "connectivity": "Greens"}
 NODATA_COLOR = "#c8c8c8"
 LISA_STYLES = {
-    "HH": {"color": "#e7298a", "border": "#7a0177", "dash": None, "ko": "쇠퇴 핫스팟 (HH)", "en": "decline hot spot"},
-    "LL": {"color": "#ffffff", "border": "#111111", "dash": "5 4", "ko": "쇠퇴 콜드스팟 (LL)", "en": "decline cold spot"},
+    "HH": {"color": "#e7298a", "border": "#7a0177", "dash": None, "ko": LISA["HH"][0], "en": LISA["HH"][1]},
+    "LL": {"color": "#ffffff", "border": "#111111", "dash": "5 4", "ko": LISA["LL"][0], "en": LISA["LL"][1]},
 }
-LISA_LABELS = {
-    "HH": ["핫스팟 (높음-높음)", "hot spot (high-high)"],
-    "LL": ["콜드스팟 (낮음-낮음)", "cold spot (low-low)"],
-    "HL": ["이상치 (높음-낮음)", "outlier (high-low)"],
-    "LH": ["이상치 (낮음-높음)", "outlier (low-high)"],
-    "ns": ["유의하지 않음", "not significant"],
-}
-ASSET_STYLES = {
-    "universities": ("대학", "Universities", "#6a3d9a"),
-    "research": ("연구기관", "Research institutes", "#1b9e77"),
-    "root_complexes": ("뿌리산업 특화단지", "Root-industry complexes", "#d95f02"),
-    "industrial_complexes": ("산업단지", "Industrial complexes", "#4d4d4d"),
-}
+LISA_LABELS = {k: list(LISA[k]) for k in ("HH", "LL", "HL", "LH", "ns")}
+ASSET_STYLES = {k: (*LAYERS[k], color) for k, color in (
+    ("universities", "#6a3d9a"), ("research", "#1b9e77"), ("root_complexes", "#d95f02"),
+    ("industrial_complexes", "#4d4d4d"))}
 OTHER_ASSET_COLORS = ["#e7298a", "#66a61e", "#a6761d", "#1f78b4"]
 ASSET_FIELDS = 3  # besides the name and the region, at most this many columns in an asset popup
 # Hub table columns shown in hub popups: column → (Korean, English, format). Columns not listed
@@ -127,7 +116,7 @@ HUB_FIELDS = {
     "runner_ups_ko": ("차순위 주제", "Runner-up themes", "text"),
     "role": ("역할", "Role", "role"),
 }
-TIER_FIELDS = {"need_tier": ("필요 등급", "Need tier"), "capability_tier": ("역량 등급", "Capability tier")}
+TIER_FIELDS = TIERS
 HUB_NUMBER = ("번호 = 담당 필요 합계 순 (종합 순위 아님)", "number = order by need served (not the overall rank)")
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -214,7 +203,7 @@ def build_maps(
     ...            title="Demo")  # doctest: +SKIP
     [PosixPath('maps/demo/index.html'), PosixPath('maps/demo/pillar_score.html')]
     """
-    units = _check_units(units)
+    units = validate.units(units, columns=UNIT_COLUMNS + ["name_en"], named_index=True)
     meta = _check_metadata(indicator_metadata)
     problems: list[str] = []
     hub_table = _check_hubs(hubs, units, problems)
@@ -298,7 +287,7 @@ def build_maps(
                 m.add_child(cluster)
         _finish(m, data, where=["sido_name_ko"], table=_table_spec(units, pillars))
         path = out_dir / fname
-        path.write_text(render_offline(m), encoding="utf-8")
+        io.write_text(render_offline(m), path)
         written.append(path)
     return written
 
@@ -352,7 +341,10 @@ def build_emd_map(
     -------
     ``out_path``.
     """
-    units = _check_units(emd_units, extra=["parent_code", "parent_name_ko"], need_en=False)
+    units = validate.units(emd_units, columns=UNIT_COLUMNS + ["parent_code", "parent_name_ko"], named_index=True,
+                           what="emd_units")
+    if "name_en" not in units:
+        units = units.assign(name_en=None)
     if column not in units:
         raise InputError("column to map is missing", column=column, expected="a column of emd_units",
                          got=sorted(c for c in units.columns if c != "geometry"))
@@ -383,7 +375,7 @@ def build_emd_map(
     _finish(m, data, where=["parent_name_ko", "sido_name_ko"])
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(render_offline(m), encoding="utf-8")
+    io.write_text(render_offline(m), out_path)
     return out_path
 
 
@@ -400,8 +392,6 @@ def qualified_names(units: pd.DataFrame) -> pd.DataFrame:
     ``display_ko``, ``display_en`` on the units' index: the name itself where it is unique,
     else the name with the short name of its 시도 (e.g. the six 중구 and both 고성군).
     """
-    from geo.codes import sido_short
-
     dup = units["name_ko"].duplicated(keep=False)
     short = units["sido_name_ko"].map(lambda n: sido_short(n) if _present(n) else ("", ""))
     en = units["name_en"] if "name_en" in units else pd.Series(None, index=units.index, dtype=object)
@@ -725,7 +715,7 @@ def _layer_name(spec: dict) -> str:
 
 
 def _plain_spec() -> dict:
-    return {"column": None, "title_ko": "지역", "title_en": "Regions", "unit": "", "breaks": [0, 0],
+    return {"column": None, "title_ko": LAYERS["regions"][0], "title_en": LAYERS["regions"][1], "unit": "", "breaks": [0, 0],
             "colors": ["#f4f1ea"], "nodata_color": "#f4f1ea", "digits": 0, "items": [], "source": ""}
 
 
@@ -859,8 +849,8 @@ def _lisa_spec(clusters: pd.Series) -> dict:
              for k, s in LISA_STYLES.items() if k in present]
     if not items:
         items = [{"color": "transparent", "border": "#999999", "ko": "유의한 군집 없음", "en": "no significant cluster"}]
-    return {"column": "lisa_cluster", "styles": LISA_STYLES, "title_ko": "쇠퇴 군집 (LISA)",
-            "title_en": "Decline clusters", "unit": "", "items": items, "source": ""}
+    return {"column": "lisa_cluster", "styles": LISA_STYLES, "title_ko": LAYERS["lisa"][0],
+            "title_en": LAYERS["lisa"][1], "unit": "", "items": items, "source": ""}
 
 
 def _outline_spec(lines: list, level: str) -> dict:
@@ -956,7 +946,7 @@ def _hubs_spec(hubs: pd.DataFrame, assign: pd.DataFrame, units: pd.DataFrame) ->
             "ko": _text(h.get("explanation_ko")), "en": _text(h.get("explanation_en")),
             "spokes": [[r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()],
         })
-    legend = {"title_ko": "거점", "title_en": "Hubs", "items": [
+    legend = {"title_ko": LAYERS["hubs"][0], "title_en": LAYERS["hubs"][1], "items": [
         {"cls": "hm-sw-star", "sym": "★", "ko": f"거점 ({HUB_NUMBER[0]})", "en": f"hub ({HUB_NUMBER[1]})"}]}
     if robust:
         from geo.siting import CORE_SHARE
@@ -993,11 +983,9 @@ def _hub_value(v, kind: str) -> str | None:
 
 def _sido_aliases() -> dict[str, list[str]]:
     """시도 name → its short and other names, for the map search ("부산 북구")."""
-    from geo.codes import _SIDO_ALIASES, sido_aliases
-
     out = {}
-    for names in _SIDO_ALIASES.values():
-        for n in names:
+    for s in SIDO:
+        for n in s.names:
             if not n.isascii():
                 out[n] = list(sido_aliases(n))
     return dict(sorted(out.items()))
@@ -1006,7 +994,7 @@ def _sido_aliases() -> dict[str, list[str]]:
 def _links_spec(assign: pd.DataFrame) -> dict:
     spokes = assign[assign["region_code"] != assign["hub_code"]]
     links = [[r.hub_code, r.region_code, _num(r.distance_km), _bool(r.covered)] for r in spokes.itertuples()]
-    legend = {"title_ko": "거점→연계", "title_en": "Hub→spoke", "items": [
+    legend = {"title_ko": LAYERS["links"][0], "title_en": LAYERS["links"][1], "items": [
         {"cls": "hm-sw-line", "border": "#1b1b1b", "ko": "도달거리 안", "en": "within reach"},
         {"cls": "hm-sw-dash", "border": "#6b6b6b", "ko": "도달거리 밖", "en": "beyond reach"}]}
     return {"links": links, "legend": legend}
@@ -1065,7 +1053,7 @@ def _region_payload(units: pd.DataFrame, simple: gpd.GeoDataFrame, meta: pd.Data
     if "rank" in units:
         rows.append({"kind": "rank", "c": "rank", "ko": "순위", "en": "Rank"})
     if "lisa_cluster" in units:
-        rows.append({"kind": "label", "c": "lisa_cluster", "ko": "쇠퇴 군집", "en": "Decline cluster (LISA)",
+        rows.append({"kind": "label", "c": "lisa_cluster", "ko": LAYERS["lisa"][0], "en": LAYERS["lisa"][1],
                      "labels": LISA_LABELS})
     if hub:
         rows.append({"kind": "hub", "c": "hub_code", "ko": "소속 거점", "en": "Hub"})
@@ -1137,8 +1125,6 @@ LABEL_ZOOM = 8.5  # 시군구 names from this zoom on; 시도 names below it
 def _labels_spec(simple_m: gpd.GeoSeries, units: pd.DataFrame) -> dict:
     """Offline place names: 시도 names at their dissolved area's label point (national view)
     and, from :data:`LABEL_ZOOM` on, 시군구 names at the units' label points (drawn by the page)."""
-    from geo.codes import sido_short
-
     arr = simple_m.to_numpy()
     codes = sorted(units["sido_code"].unique())
     polys = [shapely.coverage_union_all(arr[(units["sido_code"] == c).to_numpy()]) for c in codes]
@@ -1189,24 +1175,6 @@ def _polygonal(g):
 
 # ----------------------------------------------------------------------------------------
 # inputs
-
-
-def _check_units(units, *, extra: list[str] = (), need_en: bool = True) -> gpd.GeoDataFrame:
-    if not isinstance(units, gpd.GeoDataFrame):
-        raise InputError("units must be a GeoDataFrame", expected="GeoDataFrame", got=type(units).__name__)
-    if units.crs is None:
-        raise InputError("units have no CRS", column="geometry", expected="EPSG:5179", got=None)
-    required = ["name_ko", "sido_code", "sido_name_ko", *extra] + (["name_en"] if need_en else [])
-    missing = [c for c in required if c not in units]
-    if missing:
-        raise InputError("units miss columns", expected=", ".join(required), got=f"missing {missing}")
-    if units.index.name != "region_code" or not units.index.is_unique:
-        raise InputError("units need a unique index named region_code", column="region_code",
-                         expected="unique region_code index", got=units.index.name)
-    out = units.to_crs("EPSG:5179") if units.crs.to_epsg() != 5179 else units.copy()
-    if "name_en" not in out:
-        out["name_en"] = None
-    return out
 
 
 def _check_metadata(meta: pd.DataFrame | None) -> pd.DataFrame:

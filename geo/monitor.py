@@ -885,7 +885,7 @@ def write_monitor(m: Monitor, out: Path, *, maps_dir: Path | None = None) -> lis
                 io.write_csv(df, tmp / f"{name}.csv", index=False)
             io.write_json(_summary(m), tmp / "monitor.json")
             write_xlsx(tmp / "monitor.xlsx", {_SHEETS[k]: v for k, v in tables.items() if k in _SHEETS})
-            (tmp / "monitor.html").write_text(page, encoding="utf-8")
+            io.write_text(page, tmp / "monitor.html")
         except BaseException:
             io.discard(tmp)
             raise
@@ -894,12 +894,12 @@ def write_monitor(m: Monitor, out: Path, *, maps_dir: Path | None = None) -> lis
         if maps_dir is not None:
             if not maps_dir.is_dir() or not any(maps_dir.iterdir()):
                 mtmp = io.staging_dir(maps_dir, info=info)
-                (mtmp / "monitor.html").write_text(page, encoding="utf-8")
+                io.write_text(page, mtmp / "monitor.html")
                 io.publish(mtmp, maps_dir, info=info)
             else:
                 part = maps_dir / f".monitor.html.tmp-{os.getpid()}"
                 try:
-                    part.write_text(page, encoding="utf-8")
+                    io.write_text(page, part)
                     os.replace(part, maps_dir / "monitor.html")
                 except OSError as err:
                     part.unlink(missing_ok=True)
@@ -970,7 +970,7 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from geo.report import FIXED_TIME, _fix_zip_times
+    from geo import io
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -984,10 +984,7 @@ def write_xlsx(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
             for j, v in enumerate(row, start=1):
                 _set(ws.cell(i, j), v)
         ws.freeze_panes = "A2"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(path)
-    _fix_zip_times(Path(path))
-    return Path(path)
+    return io.write_workbook(wb, path)
 
 
 def _set(cell, v) -> None:

@@ -97,6 +97,7 @@ def _regions(r: Run) -> Regions:
 
 def _indicators(r: Run) -> Indicators:
     from geo.indicators import build_indicators
+    from geo.userdata import match_report_rows
 
     units = r.regions.units
     ind = build_indicators(units, options=r.scenario.indicators)
@@ -106,7 +107,7 @@ def _indicators(r: Run) -> Indicators:
         v, meta, rep = _user_indicator(r.scenario, spec, units, known=values.columns)
         values[v.name] = v
         metadata.loc[v.name] = pd.Series(meta)
-        report.append(rep.rename(columns={"file": "source_file"}))
+        report.append(match_report_rows(rep))
     io.write_csv(_tidy(values), r.out / "indicators.csv", index=False)
     r.counts["indicators"] = {
         "in_rows": int(ind.counts["input"].sum()) if "input" in ind.counts else None,
@@ -138,10 +139,10 @@ def _tidy(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _network(r: Run) -> Network:
-    from geo import hotspots, network, traveltime
+    from geo import hotspots, network, stations, traveltime
 
     opt, units, v = r.scenario.network, r.regions.units, r.indicators.values
-    rail = network.load_rail() if opt.rail else False  # read once for the graph and the travel times
+    rail = stations.load_rail() if opt.rail else False  # read once for the graph and the travel times
     links = r.background.pop("links", None)
     graph, placed = network.build_network_with_rail(units, circuity=opt.circuity, rail=rail,
                                                     links=None if links is None else links.result())
@@ -169,14 +170,10 @@ def _network(r: Run) -> Network:
     io.write_csv(network.edges_frame(graph), r.out / "network_edges.csv", index=False)
     unmatched = []
     if placed is not None and len(placed.unplaced):
-        unplaced = placed.unplaced
-        unmatched.append(pd.DataFrame({
-            "source_file": "transport/rail/korail_station_adjacency_derived_20250101.csv",
-            "column": "station", "value": unplaced["station"],
-            "reason": "station not placed in a region: " + unplaced["reason"].astype(str)}))
+        unmatched.append(stations.unplaced_report(placed.unplaced, rail))
     if len(tt.report):
         unmatched.append(tt.report)
-    conn_meta = traveltime.connectivity_metadata().assign(coverage=f"{len(conn)}/{len(conn)}")
+    conn_meta = traveltime.connectivity_metadata(values=conn)
     lisa, moran = hotspots.hotspots(v["decline_index"], graph, seed=r.scenario.uncertainty.seed)
     io.write_csv(lisa, r.out / "hotspots.csv")
     io.write_json(moran.to_dict(), r.out / "moran.json")
@@ -683,16 +680,14 @@ def run_in_memory(scenario: str | Path | Scenario, *, until: str | None = None, 
     from geo.errors import InputError
 
     sc = load(scenario)
-    stages = list(ANALYSIS_STAGES)
-    if until is not None:
-        if until not in stages:
-            raise InputError("unknown stage", expected=f"one of {stages}", got=until)
-        stages = stages[: stages.index(until) + 1]
+    until = ANALYSIS_STAGES[-1] if until is None else until
+    if until not in ANALYSIS_STAGES:
+        raise InputError("unknown stage", expected=f"one of {list(ANALYSIS_STAGES)}", got=until)
     with tempfile.TemporaryDirectory(prefix="geo-run-") as tmp:
         r = Run(scenario=sc, out=Path(tmp) / "out", maps=Path(tmp) / "maps")
         r.out.mkdir()
         r.maps.mkdir()
-        execute(r, until=stages[-1], cache=CACHE if cache else None)
+        execute(r, until=until, cache=CACHE if cache else None)
     return r.result()
 
 

@@ -118,7 +118,7 @@ def cluster_weights(units, *, root_clusters: pd.DataFrame | None = None,
         industries, firms, and how it was used.
     """
     from geo.catalogue import data_path
-    from geo.indicators import sido_code
+    from geo.labels import sido_code
 
     df = root_clusters if root_clusters is not None else pd.read_csv(data_path(ROOT_CLUSTERS), encoding="utf-8-sig")
     if placed is None:
@@ -158,13 +158,13 @@ def cluster_weights(units, *, root_clusters: pd.DataFrame | None = None,
 
 def _place_clusters(df: pd.DataFrame, units) -> pd.DataFrame:
     """Place designations in a 시군구 with the indicators stage's rule (stated, else inferred)."""
-    from geo.indicators import _translate
+    from geo.indicators import translate_name
 
     rows = []
     for i, r in df.reset_index(drop=True).iterrows():
         name = r["sigungu"] if isinstance(r.get("sigungu"), str) else r.get("sigungu_inferred")
         if isinstance(name, str):
-            code, _ = _translate(name, r["sido"])
+            code, _ = translate_name(name, r["sido"])
             if code is not None and code in units.index:
                 rows.append((i + 2, code))
     return pd.DataFrame(rows, columns=["source_row", "region_code"])
@@ -322,7 +322,8 @@ def organisations(units, *, research: pd.DataFrame | None = None,
     ``source_url``.
     """
     from geo.catalogue import data_path
-    from geo.indicators import RESEARCH_ADD, _translate, sido_code
+    from geo.indicators import RESEARCH_ADD, translate_name
+    from geo.labels import sido_code
 
     res = research if research is not None else pd.read_csv(data_path(RESEARCH), encoding="utf-8-sig")
     cen = centres if centres is not None else pd.read_csv(data_path(CENTRES), encoding="utf-8-sig")
@@ -336,7 +337,7 @@ def organisations(units, *, research: pd.DataFrame | None = None,
             sido, sgg = add.at[r["name"], "sido"], add.at[r["name"], "sigungu"]
             note = f"시군구 from {RESEARCH_ADD}"
         if isinstance(sgg, str):
-            code, _ = _translate(sgg, sido)
+            code, _ = translate_name(sgg, sido)
             loc = "region centroid" if code in units.index else None
             code = code if loc else None
         if code is None and sido_code(sido) in sido_unit:
@@ -351,7 +352,7 @@ def organisations(units, *, research: pd.DataFrame | None = None,
                      "focus": r.get("focus"), "planned": str(r["asset_type"]).endswith("(계획)"),
                      "note": note, "source_url": r.get("source_url")})
     for i, r in cen.reset_index(drop=True).iterrows():
-        code, msg = _translate(r["sigungu"], r["sido"])
+        code, msg = translate_name(r["sigungu"], r["sido"])
         ok = code is not None and code in units.index
         rows.append({"org_id": f"creative_economy_centres.csv:{i + 2}", "name": r["name"],
                      "kind": "창조경제혁신센터", "sido": r["sido"], "sigungu": r["sigungu"],
@@ -369,9 +370,9 @@ _FORMER = re.compile(r"\(현\s*([^)]+)\)")
 def _sido_units(units) -> dict[str, str]:
     """시도 code → the unit whose representative point is nearest the mean of its 시도's
     points (the indicators stage's 시도 representative point)."""
-    from geo.indicators import _representative_points
+    from geo.indicators import representative_points
 
-    rp = _representative_points(units)
+    rp = representative_points(units)
     sido = units["sido_code"] if "sido_code" in units else pd.Series(units.index.str[:2], index=units.index)
     xy = pd.DataFrame({"x": rp.x, "y": rp.y, "sido": sido})
     mean = xy.groupby("sido")[["x", "y"]].transform("mean")

@@ -19,27 +19,29 @@ with empty boxes for the Korean names. Every text that comes from data is escape
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import datetime
-import io as _io
 import math
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geo import io
-from geo.errors import GeoError, InputError
-
-if TYPE_CHECKING:
-    from geo.scenario import Pillar
+from geo.config import PACKAGE
+from geo.errors import GeoError
+from geo.figures import (
+    cjk_font, draw_frontier, draw_hub_map, draw_hub_overview, draw_pillar_profile, draw_rank_intervals,
+    drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
+)
+from geo.labels import FAMILIES, PILLARS
+from geo.tables import (
+    assignment_table, check_run, display_names, drop_empty_columns, hub_table, metadata_table, ranking_table,
+    region_codes, sources_table, split_codes,
+)
+from geo.workbook import write_workbook
 
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
@@ -53,20 +55,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-pdf-header-footer",
 ]
-# Preferred CJK families, best first; any other family whose name contains "CJK KR" or a
-# known Korean family is accepted too (see cjk_font).
-CJK_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Nanum Gothic", "Malgun Gothic",
-                "Apple SD Gothic Neo", "Noto Sans CJK JP", "Noto Sans CJK SC"]
 CSS_FONTS = ('"Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", '
              '"Nanum Gothic", "Noto Sans", "DejaVu Sans", sans-serif')
 
-PILLAR_LABELS = {
-    "need": ("필요(쇠퇴)", "Need (decline)"),
-    "base": ("산업기반", "Industrial base"),
-    "knowledge": ("지식역량", "Knowledge"),
-    "connectivity": ("연결성", "Connectivity"),
-    "score": ("종합", "Overall"),
-}
+PILLAR_LABELS = PILLARS
 NORMALISATION_LABELS = {
     "minmax": ("최솟값–최댓값 정규화(0 = 최저 지역, 100 = 최고 지역)", "min–max scaling (0 = weakest region, 100 = strongest)"),
     "zscore": ("표준점수(z-score)", "z-scores"),
@@ -80,99 +72,6 @@ OPTION_LABELS = {
     "minmax": ("최솟값–최댓값", "min–max"), "zscore": ("표준점수", "z-score"), "rank": ("순위", "rank"),
     "linear": ("산술평균", "linear"), "geometric": ("기하평균", "geometric"), "all": ("전체", "all draws"),
 }
-
-# Column id → (Korean header, English header, Excel number format, width in characters).
-COLUMNS = {
-    "rank": ("순위", "Rank", "0", 6),
-    "region_code": ("지역코드", "Region code", "@", 10),
-    "name_ko": ("시군구", "Region", None, 12),
-    "name_en": ("시군구(영문)", "Region (English)", None, 18),
-    "sido_name_ko": ("시도", "Province", None, 12),
-    "megaregion": ("권역", "Megaregion", None, 8),
-    "score": ("종합 점수", "Overall score", "0.0", 9),
-    "need": ("필요 점수", "Need score", "0.0", 9),
-    "base": ("산업기반 점수", "Base score", "0.0", 9),
-    "knowledge": ("지식역량 점수", "Knowledge score", "0.0", 9),
-    "connectivity": ("연결성 점수", "Connectivity score", "0.0", 10),
-    "rank_p05": ("순위 5% 값", "Rank p05", "0", 8),
-    "rank_p50": ("순위 중앙값", "Rank median", "0", 8),
-    "rank_p95": ("순위 95% 값", "Rank p95", "0", 8),
-    "p_top10": ("상위 10위 확률", "P(top 10)", "0%", 9),
-    "score_mean": ("점수 평균(몬테카를로)", "Score mean (Monte Carlo)", "0.0", 10),
-    "score_sd": ("점수 표준편차", "Score SD", "0.0", 9),
-    "hub_rank": ("거점 순위", "Hub rank", "0", 7),
-    "fixed": ("사전 지정", "Fixed in advance", None, 8),
-    "selection_frequency": ("선정 빈도", "Selection frequency", "0%", 9),
-    "n_spokes": ("연계 지역 수", "Spokes", "0", 7),
-    "spoke_names": ("연계 지역", "Spoke regions", None, 40),
-    "spokes": ("연계 지역 코드", "Spoke codes", None, 24),
-    "need_served": ("담당 수요(시나리오의 입지 수요 합)", "Demand served (sum of the scenario's siting demand)", "#,##0.0", 12),
-    "need_covered_within_reach": ("도달권 내 수요", "Need within reach", "#,##0.0", 11),
-    "mean_spoke_distance_km": ("평균 연계 거리(km)", "Mean spoke distance (km)", "0.0", 10),
-    "max_spoke_distance_km": ("최대 연계 거리(km)", "Max spoke distance (km)", "0.0", 10),
-    "explanation_ko": ("선정 근거", "Explanation (Korean)", None, 60),
-    "explanation_en": ("선정 근거(영문)", "Explanation (English)", None, 60),
-    "hub_code": ("거점 코드", "Hub code", "@", 9),
-    "hub_name_ko": ("거점", "Hub", None, 12),
-    "hub_name_en": ("거점(영문)", "Hub (English)", None, 16),
-    "distance_km": ("거점까지 거리(km)", "Distance to hub (km)", "0.0", 10),
-    "covered": ("포괄 여부", "Covered", None, 8),
-    "is_hub": ("거점 여부", "Is a hub", None, 8),
-    "id": ("지표 ID", "Indicator id", None, 26),
-    "label_ko": ("지표명", "Indicator (Korean)", None, 28),
-    "label_en": ("지표명(영문)", "Indicator (English)", None, 34),
-    "unit": ("단위", "Unit", None, 14),
-    "formula": ("산식", "Formula", None, 50),
-    "direction": ("방향(+1 많을수록 필요·역량)", "Direction (+1: more = more need/capability)", "0", 9),
-    "pillar": ("기둥", "Pillar", None, 12),
-    "scenario_weight": ("종합 점수 내 비중", "Share of the overall score", "0.0%", 10),
-    "source": ("출처", "Source", None, 40),
-    "as_of": ("기준 시점", "As of", None, 14),
-    "coverage": ("포괄 범위", "Coverage", None, 40),
-    "path": ("파일", "File", None, 40),
-    "title": ("자료명", "Title", None, 40),
-    "source_url": ("출처 주소", "Source URL", None, 30),
-    "licence": ("이용 조건", "Licence", None, 30),
-    "attribution": ("출처 표시", "Attribution", None, 40),
-    "within_reach": ("도달거리 안", "Within reach", None, 8),
-    "nearest_hub_code": ("가장 가까운 거점 코드", "Nearest hub code", "@", 10),
-    "nearest_hub_name_ko": ("가장 가까운 거점", "Nearest hub", None, 12),
-    "nearest_hub_km": ("가장 가까운 거점 거리(km)", "Nearest hub distance (km)", "0.0", 10),
-    "need_tier": ("필요 등급", "Need tier", None, 8),
-    "capability_tier": ("역량 등급", "Capability tier", None, 8),
-    "need_index": ("필요 지수", "Need index", "0.0", 9),
-    "capability_index": ("역량 지수", "Capability index", "0.0", 9),
-    "placed_by": ("선정 방식", "Placed by", None, 12),
-    "core": ("핵심 거점", "Core hub", None, 8),
-    "contested": ("경합", "Contested", None, 8),
-    "themes": ("주제", "Themes", None, 24),
-    "minutes": ("이동 시간(분)", "Travel time (min)", "0", 9),
-    "mean_spoke_minutes": ("평균 연계 시간(분)", "Mean spoke time (min)", "0", 10),
-    "max_spoke_minutes": ("최대 연계 시간(분)", "Max spoke time (min)", "0", 10),
-    "n_missing": ("결측 지표 수", "Missing indicators", "0", 8),
-    "theme": ("주제 코드", "Theme (id)", None, 10),
-    "theme_ko": ("주제", "Theme", None, 12),
-    "theme_en": ("주제(영문)", "Theme (English)", None, 14),
-    "runner_ups": ("차순위 주제 코드", "Runner-up themes (ids)", None, 14),
-    "runner_ups_ko": ("차순위 주제", "Runner-up themes", None, 14),
-    "role": ("역할", "Role", None, 8),
-    "lead_themes": ("주도 주제 코드", "Lead themes (ids)", None, 14),
-    "lead_themes_ko": ("주도 주제", "Lead themes", None, 14),
-    "theme_source": ("주제 근거", "Theme source", None, 40),
-    "robustness": ("견고성(핵심/경합)", "Robustness (core/contested)", None, 10),
-    "freq_combined": ("선정 빈도(전체 재계산)", "Chosen in (all re-solves)", "0%", 9),
-    "contested_alternatives": ("경합 대안(코드:빈도)", "Contenders (code:frequency)", None, 22),
-    "best_alternative": ("최선 대안 코드", "Best alternative (code)", "@", 10),
-    "best_alternative_name": ("최선 대안", "Best alternative", None, 16),
-    "swap_d_access_pct": ("대안으로 바꿀 때 접근 변화(%)", "Swap: change of access cost (%)", "0.0", 10),
-    "swap_d_capability": ("대안으로 바꿀 때 역량 변화(점)", "Swap: change of mean hub capability (points)", "0.0", 10),
-    "at_stake_served": ("담당 위기 제조업", "Manufacturing at stake served", "#,##0", 12),
-    "capability": ("거점 역량", "Hub capability", "0.0", 9),
-    "need_rank": ("필요 순위", "Need rank", "0", 7),
-    "capability_rank": ("역량 순위", "Capability rank", "0", 7),
-}
-WRAP = {"explanation_ko", "explanation_en", "formula", "coverage", "spoke_names", "title", "source",
-        "attribution", "licence", "theme_source"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,7 +108,7 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         If no CJK font or no chromium is installed.
     """
     out_dir = Path(out_dir)
-    _check_run(run)
+    check_run(run)
     sc = run.scenario
     ranking = ranking_table(run.scores, run.values, pillars=sc.pillar_names, indicator_ids=sc.indicator_ids,
                             hubs=run.hubs)
@@ -221,9 +120,9 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         sheets["배정 Assignments"] = assignment_table(run.assignments, run.units)
     sheets["지표 Indicators"] = metadata_table(run.metadata, sc.pillars)
     sheets["출처 Sources"] = sources
-    sheets = {k: _drop_empty(v) for k, v in sheets.items()}
+    sheets = {k: drop_empty_columns(v) for k, v in sheets.items()}
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(run, top=top, sources=sources), encoding="utf-8")
+    io.write_text(render_html(run, top=top, sources=sources), html_path)
     # chromium prints the PDF in its own process while the workbook and tables are written
     printing = _PdfPrint(html_path, out_dir / "report.pdf") if pdf else None
     try:
@@ -240,276 +139,6 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     return written
 
 
-def ranking_table(scores: pd.DataFrame, values: pd.DataFrame, *, pillars: Sequence[str],
-                  indicator_ids: Sequence[str], hubs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every region by overall rank: names, scores, rank interval, hub flag, raw indicators.
-
-    Parameters
-    ----------
-    scores
-        ``scores.csv`` (:attr:`geo.results.Scores.table`).
-    values
-        The indicator values (index ``region_code``).
-    pillars, indicator_ids
-        The scenario's pillars and indicators (the columns shown).
-    hubs
-        The hub table (``hub_rank``), if hubs were sited.
-
-    Returns
-    -------
-    DataFrame with columns rank, region_code, names, 권역, ``score`` and the pillar scores,
-    ``rank_p05``/``rank_p50``/``rank_p95``, ``p_top10``, ``hub_rank`` (NA for non-hubs) and one
-    column per indicator the scenario uses (raw values, in the metadata's units).
-    """
-    s = scores
-    pillars = [p for p in pillars if p in s.columns]
-    cols = ["rank", "name_ko", "name_en", "sido_name_ko", "megaregion", "need_tier", "capability_tier",
-            "score", *pillars, "rank_p05", "rank_p50", "rank_p95", "p_top10"]
-    t = s[[c for c in cols if c in s.columns]].copy()
-    qn = _names(s) if "sido_name_ko" in s.columns else None
-    if qn is not None:
-        t["name_ko"] = qn["display_ko"]
-        if "name_en" in t.columns:
-            t["name_en"] = qn["display_en"]
-    hub_rank = pd.Series(pd.NA, index=t.index, dtype="Int64")
-    if hubs is not None:
-        hub_rank.loc[_codes(hubs.index)] = hubs["hub_rank"].to_numpy()
-    t["hub_rank"] = hub_rank
-    ids = [i for i in indicator_ids if i in values.columns]
-    t = t.join(values[ids])
-    t = t.rename_axis("region_code").reset_index()
-    order = ["rank", "region_code"] + [c for c in t.columns if c not in ("rank", "region_code")]
-    return t[order].sort_values(["rank", "region_code"], kind="stable").reset_index(drop=True)
-
-
-def hub_table(hubs: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    """The proposed hubs with their scores, rank interval, spokes (codes and names) and reasons."""
-    if hubs is None:
-        raise InputError("the run has no hubs", expected="a run through the siting stage")
-    h = hubs.copy()
-    h.index = _codes(h.index)
-    qn = _names(units)
-    names = qn["display_ko"]
-    h["name_ko"] = names.reindex(h.index).fillna(h.get("name_ko", pd.Series(dtype=object)))
-    if "name_en" in h.columns:
-        h["name_en"] = qn["display_en"].reindex(h.index).fillna(h["name_en"])
-    if "sido_name_ko" not in h.columns and "sido_name_ko" in units.columns:
-        h["sido_name_ko"] = units["sido_name_ko"].reindex(h.index)
-    if "spokes" in h.columns:
-        h["spoke_names"] = [
-            ", ".join(str(names.get(c, c)) for c in _split(v)) for v in h["spokes"]
-        ]
-    s = scores
-    extra = [c for c in ("need_tier", "capability_tier", "score", "rank", "rank_p05", "rank_p95", "p_top10")
-             if c in s.columns]
-    h = h.join(s[[c for c in extra if c not in h.columns]], how="left")
-    first = ["hub_rank", "region_code", "name_ko", "name_en", "sido_name_ko", "megaregion", "placed_by",
-             "need_tier", "capability_tier", "score", "rank",
-             "rank_p05", "rank_p95", "p_top10", "selection_frequency", "fixed", "n_spokes",
-             "spoke_names", "spokes", "need_served", "need_covered_within_reach",
-             "mean_spoke_distance_km", "max_spoke_distance_km", "explanation_ko", "explanation_en"]
-    h = h.rename_axis("region_code").reset_index()
-    cols = [c for c in first if c in h.columns] + [c for c in h.columns if c not in first]
-    return h[cols].sort_values("hub_rank", kind="stable").reset_index(drop=True)
-
-
-def assignment_table(assignments: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Every region with its hub (code and names), distance and whether it is covered."""
-    if assignments is None:
-        raise InputError("the run has no assignments", expected="a run through the siting stage")
-    a = assignments.copy()
-    a.index = _codes(a.index)
-    for col in ("name_ko", "name_en", "megaregion"):
-        if col not in a.columns:
-            a[col] = units[col].reindex(a.index)
-    hub = a["hub_code"].astype("string")
-    qn = _names(units)
-    a["name_ko"] = qn["display_ko"].reindex(a.index).fillna(a["name_ko"])
-    if "sido_name_ko" not in a.columns and "sido_name_ko" in units.columns:
-        a.insert(a.columns.get_loc("name_en") + 1 if "name_en" in a.columns else 0, "sido_name_ko",
-                 units["sido_name_ko"].reindex(a.index))
-    a["hub_name_ko"] = hub.map(qn["display_ko"]).astype("string")
-    a["hub_name_en"] = hub.map(qn["display_en"]).astype("string")
-    if "nearest_hub_code" in a.columns:
-        near = a["nearest_hub_code"].astype("string")
-        a.insert(a.columns.get_loc("nearest_hub_code") + 1, "nearest_hub_name_ko", near.map(qn["display_ko"]).astype("string"))
-    first = ["region_code", "name_ko", "name_en", "sido_name_ko", "megaregion", "hub_code", "hub_name_ko",
-             "hub_name_en", "distance_km", "covered", "is_hub"]
-    a = a.rename_axis("region_code").reset_index()
-    cols = [c for c in first if c in a.columns] + [c for c in a.columns if c not in first]
-    return a[cols]
-
-
-def metadata_table(metadata: pd.DataFrame, pillars: Sequence[Pillar]) -> pd.DataFrame:
-    """The indicator metadata with each indicator's share of the overall score in the scenario
-    whose ``pillars`` are given."""
-    m = metadata.copy()
-    share = {}
-    total = sum(p.weight for p in pillars)
-    for p in pillars:
-        for i, w in p.indicator_weights().items():
-            share[i] = share.get(i, 0.0) + p.weight / total * w
-    m["scenario_weight"] = pd.Series(share, dtype=float).reindex(m.index)
-    m = m.rename_axis("id").reset_index()
-    first = ["id", "label_ko", "label_en", "unit", "pillar", "scenario_weight", "direction",
-             "formula", "source", "as_of", "coverage"]
-    used = m["scenario_weight"].notna()
-    m = pd.concat([m[used], m[~used]])  # the scenario's indicators first
-    return m[[c for c in first if c in m.columns]].reset_index(drop=True)
-
-
-def sources_table(metadata: pd.DataFrame, *, rail: bool = True,
-                  catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The catalogue rows of the data a run used.
-
-    A file counts as used when an indicator's ``source`` names it, or when the catalogue says
-    the regions or code-translation stage reads it (always run), or the rail network (when
-    the scenario adds rail).
-
-    Parameters
-    ----------
-    metadata : DataFrame
-        Indicator metadata with a ``source`` column (paths separated by ``;``).
-    rail : bool
-        Whether the run's network included rail.
-    catalogue : DataFrame, optional
-        Default: ``data/catalogue.csv``.
-
-    Returns
-    -------
-    DataFrame with columns path, title, source, source_url, as_of, licence, attribution, in
-    catalogue order; files an indicator names that the catalogue lacks are listed at the end
-    with empty fields (a user table, for instance).
-    """
-    from geo import catalogue as cat_mod
-
-    cat = cat_mod.read_catalogue() if catalogue is None else catalogue
-    named: list[str] = []
-    for text in metadata.get("source", pd.Series(dtype=str)).dropna():
-        named += [p.strip() for p in str(text).split(";") if p.strip()]
-    named = list(dict.fromkeys(named))
-    stage = cat["used_by"].fillna("").str.split(r"[:;]", regex=True).str[0].str.strip()
-    stages = {"regions", "codes"} | ({"network"} if rail else set())
-    used = cat["path"].isin(named) | stage.isin(stages)
-    cols = ["path", "title", "source", "source_url", "as_of", "licence", "attribution"]
-    out = cat.loc[used, cols].copy()
-    unknown = [p for p in named if p not in set(cat["path"])]
-    if unknown:
-        out = pd.concat([out, pd.DataFrame({"path": unknown})], ignore_index=True)
-    return out.fillna("").reset_index(drop=True)
-
-
-def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *,
-                   metadata: pd.DataFrame | None = None) -> Path:
-    """Write tables as formatted sheets: Korean and English header rows, frozen panes,
-    number formats and column widths.
-
-    Headers and formats come from :data:`COLUMNS`; a column that is an indicator id of
-    ``metadata`` gets its label and unit as header and a format chosen by its unit
-    (``#,##0`` for money and counts, ``0.0`` for percentages).
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    head_fill = PatternFill("solid", fgColor="DCE6F1")
-    sub_fill = PatternFill("solid", fgColor="F2F2F2")
-    line = Border(bottom=Side(style="thin", color="808080"))
-    for title, df in sheets.items():
-        ws = wb.create_sheet(title[:31])
-        specs = [_column_spec(c, metadata) for c in df.columns]
-        ws.append([s[0] for s in specs])
-        ws.append([s[1] for s in specs])
-        for row in df.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-        for j, (ko, en, fmt, width) in enumerate(specs, start=1):
-            letter = get_column_letter(j)
-            ws.column_dimensions[letter].width = width
-            ws.cell(1, j).font = Font(bold=True)
-            ws.cell(1, j).fill = head_fill
-            ws.cell(2, j).font = Font(italic=True, color="404040")
-            ws.cell(2, j).fill = sub_fill
-            ws.cell(2, j).border = line
-            for r in (1, 2):
-                ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top")
-            wrap = df.columns[j - 1] in WRAP
-            if fmt or wrap:
-                for (cell,) in ws.iter_rows(min_row=3, min_col=j, max_col=j):
-                    if fmt:
-                        cell.number_format = fmt
-                    if wrap:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        _text_not_formulas(ws)
-        ws.row_dimensions[1].height = 32
-        ws.row_dimensions[2].height = 32
-        # keep the region's code and name in view when scrolling right
-        first = list(df.columns[:3])
-        keep = first.index("name_ko") + 1 if "name_ko" in first else 0
-        ws.freeze_panes = ws.cell(3, keep + 1)
-        if len(df.columns):
-            ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{max(len(df) + 2, 2)}"
-        # printing: A4 landscape, all columns on one page width, both header rows on every page
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:2"
-        ws.print_options.gridLines = True
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(path)
-    _fix_zip_times(Path(path))
-    return Path(path)
-
-
-def _text_not_formulas(ws) -> None:
-    """Text that Excel would run as a formula (``=…``, ``+…``, ``-…``, ``@…``, tab, CR) is
-    stored as a string cell with Excel's quote prefix: shown as typed, never evaluated, and it
-    stays text when a user edits the cell. openpyxl would otherwise store ``=…`` as a formula."""
-    from geo.io import FORMULA_START
-
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                cell.data_type = "s"
-                cell.quotePrefix = True
-
-
-# Outputs carry no run time (it is in manifest.json), so reruns are byte-identical.
-FIXED_TIME = datetime.datetime(2000, 1, 1)
-
-
-def _fix_zip_times(path: Path) -> None:
-    """Rewrite a zip (xlsx) with every member dated FIXED_TIME instead of "now" (openpyxl
-    also stamps "modified" into docProps/core.xml on save)."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        members = [(i, z.read(i)) for i in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in members:
-            info.date_time = FIXED_TIME.timetuple()[:6]
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), data)
-            z.writestr(info, data)
-
-
-def _fix_pdf_dates(path: Path) -> None:
-    """Make chromium's PDF reproducible, every edit keeping the byte length (so the
-    cross-reference offsets stay valid): /CreationDate and /ModDate become FIXED_TIME, and the
-    tagged-PDF element ids (``(node00000058)``: DOM node numbers, which vary between browser
-    runs) are renumbered 1, 2, … in their numeric order, which keeps the id tree sorted."""
-    data = path.read_bytes()
-    stamp = FIXED_TIME.strftime("(D:%Y%m%d%H%M%S+00'00')").encode()
-    data = re.sub(rb"\(D:\d{14}\+00'00'\)", stamp, data)
-    ids = sorted({int(m) for m in re.findall(rb"\(node(\d{8})\)", data)})
-    new = {old: f"{i:08d}".encode() for i, old in enumerate(ids, start=1)}
-    data = re.sub(rb"\(node(\d{8})\)", lambda m: b"(node" + new[int(m.group(1))] + b")", data)
-    path.write_bytes(data)
-
-
 def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> str:
     """The committee report as one self-contained HTML page (Korean with English subtitles).
 
@@ -520,36 +149,36 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     """
     import jinja2
 
-    _check_run(run)
+    check_run(run)
     font = cjk_font()
     if sources is None:
         sources = sources_table(run.metadata, rail=run.scenario.network.rail)
     s = run.scores.copy()
-    s.index = _codes(s.index)
-    qn = _names(run.units)
+    s.index = region_codes(s.index)
+    qn = display_names(run.units)
     s["name_ko"] = qn["display_ko"].reindex(s.index).fillna(s["name_ko"])
     if "name_en" in s.columns:
         s["name_en"] = qn["display_en"].reindex(s.index).fillna(s["name_en"])
     hubs = None if run.hubs is None else run.hubs.copy()
     if hubs is not None:
-        hubs.index = _codes(hubs.index)
+        hubs.index = region_codes(hubs.index)
         hubs["name_ko"] = qn["display_ko"].reindex(hubs.index)
         hubs["name_en"] = qn["display_en"].reindex(hubs.index)
     units = run.units.copy()
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
-    geoms = _drawing_geometry(run.units)
+    geoms = drawing_geometry(run.units)
     minutes = _uses_minutes(hubs)
-    with _mpl_font(font):
-        interval_png = _png(_rank_interval_figure(s, hubs, top))
+    with mpl_font(font):
+        interval_png = png_uri(draw_rank_intervals(s, hubs, top))
         matrix_png = None
         if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
             from geo.indices import need_capability_matrix
 
-            matrix_png = _png(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
-        overview_png = None if hubs is None else _png(_overview_figure(geoms, hubs, run.assignments, run.units))
+            matrix_png = png_uri(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
+        overview_png = None if hubs is None else png_uri(draw_hub_overview(geoms, hubs, run.assignments, run.units))
         fr = None if run.siting is None else run.siting.frontier
-        frontier_png = (_png(_frontier_figure(fr), dpi=120)
+        frontier_png = (png_uri(draw_frontier(fr), dpi=120)
                         if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns) else None)
         profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
     ctx = {
@@ -583,13 +212,13 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "network_html": network_section(None if run.plan is None else run.plan.network),
         "attributions": list(dict.fromkeys(a for a in sources["attribution"] if a)),
     }
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _fmt_num
     env.filters["pct"] = _fmt_pct
     env.filters["signed"] = _signed
     env.filters["capitalize_first"] = lambda x: str(x)[:1].upper() + str(x)[1:]
-    return env.from_string(_TEMPLATE).render(**ctx)
+    return env.get_template("report.html").render(**ctx)
 
 
 class _RunView:
@@ -695,8 +324,7 @@ class _PdfPrint:
             tail = (err or "").strip().splitlines()[-3:]
             raise GeoError(f"chromium wrote no PDF for {self.html.name} (exit {self._proc.returncode})",
                            hint=" | ".join(tail) or None)
-        _fix_pdf_dates(self.pdf)
-        return self.pdf
+        return io.reproducible_pdf(self.pdf)
 
     def close(self) -> None:
         """Stop chromium if it still runs and remove its profile folder."""
@@ -706,134 +334,9 @@ class _PdfPrint:
         self._profile.cleanup()
 
 
-def rank_interval_figure(scores: pd.DataFrame, hubs: pd.DataFrame | None = None, *, top: int = 20):
-    """Chart of the top candidates' rank intervals (dot: nominal rank, diamond: median,
-    bar: 5–95%); hubs in red. ``scores`` as the pipeline's (columns name_ko, rank,
-    rank_p05, rank_p50, rank_p95). Returns a matplotlib Figure."""
-    s = scores.copy()
-    s.index = _codes(s.index)
-    if hubs is not None:
-        hubs = hubs.copy()
-        hubs.index = _codes(hubs.index)
-    with _mpl_font(cjk_font()):
-        return _rank_interval_figure(s, hubs, top)
-
-
-def hub_overview_figure(units, hubs: pd.DataFrame, assignments: pd.DataFrame | None = None):
-    """Map of the hubs (stars, numbered by hub rank) and the regions assigned to each (one
-    colour per hub, grey = uncovered). Returns a matplotlib Figure."""
-    hubs = hubs.copy()
-    hubs.index = _codes(hubs.index)
-    with _mpl_font(cjk_font()):
-        return _overview_figure(_drawing_geometry(units), hubs, assignments, units)
-
-
-def cjk_font() -> str:
-    """Name of an installed font family that has Hangul, for matplotlib.
-
-    Looks in matplotlib's font list; if that list predates the font's installation (its cache
-    is built once), the system font folders are searched and CJK font files are added.
-
-    Raises
-    ------
-    GeoError
-        If no such font is installed: charts would show empty boxes for Korean text.
-    """
-    from matplotlib import font_manager as fm
-
-    found = _pick_cjk(fm.fontManager.ttflist)
-    if found is None:
-        for path in fm.findSystemFonts():
-            low = Path(path).name.lower()
-            if any(k in low for k in ("cjk", "nanum", "malgun", "notosanskr", "applesdgothic")):
-                with contextlib.suppress(Exception):  # an unreadable font file is just skipped
-                    fm.fontManager.addfont(path)
-        found = _pick_cjk(fm.fontManager.ttflist)
-    if found is None:
-        raise GeoError("no font with Korean glyphs found for the report charts",
-                       hint="install fonts-noto-cjk (python3 tasks.py setup)")
-    return found
-
-
 # ---------------------------------------------------------------------------------------------
 # helpers: tables
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_run(run) -> None:
-    missing = [a for a in ("scenario", "units", "values", "metadata", "scores") if getattr(run, a, None) is None]
-    if missing:
-        raise InputError("the run lacks results the report needs", expected="a run through the scoring stage",
-                         got=missing)
-
-
-def _names(units: pd.DataFrame) -> pd.DataFrame:
-    """``display_ko``/``display_en``: same-named 구 with their 시도 (북구(대구))."""
-    from geo.maps import qualified_names
-
-    if "sido_name_ko" not in units.columns:
-        return pd.DataFrame({"display_ko": units["name_ko"], "display_en": units.get("name_en")}, index=units.index)
-    return qualified_names(units)
-
-
-def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
-    """Without the columns that hold nothing (all missing or blank text)."""
-    empty = [c for c in df.columns if df[c].isna().all()
-             or (df[c].dtype == object and df[c].map(lambda v: v is None or (isinstance(v, str) and not v.strip())
-                                                     or (isinstance(v, float) and math.isnan(v))).all())]
-    return df.drop(columns=empty)
-
-
-def _codes(index) -> pd.Index:
-    return pd.Index([str(c) for c in index], name="region_code")
-
-
-def _split(value) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return []
-    return [c for c in str(value).split(";") if c]
-
-
-def _column_spec(col: str, metadata: pd.DataFrame | None) -> tuple[str, str, str | None, int]:
-    if col in COLUMNS:
-        return COLUMNS[col]
-    if col.startswith("freq_"):  # selection frequency of one robustness family
-        ko, en = FAMILY_LABELS.get(col[5:], (col[5:], col[5:]))
-        return (f"선정 빈도: {ko}", f"Chosen in: {en}", "0%", 9)
-    if metadata is not None and col in metadata.index:
-        m = metadata.loc[col]
-        unit = str(m.get("unit", "") or "")
-        return (f"{m.get('label_ko', col)} ({unit})", f"{m.get('label_en', col)} ({unit})", _unit_format(unit), 13)
-    return (col, col, None, 12)
-
-
-def _unit_format(unit: str) -> str | None:
-    u = unit.strip().lower()
-    if u in ("million krw", "krw", "persons", "firms", "count", "stations") or u.startswith("million krw"):
-        return "#,##0"
-    if u.startswith("%"):
-        return "0.0"
-    if u in ("km²", "km2", "ratio", "0–100"):
-        return "0.00"
-    if u in ("1/km", "1/min"):  # harmonic closeness: sums of 1/km or 1/min, about 0.1–10
-        return "0.000"
-    if u.startswith("share"):  # betweenness: a share of shortest paths
-        return "0.0000"
-    if u in ("stations",):
-        return "0"
-    return "#,##0.00" if u else None
-
-
-def _cell(v):
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1090,14 +593,6 @@ def _fmt_pct(v, digits: int = 0) -> str:
 # the trade-off, the rules and the robustness of the hubs
 # ---------------------------------------------------------------------------------------------
 
-FAMILY_LABELS = {
-    "index draws": ("지수 몬테카를로 추출", "Monte Carlo draws of the indices"),
-    "demand definition": ("수요 정의", "demand definition"),
-    "thresholds ±5": ("하한 ±5점", "thresholds ±5"),
-    "k ± 1": ("거점 수 ±1", "k ± 1"),
-    "권역 rule off": ("권역 규칙 해제", "megaregion rule off"),
-}
-
 
 def _limit_text(limits) -> str:
     """'2' when every 권역 has the same limit, else '권역별 · per 권역 (수도권 3, …)'."""
@@ -1168,52 +663,6 @@ def _uses_minutes(hubs) -> bool:
     return hubs is not None and "mean_spoke_minutes" in hubs.columns and hubs["mean_spoke_minutes"].notna().any()
 
 
-def frontier_figure(frontier: pd.DataFrame, *, korean: bool = True):
-    """The access / capability trade-off: every point of the Pareto frontier (``frontier.csv``:
-    access_cost, mean_capability, optimal, chosen), the chosen one marked, each labelled
-    proven optimal or not. Returns a matplotlib Figure."""
-    with _mpl_font(cjk_font()):
-        return _frontier_figure(frontier)
-
-
-def _frontier_figure(fr: pd.DataFrame):
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    fr = fr.sort_values("mean_capability", kind="stable")
-    a = pd.to_numeric(fr["access_cost"], errors="coerce").to_numpy(float)
-    c = pd.to_numeric(fr["mean_capability"], errors="coerce").to_numpy(float)
-    x = 100 * (a / np.nanmin(a) - 1) if np.nanmin(a) > 0 else a
-    ok = fr["optimal"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
-    ch = fr["chosen"].astype(str).str.lower().isin(["true", "1"]).to_numpy() if "chosen" in fr else np.zeros(len(fr), bool)
-    fig = Figure(figsize=(4.6, 3.3))
-    ax = fig.add_subplot()
-    ax.plot(x, c, color="#9e9e9e", lw=1, zorder=1)
-    ax.scatter(x[ok], c[ok], s=30, color="#2166ac", zorder=3)
-    ax.scatter(x[~ok], c[~ok], s=30, facecolors="white", edgecolors="#2166ac", lw=1.2, zorder=3)
-    if ch.any():
-        ax.scatter(x[ch], c[ch], s=190, marker="*", color=HUB_COLOR, edgecolors="black", lw=0.6, zorder=4)
-    for i, (xi, ci, o, h) in enumerate(zip(x, c, ok, ch)):
-        # labels alternate below-right and above-left so that neighbouring points stay readable
-        off, ha = ((5, -9), "left") if i % 2 == 0 else ((-5, 4), "right")
-        ax.annotate(("증명" if o else "미증명") + (" · 채택" if h else ""), (xi, ci), xytext=off, ha=ha,
-                    textcoords="offset points", fontsize=6, color=HUB_COLOR if h else "#444444")
-    ax.set_xlabel("접근 비용: 최소 대비 증가 (%) · access cost above the least (%)", fontsize=7.5)
-    ax.set_ylabel("거점 평균 역량 · mean hub capability", fontsize=7.5)
-    ax.tick_params(labelsize=7)
-    ax.grid(color="#e5e5e5", lw=0.6)
-    ax.set_axisbelow(True)
-    ax.margins(x=0.12, y=0.1)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    handles = [Line2D([], [], color="#2166ac", marker="o", ls="", label="최적 증명 · proven optimal"),
-               Line2D([], [], color="#2166ac", marker="o", mfc="white", ls="", label="미증명 · not proven"),
-               Line2D([], [], color=HUB_COLOR, marker="*", mec="black", ms=11, ls="", label="선택된 점 · chosen")]
-    ax.legend(handles=handles, fontsize=6.5, loc="lower right", frameon=False)
-    ax.set_title("접근성과 역량의 절충 (파레토 경계) · the trade-off (Pareto frontier)", fontsize=8.5)
-    return fig
-
-
 def _rule_rows(policy, scenario, units, *, minutes: bool) -> list[dict]:
     """policy_costs.csv as rows for the summary: the rule in words and its price."""
     if policy is None or not len(policy):
@@ -1222,7 +671,7 @@ def _rule_rows(policy, scenario, units, *, minutes: bool) -> list[dict]:
     rows = []
     for _, r in policy.iterrows():
         ko, en = rule_words(r["rule"], scenario, minutes=minutes)
-        moved = [str(names.get(c, c)) for c in _split(r.get("hubs_only_with_rule", ""))]
+        moved = [str(names.get(c, c)) for c in split_codes(r.get("hubs_only_with_rule", ""))]
         rows.append({"ko": ko, "en": en, "d_access": r.get("d_access_pct"), "d_cap": r.get("d_capability"),
                      "moved": ", ".join(moved)})
     return rows
@@ -1245,7 +694,7 @@ def _robust_rows(hubs: pd.DataFrame, s: pd.DataFrame, scenario, *, minutes: bool
     for code, h in hubs.sort_values("hub_rank").iterrows():
         robust = str(h.get("robustness", ""))
         alts = []
-        for item in _split(h.get("contested_alternatives", "")):
+        for item in split_codes(h.get("contested_alternatives", "")):
             c, _, f = item.partition(":")
             alts.append(f"{names.get(c, c)} {float(f):.0%}" if f else str(names.get(c, c)))
         pk, pe = placed_by_words(h.get("placed_by", "optimisation"), scenario, minutes=minutes)
@@ -1282,7 +731,7 @@ def _robustness_words(h: pd.Series, scenario, *, minutes: bool) -> dict | None:
     f = h.get("freq_combined", h.get("selection_frequency"))
     if isinstance(h.get("robustness"), str):
         core = h["robustness"] == "core"
-        fams = [(FAMILY_LABELS.get(c[5:], (c[5:], c[5:])), h[c]) for c in h.index
+        fams = [(FAMILIES.get(c[5:], (c[5:], c[5:])), h[c]) for c in h.index
                 if c.startswith("freq_") and c != "freq_combined" and pd.notna(h[c])]
         fk = ", ".join(f"{k} {float(v):.0%}" for (k, _), v in fams)
         fe = ", ".join(f"{e} {float(v):.0%}" for (_, e), v in fams)
@@ -1329,8 +778,8 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "robust": _robustness_words(h, run.scenario, minutes=_uses_minutes(hubs)),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
-        "map_png": _png(_hub_map_figure(geoms, code, [c for c, _ in spokes], units), dpi=110),
-        "pillar_png": _png(_pillar_figure(r, median, pillars), dpi=110),
+        "map_png": png_uri(draw_hub_map(geoms, code, [c for c, _ in spokes], units), dpi=110),
+        "pillar_png": png_uri(draw_pillar_profile(r, median, pillars), dpi=110),
         "indicators": _key_indicators(run, s, code),
     }
 
@@ -1339,11 +788,11 @@ def _spokes_of(code: str, hubs: pd.DataFrame, assignments) -> list[tuple[str, fl
     """Spoke regions of a hub (hub itself excluded) with their distance, nearest first."""
     if assignments is not None:
         a = assignments.copy()
-        a.index = _codes(a.index)
+        a.index = region_codes(a.index)
         mine = a[(a["hub_code"].astype("string") == code) & (a.index != code)]
         km = pd.to_numeric(mine["distance_km"], errors="coerce")
         return sorted(zip(mine.index, km), key=lambda t: (np.nan_to_num(t[1], nan=np.inf), t[0]))
-    return [(c, np.nan) for c in _split(hubs.at[code, "spokes"])] if "spokes" in hubs.columns else []
+    return [(c, np.nan) for c in split_codes(hubs.at[code, "spokes"])] if "spokes" in hubs.columns else []
 
 
 def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
@@ -1384,514 +833,3 @@ def _digits(v) -> int:
         return 1
     a = abs(float(v))
     return 0 if a >= 1000 or float(v).is_integer() else 1 if a >= 10 else 2 if a >= 0.1 else 4
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers: figures
-# ---------------------------------------------------------------------------------------------
-
-
-def _pick_cjk(entries) -> str | None:
-    names = {e.name for e in entries}
-    for fam in CJK_FAMILIES:
-        if fam in names:
-            return fam
-    for n in sorted(names):
-        if "CJK KR" in n or "Nanum" in n or n.endswith(" KR"):
-            return n
-    return None
-
-
-@contextlib.contextmanager
-def _mpl_font(family: str):
-    import matplotlib
-
-    with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False,
-                                "font.size": 9, "svg.fonttype": "path"}):
-        yield
-
-
-def _png(fig, *, dpi: int = 130) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _drawing_geometry(units):
-    """Unit outlines simplified for small static maps (EPSG:5179 metres, shape-true)."""
-    g = units.geometry
-    if g.crs is not None and g.crs.to_epsg() != 5179:
-        g = g.to_crs(5179)
-    return g.simplify(250)
-
-
-HUB_COLOR, SPOKE_COLOR, OTHER_COLOR = "#b2182b", "#f4a582", "#e6e6e6"
-
-
-def _rank_interval_figure(s: pd.DataFrame, hubs, top: int):
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    t = s.sort_values("rank", kind="stable").head(top)
-    n = len(t)
-    fig = Figure(figsize=(7.2, 0.28 * n + 1.3))
-    ax = fig.add_subplot()
-    y = np.arange(n)
-    is_hub = np.array([hubs is not None and c in hubs.index for c in t.index])
-    col = np.where(is_hub, HUB_COLOR, "#2166ac")
-    has_int = {"rank_p05", "rank_p95"} <= set(t.columns)
-    if has_int:
-        ax.hlines(y, t["rank_p05"], t["rank_p95"], colors=col, lw=5, alpha=0.35)
-    if "rank_p50" in t.columns:
-        ax.scatter(t["rank_p50"], y, marker="D", s=22, facecolors="white", edgecolors=col, zorder=3, lw=1.2)
-    ax.scatter(t["rank"], y, marker="o", s=26, c=col, zorder=4)
-    # names of same-named 구 already carry their 시도 (북구(대구)); others get it here
-    labels = [f"{int(r['rank'])}. {r['name_ko']}" + ("" if str(r['name_ko']).endswith(")") else f" ({r.get('sido_name_ko', '')})")
-              for _, r in t.iterrows()]
-    ax.set_yticks(y, labels)
-    for lab, h in zip(ax.get_yticklabels(), is_hub):
-        if h:
-            lab.set_color(HUB_COLOR)
-            lab.set_fontweight("bold")
-    ax.invert_yaxis()
-    hi = float(np.nanmax(t["rank_p95"])) if has_int else float(t["rank"].max())
-    ax.set_xlim(0, hi + 1)
-    ax.set_xlabel("순위 (1 = 최상위) · rank (1 = best)")
-    ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.set_axisbelow(True)
-    handles = [Line2D([], [], color="#2166ac", marker="o", ls="", label="명목 순위 · nominal rank"),
-               Line2D([], [], color="#2166ac", marker="D", mfc="white", ls="", label="중앙값 · median rank"),
-               Line2D([], [], color="#2166ac", lw=5, alpha=0.35, label="5–95% 구간 · interval")]
-    if hubs is not None:
-        handles.append(Line2D([], [], color=HUB_COLOR, marker="o", ls="", label="제안 거점 · proposed hub"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 2.0 / (0.28 * n + 1.3) * 0.1),
-              ncol=2, fontsize=7.5, frameon=False)
-    ax.set_title(f"상위 {n}개 후보의 순위 구간 · Rank intervals of the top {n} candidates", fontsize=10)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig
-
-
-def _overview_figure(geoms, hubs: pd.DataFrame, assignments, units):
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.2, 7.0))
-    ax = fig.add_subplot()
-    cmap = colormaps["tab20"]
-    order = list(hubs.sort_values("hub_rank").index)
-    colors = {c: to_hex(cmap(i % 20)) for i, c in enumerate(order)}
-    geoms = geoms.copy()
-    geoms.index = _codes(geoms.index)
-    face = pd.Series(OTHER_COLOR, index=geoms.index, dtype=object)
-    if assignments is not None:
-        a = assignments.copy()
-        a.index = _codes(a.index)
-        hub_of = a["hub_code"].astype("string").reindex(geoms.index)
-        for c in geoms.index:
-            h = hub_of.get(c)
-            if h is not None and h is not pd.NA and h in colors:
-                face[c] = colors[h]
-    geoms.plot(ax=ax, color=list(face), edgecolor="white", linewidth=0.2, alpha=0.75)
-    geoms.loc[order].plot(ax=ax, color=[colors[c] for c in order], edgecolor="black", linewidth=0.8)
-    pts = geoms.loc[order].representative_point()
-    for c, p in zip(order, pts):
-        ax.plot(p.x, p.y, marker="*", ms=11, color="black", mec="white", mew=0.6)
-        ax.annotate(f"{int(hubs.at[c, 'hub_rank'])} {units.at[c, 'name_ko']}", (p.x, p.y), xytext=(5, 3),
-                    textcoords="offset points", fontsize=8, fontweight="bold",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    _scale_bar(ax)
-    ax.set_title("제안 거점과 배정 지역 · Proposed hubs and their regions (회색: 미포괄 · grey: uncovered)", fontsize=9)
-    return fig
-
-
-def _hub_map_figure(geoms, code: str, spokes: list[str], units):
-    from matplotlib.figure import Figure
-
-    geoms = geoms.copy()
-    geoms.index = _codes(geoms.index)
-    mine = [code, *spokes]
-    x0, y0, x1, y1 = geoms.loc[mine].total_bounds
-    w, h = x1 - x0, y1 - y0
-    side = max(w, h, 40_000) * 1.12
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    fig = Figure(figsize=(3.6, 3.6))
-    ax = fig.add_subplot()
-    box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-    near = geoms.cx[box[0]:box[2], box[1]:box[3]]
-    near.plot(ax=ax, color=OTHER_COLOR, edgecolor="white", linewidth=0.4)
-    if spokes:
-        geoms.loc[spokes].plot(ax=ax, color=SPOKE_COLOR, edgecolor="white", linewidth=0.5)
-    geoms.loc[[code]].plot(ax=ax, color=HUB_COLOR, edgecolor="black", linewidth=0.6)
-    pts = geoms.loc[mine].representative_point()
-    hx, hy = pts.iloc[0].x, pts.iloc[0].y
-    for p in pts.iloc[1:]:
-        ax.plot([hx, p.x], [hy, p.y], color="#4d4d4d", lw=0.6, alpha=0.8)
-    # label every spoke of a small hub; of a large one only the largest, so the names stay legible
-    labelled = set(spokes) if len(spokes) <= 12 else set(geoms.loc[spokes].area.nlargest(10).index)
-    small = 6.5 if len(spokes) > 12 else 7
-    for c, p in zip(mine, pts):
-        if c != code and c not in labelled:
-            continue
-        ax.annotate(str(units.at[c, "name_ko"]), (p.x, p.y), ha="center", va="center",
-                    fontsize=8 if c == code else small, fontweight="bold" if c == code else "normal",
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
-    ax.set_xlim(box[0], box[2])
-    ax.set_ylim(box[1], box[3])
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    _scale_bar(ax)
-    return fig
-
-
-def _scale_bar(ax) -> None:
-    """A scale bar of a round length (1, 2 or 5 × 10^n m) about a fifth of the map's width."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    target = (x1 - x0) / 5
-    exp = 10 ** math.floor(math.log10(target))
-    metres = max(m * exp for m in (1, 2, 5) if m * exp <= target)
-    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    ax.plot([x, x + metres], [y, y], color="black", lw=2, solid_capstyle="butt")
-    ax.text(x + metres / 2, y + 0.015 * (y1 - y0), f"{metres / 1000:g} km", ha="center", va="bottom", fontsize=7)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-
-
-def _pillar_figure(r: pd.Series, median: pd.Series, pillars: list[str]):
-    from matplotlib.figure import Figure
-
-    keys = [*pillars, "score"]
-    fig = Figure(figsize=(3.6, 0.42 * len(keys) + 0.8))
-    ax = fig.add_subplot()
-    y = np.arange(len(keys))
-    vals = [float(r.get(k, np.nan)) for k in keys]
-    colors = ["#d6604d", "#4393c3", "#8073ac", "#5aae61", "#404040"][: len(keys)]
-    if len(keys) > 5:
-        colors = ["#4393c3"] * (len(keys) - 1) + ["#404040"]
-    ax.barh(y, vals, color=colors, height=0.62)
-    ax.scatter([median.get(k, np.nan) for k in keys], y, marker="|", s=200, color="black", zorder=3,
-               label="전국 중앙값 · national median")
-    for yi, v in zip(y, vals):
-        if not math.isnan(v):
-            ax.text(min(v + 1.5, 88), yi, f"{v:.1f}", va="center", fontsize=7.5)
-    ax.set_yticks(y, [f"{PILLAR_LABELS.get(k, (k, k))[0]}\n{PILLAR_LABELS.get(k, (k, k))[1]}" for k in keys], fontsize=7.5)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("점수 0–100 · score", fontsize=7.5)
-    ax.legend(loc="lower right", fontsize=6.5, frameon=False, bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# the page
-# ---------------------------------------------------------------------------------------------
-
-_TEMPLATE = r"""<!DOCTYPE html>
-<html lang="ko">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ scenario.title_ko }} — 제조혁신 거점 후보 보고서</title>
-<style>
-  @page { size: A4; margin: 11mm 12mm 12mm 12mm; }
-  html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { font-family: {{ css_fonts|safe }}; color: #1a1a1a; font-size: 10.5pt; line-height: 1.5;
-         max-width: 1000px; margin: 0 auto; padding: 0 12px;
-         word-break: keep-all; overflow-wrap: break-word; }
-  h1 { font-size: 20pt; margin: 0.2em 0 0; }
-  h2 { font-size: 14pt; border-bottom: 2px solid #2166ac; padding-bottom: 2px; margin-top: 1.6em;
-       break-after: avoid; }
-  h3 { font-size: 12pt; margin: 0.2em 0; break-after: avoid; }
-  .en { color: #5a5a5a; font-weight: normal; font-size: 0.82em; }
-  p.en, li.en, div.en { font-size: 0.9em; margin-top: 0; }
-  .sub { color: #444; margin: 0 0 0.6em; }
-  table { border-collapse: collapse; width: 100%; font-size: 8.6pt; margin: 0.5em 0 1em; }
-  th, td { border-bottom: 1px solid #d0d0d0; padding: 2px 5px; text-align: left; vertical-align: top; }
-  th { background: #eef3f8; font-weight: 600; }
-  th .en { display: block; font-size: 0.85em; }
-  td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-  tr.hub td { background: #fbeaea; }
-  img { max-width: 100%; max-height: 160mm; }
-  img.overview { max-height: 100mm; }
-  #summary table { font-size: 8pt; margin: 0.3em 0; }
-  #summary td, #summary th { padding: 1px 4px; }
-  nav.toc { line-height: 1.3; }
-  #summary p { margin: 0.2em 0; }
-  .figrow { display: flex; gap: 8px; align-items: flex-start; justify-content: center; }
-  .figrow > .fig { flex: 0 0 36%; margin: 0.2em 0; }
-  .figrow > .side { flex: 1 1 64%; }
-  .side .fig { margin: 0; }
-  img.frontier { max-height: 45mm; }
-  #summary .note { font-size: 7.2pt; line-height: 1.3; }
-  #summary table { font-size: 7.4pt; line-height: 1.25; }
-  #summary th .en { display: inline; }
-  #summary tr.group td { background: #f2f2f2; font-weight: 600; }
-  table.fixed { table-layout: fixed; }
-  @media print {
-    nav.toc { padding: 3px 10px; margin: 0.4em 0; font-size: 8pt; line-height: 1.25; }
-    nav.toc ol { display: flex; flex-wrap: wrap; gap: 0 1.6em; padding-left: 1.2em; }
-    header h1 { font-size: 17pt; }
-    #summary h2 { margin-top: 0.6em; }
-    .toc-hubs { display: none; }
-  }
-  .profile .fig img { max-height: 64mm; }
-  .fig { text-align: center; margin: 0.4em 0; break-inside: avoid; }
-  .profile { border: 1px solid #c8c8c8; border-radius: 4px; padding: 8px 12px; margin: 1em 0;
-             break-inside: avoid; page-break-inside: avoid; }
-  .profile .row { display: flex; gap: 10px; align-items: flex-start; }
-  .profile .row > div { flex: 1 1 50%; }
-  .facts { font-size: 9pt; color: #333; }
-  .badge { display: inline-block; background: #2166ac; color: white; border-radius: 3px;
-           padding: 0 6px; font-size: 9pt; margin-right: 4px; }
-  .note { font-size: 8.5pt; color: #555; }
-  .small { font-size: 7.8pt; }
-  section.break { break-before: page; }
-  table.sources, table.ind { table-layout: fixed; }
-  table.sources td, td.small { overflow-wrap: anywhere; }
-  th.n { white-space: normal; }
-  ul { margin-top: 0.2em; }
-  .profile { break-before: page; page-break-before: always; }
-  .profile h2 { margin-top: 0; }
-  .profile { font-size: 9.5pt; line-height: 1.4; }
-  .profile p { margin: 0.3em 0; }
-  .profile .fig img { max-height: 37mm; }
-  .profile .robust { font-size: 8.6pt; }
-  .profile table.ind { font-size: 7.8pt; margin: 0.3em 0; }
-  .profile table.ind td, .profile table.ind th { padding: 1px 4px; }
-  .profile .spokes { font-size: 7.5pt; line-height: 1.3; }
-  nav.toc { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 12px; margin: 0.8em 0; font-size: 9.5pt; }
-  nav.toc ol { margin: 0.2em 0 0; padding-left: 1.4em; }
-  nav.toc a { color: #2166ac; text-decoration: none; }
-  .scroll { overflow-x: auto; }
-  @media screen and (max-width: 640px) {
-    body { font-size: 15px; padding: 0 8px; }
-    h1 { font-size: 1.5em; }
-    .profile { padding: 6px; }
-    .profile .row { flex-direction: column; }
-    table { display: block; overflow-x: auto; font-size: 12px; }
-    table.sources, table.ind { table-layout: auto; }
-  }
-  @media print { nav.toc a { color: inherit; } }
-</style>
-</head>
-<body>
-<header>
-  <p class="sub">제조혁신 네트워크 거점 후보 · Manufacturing-innovation network: hub candidates</p>
-  <h1>{{ scenario.title_ko }}</h1>
-  <p class="en">{{ scenario.title_en }}</p>
-  <p class="note">시나리오 <code>{{ scenario.name }}</code> · 분석 단위 {{ n_units }}개 {{ unit_ko }} · 실행 시각과 입력 체크섬은 manifest.json · <span class="en">scenario {{ scenario.name }}, {{ n_units }} {{ unit_en }}; run time and input checksums in manifest.json</span></p>
-</header>
-<nav class="toc">
-<b>차례 <span class="en">Contents</span></b>
-<ol>
-<li><a href="#summary">요약: 제안 거점 네트워크</a> <span class="en">Summary</span></li>
-<li><a href="#hubs">거점별 카드</a> <span class="en">Hub cards</span>{% if profiles %}<span class="toc-hubs">: {% for p in profiles %}<a href="#hub-{{ p.hub_rank }}">{{ p.hub_rank }} {{ p.name_ko }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</span>{% endif %}</li>
-<li><a href="#candidates">상위 후보와 순위 구간</a> <span class="en">Top candidates</span></li>
-<li><a href="#method">방법: 시나리오와 가중치</a> <span class="en">Method</span></li>
-<li><a href="#sensitivity">민감도</a> <span class="en">Sensitivity</span></li>
-<li><a href="#sources">자료 출처와 저작권 표시</a> <span class="en">Sources</span></li>
-</ol>
-</nav>
-
-
-<section id="summary">
-<h2>1. 요약: 제안 거점 네트워크 <span class="en">Summary: the proposed hub network</span></h2>
-{% if not hubs %}
-<p>이 실행에서는 거점 선정 단계가 실행되지 않아 제안 거점이 없습니다.</p>
-<p class="en">The siting stage was not run, so no hubs are proposed in this report.</p>
-{% else %}
-{% for k in siting.ko %}<p>{{ k }}<br><span class="en">{{ siting.en[loop.index0] }}</span></p>{% endfor %}
-<div class="figrow">
-<div class="fig"><img class="overview" alt="거점 개요 지도 · overview map of hubs" src="{{ overview_png }}"></div>
-{% if frontier_png or rule_rows %}<div class="side">
-{% if frontier_png %}<div class="fig" id="frontier"><img class="frontier" alt="파레토 경계 · Pareto frontier" src="{{ frontier_png }}">
-<p class="note">그림: 접근성과 역량의 절충. 점마다 거점 {{ hub_rows|length }}곳의 한 배치(최적 증명 여부 표시), 별 = 채택한 점. <span class="en">Figure: the access / capability trade-off; each point one layout of {{ hub_rows|length }} hubs (proven optimal or not), star = the point taken.</span></p></div>{% endif %}
-{% if rule_rows %}
-<table id="rules" class="fixed">
-<colgroup><col style="width:47%"><col style="width:12%"><col style="width:12%"><col style="width:29%"></colgroup>
-<thead><tr><th>정책 규칙의 가격<span class="en">Price of each rule</span></th><th class="n">Δ 접근<span class="en">access</span></th>
-<th class="n">Δ 역량<span class="en">capability</span></th><th>규칙이 세운 거점<span class="en">Hubs it placed</span></th></tr></thead>
-<tbody>
-{% for r in rule_rows %}<tr><td>{{ r.ko }} <span class="en">{{ r.en }}</span></td><td class="n">{{ r.d_access|signed(1, '%') }}</td><td class="n">{{ r.d_cap|signed(1) }}</td><td>{{ r.moved or '없음 · none' }}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="note">같은 모형을 규칙 없이 다시 푼 결과와 비교(있을 때 − 없을 때): Δ 접근 +이면 접근 비용(%)이 늘고, Δ 역량 −이면 거점 평균 역량(점)이 낮아집니다. <span class="en">Against the same model solved without the rule (with − without): + access = higher access cost (%), − capability = less capable hubs (points).</span></p>
-{% endif %}
-</div>{% endif %}
-</div>
-{% if robust_rows %}
-<table id="robust" class="fixed">
-<colgroup><col style="width:3%"><col style="width:14%"><col style="width:9%"><col style="width:36%"><col style="width:7%"><col style="width:7%"><col style="width:9%"><col style="width:15%"></colgroup>
-<thead><tr><th class="n">#</th><th>거점 <span class="en">Hub</span></th><th>필요/역량 <span class="en">Tiers</span></th><th>선정 방식 <span class="en">Placed by</span></th>
-<th class="n">빈도 <span class="en">Chosen</span></th><th class="n">수요 <span class="en">Demand</span></th>
-<th class="n">{{ '분' if minutes else 'km' }} <span class="en">{{ 'Min' if minutes else 'km' }}</span></th><th>경합 대안 <span class="en">Contenders</span></th></tr></thead>
-<tbody>
-{% for h in robust_rows %}{% if loop.first or h.core != loop.previtem.core %}<tr class="group"><td colspan="8">{% if h.core %}핵심 거점 · core hubs (재계산의 80% 이상에서 선정 · chosen in ≥ 80% of the re-solves){% else %}경합 거점 · contested hubs (80% 미만 · below 80%){% endif %}</td></tr>
-{% endif %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.megaregion }}</span></td><td>{{ h.need_tier }} / {{ h.cap_tier }}</td>
-<td>{{ h.placed_ko }} <span class="en">{{ h.placed_en }}</span></td><td class="n">{{ h.freq|pct }}</td><td class="n">{{ h.share|pct }}</td>
-<td class="n">{{ h.mean|num(0) }} / {{ h.max|num(0) }}</td><td class="small">{{ h.alts or '–' }}</td></tr>
-{% endfor %}
-</tbody></table>
-{% else %}
-<table>
-<thead><tr><th class="n">#</th><th>거점<span class="en">Hub</span></th><th>권역<span class="en">Megaregion</span></th>
-{% if any_tiers %}<th>등급<span class="en">Tiers</span></th>{% endif %}<th class="n">종합 순위<span class="en">Overall rank</span></th><th class="n">종합 점수<span class="en">Score</span></th>
-<th class="n">연계 지역<span class="en">Spokes</span></th><th class="n">담당 수요<span class="en">Demand served</span></th>
-<th class="n">평균 / 최대 거리 (km)<span class="en">Mean / max distance</span></th><th class="n">선정 빈도<span class="en">Selection frequency</span></th></tr></thead>
-<tbody>
-{% for h in hub_rows %}<tr><td class="n">{{ h.hub_rank }}</td><td>{{ h.name_ko }} <span class="en">{{ h.name_en }}</span></td><td>{{ h.megaregion }}</td>
-{% if any_tiers %}<td>{{ h.tiers }}</td>{% endif %}<td class="n">{{ h.rank|num(0) }}</td><td class="n">{{ h.score|num }}</td><td class="n">{{ h.n_spokes|num(0) }}</td><td class="n">{{ h.need_served|num(0) }}</td>
-<td class="n">{{ h.mean_km|num(0) }} / {{ h.max_km|num(0) }}</td><td class="n">{{ h.freq|pct }}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="note">번호: 담당 수요(필요 점수 합) 순이며 종합 순위가 아닙니다. 선정 빈도: 몬테카를로 추출마다 거점 선정을 다시 풀었을 때 이 지역이 거점으로 뽑힌 비율. <span class="en">#: order by need served, not the overall rank. Selection frequency: share of Monte Carlo draws in which re-solving the siting picks the region as a hub.</span></p>
-{% endif %}
-{% if robust_rows %}<p class="note">#: 담당 수요 순(종합 순위 아님). 빈도: 지수 추출, 수요 정의, 하한 ±5점, 거점 수 ±1, 권역 규칙 해제로 다시 풀었을 때 뽑힌 비율(묶음별 같은 비중). 수요: 담당 수요의 비중. {{ '분' if minutes else 'km' }}: 연계 지역까지 평균 / 최대. 경합 대안: 같은 권역에서 그 자리를 대신 차지한 지역과 빈도. <span class="en">#: order by demand served (not the overall rank). Chosen: share of the re-solves (index draws, demand definition, thresholds ±5, k ± 1, 권역 rule off; families weighted equally). Demand: share of the demand served. {{ 'Min' if minutes else 'km' }}: mean / max to the spokes. Contenders: regions of the same 권역 that take the slot instead.</span></p>{% endif %}
-
-{% endif %}
-</section>
-
-<section id="hubs">
-{% if hubs %}
-{% for p in profiles %}
-<div class="profile" id="hub-{{ p.hub_rank }}">
-{% if loop.first %}<h2>2. 거점별 카드 <span class="en">Hub cards</span></h2>
-<p class="note">전국 순위: 지표의 방향을 반영한 순위(1 = 필요 또는 역량이 가장 큼). 점수 기여: 종합 점수 중 이 지표 몫(점). <span class="en">National rank: by the indicator's direction (1 = most need or capability). Points: the part of the overall score owed to the indicator.</span></p>
-{% endif %}
-<h3><span class="badge">{{ p.hub_rank }}</span>{{ p.name_ko }} <span class="en">{{ p.name_en }}</span>
-  <span class="note">{{ p.sido_ko }} · {{ p.megaregion }}</span></h3>
-<p class="facts">{% if p.tiers %}등급 · tiers: {{ p.tiers }}; {% endif %}종합 {{ p.rank|num(0) }}위 (90% 구간 {{ p.p05|num(0) }}–{{ p.p95|num(0) }}위), 종합 점수 {{ p.score|num }}, 상위 10위 확률 {{ p.p_top10|pct }}{% if p.freq is not none %}, 선정 빈도 {{ p.freq|pct }}{% endif %};
- 연계 지역 {{ p.n_spokes }}곳{% if p.n_spokes and p.mean_km is not none %}, 평균 {{ p.mean_km|num(0) }} km, 최대 {{ p.max_km|num(0) }} km{% endif %}.<br>
-<span class="en">Overall rank {{ p.rank|num(0) }} (90% interval {{ p.p05|num(0) }}–{{ p.p95|num(0) }}), score {{ p.score|num }}, P(top 10) {{ p.p_top10|pct }}{% if p.freq is not none %}, selection frequency {{ p.freq|pct }}{% endif %}; {{ p.n_spokes }} spoke regions.</span></p>
-{% if p.explanation_ko %}<p>{{ p.explanation_ko }}</p>{% endif %}
-{% if p.explanation_en %}<p class="en">{{ p.explanation_en }}</p>{% endif %}
-{% if p.robust %}<p class="facts robust">선정 방식 · placed by: {{ p.robust.placed_ko }} <span class="en">{{ p.robust.placed_en }}</span>{% if p.robust.robust_ko %}. {{ p.robust.robust_ko }}{% endif %}{% if p.robust.alt_ko %}. {{ p.robust.alt_ko }}{% endif %}<br>
-<span class="en">{% if p.robust.robust_en %}{{ p.robust.robust_en|capitalize_first }}. {% endif %}{{ p.robust.alt_en }}</span></p>{% endif %}
-{% if p.theme %}<p>주제 · Theme: {{ p.theme }}</p>{% endif %}
-<div class="row">
-  <div class="fig"><img alt="{{ p.name_ko }} 거점과 연계 지역 지도" src="{{ p.map_png }}"></div>
-  <div class="fig"><img alt="{{ p.name_ko }} 기둥별 점수" src="{{ p.pillar_png }}"></div>
-</div>
-<table class="ind">
-<colgroup><col style="width:29%"><col style="width:10%"><col style="width:12%"><col style="width:10%"><col style="width:8%"><col style="width:31%"></colgroup>
-<thead><tr><th>주요 지표<span class="en">Key indicator</span></th><th class="n">값<span class="en">Value</span></th><th>단위<span class="en">Unit</span></th>
-<th class="n">전국 순위<span class="en">National rank</span></th><th class="n">점수 기여<span class="en">Points</span></th><th>출처 · 기준 시점<span class="en">Source · as of</span></th></tr></thead>
-<tbody>
-{% for i in p.indicators %}<tr><td>{{ i.label_ko }}<br><span class="en">{{ i.label_en }}</span></td><td class="n">{{ i.value|num(i.digits) }}</td><td>{{ i.unit }}</td>
-<td class="n">{% if i.nat_rank %}{{ i.nat_rank }} / {{ i.n }}{% else %}–{% endif %}</td><td class="n">{{ i.points|num }}</td><td class="small">{{ i.source }} · {{ i.as_of }}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="facts spokes"><b>연계 지역</b> <span class="en">Spokes</span>:
-{% for sp in p.spokes %}{{ sp.name_ko }}{% if sp.km == sp.km and sp.km is not none %} ({{ sp.km|num(0) }} km){% endif %}{% if not loop.last %}, {% endif %}{% else %}없음 · none{% endfor %}</p>
-</div>
-{% endfor %}
-{% else %}<h2>2. 거점별 카드 <span class="en">Hub cards</span></h2>
-<p>제안 거점 없음 · no hubs proposed</p>{% endif %}
-</section>
-{{ network_html|safe }}
-
-<section id="candidates" class="break">
-<h2>3. 상위 후보와 순위 구간 <span class="en">Top candidates and their rank intervals</span></h2>
-{% if matrix_png %}<p>필요 지수(위기에 처한 제조업)와 역량 지수(기반·지식·연결성)는 서로 다른 질문에 답합니다. 점선은 두 지수의 중앙값, 원의 크기는 위기에 처한 제조업 규모(at_stake)입니다.</p>
-<p class="en">The need index (manufacturing at stake) and the capability index (base, knowledge, connectivity) answer different questions. Dashed lines: each index's median; marker area: the manufacturing at stake.</p>
-<div class="fig"><img alt="필요 × 역량 · need × capability matrix" src="{{ matrix_png }}"></div>
-{% endif %}
-<p>종합 점수 상위 {{ top_rows|length }}개 지역입니다. 점은 시나리오 가중치 그대로의 순위, 막대는 가중치와 방법을 {{ draws|num(0) }}번 바꾸었을 때 순위가 90%의 경우 머무는 범위(5–95%)입니다.{% if hubs %} 붉은색은 제안 거점입니다.{% endif %}</p>
-<p class="en">The {{ top_rows|length }} regions with the highest overall score. Dots: rank under the scenario's own weights; bars: the range holding the rank in 90% of {{ draws|num(0) }} draws of weights and methods (5–95%).{% if hubs %} Proposed hubs in red.{% endif %}</p>
-<div class="fig"><img alt="순위 구간 그림 · rank interval chart" src="{{ interval_png }}"></div>
-<table>
-<thead><tr><th class="n">순위<span class="en">Rank</span></th><th>지역<span class="en">Region</span></th><th>권역<span class="en">Megaregion</span></th>
-<th class="n">종합<span class="en">Score</span></th>
-{% for p, ko, en in pillars %}<th class="n">{{ ko }}<span class="en">{{ en }}</span></th>{% endfor %}
-<th class="n">순위 구간<span class="en">Rank p05–p95</span></th><th class="n">상위 10위 확률<span class="en">P(top 10)</span></th><th class="n">거점<span class="en">Hub</span></th></tr></thead>
-<tbody>
-{% for r in top_rows %}<tr{% if r.hub %} class="hub"{% endif %}><td class="n">{{ r.rank }}</td>
-<td>{{ r.name_ko }} <span class="en">{{ r.name_en }}</span><br><span class="small">{{ r.sido }}</span></td><td>{{ r.megaregion }}</td>
-<td class="n">{{ r.score|num }}</td>{% for v in r.pillars %}<td class="n">{{ v|num }}</td>{% endfor %}
-<td class="n">{{ r.p05|num(0) }}–{{ r.p95|num(0) }}</td><td class="n">{{ r.p_top10|pct }}</td><td class="n">{{ r.hub or '' }}</td></tr>
-{% endfor %}
-</tbody></table>
-</section>
-
-<section id="method" class="break">
-<h2>4. 방법: 시나리오와 가중치 <span class="en">Method: scenario and weights</span></h2>
-{% if scenario.description %}<p class="en">{{ scenario.description }}</p>{% endif %}
-<ul>
-{% for k in words.ko %}<li>{{ k }}<br><span class="en">{{ words.en[loop.index0] }}</span></li>
-{% endfor %}
-</ul>
-<table>
-<thead><tr><th>기둥<span class="en">Pillar</span></th><th class="n">기둥 비중<span class="en">Pillar weight</span></th>
-<th>지표<span class="en">Indicator</span></th><th>단위<span class="en">Unit</span></th>
-<th class="n">기둥 내 비중<span class="en">Within pillar</span></th><th class="n">종합 점수 내 비중<span class="en">Of overall score</span></th></tr></thead>
-<tbody>
-{% for r in pillar_rows %}<tr><td>{{ r.pillar_ko }} <span class="en">{{ r.pillar_en }}</span></td><td class="n">{{ r.pillar_weight|pct }}</td>
-<td>{{ r.label_ko }}<br><span class="en">{{ r.label_en }}</span></td><td>{{ r.unit }}</td>
-<td class="n">{{ r.within|pct }}</td><td class="n">{{ r.overall|pct(1) }}</td></tr>
-{% endfor %}
-</tbody></table>
-</section>
-
-<section id="sensitivity" class="break">
-<h2>5. 민감도: 무엇이 순위를 움직이는가 <span class="en">Sensitivity: what moves the ranking</span></h2>
-{% if sens %}
-{% if sens.lead %}
-<p>가중치와 방법을 {{ sens.draws|num(0) }}번 바꾼 결과, 상위 후보들(5% 순위가 {{ sens.top }}위 안인 지역)의 순위를 가장 많이 움직이는 요인은 <b>{{ sens.lead.factor_ko }}</b>로, 순위 분산의 {{ sens.lead.top|pct }}를 혼자 설명합니다(전체 지역 기준 {{ sens.lead.all|pct }}).
-{% if sens.worst %} 방법 중에서는 <b>{{ sens.worst.option_ko }}</b> 방식을 쓸 때 순위가 평균 {{ sens.worst.shift|num }}단계 움직여 가장 크게 달라집니다(전체 평균 {{ sens.all_shift|num }}단계).{% endif %}
-{% if sens.widest %} 상위 {{ top }}위 안에서 순위 구간이 가장 넓은 곳은 {{ sens.widest.name_ko }}({{ sens.widest.rank }}위, {{ sens.widest.p05|num(0) }}–{{ sens.widest.p95|num(0) }}위)입니다.{% endif %}
-{% if sens.stable %} 모든 추출의 95%에서 {{ sens.top }}위 안에 드는 지역: {{ sens.stable|join(', ') }}.{% endif %}</p>
-<p class="en">Over {{ sens.draws|num(0) }} draws of weights and methods, the factor that moves the ranks of the leading candidates (regions whose 5% rank is within the top {{ sens.top }}) most is the <b>{{ sens.lead.factor_en|lower }}</b>: alone it explains {{ sens.lead.top|pct }} of their rank variance ({{ sens.lead.all|pct }} over all regions).
-{% if sens.worst %} Among the methods, <b>{{ sens.worst.option_en }}</b> changes the ranking most (mean shift {{ sens.worst.shift|num }} places; {{ sens.all_shift|num }} over all draws).{% endif %}
-{% if sens.widest %} Within the top {{ top }}, {{ sens.widest.name_en }} has the widest interval (rank {{ sens.widest.rank }}, {{ sens.widest.p05|num(0) }}–{{ sens.widest.p95|num(0) }}).{% endif %}
-{% if sens.stable_en %} In the top {{ sens.top }} in 95% of the draws: {{ sens.stable_en|join(', ') }}.{% endif %}</p>
-{% endif %}
-<table>
-<thead><tr><th>요인<span class="en">Factor</span></th><th class="n">설명 비율: 상위 후보<span class="en">Share explained: leading candidates</span></th>
-<th class="n">설명 비율: 전체<span class="en">Share explained: all regions</span></th><th class="n">추출 범위 (5–95%)<span class="en">Range drawn</span></th></tr></thead>
-<tbody>
-{% for r in sens.rows %}<tr><td>{{ r.factor_ko }} <span class="en">{{ r.factor_en }}</span></td><td class="n">{{ r.top|pct }}</td><td class="n">{{ r.all|pct }}</td>
-<td class="n">{% if r.p05 == r.p05 and r.p05 is not none %}{{ r.p05|pct }}–{{ r.p95|pct }}{% else %}–{% endif %}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="note">1차 민감도 지수(Sobol 주효과): 한 요인만으로 설명되는 순위 분산의 비율. 가중치는 합이 1이어서 서로 얽혀 있으므로 합이 1이 되지 않습니다. <span class="en">First-order (Sobol main-effect) share of the rank variance explained by one factor alone; the weights sum to 1 and depend on each other, so the shares need not add up to 1.</span></p>
-<table>
-<thead><tr><th>방법<span class="en">Method</span></th><th>선택지<span class="en">Option</span></th><th class="n">추출 수<span class="en">Draws</span></th>
-<th class="n">평균 순위 이동<span class="en">Mean rank shift</span></th><th class="n">상위 {{ sens.top }} 유지율<span class="en">Top-{{ sens.top }} overlap</span></th></tr></thead>
-<tbody>
-{% for r in sens.methods %}<tr><td>{{ r.factor_ko }} <span class="en">{{ r.factor_en }}</span></td><td>{{ r.option_ko }} <span class="en">{{ r.option_en }}</span></td>
-<td class="n">{{ r.draws|num(0) }}</td><td class="n">{{ r.shift|num }}</td><td class="n">{{ r.overlap|pct }}</td></tr>
-{% endfor %}
-</tbody></table>
-{% else %}
-<p>불확실성 분석이 실행되지 않았습니다. <span class="en">No uncertainty analysis in this run.</span></p>
-{% endif %}
-</section>
-
-<section id="sources" class="break">
-<h2>6. 자료 출처와 저작권 표시 <span class="en">Data sources and attribution</span></h2>
-<p>이 보고서의 수치는 모두 아래 자료에서 계산했습니다. <span class="en">Every figure in this report is computed from the files below.</span></p>
-<table class="sources">
-<colgroup><col style="width:22%"><col style="width:30%"><col style="width:9%"><col style="width:17%"><col style="width:22%"></colgroup>
-<thead><tr><th>자료<span class="en">Data</span></th><th>출처<span class="en">Source</span></th><th>기준 시점<span class="en">As of</span></th><th>이용 조건<span class="en">Licence</span></th><th>파일<span class="en">File</span></th></tr></thead>
-<tbody>
-{% for r in sources %}<tr><td>{{ r.title }}</td><td>{{ r.source }}{% if r.source_url %}<br><span class="small">{{ r.source_url }}</span>{% endif %}</td><td>{{ r.as_of }}</td><td>{{ r.licence }}</td><td class="small">{{ r.path }}</td></tr>
-{% endfor %}
-</tbody></table>
-<h3>출처 표시 <span class="en">Attribution</span></h3>
-<ul class="small">
-{% for a in attributions %}<li>{{ a }}</li>
-{% endfor %}
-</ul>
-</section>
-</body>
-</html>
-"""

@@ -298,6 +298,8 @@ def read_kosis_establishments(
                          hint="pass industry_column=")
     import tempfile
 
+    from geo import io
+
     name = Path(path).name
     values = raw[industry_column].astype(str).str.strip()
     labels = list(dict.fromkeys(v for v in values if v))
@@ -314,7 +316,7 @@ def read_kosis_establishments(
                                    "KSIC code (a total or range): not counted"))
                 continue
             piece = Path(tmp) / f"{k}.csv"
-            sub.to_csv(piece, index=False, encoding="utf-8")
+            io.write_text(sub.to_csv(index=False), piece)
             rows = list(sub.index)  # piece row r+2 is source row rows[r]
             for measure, item in (("establishments", establishments_item), ("employees", employees_item)):
                 t = read_kosis(piece, item=item, year=year, **kosis_options)
@@ -427,12 +429,15 @@ def read_establishments(
         emp = pd.to_numeric(chunk[employees_column], errors="coerce")
         bad_emp = emp.isna() & chunk[employees_column].notna() | (emp < 0)
         if coords:
-            from geo.regions import CRS, assign_points
             import geopandas as gpd
+
+            from geo.config import CRS, KOREA_BBOX
+            from geo.regions import assign_points
 
             lat = pd.to_numeric(chunk[lat_column], errors="coerce")
             lon = pd.to_numeric(chunk[lon_column], errors="coerce")
-            ok = lat.between(33.0, 39.0) & lon.between(124.0, 132.0)
+            lon0, lat0, lon1, lat1 = KOREA_BBOX
+            ok = lat.between(lat0, lat1) & lon.between(lon0, lon1)
             region = pd.Series(None, index=chunk.index, dtype=object)
             if ok.any():
                 pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs="EPSG:4326").to_crs(CRS)
@@ -534,11 +539,6 @@ def root_employment(table: ProcessTable, units_index=None) -> pd.Series:
     pillar); regions of ``units_index`` absent from the input are NaN, not 0."""
     s = table.counts["employees_root"].rename("root_employment")
     return s if units_index is None else s.reindex(units_index)
-
-
-def process_weights(table: ProcessTable, *, measure: str = "employees") -> pd.DataFrame:
-    """region × process table of ``measure`` (the weights :func:`geo.plan.hub_themes` takes)."""
-    return table.counts[[f"{measure}_{p}" for p in PROCESS_IDS]].set_axis(PROCESS_IDS, axis=1)
 
 
 def write_indicator_file(series: pd.Series, path) -> Path:

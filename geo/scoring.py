@@ -126,6 +126,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from geo import indices as ix
+from geo import validate
 from geo.errors import InputError
 from geo.scenario import Scenario, ScoringSpec
 
@@ -153,18 +154,6 @@ class _Prepared:
     w: np.ndarray                   # P pillar weights (sum 1)
     need: int | None                # position of the need pillar
     cap: list[int]                  # positions of the capability pillars
-
-
-def _check_values(values: pd.DataFrame) -> None:
-    if not isinstance(values, pd.DataFrame):
-        raise InputError("values must be a DataFrame", expected="DataFrame indexed by region_code",
-                         got=type(values).__name__)
-    if len(values) == 0:
-        raise InputError("the values table has no regions", expected="at least one region")
-    if not values.index.is_unique:
-        dup = values.index[values.index.duplicated()].unique()[:5].tolist()
-        raise InputError("duplicate region codes in the values index", expected="unique region_code",
-                         got=dup)
 
 
 def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +187,7 @@ def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tu
 
 
 def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -> _Prepared:
-    _check_values(values)
+    validate.region_table(values, what="values")
     ids = list(scenario.indicator_ids)
     x, direction = _numeric(values, metadata, ids)
 

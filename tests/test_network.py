@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from geo import network as N
+from geo import stations as S
 from geo.errors import InputError
 from geo.regions import load_units
 
@@ -23,7 +24,7 @@ def units():
 
 @pytest.fixture(scope="module")
 def rail():
-    return N.load_rail()
+    return S.load_rail()
 
 
 @pytest.fixture(scope="module")
@@ -272,14 +273,28 @@ def test_emd_network_connected():
     assert any(u in ulleung or v in ulleung for u, v in isl)
 
 
-def test_contiguity_centralities_are_descriptors_not_the_pillar():
-    """The connectivity pillar moved to the travel-time network (geo.traveltime); the four
-    contiguity-graph measures stay documented as descriptors of centrality.csv."""
+def test_the_connectivity_pillar_is_the_travel_time_network():
+    """The connectivity pillar is accessibility on the travel-time network (geo.traveltime); the
+    contiguity-graph centralities are descriptors of centrality.csv only."""
     from geo import pipeline, traveltime
 
-    meta = N.connectivity_metadata()
-    assert set(meta.index) == {"conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank"}
-    assert (meta["pillar"] == "descriptor").all()
-    assert set(meta.index).isdisjoint(pipeline.CONNECTIVITY_IDS)
-    assert list(traveltime.connectivity_metadata().index) == list(pipeline.CONNECTIVITY_IDS)
-    assert (traveltime.connectivity_metadata()["pillar"] == "connectivity").all()
+    assert {"conn_harmonic", "conn_betweenness", "conn_rail_stations", "knowledge_pagerank"}.isdisjoint(
+        pipeline.CONNECTIVITY_IDS)
+    meta = traveltime.connectivity_metadata()
+    assert list(meta.index) == list(pipeline.CONNECTIVITY_IDS)
+    assert (meta["pillar"] == "connectivity").all()
+    values = pd.DataFrame({c: [1.0, None, 2.0] for c in pipeline.CONNECTIVITY_IDS})
+    assert set(traveltime.connectivity_metadata(values=values)["coverage"]) == {"2/3"}
+
+
+def test_unplaced_stations_are_match_report_rows_with_row_and_outcome():
+    from geo.indicators import REPORT_COLUMNS
+
+    stations = pd.DataFrame({"station": ["가역", "나역", "다역"], "passenger": True})
+    rail = S.RailData(stations=stations, adjacency=pd.DataFrame(), dropped=pd.DataFrame(), urban=pd.DataFrame(),
+                      sources={"names": "transport/rail/names.csv"})
+    unplaced = pd.DataFrame({"station": ["다역"], "reason": ["ambiguous"], "candidates": ["11010|11020"]})
+    rep = S.unplaced_report(unplaced, rail)
+    assert list(rep.columns) == REPORT_COLUMNS
+    assert rep.iloc[0][["source_file", "row", "value", "outcome"]].tolist() == ["transport/rail/names.csv", 4, "다역", "excluded"]
+    assert rep.iloc[0]["reason"] == "station not placed in a region: ambiguous"

@@ -140,7 +140,9 @@ def sgg():
 
 @pytest.fixture(scope="module")
 def rail():
-    return N.load_rail()
+    from geo import stations
+
+    return stations.load_rail()
 
 
 @pytest.fixture(scope="module")

@@ -351,3 +351,17 @@ def test_read_table_and_column():
     df = read_table(DATA / "kosis_wide_cp949.csv")
     assert df.attrs["encoding"] == "cp949" and df.index[0] == 2
     assert read_column(DATA / "kosis_wide_cp949.csv", "행정구역별(2)")[:3] == ["소계", "소계", "종로구"]
+
+
+def test_report_rows_join_the_match_report_schema():
+    from geo.indicators import REPORT_COLUMNS
+    from geo.userdata import match_report_rows
+
+    rep = pd.DataFrame([("k.csv", 3, "시군구", "중구", "ambiguous name", "ambiguous", "11020|26010"),
+                        ("k.csv", 2, "시군구", "전국", "total row (전국 or 합계)", "total", "")],
+                       columns=["file", "row", "column", "value", "reason", "relation", "candidates"])
+    out = match_report_rows(rep)
+    assert list(out.columns) == REPORT_COLUMNS and set(out["outcome"]) == {"excluded"}
+    assert out["reason"].tolist() == ["ambiguous name (relation ambiguous; candidates 11020|26010)",
+                                      "total row (전국 or 합계) (relation total)"]
+    assert out["row"].tolist() == [3, 2] and out["source_file"].tolist() == ["k.csv", "k.csv"]
