@@ -871,7 +871,7 @@ ROBUSTNESS_COLUMNS = {"robustness", "freq_combined", "contested_alternatives", "
 def _robustness_rows(h: pd.Series, units: pd.DataFrame) -> list[list[str]]:
     """Popup rows of a hub: tiers, how it was placed, core or contested with the share of the
     re-solves that chose it, the contenders for a contested slot and the best alternative."""
-    from geo.report import placed_by_words
+    from geo.explain import placed_by_words
 
     rows = []
     tiers = [f"{ko.split()[0]} {h[c]}" for c, (ko, _) in TIER_FIELDS.items() if c in h.index and _present(h[c])]

@@ -20,7 +20,6 @@ with empty boxes for the Korean names. Every text that comes from data is escape
 from __future__ import annotations
 
 import math
-import re
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +35,7 @@ from geo.figures import (
     cjk_font, draw_frontier, draw_hub_map, draw_hub_overview, draw_pillar_profile, draw_rank_intervals,
     drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
 )
+from geo.explain import placed_by_words, rule_words
 from geo.labels import FAMILIES, PILLARS
 from geo.tables import (
     assignment_table, check_run, display_names, drop_empty_columns, hub_table, metadata_table, ranking_table,
@@ -46,7 +46,7 @@ from geo.workbook import write_workbook
 __all__ = [
     "write_committee_pack", "ranking_table", "hub_table", "assignment_table", "metadata_table",
     "sources_table", "write_workbook", "render_html", "html_to_pdf", "cjk_font",
-    "rank_interval_figure", "hub_overview_figure", "frontier_figure", "rule_words", "placed_by_words",
+    "rank_interval_figure", "hub_overview_figure", "frontier_figure",
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -592,71 +592,6 @@ def _fmt_pct(v, digits: int = 0) -> str:
 # ---------------------------------------------------------------------------------------------
 # the trade-off, the rules and the robustness of the hubs
 # ---------------------------------------------------------------------------------------------
-
-
-def _limit_text(limits) -> str:
-    """'2' when every 권역 has the same limit, else '권역별 · per 권역 (수도권 3, …)'."""
-    values = sorted({int(v) for _, v in limits})
-    if len(values) == 1:
-        return str(values[0])
-    return "권역별 (" + ", ".join(f"{m} {int(v)}" for m, v in limits) + ")"
-
-
-def rule_words(rule: str, scenario=None, *, minutes: bool = True) -> tuple[str, str]:
-    """A programme rule id of ``policy_costs.csv`` / ``placed_by`` in words (Korean, English).
-
-    ``scenario`` (optional) supplies the limits (at most N hubs per 권역, the spoke limit,
-    the floors); ``minutes``: the spoke limit was applied to travel minutes (else km).
-    """
-    rule = str(rule).strip()
-    t = getattr(scenario, "siting", None)
-    if rule == "optimisation":
-        return "최적화", "optimisation"
-    if rule == "all rules together":
-        return "규칙들의 결합", "the rules together"
-    if rule == "fixed":
-        return "사전 지정 거점", "fixed in advance"
-    if rule == "excluded":
-        return "제외 지역", "excluded regions"
-    if rule == "near_organisation":
-        no = None if t is None else t.near_organisation
-        v = None if no is None else (no.within_minutes if minutes else no.within_km)
-        if v is None:
-            return "기존 기관 인접 거점 수 하한", "hubs near an existing organisation"
-        u_ko, u_en = ("분", "min") if minutes else (" km", "km")
-        return (f"기존 기관 {v:g}{u_ko} 이내 거점 최소 {no.min_hubs}곳",
-                f"at least {no.min_hubs} hubs within {v:g} {u_en} of an existing organisation")
-    if rule in ("per_megaregion.max", "per_megaregion.min"):
-        lim = () if t is None else (t.per_megaregion.max if rule.endswith("max") else t.per_megaregion.min)
-        n = _limit_text(lim) if lim else ""
-        if rule.endswith("max"):
-            return f"권역당 최대 거점 수 {n}".strip(), f"at most {n or 'a set number of'} hubs per 권역"
-        return f"권역당 최소 거점 수 {n}".strip(), f"at least {n or 'a set number of'} hub(s) per 권역"
-    if rule == "max_spoke":
-        if minutes:
-            v = None if t is None else t.max_spoke_minutes
-            return (f"연계 지역 최대 시간{f' {v:.0f}분' if v else ''}",
-                    f"spoke time limit{f' ({v:.0f} min)' if v else ''}")
-        v = None if t is None else t.max_spoke_km
-        return (f"연계 지역 최대 거리{f' {v:.0f} km' if v else ''}",
-                f"spoke distance limit{f' ({v:.0f} km)' if v else ''}")
-    m = re.fullmatch(r"eligibility\.min_(\w+)", rule)
-    if m:
-        col = m.group(1)
-        ko, en = PILLAR_LABELS.get(col, (col, col))
-        ko = {"knowledge": "지식 역량", "base": "산업기반"}.get(col, ko)
-        en = {"knowledge": "knowledge", "base": "industrial-base"}.get(col, en.lower())
-        v = None if t is None else getattr(t.eligibility, f"min_{col}", None)
-        num = "" if v is None else f" {v:g}"
-        return f"{ko} 하한{num}", f"{en} floor{num}"
-    return rule, rule
-
-
-def placed_by_words(value, scenario=None, *, minutes: bool = True) -> tuple[str, str]:
-    """``placed_by`` of hubs.csv (optimisation, fixed, or rule ids joined by '; ') in words."""
-    parts = [p for p in str(value).split(";") if p.strip()] or ["optimisation"]
-    words = [rule_words(p, scenario, minutes=minutes) for p in parts]
-    return " + ".join(w[0] for w in words), " + ".join(w[1] for w in words)
 
 
 def _uses_minutes(hubs) -> bool:

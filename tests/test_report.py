@@ -20,7 +20,7 @@ import pytest
 from markupsafe import escape
 from shapely.geometry import box
 
-from geo import compare, report
+from geo import compare, explain, report
 from geo.errors import GeoError, InputError, ScenarioError
 from geo.results import Indicators, Regions, RunResult, Scores, Siting
 from geo.scenario import load_scenario, validate
@@ -331,13 +331,13 @@ def test_pdf(pack):
 
 def test_rule_words():
     national = load_scenario("data/scenarios/national.yaml")
-    assert report.rule_words("per_megaregion.max", national) == ("권역당 최대 거점 수 2", "at most 2 hubs per 권역")
-    assert report.rule_words("eligibility.min_knowledge", national) == ("지식 역량 하한 10", "knowledge floor 10")
-    assert report.rule_words("max_spoke", national) == ("연계 지역 최대 시간 130분", "spoke time limit (130 min)")
-    assert report.rule_words("all rules together") == ("규칙들의 결합", "the rules together")
-    assert report.placed_by_words("per_megaregion.max; eligibility.min_base", national) == (
+    assert explain.rule_words("per_megaregion.max", national) == ("권역당 최대 거점 수 2", "at most 2 hubs per 권역")
+    assert explain.rule_words("eligibility.min_knowledge", national) == ("지식 역량 하한 10", "knowledge floor 10")
+    assert explain.rule_words("max_spoke", national) == ("연계 지역 최대 시간 130분", "spoke time limit (130 min)")
+    assert explain.rule_words("all rules together") == ("규칙들의 결합", "the rules together")
+    assert explain.placed_by_words("per_megaregion.max; eligibility.min_base", national) == (
         "권역당 최대 거점 수 2 + 산업기반 하한 20", "at most 2 hubs per 권역 + industrial-base floor 20")
-    assert report.placed_by_words("optimisation") == ("최적화", "optimisation")
+    assert explain.placed_by_words("optimisation") == ("최적화", "optimisation")
 
 
 def test_pack_without_hubs(tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import report, scenario, siting
+from geo import explain, scenario, siting
 from geo.config import SCENARIO_DIR
 from geo.errors import InputError
 
@@ -79,9 +79,9 @@ def test_errors(grid):
 def test_rule_words():
     sc = scenario.load_scenario(SCENARIO_DIR / "national.yaml")
     sc = replace(sc, siting=replace(sc.siting, near_organisation=scenario.NearOrganisation(8, 20.0, 25.0)))
-    assert report.rule_words("near_organisation", sc) == (
+    assert explain.rule_words("near_organisation", sc) == (
         "기존 기관 20분 이내 거점 최소 8곳", "at least 8 hubs within 20 min of an existing organisation")
-    assert report.rule_words("near_organisation", sc, minutes=False)[1] == (
+    assert explain.rule_words("near_organisation", sc, minutes=False)[1] == (
         "at least 8 hubs within 25 km of an existing organisation")
 
 
