@@ -245,9 +245,12 @@ def open_offline(browser, path: Path, size=OFFICE):
 
 def click_region(page, code: str, zoom: float | None = None) -> str:
     """Click a region at its label point (after zooming there, if asked); return the popup's text."""
+    # a popup's auto-pan may still be moving the map (slowly on a loaded machine): stop it, so
+    # that the point computed is where the region is when the click lands
     page.evaluate("void HubMap.maps[0].closePopup()")
     x, y = page.evaluate(
         """([c, z]) => { const m = HubMap.maps[0], f = HubMap.data[0].byCode[c];
+                  m.stop();
                   if (z) { m.setView(f.rp, z, {animate: false}); }
                   const p = m.latLngToContainerPoint(f.rp), r = m.getContainer().getBoundingClientRect();
                   return [p.x + r.left, p.y + r.top]; }""", [code, zoom])
