@@ -88,7 +88,14 @@ def _read_sections() -> dict[str, list[str]]:
             sections[topic] = []
         elif topic:
             sections[topic].append(line)
-    return {t: lines[:-1] if lines and not lines[-1] else lines for t, lines in sections.items()}
+    def strip(lines):  # the blank lines around a section are written again by main
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+        while lines and not lines[-1].strip():
+            lines = lines[:-1]
+        return lines
+
+    return {t: strip(lines) for t, lines in sections.items()}
 
 
 if __name__ == "__main__":
