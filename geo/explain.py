@@ -7,18 +7,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from geo.labels import PILLARS as PILLAR_LABELS
+from geo.labels import FAMILY_DETAILS, PILLARS
 
-__all__ = ["explain", "EXPLAIN_RADIUS_KM", "FAMILY_TEXT", "rule_words", "placed_by_words"]
+__all__ = ["explain", "EXPLAIN_RADIUS_KM", "rule_words", "placed_by_words"]
 
-#: What each robustness family varies (English, Korean), as the explanations say it.
-FAMILY_TEXT = {
-    "index draws": ("Monte Carlo draws of the need and capability indices", "필요·역량 지수 몬테카를로 추첨"),
-    "demand definition": ("the other demand definitions (need only, uniform)", "다른 수요 정의(필요 점수만, 균등)"),
-    "thresholds ±5": ("eligibility thresholds 5 points lower and higher", "자격 기준 ±5점"),
-    "k ± 1": ("one hub fewer and one more", "거점 수 ±1"),
-    "권역 rule off": ("without the per-권역 hub limits", "권역별 거점 수 규칙 해제"),
-}
 
 
 #: Radius (straight line, km) for the "universities within R km" part of an explanation
@@ -36,7 +28,7 @@ def _within(points, centre, radius_km: float) -> int:
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
             values: pd.DataFrame, points, universities=None, research=None,
             radius_km: float = EXPLAIN_RADIUS_KM, demand: str = "need",
-            families: Sequence[str] = (), unit: str = "km") -> pd.DataFrame:
+            families: Sequence[str] = (), unit: str = "km", scenario=None) -> pd.DataFrame:
     """Add ``explanation_ko`` / ``explanation_en``: why each hub, from its own numbers.
 
     Parameters
@@ -59,6 +51,8 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
         Robustness families re-solved (columns ``freq_<family>`` of ``hubs``), named in the text.
     unit
         "km" or "minutes": the unit of the spoke distances (columns still named ``_km`` here).
+    scenario : Scenario, optional
+        Supplies the limits named when a rule placed a hub (the spoke limit, the floors).
     """
     hubs = hubs.copy()
     pts = points
@@ -87,8 +81,8 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_en.append(f"capability index {h['capability']:.0f}")
         if pd.notna(h.get("freq_combined")):
             fams = [f for f in families if f != "combined" and pd.notna(h.get(f"freq_{f}"))]
-            detail = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[0]} {h[f'freq_{f}']:.0%}" for f in fams)
-            detail_ko = ", ".join(f"{FAMILY_TEXT.get(f, (f, f))[1]} {h[f'freq_{f}']:.0%}" for f in fams)
+            detail = ", ".join(f"{FAMILY_DETAILS.get(f, (f, f))[1]} {h[f'freq_{f}']:.0%}" for f in fams)
+            detail_ko = ", ".join(f"{FAMILY_DETAILS.get(f, (f, f))[0]} {h[f'freq_{f}']:.0%}" for f in fams)
             tag_ko = "핵심 거점" if h.get("robustness") == "core" else "경합 거점"
             tag_en = "core hub" if h.get("robustness") == "core" else "contested hub"
             parts_ko.append(f"{tag_ko}: {len(fams)}개 재계산 묶음 평균 {h['freq_combined']:.0%} 선정 ({detail_ko})")
@@ -130,8 +124,11 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_en.append("placed by the programme rules together: not chosen without all of them "
                             "(still chosen without any one)")
         elif isinstance(placed, str) and placed not in ("", "optimisation"):
-            parts_ko.append(f"정책 규칙 때문에 선정 ({placed}): 이 규칙이 없으면 선정되지 않음")
-            parts_en.append(f"placed by rule ({placed}): not chosen without it")
+            pk, pe = placed_by_words(placed, scenario, minutes=unit == "minutes")
+            several = ";" in placed
+            parts_ko.append(f"정책 규칙 때문에 선정 ({pk}): "
+                            + ("어느 규칙 하나만 없어도 선정되지 않음" if several else "이 규칙이 없으면 선정되지 않음"))
+            parts_en.append(f"placed by rule ({pe}): not chosen without " + ("either" if several else "it"))
         elif "placed_by" in h.index:
             parts_ko.append("최적화로 선정 (어느 규칙 하나를 빼도 선정됨)")
             parts_en.append("placed by the optimisation (still chosen without any one rule)")
@@ -207,7 +204,7 @@ def rule_words(rule: str, scenario=None, *, minutes: bool = True) -> tuple[str, 
     m = re.fullmatch(r"eligibility\.min_(\w+)", rule)
     if m:
         col = m.group(1)
-        ko, en = PILLAR_LABELS.get(col, (col, col))
+        ko, en = PILLARS.get(col, (col, col))
         ko = {"knowledge": "지식 역량", "base": "산업기반"}.get(col, ko)
         en = {"knowledge": "knowledge", "base": "industrial-base"}.get(col, en.lower())
         v = None if t is None else getattr(t.eligibility, f"min_{col}", None)

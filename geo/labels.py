@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 __all__ = [
-    "PILLARS", "LISA", "LAYERS", "FAMILIES", "TIERS", "SIDO", "SIDO_SHORT", "Sido",
+    "PILLARS", "LISA", "LAYERS", "FAMILIES", "FAMILY_DETAILS", "TIERS", "SIDO", "SIDO_SHORT", "Sido",
     "score_label", "name_key", "sido_key", "sido_alias_table", "sido_aliases", "sido_short", "sido_code", "sido_members",
 ]
 
@@ -67,6 +67,15 @@ FAMILIES = {
     "thresholds ±5": ("하한 ±5점", "thresholds ±5"),
     "k ± 1": ("거점 수 ±1", "k ± 1"),
     "권역 rule off": ("권역 규칙 해제", "megaregion rule off"),
+}
+
+#: The same families as the hub explanations say what each one varies (Korean, English).
+FAMILY_DETAILS = {
+    "index draws": ("필요·역량 지수 몬테카를로 추첨", "Monte Carlo draws of the need and capability indices"),
+    "demand definition": ("다른 수요 정의(필요 점수만, 균등)", "the other demand definitions (need only, uniform)"),
+    "thresholds ±5": ("자격 기준 ±5점", "eligibility thresholds 5 points lower and higher"),
+    "k ± 1": ("거점 수 ±1", "one hub fewer and one more"),
+    "권역 rule off": ("권역별 거점 수 규칙 해제", "without the per-권역 hub limits"),
 }
 
 

@@ -302,7 +302,7 @@ def _siting(r: Run) -> Siting:
                            research=None if res is None else res[res["located"] == "region centroid"],
                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
                            demand=opt.demand, families=list(out["robustness"].columns),
-                           unit="minutes" if minutes else "km")
+                           unit="minutes" if minutes else "km", scenario=r.scenario)
     hubs = _nearest_organisation(hubs, cost, all_units, "minutes" if minutes else "km")
     if minutes:
         hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
