@@ -362,23 +362,13 @@ class RailPlacement:
     summary: dict
 
 
-def build_network(
-    units: gpd.GeoDataFrame,
-    *,
-    circuity: float = CIRCUITY_KR,
-    island_rule: str = "nearest_polygon",
-    island_k: int = 1,
-    rail: bool | RailData = True,
-    tolerance_m: float = 1.0,
-    min_shared_m: float = 5.0,
-    links: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-) -> nx.Graph:
+def build_network(units: gpd.GeoDataFrame, **options) -> nx.Graph:
     """Build the undirected region graph of borders, island links and rail links.
 
-    The same as :func:`build_network_with_rail` without the station placement.
+    The graph of :func:`build_network_with_rail` (same keyword options) without the station
+    placement.
     """
-    return build_network_with_rail(units, circuity=circuity, island_rule=island_rule, island_k=island_k,
-                                   rail=rail, tolerance_m=tolerance_m, min_shared_m=min_shared_m, links=links)[0]
+    return build_network_with_rail(units, **options)[0]
 
 
 def build_network_with_rail(
