@@ -243,11 +243,17 @@ def open_offline(browser, path: Path, size=OFFICE):
     return page, log
 
 
+def settle(page):
+    """Close the popup, stop any pan still running (a popup's auto-pan moves the map for a
+    while, longer on a loaded machine) and wait until the closed popup has faded out of the page:
+    a click that lands while the map moves, or on the fading popup, opens nothing."""
+    page.evaluate("HubMap.maps[0].closePopup(); void HubMap.maps[0].stop()")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+
+
 def click_region(page, code: str, zoom: float | None = None) -> str:
     """Click a region at its label point (after zooming there, if asked); return the popup's text."""
-    # a popup's auto-pan may still be moving the map (slowly on a loaded machine): stop it, so
-    # that the point computed is where the region is when the click lands
-    page.evaluate("void HubMap.maps[0].closePopup()")
+    settle(page)
     x, y = page.evaluate(
         """([c, z]) => { const m = HubMap.maps[0], f = HubMap.data[0].byCode[c];
                   m.stop();
@@ -300,7 +306,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert text.startswith(XSS)
 
     # hubs: explanation and spokes
-    page.evaluate("void HubMap.maps[0].closePopup()")
+    settle(page)
     page.locator(".hm-hub").nth(1).click()
     text = popup_text(page)
     spokes = inputs["assignments"].query("hub_code == '38110' and region_code != '38110'")
@@ -336,7 +342,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert "without location" in page.locator(".leaflet-control-layers", has_text="Research").inner_text()
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_index_hub_layers.png")
-    page.evaluate("void HubMap.maps[0].closePopup()")
+    settle(page)
     page.wait_for_timeout(400)
     page.screenshot(path=ARTEFACTS / "maps_index_layers.png")
 
@@ -350,7 +356,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     for q in ("부산 북구", "북구 부산", "Buk-gu Busan"):
         search(page, q)
         assert popup_text(page).startswith("북구(부산)"), q
-    page.evaluate("void HubMap.maps[0].closePopup()")
+    settle(page)
     search(page, "중구")
     cands = page.locator(".hm-cand")
     assert cands.count() == 6 and "중구(대구)" in cands.all_inner_texts()[2]
@@ -359,7 +365,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert popup_text(page).startswith("중구(대구)")
 
     # classification: natural breaks and equal intervals recolour the map and its legend
-    page.evaluate("void HubMap.maps[0].closePopup()")
+    settle(page)
     toggle(page, "Overall score")
     legend = page.locator(".hm-legend")
     page.select_option(".hm-classify select", "equal")
@@ -394,7 +400,7 @@ def test_national_map_in_browser(browser, built, units, inputs):
     assert all(a in sources for a in ATTRIBUTIONS)
 
     # printing: the whole country with title, legend and sources, no controls; the view comes back
-    page.evaluate("HubMap.maps[0].closePopup(); void HubMap.maps[0].stop()")  # no popup pan still running
+    settle(page)
     view = page.evaluate("[HubMap.maps[0].getZoom(), HubMap.maps[0].getCenter().lat]")
     page.evaluate("HubMap.beforePrint()")
     page.emulate_media(media="print")
