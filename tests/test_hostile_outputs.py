@@ -3,7 +3,8 @@
 Text from a scenario or a data file is data: it is never rendered as a template and never
 written as a live spreadsheet formula. Output folders: the tool only ever replaces what it
 made, publishes crash-safely, and says so in one line (exit 2) when it may not write.
-Every message is asserted exactly.
+Every message is asserted exactly. (The national scenario with these payloads in every text
+field runs end to end in test_pipeline.py, on the runs that check the run contract.)
 """
 
 from __future__ import annotations
@@ -18,24 +19,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 
 from geo import io, maps, pipeline
 from geo.errors import OutputError
 from geo.regions import load_units
+from payloads import FORMULAS, JINJA, rce
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "data" / "scenarios" / "national.yaml"
-
-# Jinja that would run a shell command, Jinja that does not parse, and spreadsheet formulas.
-JINJA = ["{{ 7*7 }}", "Plan {#1 (draft)", "{% for x in range(3) %}X{% endfor %}"]
-FORMULAS = ["=HYPERLINK(\"http://example.invalid\",\"click\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-            "\tTAB", "\rCR"]
-
-
-def rce(marker: Path) -> str:
-    """A template payload that creates ``marker`` if it is ever executed."""
-    return "{{ lipsum.__globals__['os'].popen('touch " + str(marker) + "').read() }}"
 
 
 def cli(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
@@ -91,50 +82,6 @@ def test_io_spreadsheet_text():
     assert io.spreadsheet_text("=1+1") == "'=1+1"
     assert io.spreadsheet_text("안산시") == "안산시"
     assert io.spreadsheet_text(-3) == -3
-
-
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    """The national scenario with payloads in every text field, run by the CLI."""
-    tmp = tmp_path_factory.mktemp("hostile")
-    marker = tmp / "pwned"
-    kosis = tmp / "kosis.csv"
-    kosis.write_text("행정구역별(1),행정구역별(2),항목,단위,2020 년\n"
-                     "경상북도,구미시,시험지표,개,10\n"
-                     f"\"{FORMULAS[1]}\",없는군,시험지표,개,1\n", encoding="utf-8")
-    raw = yaml.safe_load(NATIONAL.read_text(encoding="utf-8"))
-    raw.update(name="hostile", title_ko=f"{JINJA[1]} {rce(marker)}", title_en=rce(marker),
-               description=f"{FORMULAS[0]} {JINJA[2]}")
-    raw["indicators"]["user"] = [{"file": "kosis.csv", "id": "test_user_count", "label_ko": FORMULAS[0],
-                                  "label_en": rce(marker), "unit": "{#", "direction": 1, "pillar": "base",
-                                  "year": 2020, "source": FORMULAS[1], "as_of": "2020"}]
-    raw["pillars"]["base"]["indicators"]["test_user_count"] = 1
-    # few Monte Carlo draws: every output is still written, and no text depends on their number
-    raw["uncertainty"]["draws"], raw["siting"]["robustness_draws"] = 300, 10
-    scenario = tmp / "hostile.yaml"
-    scenario.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    done = cli("run", "--scenario", scenario, "--out", tmp / "out", "--maps-dir", tmp / "maps")
-    return done, tmp, marker
-
-
-def test_hostile_scenario_runs_end_to_end_as_data(hostile_run):
-    done, tmp, marker = hostile_run
-    assert done.returncode == 0, done.stderr
-    assert not marker.exists()
-    index = (tmp / "maps" / "index.html").read_text(encoding="utf-8")
-    assert JINJA[1] in index and "popen('touch" in index
-    html = (tmp / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Plan {#1 (draft)" in html and "popen(&#39;touch" in html
-    wb = openpyxl.load_workbook(tmp / "out" / "hub_candidates.xlsx")
-    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb for row in ws.iter_rows() for c in row
-                if c.data_type == "f"]
-    assert formulas == []
-    meta = pd.read_csv(tmp / "out" / "indicator_metadata.csv", encoding="utf-8-sig", index_col=0)
-    assert meta.loc["test_user_count", "label_ko"] == "'" + FORMULAS[0]
-    assert meta.loc["test_user_count", "source"] == "'" + FORMULAS[1]
-    rep = (tmp / "out" / "match_report.csv").read_text(encoding="utf-8-sig")
-    row = [line for line in rep.splitlines() if line.startswith("kosis.csv,3,")]
-    assert len(row) == 1 and ",'" + FORMULAS[1] in row[0] and "," + FORMULAS[1] not in row[0]
 
 
 # --------------------------------------------------------------------------- output folders

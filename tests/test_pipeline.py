@@ -1,5 +1,11 @@
 """The run contract on the real national scenario: files, columns, row counts, the manifest,
-atomic publication and byte-identical reruns."""
+atomic publication and byte-identical reruns; and hostile text in every text field of that
+run arriving as data.
+
+The two CLI runs of this module serve every check here: they run the shipped national
+scenario (its draws, stages and options) with payloads in its titles, description and a user
+indicator (tests/payloads.py), so the contract, the reruns and the hostile text are checked on
+one pair of runs instead of three full runs."""
 
 import dataclasses
 import json
@@ -9,10 +15,12 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 
 from geo import pipeline
+from payloads import FORMULAS, JINJA, hostile_national
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "data" / "scenarios" / "national.yaml"
@@ -21,19 +29,25 @@ TABLES = ["scores.csv", "indicators.csv", "indicator_metadata.csv", "match_repor
 
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory):
-    """The national scenario run twice by the CLI, in separate processes with different hash
-    seeds (set and dict orders that leak into an output would show), into separate folders.
-    The two runs go side by side, one per core."""
+    """The national scenario with hostile text run twice by the CLI, in separate processes
+    with different hash seeds (set and dict orders that leak into an output would show), one
+    with a second process for its independent work and one without (``GEO_PROCESSES=1``: the
+    output must not depend on the machine), into separate folders. The two runs go side by
+    side, one per core.
+
+    Returns the output folders, the map folders and the marker file the payloads would create."""
     base = tmp_path_factory.mktemp("runs")
-    procs = [subprocess.Popen([sys.executable, "-m", "geo", "run", "--scenario", str(NATIONAL),
+    scenario, marker = hostile_national(base)
+    env = [dict(os.environ, PYTHONHASHSEED="1"), dict(os.environ, PYTHONHASHSEED="2", GEO_PROCESSES="1")]
+    env[0].pop("GEO_PROCESSES", None)
+    procs = [subprocess.Popen([sys.executable, "-m", "geo", "run", "--scenario", str(scenario),
                                "--out", str(base / f"out{i}"), "--maps-dir", str(base / f"maps{i}")],
-                              cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=str(i)),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              cwd=ROOT, env=env[i - 1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for i in (1, 2)]
     for p in procs:
         err = p.communicate()[1]
         assert p.returncode == 0, err
-    return [base / "out1", base / "out2"], [base / "maps1", base / "maps2"]
+    return [base / "out1", base / "out2"], [base / "maps1", base / "maps2"], marker
 
 
 def _csv(path):
@@ -94,17 +108,38 @@ def test_manifest(run_dirs):
 
 
 def test_reruns_are_byte_identical(run_dirs):
-    (a, b), (ma, mb) = run_dirs
+    (a, b), (ma, mb), _ = run_dirs
     assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
     for name in sorted(p.name for p in a.iterdir()):
         if name == "manifest.json":  # compared below without the run's time and folders
             continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    volatile = ("started_utc", "stage_seconds", "stage_peak_rss_mb", "maps_dir")
+    volatile = ("started_utc", "wall_seconds", "stage_seconds", "stage_peak_rss_mb", "maps_dir")
     ja, jb = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (a, b))
     assert {k: v for k, v in ja.items() if k not in volatile} == {k: v for k, v in jb.items() if k not in volatile}
     for page in sorted(p.name for p in ma.glob("*.html")):
         assert (ma / page).read_bytes() == (mb / page).read_bytes(), page
+
+
+def test_hostile_scenario_runs_end_to_end_as_data(run_dirs):
+    """Payloads in the scenario's text and in a user file reach the maps, the report, the
+    workbook and the tables verbatim: nothing runs, nothing becomes a formula."""
+    (out, _), (maps, _), marker = run_dirs
+    assert not marker.exists()
+    index = (maps / "index.html").read_text(encoding="utf-8")
+    assert JINJA[1] in index and "popen('touch" in index
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Plan {#1 (draft)" in html and "popen(&#39;touch" in html
+    wb = openpyxl.load_workbook(out / "hub_candidates.xlsx")
+    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    meta = pd.read_csv(out / "indicator_metadata.csv", encoding="utf-8-sig", index_col=0)
+    assert meta.loc["test_user_count", "label_ko"] == "'" + FORMULAS[0]
+    assert meta.loc["test_user_count", "source"] == "'" + FORMULAS[1]
+    rep = (out / "match_report.csv").read_text(encoding="utf-8-sig")
+    row = [line for line in rep.splitlines() if line.startswith("kosis.csv,3,")]
+    assert len(row) == 1 and ",'" + FORMULAS[1] in row[0] and "," + FORMULAS[1] not in row[0]
 
 
 def test_failed_run_leaves_previous_outputs(run_dirs, monkeypatch):
