@@ -12,7 +12,7 @@ Session fixtures are shared: a test that wants to change one works on a copy.
 
 With the parallel runner (pyproject.toml: two workers, ``--dist=loadfile``) each file goes
 whole to one worker, so that its module fixtures are built once; a session fixture is built
-once in each worker that uses it.
+once in each worker that uses it. The files go out slowest first (:data:`SLOWEST_FIRST`).
 """
 
 from pathlib import Path
@@ -29,6 +29,34 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 X0, Y0 = 1_000_000.0, 1_800_000.0  # a point in southern Korea, EPSG:5179 metres
+
+# The files that take longest, slowest first (seconds of one worker, measured). The parallel
+# runner hands whole files to the workers in collection order (``--no-loadscope-reorder``; its
+# default orders them by their number of tests), so the long ones start at once and the short
+# ones fill the end: a long file handed out last would keep one worker busy alone.
+SLOWEST_FIRST = [
+    "tests/test_pipeline.py",  # two national runs by the CLI, side by side
+    "tests/test_notebooks.py",  # a kernel running the four notebooks and one with parameters
+    "tests/test_siting.py",  # spopt and PuLP (CBC) on 229 x 229 real distances
+    "tests/test_siting_orlib.py",
+    "tests/test_maps.py",
+    "tests/test_siting_scenarios.py",
+    "tests/test_monitor.py",
+    "tests/test_scoring.py",
+    "tests/test_bad_inputs_files.py",
+    "tests/test_hostile_outputs.py",
+    "tests/test_setup.py",
+    "tests/test_report.py",
+    "tests/test_traveltime.py",
+    "tests/test_network.py",
+    "tests/test_bad_inputs.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """Put the files of :data:`SLOWEST_FIRST` first, in its order; the others keep theirs."""
+    order = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: order.get(item.nodeid.split("::")[0], len(order)))
 
 
 @pytest.fixture(scope="session")
