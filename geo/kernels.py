@@ -61,9 +61,19 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
                 fixed, gid, need, room, free_slots, grouped):
     """Subgradient steps on ``min_S sum_i min_j (ws_ij) [+ f_j]`` relaxed by ``lam``.
 
+    Each row is visited in its own cost order and only as far as it matters: its columns
+    cheaper than ``lam_i`` (the only terms of ``rho``) and its nearest chosen hub. The terms
+    are added in row order, as a sum over the whole matrix would add them.
     Returns (best bound, its multipliers, best hub set seen, its value, steps taken).
     """
     n, m = ws.shape
+    srt = np.empty((n, m), np.int64)
+    wss = np.empty((n, m))
+    for i in range(n):
+        o = np.argsort(ws[i], kind="mergesort")
+        srt[i] = o
+        for t in range(m):
+            wss[i, t] = ws[i, o[t]]
     lam = lam.copy()
     best = -np.inf
     best_lam = lam.copy()
@@ -74,6 +84,7 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
     rho = np.empty(m)
     buf = np.empty(m, np.int64)
     S = np.empty(m, np.int64)
+    inS = np.zeros(m, np.bool_)
     sub = np.empty(n)
     steps = 0
     for _ in range(max_iter):
@@ -82,10 +93,11 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
             rho[j] = 0.0
         for i in range(n):
             li = lam[i]
-            for j in range(m):
-                d = ws[i, j] - li
-                if d < 0.0:
-                    rho[j] += d
+            for t in range(m):
+                d = wss[i, t] - li
+                if not d < 0.0:
+                    break
+                rho[srt[i, t]] += d
         for j in range(m):
             rho[j] += f[j]
         size = _pick(rho, fixed, gid, need, room, free_slots, grouped, buf, S)
@@ -97,25 +109,33 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
         rs = 0.0
         for t in range(size):
             rs += rho[S[t]]
+            inS[S[t]] = True
         val += rs
         primal = 0.0
         norm = 0.0
         for i in range(n):
-            mn = np.inf
-            below = 0
             li = lam[i]
-            for t in range(size):
-                x = ws[i, S[t]]
-                if x < mn:
-                    mn = x
-                if x < li:
-                    below += 1
+            mn = np.inf
+            found = False
+            below = 0
+            for t in range(m):
+                x = wss[i, t]
+                cheap = x < li
+                if not cheap and found:
+                    break
+                if inS[srt[i, t]]:
+                    if not found:
+                        mn = x
+                        found = True
+                    if cheap:
+                        below += 1
             primal += mn
             sub[i] = 1.0 - below
             norm += sub[i] * sub[i]
         fs = 0.0
         for t in range(size):
             fs += f[S[t]]
+            inS[S[t]] = False
         primal += fs
         if primal < best_val:
             best_hubs = S[:size].copy()
