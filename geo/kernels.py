@@ -160,3 +160,38 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
         for i in range(n):
             lam[i] += step * sub[i]
     return min(best, best_val), best_lam, best_hubs, best_val, steps
+
+
+@njit(cache=True, nogil=True)
+def swap_values(s, w, hubs):
+    """``sum_i w_i min_{j in S'} s_ij`` for every single swap S' = S - hubs[r] + j, as a
+    (len(hubs), m) array: each demand keeps its nearest hub unless that one leaves, when it
+    falls back to its second nearest (or j, if nearer)."""
+    n, m = s.shape
+    k = hubs.shape[0]
+    out = np.zeros((k, m))
+    base = np.zeros(m)
+    for i in range(n):
+        d1 = np.inf
+        d2 = np.inf
+        c1 = 0
+        for r in range(k):
+            x = s[i, hubs[r]]
+            if x < d1:
+                d2 = d1
+                d1 = x
+                c1 = r
+            elif x < d2:
+                d2 = x
+        wi = w[i]
+        for j in range(m):
+            x = s[i, j]
+            a = x if x < d1 else d1
+            base[j] += wi * a
+            if wi > 0:
+                b = x if x < d2 else d2
+                out[c1, j] += wi * (b - a)
+    for r in range(k):
+        for j in range(m):
+            out[r, j] += base[j]
+    return out

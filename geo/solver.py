@@ -489,6 +489,14 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
+    if _KERNELS and s.size <= _KERNEL_CELLS:
+        from geo.kernels import swap_values
+
+        out = swap_values(np.ascontiguousarray(s, dtype=float), np.ascontiguousarray(w, dtype=float),
+                          np.asarray(hubs, dtype=np.int64))
+        if f is not None:
+            out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+        return out
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
     if k > 1:
