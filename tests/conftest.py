@@ -15,6 +15,7 @@ whole to one worker, so that its module fixtures are built once; a session fixtu
 once in each worker that uses it. The files go out slowest first (:data:`SLOWEST_FIRST`).
 """
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,22 @@ def national_run(national_scenario):
 
     return run_in_memory(national_scenario, until="siting")
 
+
+
+_ESDA_CACHED = []
+
+
+def pytest_runtest_setup(item):
+    """Once esda is imported (a reference tool of the hotspot tests), let numba cache the
+    permutation kernels it compiles: esda compiles them in every process and keeps nothing,
+    about 15 s of CPU per worker; cached on disk (as geo's own kernels are), a later process
+    loads most of them instead."""
+    crand = sys.modules.get("esda.crand")
+    if crand is None or _ESDA_CACHED:
+        return
+    from numba.core.registry import CPUDispatcher
+
+    for f in vars(crand).values():
+        if isinstance(f, CPUDispatcher):
+            f.enable_caching()
+    _ESDA_CACHED.append(crand)
