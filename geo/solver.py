@@ -897,8 +897,9 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         from geo.kernels import subgradient
 
         best, best_lam, best_hubs, best_val, _ = subgradient(
-            np.ascontiguousarray(ws), lam, np.zeros(p.m) if f is None else np.asarray(f, dtype=float),
-            float(ub), np.asarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
+            np.ascontiguousarray(ws), np.ascontiguousarray(lam, dtype=float),
+            np.zeros(p.m) if f is None else np.ascontiguousarray(f, dtype=float),
+            float(ub), np.ascontiguousarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
             _REL_TOL, *kern)
         return best, best_lam, best_hubs, best_val
     best, best_lam, pi, stall = -np.inf, lam.copy(), _PI0, 0
