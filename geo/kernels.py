@@ -195,3 +195,13 @@ def swap_values(s, w, hubs):
         for j in range(m):
             out[r, j] += base[j]
     return out
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel with the argument types the solver uses,
+    so that the first siting of a fresh install does not wait for the compiler."""
+    ws = np.ones((2, 3))
+    no = np.zeros(3, np.bool_)
+    subgradient(ws, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
+                no, np.zeros(3, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), 1, True)
+    swap_values(ws, np.ones(2), np.arange(1, dtype=np.int64))
