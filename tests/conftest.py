@@ -12,7 +12,8 @@ Session fixtures are shared: a test that wants to change one works on a copy.
 
 With the parallel runner (pyproject.toml: two workers, ``--dist=loadfile``) each file goes
 whole to one worker, so that its module fixtures are built once; a session fixture is built
-once in each worker that uses it. The files go out slowest first (:data:`SLOWEST_FIRST`).
+once in each worker that uses it, and the files sharing the national run go together
+(:data:`TOGETHER`). The files go out slowest first (:data:`SLOWEST_FIRST`).
 """
 
 import sys
@@ -32,9 +33,10 @@ CHROMIUM_ARGS = [
 X0, Y0 = 1_000_000.0, 1_800_000.0  # a point in southern Korea, EPSG:5179 metres
 
 # The files that take longest, slowest first (seconds of one worker, measured). The parallel
-# runner hands whole files to the workers in collection order (``--no-loadscope-reorder``; its
-# default orders them by their number of tests), so the long ones start at once and the short
-# ones fill the end: a long file handed out last would keep one worker busy alone.
+# runner hands its units of work (a file, or the files of one group below) to the workers in
+# collection order (``--no-loadscope-reorder``; its default orders them by their number of
+# tests), so the long ones start at once and the short ones fill the end: a long file handed
+# out last would keep one worker busy alone.
 SLOWEST_FIRST = [
     "tests/test_pipeline.py",  # two national runs by the CLI, side by side
     "tests/test_notebooks.py",  # a kernel running the four notebooks and one with parameters
@@ -52,12 +54,36 @@ SLOWEST_FIRST = [
     "tests/test_network.py",
     "tests/test_bad_inputs.py",
 ]
+# Files that go to one worker together (every other file is a unit of its own): the users of
+# ``national_run`` and of the stage cache it fills, so that the national stages are computed
+# once, not once in each worker.
+TOGETHER = {
+    "tests/test_siting_scenarios.py": "national_run",
+    "tests/test_monitor.py": "national_run",
+    "geo/pipeline.py": "national_run",
+}
 
 
 def pytest_collection_modifyitems(items):
     """Put the files of :data:`SLOWEST_FIRST` first, in its order; the others keep theirs."""
     order = {path: i for i, path in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: order.get(item.nodeid.split("::")[0], len(order)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist=loadfile``: whole files to the workers, the files of one group of
+    :data:`TOGETHER` as one unit. (The runner's own ``loadgroup`` marks do not reach its
+    scheduler under pytest 9: it renames a test id attribute pytest no longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Together(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            path = super()._split_scope(nodeid)
+            return TOGETHER.get(path, path)
+
+    return Together(config, log)
 
 
 @pytest.fixture(scope="session")
