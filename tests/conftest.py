@@ -60,6 +60,7 @@ SLOWEST_FIRST = [
 TOGETHER = {
     "tests/test_siting_scenarios.py": "national_run",
     "tests/test_monitor.py": "national_run",
+    "tests/test_stage_cache.py": "national_run",
     "geo/pipeline.py": "national_run",
 }
 
