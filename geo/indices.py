@@ -37,6 +37,8 @@ closest to targets (least squares, Nelder–Mead on a softmax parametrisation), 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -152,11 +154,14 @@ def winsorise_quantiles(x: np.ndarray, lower: float, upper: float) -> tuple[np.n
 
 
 def treat(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
-          winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX):
+          winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX,
+          memo: dict | None = None):
     """Treat every column of ``x`` (regions × indicators) by ``rule``.
 
     ``rule``: ``qtreat`` (:func:`treat_column`), ``winsorise`` (clip to ``quantiles``) or
     ``none``. Returns the treated matrix and one row per indicator (index ``id``).
+    ``memo``: a dict kept by the caller in which each column's treatment is kept by its
+    values and the rule, so that data variants sharing a column treat it once.
     """
     if rule not in OUTLIER_RULES:
         raise InputError("unknown outlier rule", expected=f"one of {OUTLIER_RULES}", got=rule)
@@ -164,19 +169,28 @@ def treat(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, f
     out = x.copy()
     rows = []
     for j, i in enumerate(ids):
-        if rule == "qtreat":
-            out[:, j], info = treat_column(x[:, j], winmax=winmax, skew_max=skew_max, kurt_max=kurt_max)
-        elif rule == "winsorise":
-            out[:, j], info = winsorise_quantiles(x[:, j], *quantiles)
+        key = (rule, tuple(quantiles), winmax, skew_max, kurt_max, x[:, j].tobytes())
+        if memo is not None and key in memo:
+            out[:, j], info = memo[key]
         else:
-            s, k = skew_kurt(x[:, j])
-            lv = int(np.unique(x[~np.isnan(x[:, j]), j]).size)
-            info = {"skew_before": s, "kurtosis_before": k, "treatment": "none", "points_winsorised": 0,
-                    "side": "", "skew_after": s, "kurtosis_after": k, "levels_before": lv, "levels_after": lv}
+            out[:, j], info = _treat_one(x[:, j], rule, quantiles, winmax, skew_max, kurt_max)
+            if memo is not None:
+                memo[key] = (out[:, j].copy(), info)
         rows.append({"id": i, "rule": rule, **info})
     cols = ["rule", "skew_before", "kurtosis_before", "treatment", "points_winsorised", "side",
             "skew_after", "kurtosis_after", "levels_before", "levels_after"]
     return out, pd.DataFrame(rows).set_index("id")[cols]
+
+
+def _treat_one(x, rule, quantiles, winmax, skew_max, kurt_max) -> tuple[np.ndarray, dict]:
+    if rule == "qtreat":
+        return treat_column(x, winmax=winmax, skew_max=skew_max, kurt_max=kurt_max)
+    if rule == "winsorise":
+        return winsorise_quantiles(x, *quantiles)
+    s, k = skew_kurt(x)
+    lv = int(np.unique(x[~np.isnan(x)]).size)
+    return x.copy(), {"skew_before": s, "kurtosis_before": k, "treatment": "none", "points_winsorised": 0,
+                      "side": "", "skew_after": s, "kurtosis_after": k, "levels_before": lv, "levels_after": lv}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,6 +352,17 @@ def solve_weights(components: np.ndarray, target: np.ndarray) -> tuple[np.ndarra
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _resampling_weights(n: int, boot: int, seed: int) -> np.ndarray:
+    """Counts of each of ``n`` rows in each of ``boot`` bootstrap resamples, the sample itself
+    first, divided by ``n`` ((boot + 1) × n, read-only): the same for every output and call
+    with these arguments."""
+    rng = np.random.default_rng(seed)
+    counts = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=boot)]) / n
+    counts.setflags(write=False)
+    return counts
+
+
 def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: list[np.ndarray], *, boot: int = 200,
                   seed: int = 0, level: float = 0.95, columns: np.ndarray | None = None) -> pd.DataFrame:
     """First- and total-order Sobol indices from a Saltelli design, pooled over outputs.
@@ -368,9 +393,7 @@ def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: list[np.ndarray], *, b
 
     a, b = as2d(f_a), as2d(f_b)
     n = a.shape[0]
-    rng = np.random.default_rng(seed)
-    # resampling weights: counts of each row in each bootstrap resample (plus the sample itself)
-    counts = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=boot)]) / n
+    counts = _resampling_weights(n, boot, seed)
     # sums over outputs commute with the resampling, so only the means need a matrix product
     mean = counts @ ((a + b) / 2)
     msq = counts @ (((a * a) + (b * b)).sum(axis=1) / 2)

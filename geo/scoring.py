@@ -123,7 +123,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from geo import indices as ix
 from geo import validate
@@ -154,6 +153,7 @@ class _Prepared:
     w: np.ndarray                   # P pillar weights (sum 1)
     need: int | None                # position of the need pillar
     cap: list[int]                  # positions of the capability pillars
+    w_cap: np.ndarray               # weights of the capability pillars among themselves (sum 1)
 
 
 def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +200,7 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
         for i, wi in p.indicator_weights().items():
             v[pos[i]] = wi
     w = np.array([scenario.pillar_weights()[p] for p in pillars])
+    raw = np.array([p.weight for p in scenario.pillars], dtype=float)
 
     avail = ~np.isnan(x)
     used = v > 0
@@ -248,15 +249,19 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
         )
     need = pillars.index(NEED_PILLAR) if NEED_PILLAR in pillars else None
     cap = [pillars.index(p) for p in CAPABILITY_PILLARS if p in pillars]
-    return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap)
+    # from the scenario's own weights, so that not even the last bit depends on the other pillars
+    w_cap = _sub_weights(raw[None, :], cap)[0]
+    return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap, w_cap)
 
 
-def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None):
-    """Direction-applied treated values ``y`` (n × K) and the treatment table."""
+def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None, *,
+             memo: dict | None = None):
+    """Direction-applied treated values ``y`` (n × K) and the treatment table (``memo``: see
+    :func:`geo.indices.treat`)."""
     x = prep.x if x is None else x
     win = scenario.scoring.winsorise
     q = (win.lower, win.upper) if win is not None else (0.025, 0.975)
-    t, table = ix.treat(x, prep.ids, rule=rule, quantiles=q)
+    t, table = ix.treat(x, prep.ids, rule=rule, quantiles=q, memo=memo)
     return t * prep.direction[None, :], table
 
 
@@ -283,11 +288,16 @@ def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
-    """Normalised n × K matrix (NaN where missing)."""
+def _normalise(y: np.ndarray, avail: np.ndarray, method: str, *, memo: dict | None = None) -> np.ndarray:
+    """Normalised n × K matrix (NaN where missing); ``memo``, a dict of the caller's, keeps
+    each column's result by its values, so that matrices sharing columns compute them once."""
     n = np.full_like(y, np.nan)
     for j in range(y.shape[1]):
         a = avail[:, j]
+        key = (method, y[:, j].tobytes(), a.tobytes())
+        if memo is not None and key in memo:
+            n[:, j] = memo[key]
+            continue
         col = y[a, j]
         if col.size == 0:
             continue
@@ -296,13 +306,27 @@ def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
             n[a, j] = 100.0 * ((col - lo) / (hi - lo)) if hi > lo else 50.0
         elif method == "rank":
             m = col.size
-            n[a, j] = 100.0 * (rankdata(col) - 1.0) / (m - 1) if m > 1 else 50.0
+            n[a, j] = 100.0 * (_average_rank(col) - 1.0) / (m - 1) if m > 1 else 50.0
         elif method == "zscore":
             sd = col.std(ddof=1) if col.size > 1 else 0.0
             n[a, j] = (col - col.min()) / sd if sd > 0 else 0.0
         else:  # pragma: no cover - the scenario validator admits only the three
             raise ValueError(method)
+        if memo is not None:
+            memo[key] = n[:, j].copy()
     return n
+
+
+def _average_rank(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..m of ``x`` (no NaN), ties sharing their mean rank (``scipy.stats.rankdata``)."""
+    order = np.argsort(x, kind="mergesort")
+    s = x[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    dense = np.cumsum(new)                               # tie group of each sorted value, from 1
+    count = np.r_[np.flatnonzero(new), x.size]           # where each group starts, and the end
+    r = np.empty(x.size)
+    r[order] = 0.5 * (count[dense] + count[dense - 1] + 1)
+    return r
 
 
 def _pillar_scores(groups, avail: np.ndarray, norm: np.ndarray, method: str, v: np.ndarray):
@@ -413,7 +437,7 @@ def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
     n = len(values)
     need = s[prep.need] if prep.need is not None else np.full(n, np.nan)
     if prep.cap:
-        cap = _aggregate(scores[prep.cap], _sub_weights(prep.w[None, :], prep.cap), geometric)[:, 0]
+        cap = _aggregate(scores[prep.cap], prep.w_cap[None, :], geometric)[:, 0]
     else:
         cap = np.full(n, np.nan)
 
@@ -491,7 +515,7 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -
         parts.append(pd.DataFrame(nom.pts[:, cols], index=index,
                                   columns=[f"need_contrib_{prep.ids[j]}" for j in cols]))
     if prep.cap:
-        wc = _sub_weights(prep.w[None, :], prep.cap)[0]
+        wc = prep.w_cap
         cc = _contributions(nom.capability, s, nom.pts, wc, prep.cap, pillar_of, prep.avail, geometric)
         cols = np.concatenate([prep.groups[p] for p in prep.cap])
         parts.append(pd.DataFrame(cc[:, cols], index=index,
@@ -570,7 +594,7 @@ def audit(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec, *
         if parent not in heads.columns:
             continue
         names = [prep.pillars[q] for q in sel]
-        wn = _sub_weights(prep.w[None, :], sel)[0]
+        wn = prep.w_cap if parent == "capability_index" else _sub_weights(prep.w[None, :], sel)[0]
         wo = np.array([ow[q] for q in names])
         wo = wo / wo.sum() if wo.sum() > 0 else wo
         t = dict(targets.get("capability", ())) if parent == "capability_index" else {}
@@ -745,6 +769,46 @@ def _design(prep: _Prepared, scenario: ScoringSpec, droppable: list[int], period
     return factors, ncol
 
 
+def _draw_order(x: np.ndarray) -> np.ndarray:
+    """For each draw (column of ``x``, regions × draws, scores 0–100 or NaN), the regions from
+    the highest score to the lowest (draws × regions): scores equal to 9 decimals in region
+    order, NaN last.
+
+    The order of a stable sort of ``-round(x, 9)``: ``rint(1e9 x)`` is what ``round(x, 9)``
+    divides by ``1e9`` (so it orders and ties the same), and with the region's position in
+    its low bits every key is distinct, so sorting the keys alone gives the order.
+    """
+    n = x.shape[0]
+    bits = max(1, int(n - 1).bit_length())
+    y = np.multiply(x, -1e9)
+    if np.isnan(y).any():
+        y[np.isnan(y)] = 1e9  # NaN counts as -1: below every score
+    key = np.rint(y, out=y).astype(np.int64)
+    key <<= bits
+    key += np.arange(n)[:, None]
+    key = np.ascontiguousarray(key.T)
+    key.sort(axis=1)
+    key &= (1 << bits) - 1
+    return key
+
+
+def _rank_quantiles(ranks: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Per column of ``ranks`` (draws × regions, ranks 1..n), the quantiles ``qs`` as
+    ``np.quantile(..., method="inverted_cdf")`` gives them (len(qs) × regions), from each
+    region's rank counts instead of a sort."""
+    d, n = ranks.shape
+    top = int(ranks.max(initial=0))
+    # which order statistic (0-based) each quantile takes: numpy's own rule on 0..d-1
+    k = np.quantile(np.arange(d), qs, method="inverted_cdf").astype(np.int64)
+    counts = np.zeros((n, top + 1), dtype=np.int32)
+    step = max(1, 2**20 // n)  # blocks of draws: the flat indices stay small
+    for c in range(0, d, step):
+        flat = (ranks[c:c + step].astype(np.int64) + np.arange(n) * (top + 1)).ravel()
+        counts += np.bincount(flat, minlength=n * (top + 1)).reshape(n, top + 1).astype(np.int32)
+    cum = np.cumsum(counts, axis=1, dtype=np.int32)
+    return np.stack([(cum <= kk).sum(axis=1) for kk in k])
+
+
 def _outlier_rules(scenario: ScoringSpec) -> tuple[str, ...]:
     return scenario.uncertainty.outlier_rules or (scenario.scoring.outliers,)
 
@@ -772,14 +836,15 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     boot
         Bootstrap resamples for the intervals of the sensitivity indices.
     chunk
-        Draws scored at once (default about half a million region-draws); the results do not
-        depend on it, but for the rounding of ``score_mean``.
+        Draws scored at once (default about four million region-draws); the results do not
+        depend on it, but for the rounding of ``score_mean`` when it is not a multiple of the
+        blocks its sums run over (about half a million region-draws).
 
     Returns
     -------
     Uncertainty
     """
-    from scipy.stats import gamma
+    from scipy import special
 
     order = np.argsort(np.asarray(values.index, dtype=str), kind="stable")
     sv = values.iloc[order]
@@ -805,7 +870,10 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     base = max(-(-u.draws // (k + 2)), -(-keep // 2)) if k else u.draws
     d = base * (k + 2) if k else u.draws
     keep = min(keep, 2 * base if k else d)
-    chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
+    # the score sums run over blocks of draws of this size (as they always have), so that the
+    # rounding of score_mean does not depend on the chunk as long as it is a multiple of it
+    block = int(np.clip(2**19 // n, 64, 2048))
+    chunk = block * max(1, 2**22 // (n * block)) if chunk is None else chunk
 
     rng = np.random.default_rng(u.seed)
     a_mat = rng.random((base, max(ncol, 1)))
@@ -819,13 +887,25 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     U = np.clip(U, 1e-12, 1 - 1e-12)
     col = {f.name: f.cols for f in factors}
 
-    # pillar weights
+    def gamma_ppf(c: int, shape: float) -> np.ndarray:
+        """Gamma(``shape``) quantiles of the design's column ``c``: computed on the 2 N values
+        of A and B only (every block of the design repeats one of them)."""
+        qa, qb = (special.gammaincinv(shape, np.clip(m[:, c], 1e-12, 1 - 1e-12)) for m in (a_mat, b_mat))
+        return np.concatenate([qa, qb] + [qb if c in f.cols else qa for f in factors])
+
+    # pillar weights: a Dirichlet over every pillar (the overall score) and one over the
+    # capability pillars alone (the capability index), from the same uniform columns
     w = np.tile(prep.w, (d, 1))
+    w_cap = np.tile(prep.w_cap, (d, 1))
     pos = np.flatnonzero(prep.w > 0)
     if pos.size > 1:
-        g = np.column_stack([gamma.ppf(U[:, col[f"w_{prep.pillars[p]}"][0]], u.concentration * prep.w[p])
-                             for p in pos])
+        cols_w = {p: col[f"w_{prep.pillars[p]}"][0] for p in pos}
+        g = np.column_stack([gamma_ppf(cols_w[p], u.concentration * prep.w[p]) for p in pos])
         w[:, pos] = g / g.sum(axis=1, keepdims=True)
+        cpos = [i for i, p in enumerate(prep.cap) if prep.w_cap[i] > 0]
+        if len(cpos) > 1:
+            g = np.column_stack([gamma_ppf(cols_w[prep.cap[i]], u.concentration * prep.w_cap[i]) for i in cpos])
+            w_cap[:, cpos] = g / g.sum(axis=1, keepdims=True)
     # indicator weights
     v = np.tile(prep.v, (d, 1))
     varied_v = False
@@ -834,7 +914,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         for idx in prep.groups:
             sub = idx[prep.v[idx] > 0]
             if sub.size > 1:
-                g = np.column_stack([gamma.ppf(U[:, next(c)], u.indicator_concentration * prep.v[j]) for j in sub])
+                g = np.column_stack([gamma_ppf(next(c), u.indicator_concentration * prep.v[j]) for j in sub])
                 v[:, sub] = g / g.sum(axis=1, keepdims=True)
         if not (v[:, prep.v > 0] > 0).all():
             raise InputError("indicator weight draws underflowed to zero",
@@ -867,13 +947,14 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     avails = [~np.isnan(x) for x in xs]
     norm_cache: dict = {}
     treated_cache: dict = {}
+    columns: dict = {}  # the data variants share most columns: each is treated and normalised once
 
     def normalised(ri, ti, mi):
         key = (ri, ti, mi)
         if key not in norm_cache:
             if (ri, ti) not in treated_cache:
-                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti])[0]
-            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi])
+                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti], memo=columns)[0]
+            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi], memo=columns)
         return norm_cache[key]
 
     size_col = scenario.scoring.at_stake_size
@@ -895,11 +976,12 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     for a in range(0, d, chunk):
         b = min(a + chunk, d)
         out = {h: np.full((n, b - a), np.nan) for h in HEADLINES}
-        for cval in np.unique(combo[a:b]):
-            j = np.flatnonzero(combo[a:b] == cval)
+        # pillar scores once per (outlier rule, data variant, normalisation), aggregated per aggregation
+        agg = pick["aggregation"][a:b]
+        for cval in np.unique(combo[a:b] // len(u.aggregations)):
+            j = np.flatnonzero(combo[a:b] // len(u.aggregations) == cval)
             r0 = a + j[0]
             ri, ti, mi = pick["outlier_rule"][r0], data_variant[r0], pick["normalisation"][r0]
-            geometric = u.aggregations[pick["aggregation"][r0]] == "geometric"
             nm = normalised(ri, ti, mi)
             m = u.normalisations[mi]
             if varied_v:
@@ -910,26 +992,29 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             else:
                 sc = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
                 sc = np.repeat(sc, j.size, axis=2)
-            out["score"][:, j] = _aggregate(sc, w[a + j], geometric)
             if prep.need is not None:
                 out["need_index"][:, j] = sc[prep.need]
-            if prep.cap:
-                out["capability_index"][:, j] = _aggregate(sc[prep.cap], _sub_weights(w[a + j], prep.cap), geometric)
+            for ai in np.unique(agg[j]):
+                sel = agg[j] == ai
+                jj, sj = j[sel], sc[:, :, sel]
+                geometric = u.aggregations[ai] == "geometric"
+                out["score"][:, jj] = _aggregate(sj, w[a + jj], geometric)
+                if prep.cap:
+                    out["capability_index"][:, jj] = _aggregate(sj[prep.cap], w_cap[a + jj], geometric)
             kj = j[a + j < keep]
             if kj.size:
-                sel = np.searchsorted(j, kj)
-                kept_p[:, a + kj, :] = sc[:, :, sel].transpose(0, 2, 1)
+                kept_p[:, a + kj, :] = sc[:, :, :kj.size].transpose(0, 2, 1)
         kk = max(0, min(b, keep) - a)
         if kk:
             for h in HEADLINES:
                 kept_h[h][a:a + kk] = out[h][:, :kk].T
-        tot = out["score"]
-        s_sum += tot.sum(axis=1)
-        s_sq += (tot * tot).sum(axis=1)
+        for c in range(0, b - a, block):
+            tot = out["score"][:, c:c + block]
+            s_sum += tot.sum(axis=1)
+            s_sq += (tot * tot).sum(axis=1)
         for h in HEADLINES:
-            neg = -np.round(np.nan_to_num(out[h], nan=-1.0).T, 9)   # draws × regions; ties by code
             rc = ranks[h][a:b]
-            np.put_along_axis(rc, np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
+            np.put_along_axis(rc, _draw_order(out[h]), steps, axis=1)
         r64 = ranks["score"][a:b].astype(np.int64)
         shift[a:b] = np.abs(r64 - nom_rank[None, :]).mean(axis=1)
         overlap[a:b] = ((r64 <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
@@ -937,9 +1022,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     cols = {}
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
         r = ranks[h]
-        q = np.empty((3, n), dtype=int)
-        for c in range(0, n, 256):  # blocks of regions: np.quantile works on a float copy
-            q[:, c:c + 256] = np.quantile(r[:, c:c + 256], [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+        q = _rank_quantiles(r, [0.05, 0.5, 0.95])
         ptop = (r <= top).mean(axis=0)
         cols.update({f"{prefix}rank_p05": q[0], f"{prefix}rank_p50": q[1], f"{prefix}rank_p95": q[2],
                      f"{prefix}p_top10": ptop})
