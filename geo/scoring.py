@@ -14,8 +14,9 @@ Headline indices
   ``scoring.at_stake_size`` (default ``mfg_va_2015``, manufacturing value added before the
   decline, million KRW): the manufacturing at stake, which the siting serves.
 - ``capability_index`` = the capability pillars (``base``, ``knowledge``, ``connectivity``,
-  those the scenario has) aggregated with their pillar weights renormalised to sum 1 and
-  the scenario's aggregation (0–100): could a hub stand here.
+  those the scenario has) aggregated with their pillar weights renormalised to sum 1 (from
+  the scenario's weights of these pillars alone, so that the need weight cannot touch even
+  the last bit) and the scenario's aggregation (0–100): could a hub stand here.
 - ``score`` = every pillar aggregated (the single overall score, kept as an option).
 
 Method
@@ -92,7 +93,15 @@ draw of all factors, so rank intervals use all of them. The factors:
 - ``w_<pillar>``: pillar weights are a Dirichlet with mean the scenario weights and
   concentration ``c`` (``alpha = c w``), drawn as independent Gamma(``c w_p``) variables
   normalised to sum 1, so each pillar's Gamma is one factor (e.g. ``c = 20``: a weight of
-  0.25 ranges about 0.10–0.43 at 90 %);
+  0.25 ranges about 0.10–0.43 at 90 %). The capability index weighs its pillars by a
+  Dirichlet of its own, with the same concentration around the capability pillars' weights
+  renormalised among themselves (``alpha_p = c w_p / sum_{q in cap} w_q``), drawn from the
+  *same* uniform numbers of the ``w_<pillar>`` factors (Gamma quantiles with these shapes,
+  normalised over the capability pillars). So its draws, ranks and intervals depend on the
+  capability pillars' weights only, bit for bit: a change of the need weight leaves them as
+  they were (renormalising the overall draws instead would have let the need weight set
+  how widely the capability weights vary), and the Sobol attribution to ``w_<pillar>``
+  keeps its meaning;
 - ``indicator_weights`` (optional, ``indicator_concentration``): the same within each pillar,
   one factor for all of them;
 - ``normalisation``, ``aggregation``, ``outlier_rule`` (``uncertainty.outlier_rules``): drawn
@@ -672,7 +681,9 @@ class Uncertainty:
         Index (``target``, ``factor``): ``first_order``, ``first_order_lo``/``_hi``,
         ``total_order``, ``total_order_lo``/``_hi`` (95 % bootstrap), ``first_order_top``,
         ``total_order_top`` (over the contenders), ``p05``/``p95`` (range of a sampled
-        pillar weight; NaN for the other factors).
+        pillar weight: for ``capability_index`` its weight among the capability pillars, NaN
+        for the need pillar; for the other targets its weight in the overall score; NaN for
+        the other factors).
     sensitivity_by_region
         Region × factor first-order indices of the overall rank (NaN where it never moves).
     methods
@@ -1040,7 +1051,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     # sensitivity
     rows = []
     by_region = {}
-    wq = {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}
+    # the range of each pillar's weight: in the overall score, and among the capability pillars
+    wq = {"score": {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}}
+    wq["need_index"] = wq["score"]
+    wq["capability_index"] = {f"w_{prep.pillars[p]}": np.quantile(w_cap[:, i], [0.05, 0.95])
+                              for i, p in enumerate(prep.cap)}
     all_factors = ([f"w_{p}" for p in np.asarray(prep.pillars)[pos]] if pos.size > 1 else [])
     all_factors = list(dict.fromkeys(all_factors + [f.name for f in factors]
                                      + ["normalisation", "aggregation", "outlier_rule"]
@@ -1065,7 +1080,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
                     with np.errstate(divide="ignore", invalid="ignore"):
                         by_region[f.name] = np.where(var > 0, (fb * (fab[i] - fa)).mean(axis=0) / var, np.nan)
         for name in all_factors:
-            lo, hi = wq.get(name, (np.nan, np.nan))
+            lo, hi = wq[h].get(name, (np.nan, np.nan))
             if k and name in s_all.index:
                 row = s_all.loc[name].to_dict()
                 row.update(first_order_top=s_top.at[name, "first_order"], total_order_top=s_top.at[name, "total_order"])

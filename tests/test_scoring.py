@@ -633,3 +633,48 @@ def test_saltelli_design_blocks(metadata):
     w = u.weights["need"].to_numpy().reshape(k + 2, n)
     assert not np.allclose(w[2 + u.factors.index("w_need")], w[0])         # its own Gamma from B
     assert np.array_equal(w[2 + u.factors.index("normalisation")], w[0])    # weights as in A
+
+
+# --- the capability index's own Dirichlet -----------------------------------------------------
+
+
+def _three_pillars(need: float):
+    return validate({
+        "name": "three",
+        "pillars": {"need": {"weight": need, "indicators": {"n_up": 1, "n_down": 1}},
+                    "base": {"weight": 1, "indicators": ["b1"]},
+                    "knowledge": {"weight": 3, "indicators": ["k1"]}},
+        "scoring": {"normalisation": "minmax", "aggregation": "linear", "at_stake_size": "size"},
+        "uncertainty": {"draws": 600, "seed": 7, "aggregations": ["linear"], "indicator_concentration": 20},
+        "siting": {"robustness_draws": 172},
+    }, file="three")
+
+
+def test_need_weight_leaves_need_and_capability_draws_bit_identical():
+    rng = np.random.default_rng(4)
+    v = pd.DataFrame(rng.lognormal(size=(40, 4)), columns=["n_up", "n_down", "b1", "k1"],
+                     index=[f"{11000 + 10 * i}" for i in range(40)]).assign(size=np.arange(1.0, 41.0))
+    meta = pd.DataFrame({"direction": [1, -1, 1, 1]}, index=pd.Index(["n_up", "n_down", "b1", "k1"], name="id"))
+    a, b = (monte_carlo(v, meta, _three_pillars(need)) for need in (1.0, 8.0))
+    for key in ("need_index", "capability_index", "at_stake", "need", "base", "knowledge"):
+        assert np.array_equal(a.draw_pillars[key], b.draw_pillars[key]), key
+    assert np.array_equal(a.need_ranks, b.need_ranks) and np.array_equal(a.capability_ranks, b.capability_ranks)
+    heads = [c for c in a.summary.columns if c.startswith(("need_", "capability_"))]
+    pd.testing.assert_frame_equal(a.summary[heads], b.summary[heads], check_exact=True)
+    cap = a.sensitivity_indices.xs("capability_index", level="target")
+    pd.testing.assert_frame_equal(cap, b.sensitivity_indices.xs("capability_index", level="target"), check_exact=True)
+    # the overall score does follow the need weight
+    assert not np.array_equal(a.draw_score, b.draw_score)
+    assert b.weights["need"].mean() > 0.6 > 0.3 > a.weights["need"].mean()
+
+    # capability = w_b base + (1 - w_b) knowledge (linear): w_b is Beta(20 * 1/4, 20 * 3/4),
+    # mean 0.25, sd 0.0945, whatever the need weight (renormalising the overall Dirichlet would
+    # have given Beta(20/12, 60/12) at need weight 8: sd 0.156)
+    p = b.draw_pillars
+    r = np.argmax(np.abs(p["base"] - p["knowledge"]).min(axis=0))   # a region where the two differ
+    wb = (p["capability_index"][:, r] - p["knowledge"][:, r]) / (p["base"][:, r] - p["knowledge"][:, r])
+    assert wb.size == 172 and (wb > 0).all() and (wb < 1).all()
+    assert wb.mean() == pytest.approx(0.25, abs=0.025)
+    assert 0.075 < wb.std() < 0.12
+    lo, hi = cap.loc["w_base", ["p05", "p95"]]
+    assert 0.1 < lo < 0.25 < hi < 0.45 and np.isnan(cap.loc["w_need", "p05"])
