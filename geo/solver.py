@@ -1734,8 +1734,11 @@ def selection_frequency(cost, weight_draws, k: int, *, method: str = "auto", see
     return counts / W.shape[0]
 
 
+_DRAW_CHUNKS = 2  # solve_draws' independent warm-start chains (fixed, so results never depend on the cores)
+
+
 def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=None,
-                model: str = "pmedian", **constraints) -> list[np.ndarray]:
+                model: str = "pmedian", start=None, **constraints) -> list[np.ndarray]:
     """Hub columns of an exact re-solve for every row of ``weight_draws``.
 
     Parameters
@@ -1748,21 +1751,34 @@ def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=N
     open_cost_draws : array (n_draws, n_candidate), optional
         One open-cost vector per draw (e.g. :func:`capability_cost` of drawn capabilities),
         replacing ``open_cost``.
+    start : sequence of int, optional
+        Hub columns to start from (e.g. the nominal solution).
 
-    Each draw is warm-started from the previous draw's hubs and Lagrangian multipliers.
+    The draws are split into a fixed number of consecutive chains, solved at the same time
+    where there are cores for them (:func:`geo.workers.fork_map`); within a chain each draw is
+    warm-started from the previous draw's hubs and Lagrangian multipliers, the first from
+    ``start``.
     """
+    from geo.workers import fork_map
+
     Wd = np.asarray(weight_draws, dtype=float)
     p0 = _prepare(cost, k, model=model, open_cost=open_cost, **constraints)
-    out, prev, warm = [], None, {}
-    for d in range(Wd.shape[0]):
-        p = p0
-        if open_cost_draws is not None:
-            p = replace(p0, open_cost=np.asarray(open_cost_draws[d], dtype=float)[p0.cols])
-        r = _run(p, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
-                 start=prev, warm=warm)
-        prev = np.searchsorted(p0.cols, r.hubs)
-        out.append(r.hubs)
-    return out
+    first = None if start is None else np.searchsorted(p0.cols, np.asarray(start, dtype=np.int64))
+
+    def chain(rows) -> list[np.ndarray]:
+        out, prev, warm = [], first, {}
+        for d in rows:
+            p = p0
+            if open_cost_draws is not None:
+                p = replace(p0, open_cost=np.asarray(open_cost_draws[d], dtype=float)[p0.cols])
+            r = _run(p, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                     start=prev, warm=warm)
+            prev = np.searchsorted(p0.cols, r.hubs)
+            out.append(r.hubs)
+        return out
+
+    chains = [c for c in np.array_split(np.arange(Wd.shape[0]), _DRAW_CHUNKS) if len(c)]
+    return [h for part in fork_map(chain, chains) for h in part]
 
 
 # --------------------------------------------------------------------------------------------
