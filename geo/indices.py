@@ -38,6 +38,8 @@ closest to targets (least squares, Nelder–Mead on a softmax parametrisation), 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -153,30 +155,82 @@ def winsorise_quantiles(x: np.ndarray, lower: float, upper: float) -> tuple[np.n
     return out, info
 
 
-def treat(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
-          winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX,
-          memo: dict | None = None):
-    """Treat every column of ``x`` (regions × indicators) by ``rule``.
+class ColumnMemo:
+    """Results of a pure function of one column, kept in this process by the column's exact
+    bytes and the function's options: the Monte Carlo's data variants share most of their
+    columns, and an analyst's next run (other weights) shares all of them.
 
-    ``rule``: ``qtreat`` (:func:`treat_column`), ``winsorise`` (clip to ``quantiles``) or
-    ``none``. Returns the treated matrix and one row per indicator (index ``id``).
-    ``memo``: a dict kept by the caller in which each column's treatment is kept by its
-    values and the rule, so that data variants sharing a column treat it once.
+    Least recently used entries go first once the kept arrays pass ``max_bytes``. Kept arrays
+    are read-only, so a caller cannot change what another call will get.
     """
+
+    def __init__(self, max_bytes: int = 64 * 2**20):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return None if item is None else item[0]
+
+    def put(self, key, array: np.ndarray, extra=None) -> None:
+        array = np.array(array)  # an own copy, then read-only
+        array.setflags(write=False)
+        size = array.nbytes + sum(len(k) for k in key if isinstance(k, bytes))
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = ((array, extra), size)
+            self._bytes += size
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                self._bytes -= self._items.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+#: Treated columns (:func:`treat`), by rule, options and values.
+TREATED = ColumnMemo()
+
+
+def treat_values(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
+                 winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX):
+    """The treated matrix of :func:`treat` and one info dict per column (no table)."""
     if rule not in OUTLIER_RULES:
         raise InputError("unknown outlier rule", expected=f"one of {OUTLIER_RULES}", got=rule)
     x = np.asarray(x, dtype=float)
     out = x.copy()
-    rows = []
-    for j, i in enumerate(ids):
-        key = (rule, tuple(quantiles), winmax, skew_max, kurt_max, x[:, j].tobytes())
-        if memo is not None and key in memo:
-            out[:, j], info = memo[key]
-        else:
-            out[:, j], info = _treat_one(x[:, j], rule, quantiles, winmax, skew_max, kurt_max)
-            if memo is not None:
-                memo[key] = (out[:, j].copy(), info)
-        rows.append({"id": i, "rule": rule, **info})
+    infos = []
+    for j in range(len(ids)):
+        key = (rule, float(quantiles[0]), float(quantiles[1]), winmax, skew_max, kurt_max, x[:, j].tobytes())
+        kept = TREATED.get(key)
+        if kept is None:
+            col, info = _treat_one(x[:, j], rule, quantiles, winmax, skew_max, kurt_max)
+            TREATED.put(key, col, info)
+            kept = (col, info)
+        out[:, j] = kept[0]
+        infos.append(dict(kept[1]))
+    return out, infos
+
+
+def treat(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
+          winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX):
+    """Treat every column of ``x`` (regions × indicators) by ``rule``.
+
+    ``rule``: ``qtreat`` (:func:`treat_column`), ``winsorise`` (clip to ``quantiles``) or
+    ``none``. Returns the treated matrix and one row per indicator (index ``id``). Each
+    column's treatment is kept by its values (:data:`TREATED`), so a column met again (in
+    another data variant, or another run in this process) is not treated twice.
+    """
+    out, infos = treat_values(x, ids, rule=rule, quantiles=quantiles, winmax=winmax, skew_max=skew_max,
+                              kurt_max=kurt_max)
+    rows = [{"id": i, "rule": rule, **info} for i, info in zip(ids, infos)]
     cols = ["rule", "skew_before", "kurtosis_before", "treatment", "points_winsorised", "side",
             "skew_after", "kurtosis_after", "levels_before", "levels_after"]
     return out, pd.DataFrame(rows).set_index("id")[cols]
@@ -537,5 +591,5 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
     return fig
 
 
-__all__ = ["treat", "treat_column", "skew_kurt", "correlation_audit", "effective_weights", "solve_weights",
-           "sobol_indices", "tiers", "at_stake", "quadrant", "need_capability_matrix", "pearson"]
+__all__ = ["treat", "treat_values", "ColumnMemo", "TREATED", "treat_column", "skew_kurt", "correlation_audit",
+           "effective_weights", "solve_weights", "sobol_indices", "tiers", "at_stake", "quadrant", "need_capability_matrix", "pearson"]

@@ -264,14 +264,17 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
 
 
 def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None, *,
-             memo: dict | None = None):
-    """Direction-applied treated values ``y`` (n × K) and the treatment table (``memo``: see
-    :func:`geo.indices.treat`)."""
+             table: bool = True):
+    """Direction-applied treated values ``y`` (n × K) and the treatment table (None without
+    ``table``)."""
     x = prep.x if x is None else x
     win = scenario.scoring.winsorise
     q = (win.lower, win.upper) if win is not None else (0.025, 0.975)
-    t, table = ix.treat(x, prep.ids, rule=rule, quantiles=q, memo=memo)
-    return t * prep.direction[None, :], table
+    if table:
+        t, tab = ix.treat(x, prep.ids, rule=rule, quantiles=q)
+    else:
+        t, tab = ix.treat_values(x, prep.ids, rule=rule, quantiles=q)[0], None
+    return t * prep.direction[None, :], tab
 
 
 def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, subs: dict):
@@ -297,15 +300,20 @@ def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _normalise(y: np.ndarray, avail: np.ndarray, method: str, *, memo: dict | None = None) -> np.ndarray:
-    """Normalised n × K matrix (NaN where missing); ``memo``, a dict of the caller's, keeps
-    each column's result by its values, so that matrices sharing columns compute them once."""
+#: Normalised columns (:func:`_normalise`), by method and values.
+NORMALISED = ix.ColumnMemo()
+
+
+def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
+    """Normalised n × K matrix (NaN where missing). Each column's result is kept by its
+    values (:data:`NORMALISED`): the Monte Carlo's matrices share most columns."""
     n = np.full_like(y, np.nan)
     for j in range(y.shape[1]):
         a = avail[:, j]
         key = (method, y[:, j].tobytes(), a.tobytes())
-        if memo is not None and key in memo:
-            n[:, j] = memo[key]
+        kept = NORMALISED.get(key)
+        if kept is not None:
+            n[:, j] = kept[0]
             continue
         col = y[a, j]
         if col.size == 0:
@@ -321,8 +329,7 @@ def _normalise(y: np.ndarray, avail: np.ndarray, method: str, *, memo: dict | No
             n[a, j] = (col - col.min()) / sd if sd > 0 else 0.0
         else:  # pragma: no cover - the scenario validator admits only the three
             raise ValueError(method)
-        if memo is not None:
-            memo[key] = n[:, j].copy()
+        NORMALISED.put(key, n[:, j])
     return n
 
 
@@ -367,16 +374,18 @@ def _pillar_scores(groups, avail: np.ndarray, norm: np.ndarray, method: str, v: 
     return scores, scale, const
 
 
-def _aggregate(scores: np.ndarray, w: np.ndarray, geometric: bool) -> np.ndarray:
-    """Overall score n × D from pillar scores (P × n × D or P × n × 1) and weights D × P."""
+def _aggregate(scores: np.ndarray, w: np.ndarray, geometric: bool, *, logs: np.ndarray | None = None) -> np.ndarray:
+    """Overall score n × D from pillar scores (P × n × D or P × n × 1) and weights D × P;
+    ``logs``: ``log1p(0.99 scores)`` if the caller has it (geometric only)."""
+    if geometric and logs is None:
+        logs = np.log1p(_GEO_A * scores)
     if scores.shape[2] == 1:
-        s = scores[:, :, 0].T                 # n × P
         if geometric:
-            out = np.expm1(np.log1p(_GEO_A * s) @ w.T) / _GEO_A
+            out = np.expm1(logs[:, :, 0].T @ w.T) / _GEO_A
         else:
-            out = s @ w.T
+            out = scores[:, :, 0].T @ w.T
     elif geometric:
-        out = np.expm1(np.einsum("pnd,dp->nd", np.log1p(_GEO_A * scores), w)) / _GEO_A
+        out = np.expm1(np.einsum("pnd,dp->nd", logs, w)) / _GEO_A
     else:
         out = np.einsum("pnd,dp->nd", scores, w)
     return np.clip(out, 0.0, 100.0)
@@ -958,21 +967,19 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     avails = [~np.isnan(x) for x in xs]
     norm_cache: dict = {}
     treated_cache: dict = {}
-    columns: dict = {}  # the data variants share most columns: each is treated and normalised once
 
     def normalised(ri, ti, mi):
         key = (ri, ti, mi)
         if key not in norm_cache:
             if (ri, ti) not in treated_cache:
-                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti], memo=columns)[0]
-            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi], memo=columns)
+                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti], table=False)[0]
+            norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi])
         return norm_cache[key]
 
     size_col = scenario.scoring.at_stake_size
     size = (pd.to_numeric(sv[size_col], errors="coerce").to_numpy(dtype=float)
             if size_col in sv.columns else None)
-    nominal = score(sv, metadata, scenario)
-    nom_rank = nominal["rank"].to_numpy()
+    nom_rank = _rank(_nominal(sv, metadata, scenario).total)
     top_nom = nom_rank <= top
     rdtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
     ranks = {h: np.empty((d, n), dtype=rdtype) for h in HEADLINES}
@@ -1009,9 +1016,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
                 sel = agg[j] == ai
                 jj, sj = j[sel], sc[:, :, sel]
                 geometric = u.aggregations[ai] == "geometric"
-                out["score"][:, jj] = _aggregate(sj, w[a + jj], geometric)
+                logs = np.log1p(_GEO_A * sj) if geometric else None   # shared by both aggregates
+                out["score"][:, jj] = _aggregate(sj, w[a + jj], geometric, logs=logs)
                 if prep.cap:
-                    out["capability_index"][:, jj] = _aggregate(sj[prep.cap], w_cap[a + jj], geometric)
+                    out["capability_index"][:, jj] = _aggregate(sj[prep.cap], w_cap[a + jj], geometric,
+                                                                logs=None if logs is None else logs[prep.cap])
             kj = j[a + j < keep]
             if kj.size:
                 kept_p[:, a + kj, :] = sc[:, :, :kj.size].transpose(0, 2, 1)
