@@ -803,10 +803,11 @@ def _draw_order(x: np.ndarray) -> np.ndarray:
     y = np.multiply(x, -1e9)
     if np.isnan(y).any():
         y[np.isnan(y)] = 1e9  # NaN counts as -1: below every score
-    key = np.rint(y, out=y).astype(np.int64)
+    np.rint(y, out=y)
+    key = np.empty((x.shape[1], n), dtype=np.int64)
+    np.copyto(key, y.T, casting="unsafe")  # whole numbers: exact
     key <<= bits
-    key += np.arange(n)[:, None]
-    key = np.ascontiguousarray(key.T)
+    key += np.arange(n)
     key.sort(axis=1)
     key &= (1 << bits) - 1
     return key
@@ -814,19 +815,21 @@ def _draw_order(x: np.ndarray) -> np.ndarray:
 
 def _rank_quantiles(ranks: np.ndarray, qs: list[float]) -> np.ndarray:
     """Per column of ``ranks`` (draws × regions, ranks 1..n), the quantiles ``qs`` as
-    ``np.quantile(..., method="inverted_cdf")`` gives them (len(qs) × regions), from each
-    region's rank counts instead of a sort."""
+    ``np.quantile(..., method="inverted_cdf")`` gives them (len(qs) × regions): the same
+    order statistics, read from each region's counts of each rank instead of a sort."""
     d, n = ranks.shape
-    top = int(ranks.max(initial=0))
     # which order statistic (0-based) each quantile takes: numpy's own rule on 0..d-1
     k = np.quantile(np.arange(d), qs, method="inverted_cdf").astype(np.int64)
-    counts = np.zeros((n, top + 1), dtype=np.int32)
-    step = max(1, 2**20 // n)  # blocks of draws: the flat indices stay small
-    for c in range(0, d, step):
-        flat = (ranks[c:c + step].astype(np.int64) + np.arange(n) * (top + 1)).ravel()
-        counts += np.bincount(flat, minlength=n * (top + 1)).reshape(n, top + 1).astype(np.int32)
-    cum = np.cumsum(counts, axis=1, dtype=np.int32)
-    return np.stack([(cum <= kk).sum(axis=1) for kk in k])
+    top = int(ranks.max(initial=0)) + 1
+    out = np.empty((len(qs), n), dtype=np.int64)
+    step = max(1, 2**20 // max(d, 1))  # blocks of regions: about a million draws counted at once
+    for c in range(0, n, step):
+        e = min(c + step, n)
+        flat = ranks[:, c:e].astype(np.int64) + np.arange(e - c) * top
+        cum = np.bincount(flat.ravel(), minlength=(e - c) * top).reshape(e - c, top).cumsum(axis=1)
+        # the k-th smallest (0-based) is the first rank r with more than k draws at r or below
+        out[:, c:e] = [(cum <= kk).sum(axis=1) for kk in k]
+    return out
 
 
 def _outlier_rules(scenario: ScoringSpec) -> tuple[str, ...]:
@@ -856,9 +859,10 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     boot
         Bootstrap resamples for the intervals of the sensitivity indices.
     chunk
-        Draws scored at once (default about four million region-draws); the results do not
-        depend on it, but for the rounding of ``score_mean`` when it is not a multiple of the
-        blocks its sums run over (about half a million region-draws).
+        Draws scored at once (default: about 2**18 region-draws for each combination of
+        outlier rule, data variant and normalisation, at most about four million); the results
+        do not depend on it, but for the rounding of ``score_mean`` when it is not a multiple of
+        the blocks its sums run over (about half a million region-draws).
 
     Returns
     -------
@@ -893,7 +897,9 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     # the score sums run over blocks of draws of this size (as they always have), so that the
     # rounding of score_mean does not depend on the chunk as long as it is a multiple of it
     block = int(np.clip(2**19 // n, 64, 2048))
-    chunk = block * max(1, 2**22 // (n * block)) if chunk is None else chunk
+    if chunk is None:  # about 2**18 region-draws per group of draws scored together, 2**22 at most in all
+        groups = len(rules) * (len(periods) + 1) * (len(access) + 1) * len(u.normalisations)
+        chunk = block * int(np.clip(groups * (2**18 // n) // block, 1, max(1, 2**22 // (n * block))))
 
     rng = np.random.default_rng(u.seed)
     a_mat = rng.random((base, max(ncol, 1)))
@@ -981,6 +987,8 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             if size_col in sv.columns else None)
     nom_rank = _rank(_nominal(sv, metadata, scenario).total)
     top_nom = nom_rank <= top
+    nom_rank32 = nom_rank.astype(np.int32)[None, :]
+    rblock = max(1, 2**18 // n)
     rdtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
     ranks = {h: np.empty((d, n), dtype=rdtype) for h in HEADLINES}
     s_sum, s_sq = np.zeros(n), np.zeros(n)
@@ -1032,12 +1040,13 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             tot = out["score"][:, c:c + block]
             s_sum += tot.sum(axis=1)
             s_sq += (tot * tot).sum(axis=1)
-        for h in HEADLINES:
-            rc = ranks[h][a:b]
-            np.put_along_axis(rc, _draw_order(out[h]), steps, axis=1)
-        r64 = ranks["score"][a:b].astype(np.int64)
-        shift[a:b] = np.abs(r64 - nom_rank[None, :]).mean(axis=1)
-        overlap[a:b] = ((r64 <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
+        for c in range(a, b, rblock):  # blocks of draws: the temporaries stay small
+            e = min(c + rblock, b)
+            for h in HEADLINES:
+                np.put_along_axis(ranks[h][c:e], _draw_order(out[h][:, c - a:e - a]), steps, axis=1)
+            r = ranks["score"][c:e].astype(np.int32)
+            shift[c:e] = np.abs(r - nom_rank32).mean(axis=1)
+            overlap[c:e] = ((r <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
 
     cols = {}
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
