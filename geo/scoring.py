@@ -706,7 +706,8 @@ class Uncertainty:
         Draw × indicator sampled weights (after a dropped indicator's weight is spread over
         its pillar), or None when they are fixed.
     normalisation, aggregation, outlier_rule, period, access, dropped
-        Per draw, the choice used (arrays of str; ``dropped`` "" when none).
+        Per draw, the choice used (arrays of fixed-width str, which copy as one block;
+        ``dropped`` "" when none).
     ranks, need_ranks, capability_ranks
         Draw × region (order of ``values``) rank matrices.
     draw_pillars, draw_score
@@ -947,7 +948,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
                              expected="a larger uncertainty.indicator_concentration",
                              got=u.indicator_concentration)
         varied_v = True
-    dropped = np.full(d, "", dtype=object)
+    dropped = np.full(d, "", dtype=f"<U{max([1, *map(len, prep.ids)])}")
     if "drop_indicator" in col:
         lvl = _choose(U[:, col["drop_indicator"][0]], len(droppable) + 1)
         for li, j in enumerate(droppable, start=1):
@@ -1143,11 +1144,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         methods=methods,
         weights=pd.DataFrame(w, columns=prep.pillars).rename_axis("draw"),
         indicator_weights=(pd.DataFrame(v, columns=prep.ids).rename_axis("draw") if varied_v else None),
-        normalisation=np.asarray(u.normalisations, dtype=object)[pick["normalisation"]],
-        aggregation=np.asarray(u.aggregations, dtype=object)[pick["aggregation"]],
-        outlier_rule=np.asarray(rules, dtype=object)[pick["outlier_rule"]],
-        period=np.asarray(["nominal"] + periods, dtype=object)[pick["decline_period"]],
-        access=np.asarray(["nominal"] + access, dtype=object)[pick["access_half_km"]],
+        normalisation=np.asarray(u.normalisations, dtype=str)[pick["normalisation"]],
+        aggregation=np.asarray(u.aggregations, dtype=str)[pick["aggregation"]],
+        outlier_rule=np.asarray(rules, dtype=str)[pick["outlier_rule"]],
+        period=np.asarray(["nominal"] + periods, dtype=str)[pick["decline_period"]],
+        access=np.asarray(["nominal"] + access, dtype=str)[pick["access_half_km"]],
         dropped=dropped,
         ranks=ranks["score"][:, back],
         need_ranks=ranks["need_index"][:, back],
