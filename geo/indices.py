@@ -298,10 +298,14 @@ def correlation_audit(indicators: pd.DataFrame, pillar_of: dict, pillars: pd.Dat
     """
     rows = []
     ids = list(indicators.columns)
+    # the columns as arrays once (each pair below reads two of them)
+    col = {c: indicators[c].to_numpy(dtype=float) for c in ids}
+    pcol = {c: pillars[c].to_numpy(dtype=float) for c in pillars.columns}
+    kcol = {c: indices[c].to_numpy(dtype=float) for c in indices.columns}
     for x in range(len(ids)):
         for y in range(x + 1, len(ids)):
             a, b = ids[x], ids[y]
-            r, n = pearson(indicators[a], indicators[b])
+            r, n = pearson(col[a], col[b])
             same = pillar_of[a] == pillar_of[b]
             flag = ""
             if np.isfinite(r):
@@ -315,27 +319,27 @@ def correlation_audit(indicators: pd.DataFrame, pillar_of: dict, pillars: pd.Dat
                          pillar_of[a], pillar_of[b], r, n, flag))
     for a in ids:
         p = pillar_of[a]
-        r, n = pearson(indicators[a], pillars[p])
+        r, n = pearson(col[a], pcol[p])
         rows.append(("indicator-pillar", a, p, p, index_of.get(p, ""), r, n,
                      "negative with its own pillar" if np.isfinite(r) and r < 0 else ""))
         k = index_of.get(p)
         if k in indices.columns:
-            r, n = pearson(indicators[a], indices[k])
+            r, n = pearson(col[a], kcol[k])
             rows.append(("indicator-index", a, k, p, k, r, n, ""))
     pl = list(pillars.columns)
     for x in range(len(pl)):
         for y in range(x + 1, len(pl)):
-            r, n = pearson(pillars[pl[x]], pillars[pl[y]])
+            r, n = pearson(pcol[pl[x]], pcol[pl[y]])
             rows.append(("pillar-pillar", pl[x], pl[y], index_of.get(pl[x], ""), index_of.get(pl[y], ""), r, n,
                          f"|r| >= {ACROSS_MAX} across pillars" if np.isfinite(r) and abs(r) >= ACROSS_MAX else ""))
     for p in pl:
         for k in indices.columns:
-            r, n = pearson(pillars[p], indices[k])
+            r, n = pearson(pcol[p], kcol[k])
             rows.append(("pillar-index", p, k, index_of.get(p, ""), k, r, n, ""))
     ks = list(indices.columns)
     for x in range(len(ks)):
         for y in range(x + 1, len(ks)):
-            r, n = pearson(indices[ks[x]], indices[ks[y]])
+            r, n = pearson(kcol[ks[x]], kcol[ks[y]])
             rows.append(("index-index", ks[x], ks[y], ks[x], ks[y], r, n, ""))
     return pd.DataFrame(rows, columns=["kind", "a", "b", "group_a", "group_b", "pearson", "n", "flag"])
 
