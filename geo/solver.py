@@ -489,6 +489,14 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
+    if _KERNELS and s.size <= _KERNEL_CELLS:
+        from geo.kernels import swap_values
+
+        out = swap_values(np.ascontiguousarray(s, dtype=float), np.ascontiguousarray(w, dtype=float),
+                          np.asarray(hubs, dtype=np.int64))
+        if f is not None:
+            out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+        return out
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
     if k > 1:
@@ -562,8 +570,12 @@ def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
     return hubs, key
 
 
-def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf):
-    """Greedy + local search, and local search from ``start`` if given; the better of the two."""
+def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf, *,
+               greedy: bool = True):
+    """Greedy + local search, and local search from ``start`` if given; the better of the two
+    (``greedy`` False and a ``start``: only the latter)."""
+    if start is not None and not greedy:
+        return _local_search(p, w, np.asarray(start), tol, deadline)
     hubs, key = _local_search(p, w, _greedy(p, w, tol), tol, deadline)
     if start is not None:
         h2, k2 = _local_search(p, w, np.asarray(start), tol, deadline)
@@ -889,8 +901,9 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         from geo.kernels import subgradient
 
         best, best_lam, best_hubs, best_val, _ = subgradient(
-            np.ascontiguousarray(ws), lam, np.zeros(p.m) if f is None else np.asarray(f, dtype=float),
-            float(ub), np.asarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
+            np.ascontiguousarray(ws), np.ascontiguousarray(lam, dtype=float),
+            np.zeros(p.m) if f is None else np.ascontiguousarray(f, dtype=float),
+            float(ub), np.ascontiguousarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
             _REL_TOL, *kern)
         return best, best_lam, best_hubs, best_val
     best, best_lam, pi, stall = -np.inf, lam.copy(), _PI0, 0
@@ -1512,7 +1525,8 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
     if method == "auto":
         method = "exact" if p.cost.size <= _AUTO_EXACT_CELLS else "heuristic"
     tol = _tols(p, w)
-    hubs, key = _construct(p, w, tol, start, deadline)
+    # an exact solve proves (or improves) its start whatever it is: a warm start needs no greedy
+    hubs, key = _construct(p, w, tol, start, deadline, greedy=method != "exact")
     stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
     if method == "exact":
         hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm, stats=stats)
