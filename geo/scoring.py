@@ -1083,7 +1083,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
                                      + (["decline_period"] if periods else [])
                                      + (["access_half_km"] if access else [])))
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
-        r = ranks[h].astype(float)
+        r = ranks[h]  # integer ranks: the indices convert each block to float as they read it
         contenders = summary[f"{prefix}rank_p05"].to_numpy() <= top
         if k:
             fa, fb = r[:base], r[base:2 * base]
@@ -1094,6 +1094,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             s_all.index = [f.name for f in factors]
             s_top.index = s_all.index
             if h == "score":
+                fa, fb = fa.astype(float), fb.astype(float)
                 var = np.concatenate([fa, fb]).var(axis=0)
                 for i, f in enumerate(factors):
                     with np.errstate(divide="ignore", invalid="ignore"):
