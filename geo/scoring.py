@@ -868,6 +868,12 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     Returns
     -------
     Uncertainty
+
+    Notes
+    -----
+    Treated and normalised columns are kept in the process by their values
+    (:data:`geo.indices.TREATED`, :data:`NORMALISED`), so that a second call on the same data
+    with other weights (the analyst loop) skips that work; the results are the same either way.
     """
     from scipy import special
 
