@@ -99,9 +99,10 @@ draw of all factors, so rank intervals use all of them. The factors:
   *same* uniform numbers of the ``w_<pillar>`` factors (Gamma quantiles with these shapes,
   normalised over the capability pillars). So its draws, ranks and intervals depend on the
   capability pillars' weights only, bit for bit: a change of the need weight leaves them as
-  they were (renormalising the overall draws instead would have let the need weight set
-  how widely the capability weights vary), and the Sobol attribution to ``w_<pillar>``
-  keeps its meaning;
+  they were as long as it stays positive (a weight of 0 takes the pillar's factor, and its
+  column of uniform numbers, out of the design). Renormalising the overall draws instead
+  would have let the need weight set how widely the capability weights vary. The Sobol
+  attribution to ``w_<pillar>`` keeps its meaning;
 - ``indicator_weights`` (optional, ``indicator_concentration``): the same within each pillar,
   one factor for all of them;
 - ``normalisation``, ``aggregation``, ``outlier_rule`` (``uncertainty.outlier_rules``): drawn
