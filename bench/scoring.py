@@ -17,6 +17,7 @@ of :func:`geo.scoring.monte_carlo`; its time is extrapolated to 10,000 draws and
 from __future__ import annotations
 
 import dataclasses
+import os
 import statistics
 import time
 
@@ -49,9 +50,13 @@ def _cold_monte_carlo(values, metadata, scenario):
     normalised columns are kept by value across calls in a process)."""
     indices.TREATED.clear()
     scoring.NORMALISED.clear()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     u = monte_carlo(values, metadata, scenario)
-    return u, time.perf_counter() - t
+    return u, time.perf_counter() - t, time.process_time() - c
+
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def _naive(values: pd.DataFrame, metadata: pd.DataFrame, scenario, u, j: int) -> pd.Series:
@@ -96,36 +101,40 @@ def run(repeats: int = 3) -> list[dict]:
                                             access=()))
         values, metadata = _synthetic(national, n)
         d = scenario.uncertainty.draws
-        ours = []
+        ours, cpu = [], []
         for _ in range(repeats):
-            u, t = _cold_monte_carlo(values, metadata, scenario)
+            u, t, c = _cold_monte_carlo(values, metadata, scenario)
             ours.append(t)
-        o = statistics.median(ours)
+            cpu.append(c)
+        o, oc = statistics.median(ours), statistics.median(cpu)
         row = {"task": f"Monte Carlo {d:,} draws × {n:,} regions", "ours_s": o}
         if n == 229:
-            ref = []
+            ref, ref_cpu = [], []
             for _ in range(repeats):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 naive = [_naive(values, metadata, scenario, u, j) for j in range(N_REF)]
                 ref.append((time.perf_counter() - t) * d / N_REF)
+                ref_cpu.append((time.process_time() - c) * d / N_REF)
             r = statistics.median(ref)
             diff = max(float(np.abs(u.draw_score[j] - naive[j].to_numpy()).max()) for j in range(N_REF))
             row.update(ref_s=r, ratio=r / o, diff=diff, goal="10,000 draws × 229 well under 1 s",
                        note=f"{d / o:,.0f} draws/s; ref = per-draw pandas loop on {N_REF} draws "
                             f"× {d // N_REF}; diff = largest absolute score difference on those draws; "
+                            f"CPU ours {oc:.2f} s, ref {statistics.median(ref_cpu):.1f} s; {_load()}; "
                             "synthetic values (speed only)")
             rows.append(row)
-            full = []
+            full, full_cpu = [], []
             for _ in range(repeats):
-                u, t = _cold_monte_carlo(values, metadata, national)
+                u, t, c = _cold_monte_carlo(values, metadata, national)
                 full.append(t)
+                full_cpu.append(c)
             f = statistics.median(full)
             rows.append({"task": f"Monte Carlo, full national design ({u.draws:,} draws, {len(u.factors)} factors) "
                                  f"× {n:,} regions", "ours_s": f, "goal": "report",
                          "note": f"outlier rules, drop-one, periods and access added: {f / o:.1f}× the time of the row above; "
-                                 "synthetic values"})
+                                 f"CPU {statistics.median(full_cpu):.2f} s; {_load()}; synthetic values"})
             continue
         else:
-            row.update(goal="읍면동 scale: report", note=f"{d / o:,.0f} draws/s; synthetic values")
+            row.update(goal="읍면동 scale: report", note=f"{d / o:,.0f} draws/s; CPU {oc:.2f} s; {_load()}; synthetic values")
         rows.append(row)
     return rows
