@@ -936,7 +936,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         cols_w = {p: col[f"w_{prep.pillars[p]}"][0] for p in pos}
         g = np.column_stack([gamma_ppf(cols_w[p], u.concentration * prep.w[p]) for p in pos])
         w[:, pos] = g / g.sum(axis=1, keepdims=True)
-        cpos = [i for i, p in enumerate(prep.cap) if prep.w_cap[i] > 0]
+        cpos = [i for i, p in enumerate(prep.cap) if prep.w[p] > 0]  # those with a factor
         if len(cpos) > 1:
             g = np.column_stack([gamma_ppf(cols_w[prep.cap[i]], u.concentration * prep.w_cap[i]) for i in cpos])
             w_cap[:, cpos] = g / g.sum(axis=1, keepdims=True)
@@ -1012,8 +1012,9 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         out = {h: np.full((n, b - a), np.nan) for h in HEADLINES}
         # pillar scores once per (outlier rule, data variant, normalisation), aggregated per aggregation
         agg = pick["aggregation"][a:b]
-        for cval in np.unique(combo[a:b] // len(u.aggregations)):
-            j = np.flatnonzero(combo[a:b] // len(u.aggregations) == cval)
+        group = combo[a:b] // len(u.aggregations)
+        for cval in np.unique(group):
+            j = np.flatnonzero(group == cval)
             r0 = a + j[0]
             ri, ti, mi = pick["outlier_rule"][r0], data_variant[r0], pick["normalisation"][r0]
             nm = normalised(ri, ti, mi)
