@@ -5,7 +5,7 @@ run arriving as data.
 The two CLI runs of this module serve every check here: they run the shipped national
 scenario (its draws, stages and options) with payloads in its titles, description and a user
 indicator (tests/payloads.py), so the contract, the reruns and the hostile text are checked on
-one pair of runs instead of three full runs."""
+one pair of runs instead of three."""
 
 import json
 import os
