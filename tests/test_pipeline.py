@@ -2,10 +2,9 @@
 atomic publication and byte-identical reruns; and hostile text in every text field of that
 run arriving as data.
 
-The two CLI runs of this module serve every check here: they run the shipped national
-scenario (its draws, stages and options) with payloads in its titles, description and a user
-indicator (tests/payloads.py), so the contract, the reruns and the hostile text are checked on
-one pair of runs instead of three."""
+One pair of CLI runs (``run_dirs``) serves the contract, the rerun and the hostile-text checks
+(it was three runs): the shipped national scenario (its draws, stages and options) with
+payloads in its titles, description and a user indicator (tests/payloads.py)."""
 
 import json
 import os
