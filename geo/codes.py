@@ -766,7 +766,7 @@ def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]
     units, codes = _base()
     k20 = codes["kostat2020"]
     census = _census_kr()
-    names = _census_names(census, (2010, 2015, 2020))
+    names = _census_names((2010, 2015, 2020))
     g20 = census.load_districts(2020, level="adm2")
     g20 = g20.assign(unit=[_kostat_unit(f"{c:05d}") for c in g20["adm2_code"]])
     g20 = g20[["unit", "geometry"]]
@@ -807,9 +807,11 @@ def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]
     return out, en20
 
 
-def _census_names(census, years) -> dict[int, dict[str, tuple[str, ...]]]:
+def _census_names(years) -> dict[int, dict[str, tuple[str, ...]]]:
     """English adm2 names per code and year, most frequent spelling first."""
-    d = census.load_data(list(years))[["year", "adm2", "adm2_code"]].dropna()
+    from geo.regions import census_rows
+
+    d = census_rows(years, columns=["year", "adm2", "adm2_code"]).dropna()
     counts = d.groupby(["year", "adm2_code", "adm2"]).size().sort_values(ascending=False)
     out: dict[int, dict[str, list[str]]] = {int(y): {} for y in years}
     for (year, code, name), _ in counts.items():

