@@ -236,6 +236,22 @@ def test_centrality_equals_networkx_sgg(sgg_graph):
     _assert_same(N.centrality(sgg_graph), N.centrality(sgg_graph, fast=False))
 
 
+def test_betweenness_ties_and_parts_as_networkx():
+    # Tiny synthetic graph: a 4×4 lattice whose unit and two-unit edges make many equal-length
+    # paths (each counted, as networkx counts them), plus a path of three and a lone node.
+    G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(4, 4))
+    for u, v, d in G.edges(data=True):
+        d["distance_km"] = 2.0 if (u + v) % 3 == 0 else 1.0
+    G.add_edges_from([(20, 21), (21, 22)], distance_km=1.5)
+    G.add_node(30)
+    for weight in ("distance_km", None):
+        fast = N.centrality(G, weight=weight, measures=("betweenness",))["betweenness"]
+        ref = nx.betweenness_centrality(G, weight=weight, normalized=True)
+        assert fast.to_numpy() == pytest.approx([ref[v] for v in G.nodes], abs=1e-12)
+    assert fast[21] == pytest.approx(2 / (19 * 18))  # the middle of the path of three: both orders
+    assert fast[30] == 0
+
+
 def test_centrality_equals_networkx_500():
     e = load_units("emd")
     sub = e[e["sido_name_ko"].isin(["경상북도", "대구광역시", "울산광역시"])]
