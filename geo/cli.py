@@ -39,7 +39,8 @@ def _stage_command(stage: str):
             print(f"maps: {result.maps / 'index.html'}")
         secs = result.seconds
         if secs:
-            print(f"done: {len(secs)} stages in {sum(secs.values()):.1f} s ("
+            wall = result.wall_seconds if result.wall_seconds is not None else sum(secs.values())
+            print(f"done: {len(secs)} stages in {wall:.1f} s ("
                   + ", ".join(f"{k} {v:.1f} s" for k, v in secs.items()) + ")")
         return 0
 

@@ -33,6 +33,18 @@ class GeoError(ValueError):
         self.hint = hint
         super().__init__(shorten_words(message if hint is None else f"{message} (hint: {hint})"))
 
+    def __reduce__(self):
+        # rebuilt with its final text, not formatted again: an error raised in a child
+        # process (geo.workers) travels back pickled
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls, args, state):
+    e = cls.__new__(cls)
+    e.args = args
+    e.__dict__.update(state)
+    return e
+
 
 class InputError(GeoError):
     """A bad value in an input file or argument.

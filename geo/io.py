@@ -460,6 +460,7 @@ class StageLog:
         self.desc, self.n, self.i = desc, len(names), 0
         self.stream = stream or sys.stderr
         self.bar = None
+        self.at: dict[str, int] = {}  # stage -> its number (a stage may end after the next one started)
         if self.stream.isatty() and not os.environ.get("CI"):
             from tqdm import tqdm
 
@@ -467,6 +468,7 @@ class StageLog:
 
     def start(self, name: str) -> None:
         self.i += 1
+        self.at[name] = self.i
         if self.bar is not None:
             self.bar.set_postfix_str(name)
         else:
@@ -478,7 +480,8 @@ class StageLog:
             self.bar.update()
             self.bar.write(f"{self.desc}: {name} done ({how})", file=self.stream)
         else:
-            print(f"{self.desc}: [{self.i}/{self.n}] {name} done ({how})", file=self.stream, flush=True)
+            print(f"{self.desc}: [{self.at.get(name, self.i)}/{self.n}] {name} done ({how})", file=self.stream,
+                  flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

