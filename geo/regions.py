@@ -107,11 +107,10 @@ def census_rows(years, types=None, *, columns=None) -> pd.DataFrame:
     keep = pc.is_in(table["year"], value_set=pa.array([float(y) for y in years]))
     if types is not None:
         keep = pc.and_(keep, pc.is_in(table["type"], value_set=pa.array(list(types), pa.string())))
-    rows = pc.indices_nonzero(keep)
     if columns is not None:
         table = table.select([c for c in table.column_names if c in set(columns)])
-    out = table.take(rows).to_pandas()
-    out.index = pd.Index(rows.to_numpy().astype("int64"))
+    out = table.filter(keep).to_pandas()  # a filter is several times faster than a take here
+    out.index = pd.Index(pc.indices_nonzero(keep).to_numpy().astype("int64"))
     return out
 
 
