@@ -338,13 +338,14 @@ def place_stations(
         nbrs.setdefault(a, []).append((b, km))
         nbrs.setdefault(b, []).append((a, km))
     gap_cache: dict[tuple[str, str], float] = {}
+    geom_of = dict(zip(codes, geoms.to_numpy()))
 
     def gap_km(r1: str, r2: str) -> float:
         if r1 == r2:
             return 0.0
         key = (r1, r2) if r1 < r2 else (r2, r1)
         if key not in gap_cache:
-            gap_cache[key] = float(shapely.distance(geoms.loc[key[0]], geoms.loc[key[1]])) / 1000.0
+            gap_cache[key] = float(shapely.distance(geom_of[key[0]], geom_of[key[1]])) / 1000.0
         return gap_cache[key]
 
     bounds = dict(zip(codes, map(tuple, shapely.bounds(geoms.to_numpy()).tolist())))
