@@ -160,3 +160,48 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
         for i in range(n):
             lam[i] += step * sub[i]
     return min(best, best_val), best_lam, best_hubs, best_val, steps
+
+
+@njit(cache=True, nogil=True)
+def swap_values(s, w, hubs):
+    """``sum_i w_i min_{j in S'} s_ij`` for every single swap S' = S - hubs[r] + j, as a
+    (len(hubs), m) array: each demand keeps its nearest hub unless that one leaves, when it
+    falls back to its second nearest (or j, if nearer)."""
+    n, m = s.shape
+    k = hubs.shape[0]
+    out = np.zeros((k, m))
+    base = np.zeros(m)
+    for i in range(n):
+        d1 = np.inf
+        d2 = np.inf
+        c1 = 0
+        for r in range(k):
+            x = s[i, hubs[r]]
+            if x < d1:
+                d2 = d1
+                d1 = x
+                c1 = r
+            elif x < d2:
+                d2 = x
+        wi = w[i]
+        for j in range(m):
+            x = s[i, j]
+            a = x if x < d1 else d1
+            base[j] += wi * a
+            if wi > 0:
+                b = x if x < d2 else d2
+                out[c1, j] += wi * (b - a)
+    for r in range(k):
+        for j in range(m):
+            out[r, j] += base[j]
+    return out
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel with the argument types the solver uses,
+    so that the first siting of a fresh install does not wait for the compiler."""
+    ws = np.ones((2, 3))
+    no = np.zeros(3, np.bool_)
+    subgradient(ws, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
+                no, np.zeros(3, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), 1, True)
+    swap_values(ws, np.ones(2), np.arange(1, dtype=np.int64))

@@ -91,9 +91,10 @@ _HIGHS_TOLERANCES = {"mip_abs_gap": 1e-9}
 _AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many demand x candidate cells
 _ILS_CHAINS = 3  # heuristic: independent iterated-local-search chains
 _PERTURB_ROUNDS = 100  # heuristic: iterated local search stops after this many rounds without progress
-_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes
 # subgradient steps: the first step size, halved after so many steps without progress, down to the last
 _PI0, _STALL, _PI_MIN = 2.0, 30, 1e-5
+_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes ...
+_BB_QUICK_NODES = 200  # ... and on this many before the MILP's incumbent search
 _KERNELS = True  # Lagrangian steps in compiled code (geo.kernels) ...
 _KERNEL_CELLS = 200_000  # ... up to this many cells (beyond, the row-prefix steps below visit fewer)
 _LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
@@ -488,6 +489,14 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
+    if _KERNELS and s.size <= _KERNEL_CELLS:
+        from geo.kernels import swap_values
+
+        out = swap_values(np.ascontiguousarray(s, dtype=float), np.ascontiguousarray(w, dtype=float),
+                          np.asarray(hubs, dtype=np.int64))
+        if f is not None:
+            out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+        return out
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
     if k > 1:
@@ -561,8 +570,12 @@ def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
     return hubs, key
 
 
-def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf):
-    """Greedy + local search, and local search from ``start`` if given; the better of the two."""
+def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf, *,
+               greedy: bool = True):
+    """Greedy + local search, and local search from ``start`` if given; the better of the two
+    (``greedy`` False and a ``start``: only the latter)."""
+    if start is not None and not greedy:
+        return _local_search(p, w, np.asarray(start), tol, deadline)
     hubs, key = _local_search(p, w, _greedy(p, w, tol), tol, deadline)
     if start is not None:
         h2, k2 = _local_search(p, w, np.asarray(start), tol, deadline)
@@ -881,13 +894,16 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         sh = np.sort(s[:, hubs], axis=1)
         sh = np.where(np.isfinite(sh), sh, sh[np.isfinite(sh)].max(initial=0.0))
         lam = w * sh[:, min(1, sh.shape[1] - 1)]  # start at the second-nearest hub
-    kern = _kernel_args(p) if not np.isfinite(deadline) and ws.size <= _KERNEL_CELLS else None
+    # (the compiled steps do not look at the clock: a call overruns a deadline by at most
+    # max_iter steps, a few milliseconds)
+    kern = _kernel_args(p) if ws.size <= _KERNEL_CELLS else None
     if kern is not None:
         from geo.kernels import subgradient
 
         best, best_lam, best_hubs, best_val, _ = subgradient(
-            np.ascontiguousarray(ws), lam, np.zeros(p.m) if f is None else np.asarray(f, dtype=float),
-            float(ub), np.asarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
+            np.ascontiguousarray(ws), np.ascontiguousarray(lam, dtype=float),
+            np.zeros(p.m) if f is None else np.ascontiguousarray(f, dtype=float),
+            float(ub), np.ascontiguousarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
             _REL_TOL, *kern)
         return best, best_lam, best_hubs, best_val
     best, best_lam, pi, stall = -np.inf, lam.copy(), _PI0, 0
@@ -1377,8 +1393,42 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             fq = q.open_cost if stage == last else None
             idx = idx[sub]
             qhubs = np.searchsorted(idx, hubs)
-        # The MILP only searches for a better incumbent: its own bound is a claim of the solver
-        # (tolerances and all), kept in the stats but never used as a proof.
+
+        def prove(max_nodes: int) -> None:
+            nonlocal hubs, key, ttol
+            qhubs = np.searchsorted(idx, hubs)
+            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
+            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
+            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
+            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
+            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
+            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
+            # at least the smallest need).
+            open_caps = [r_i for r_i, cap in enumerate(caps)
+                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
+            bmat, shift = smat, 0.0
+            if open_caps:
+                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
+                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
+                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
+                shift = mu * sum(caps[r_i] for r_i in open_caps)
+            lb, bh, bv, nodes, done = _branch_and_bound(
+                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
+                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
+                abs_tol=0.5 * ttol if open_caps else None, f=fq, max_nodes=max_nodes)
+            if stats is not None:
+                stats.setdefault("bb_nodes", {})[stage] = stats.get("bb_nodes", {}).get(stage, 0) + nodes
+            bounds[stage] = max(bounds[stage], lb - shift)
+            hk = _keys(p, w, idx[bh])
+            if _lex_less(hk, key, tol):
+                hubs, key = np.sort(idx[bh]), hk
+                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+
+        # Our branch and bound on a small budget first: most problems end there. Then the MILP,
+        # which only searches for a better incumbent (its own bound is a claim of the solver,
+        # tolerances and all, kept in the stats but never used as a proof), and the full search.
+        if key[stage] > bounds[stage] + ttol:
+            prove(_BB_QUICK_NODES)
         solver_lb = bounds[stage]
         L = None
         while key[stage] > solver_lb + ttol and time.perf_counter() < deadline:
@@ -1414,33 +1464,7 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
         if stats is not None:
             stats.setdefault("solver_bound", {})[stage] = float(solver_lb)
         if key[stage] > bounds[stage] + ttol:
-            qhubs = np.searchsorted(idx, hubs)
-            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
-            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
-            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
-            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
-            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
-            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
-            # at least the smallest need).
-            open_caps = [r_i for r_i, cap in enumerate(caps)
-                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
-            bmat, shift = smat, 0.0
-            if open_caps:
-                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
-                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
-                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
-                shift = mu * sum(caps[r_i] for r_i in open_caps)
-            lb, bh, bv, nodes, done = _branch_and_bound(
-                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
-                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
-                abs_tol=0.5 * ttol if open_caps else None, f=fq)
-            if stats is not None:
-                stats.setdefault("bb_nodes", {})[stage] = nodes
-            bounds[stage] = max(bounds[stage], lb - shift)
-            hk = _keys(p, w, idx[bh])
-            if _lex_less(hk, key, tol):
-                hubs, key = np.sort(idx[bh]), hk
-                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+            prove(_BB_MAX_NODES)
         if key[stage] > bounds[stage] + ttol:
             return hubs, key, bounds, False
         bounds[stage] = min(bounds[stage], key[stage])
@@ -1501,7 +1525,8 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
     if method == "auto":
         method = "exact" if p.cost.size <= _AUTO_EXACT_CELLS else "heuristic"
     tol = _tols(p, w)
-    hubs, key = _construct(p, w, tol, start, deadline)
+    # an exact solve proves (or improves) its start whatever it is: a warm start needs no greedy
+    hubs, key = _construct(p, w, tol, start, deadline, greedy=method != "exact")
     stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
     if method == "exact":
         hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm, stats=stats)
