@@ -184,6 +184,16 @@ def test_sgg_known_neighbours(sgg_graph, units):
     assert G.edges[code["천안시"], code["아산시"]]["is_border"]
 
 
+def test_station_distances_read_as_pandas_reads_them():
+    from geo.catalogue import data_path
+
+    cols = ["출발역명", "도착역명", "여객최단운행거리"]
+    ref = pd.read_csv(data_path("transport/rail/station_distance.csv.gz"), encoding="utf-8-sig", usecols=cols)
+    d = S.station_distances()
+    pd.testing.assert_frame_equal(d, ref, check_exact=True)
+    assert len(d) == 220_782 and list(d.columns) == cols  # the pairs of the KORAIL table
+
+
 def test_rail_placement_counts(sgg_graph, rail, sgg_rail):
     s = sgg_rail.summary
     assert not {"rail_placement", "rail_unplaced", "rail_summary"} & set(sgg_graph.graph)  # a field, not graph data
