@@ -16,7 +16,6 @@ once in each worker that uses it, and the files sharing the national run go toge
 (:data:`TOGETHER`). The files go out slowest first (:data:`SLOWEST_FIRST`).
 """
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -145,23 +144,3 @@ def national_run(national_scenario):
     from geo.pipeline import run_in_memory
 
     return run_in_memory(national_scenario, until="siting")
-
-
-
-_ESDA_CACHED = []
-
-
-def pytest_runtest_setup(item):
-    """Once esda is imported (a reference tool of the hotspot tests), let numba cache the
-    permutation kernels it compiles: esda compiles them in every process and keeps nothing,
-    about 15 s of CPU per worker; cached on disk (as geo's own kernels are), a later process
-    loads most of them instead."""
-    crand = sys.modules.get("esda.crand")
-    if crand is None or _ESDA_CACHED:
-        return
-    from numba.core.registry import CPUDispatcher
-
-    for f in vars(crand).values():
-        if isinstance(f, CPUDispatcher):
-            f.enable_caching()
-    _ESDA_CACHED.append(crand)
