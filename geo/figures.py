@@ -146,12 +146,47 @@ def mpl_font(family: str):
 
 
 def png_uri(fig, *, dpi: int = 130) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """``fig`` as a PNG data URI, cropped to its content with a 0.1 inch margin (as
+    ``bbox_inches="tight"`` crops it) but drawn only once.
 
-    FigureCanvasAgg(fig)
+    The figure is drawn on a canvas widened by :data:`SPILL_INCHES` on every side (its axes
+    keep their size and place relative to each other), so that labels drawn outside the
+    figure's own edges are on the canvas too; the pixels are then cropped to the tight box
+    of what was drawn. Only a figure whose content spills over even that canvas, or that
+    places artists in figure coordinates, is saved the slower way (``bbox_inches="tight"``
+    draws it twice: once to measure, once to paint). Changes ``fig``'s size and dpi.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
     buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    if not (fig.texts or fig.legends or fig.images or fig.lines or fig.patches):
+        w, h = fig.get_size_inches()
+        m = SPILL_INCHES
+        for ax in fig.axes:  # the same place in inches from the figure's lower left corner, moved by m
+            x0, y0, aw, ah = ax.get_position(original=True).bounds
+            ax.set_position([(x0 * w + m) / (w + 2 * m), (y0 * h + m) / (h + 2 * m),
+                             aw * w / (w + 2 * m), ah * h / (h + 2 * m)])
+        fig.set_size_inches(w + 2 * m, h + 2 * m)
+        fig.set_dpi(dpi)
+        fig.patch.set_facecolor("white")
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
+        w, h = fig.get_size_inches()
+        if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w and box.y1 <= h:
+            rgba = np.asarray(canvas.buffer_rgba())  # rows from the top, ``dpi`` pixels an inch
+            # the size in pixels that savefig gives the tight box (its width and height cut to whole pixels)
+            bottom, left = round(rgba.shape[0] - box.y0 * dpi), round(box.x0 * dpi)
+            top, right = bottom - int(box.height * dpi), left + int(box.width * dpi)
+            Image.fromarray(rgba[top:bottom, left:right]).save(buf, format="png")
+            return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=PAD_INCHES, facecolor="white")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+PAD_INCHES = 0.1  # margin around a figure's content (matplotlib's default for bbox_inches="tight")
+SPILL_INCHES = 1.0  # canvas added on each side of a figure for tick labels and legends beyond its edges
 
 
 def drawing_geometry(units):
