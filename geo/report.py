@@ -33,7 +33,7 @@ from geo.config import PACKAGE
 from geo.errors import GeoError
 from geo.figures import (
     cjk_font, draw_frontier, draw_hub_map, draw_hub_overview, draw_pillar_profile, draw_rank_intervals,
-    drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
+    Outlines, drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
 )
 from geo.explain import placed_by_words, rule_words
 from geo.labels import FAMILIES, PILLARS
@@ -167,7 +167,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     units = run.units.copy()
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
-    geoms = drawing_geometry(run.units)
+    geoms = Outlines(drawing_geometry(run.units))
     minutes = _uses_minutes(hubs)
     with mpl_font(font):
         interval_png = png_uri(draw_rank_intervals(s, hubs, top))
