@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import io
+from geo import io, workers
+from geo.catalogue import read_catalogue
 from geo.config import PACKAGE
 from geo.errors import GeoError
 from geo.figures import (
@@ -167,20 +168,32 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     units = run.units.copy()
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
-    geoms = Outlines(drawing_geometry(run.units))
     minutes = _uses_minutes(hubs)
-    with mpl_font(font):
-        interval_png = png_uri(draw_rank_intervals(s, hubs, top))
-        matrix_png = None
-        if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
-            from geo.indices import need_capability_matrix
+    # the maps (the overview and one per hub) are drawn in a second process where a core is
+    # free, while this one draws the charts and writes the words (geo.workers; the same
+    # figures either way)
+    maps = None if hubs is None else workers.Later(lambda: _hub_maps(run, hubs, font))
+    try:
+        with mpl_font(font):
+            interval_png = png_uri(draw_rank_intervals(s, hubs, top))
+            matrix_png = None
+            if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
+                from geo.indices import need_capability_matrix
 
-            matrix_png = png_uri(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
-        overview_png = None if hubs is None else png_uri(draw_hub_overview(geoms, hubs, run.assignments, run.units))
-        fr = None if run.siting is None else run.siting.frontier
-        frontier_png = (png_uri(draw_frontier(fr), dpi=120)
-                        if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns) else None)
-        profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
+                matrix_png = png_uri(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
+            fr = None if run.siting is None else run.siting.frontier
+            frontier_png = (png_uri(draw_frontier(fr), dpi=120)
+                            if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns)
+                            else None)
+            cat = read_catalogue()
+            profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, catalogue=cat) for code in hubs.index]
+        map_pngs = {} if maps is None else maps.result()
+    finally:
+        if maps is not None:
+            maps.close()
+    overview_png = map_pngs.get("overview")
+    for p in profiles:
+        p["map_png"] = map_pngs[p["code"]]
     ctx = {
         "scenario": run.scenario,
         "css_fonts": CSS_FONTS,
@@ -691,7 +704,19 @@ def _robustness_words(h: pd.Series, scenario, *, minutes: bool) -> dict | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> dict:
+def _hub_maps(run, hubs: pd.DataFrame, font: str) -> dict[str, str]:
+    """The hub overview map (key ``"overview"``) and each hub's map (key: its code) as PNG data URIs."""
+    geoms = Outlines(drawing_geometry(run.units))
+    with mpl_font(font):
+        out = {"overview": png_uri(draw_hub_overview(geoms, hubs, run.assignments, run.units))}
+        for code in hubs.index:
+            spokes = [c for c, _ in _spokes_of(code, hubs, run.assignments)]
+            out[code] = png_uri(draw_hub_map(geoms, code, spokes, run.units), dpi=110)
+    return out
+
+
+def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, *, catalogue) -> dict:
+    """A hub's card (its map, drawn apart by :func:`_hub_maps`, is added as ``map_png``)."""
     h = hubs.loc[code]
     units = run.units
     spokes = _spokes_of(code, hubs, run.assignments)
@@ -713,9 +738,8 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "robust": _robustness_words(h, run.scenario, minutes=_uses_minutes(hubs)),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
-        "map_png": png_uri(draw_hub_map(geoms, code, [c for c, _ in spokes], units), dpi=110),
         "pillar_png": png_uri(draw_pillar_profile(r, median, pillars), dpi=110),
-        "indicators": _key_indicators(run, s, code),
+        "indicators": _key_indicators(run, s, code, catalogue=catalogue),
     }
 
 
@@ -730,8 +754,9 @@ def _spokes_of(code: str, hubs: pd.DataFrame, assignments) -> list[tuple[str, fl
     return [(c, np.nan) for c in split_codes(hubs.at[code, "spokes"])] if "spokes" in hubs.columns else []
 
 
-def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
-    """The indicators that give the hub the most points of its overall score."""
+def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6, *, catalogue=None) -> list[dict]:
+    """The indicators that give the hub the most points of its overall score (``catalogue``:
+    the data catalogue already read, for their sources)."""
     meta, values = run.metadata, run.values
     contrib = {c[len("contrib_"):]: s.at[code, c] for c in s.columns if c.startswith("contrib_")}
     ranked = sorted(((i, v) for i, v in contrib.items() if pd.notna(v)), key=lambda t: -t[1])[:n]
@@ -745,19 +770,19 @@ def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
         rows.append({
             "label_ko": ko, "label_en": en, "value": val, "unit": str(meta.at[i, "unit"]) if i in meta.index else "",
             "points": pts, "nat_rank": nat_rank, "n": int(col.notna().sum()),
-            "source": _publisher(str(meta.at[i, "source"])) if i in meta.index else "",
+            "source": _publisher(str(meta.at[i, "source"]), catalogue=catalogue) if i in meta.index else "",
             "as_of": str(meta.at[i, "as_of"]) if i in meta.index else "",
             "digits": _digits(val),
         })
     return rows
 
 
-def _publisher(source: str) -> str:
+def _publisher(source: str, *, catalogue=None) -> str:
     """An indicator's source as its first publisher's credit, with the number of others (the
     full list and the files are in the sources annex)."""
     from geo.maps import publisher
 
-    credits = [c.strip() for c in publisher(source)[0].split(";") if c.strip()]
+    credits = [c.strip() for c in publisher(source, catalogue=catalogue)[0].split(";") if c.strip()]
     if len(credits) <= 1:
         return credits[0] if credits else ""
     return f"{credits[0]} 외 {len(credits) - 1} · +{len(credits) - 1} more"
