@@ -19,10 +19,14 @@ with empty boxes for the Korean names. Every text that comes from data is escape
 
 from __future__ import annotations
 
+import base64
+import json
 import math
+import os
 import shutil
-import subprocess
+import signal
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -123,10 +127,11 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     sheets["출처 Sources"] = sources
     sheets = {k: drop_empty_columns(v) for k, v in sheets.items()}
     html_path = out_dir / "report.html"
-    io.write_text(render_html(run, top=top, sources=sources), html_path)
-    # chromium prints the PDF in its own process while the workbook and tables are written
-    printing = _PdfPrint(html_path, out_dir / "report.pdf") if pdf else None
+    # chromium starts while the page is drawn, and prints it while the workbook and tables are written
+    browser = _Chromium() if pdf else None
     try:
+        io.write_text(render_html(run, top=top, sources=sources), html_path)
+        printing = None if browser is None else browser.print_pdf(html_path, out_dir / "report.pdf")
         written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
         for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
             io.write_csv(table, out_dir / name, index=False)
@@ -135,8 +140,8 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         if printing is not None:
             written.append(printing.wait())
     finally:
-        if printing is not None:
-            printing.close()
+        if browser is not None:
+            browser.close()
     return written
 
 
@@ -305,46 +310,194 @@ def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: flo
     GeoError
         If chromium is not installed, fails, or writes no PDF.
     """
-    printing = _PdfPrint(html, pdf, chromium=chromium, timeout=timeout)
+    browser = _Chromium(chromium=chromium, timeout=timeout)
     try:
-        return printing.wait()
+        return browser.print_pdf(html, pdf).wait()
     finally:
-        printing.close()
+        browser.close()
 
 
-class _PdfPrint:
-    """Headless chromium printing an HTML file to PDF in the background (see :func:`html_to_pdf`)."""
+# what chromium's own --print-to-pdf asks of the page (with --no-pdf-header-footer)
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
 
-    def __init__(self, html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: float = 180):
+
+class _Chromium:
+    """Headless chromium driven through its DevTools pipe (see :func:`html_to_pdf`).
+
+    It is started when made, so that its start-up (about a second) passes while the page is
+    still being drawn; :meth:`print_pdf` then has it load an HTML file and print it in the
+    background (a thread that waits on the pipe), with the settings of chromium's own
+    ``--print-to-pdf``, which gives the same PDF.
+    """
+
+    def __init__(self, *, chromium: str = CHROMIUM, timeout: float = 180):
+        import fcntl
+
         exe = shutil.which(chromium) or (chromium if Path(chromium).is_file() else None)
         if exe is None:
             raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
                            hint="install it with: python3 tasks.py setup (apt-get install chromium)")
-        self.html, self.pdf, self.timeout = Path(html).resolve(), Path(pdf).resolve(), timeout
-        self.pdf.unlink(missing_ok=True)
-        self._profile = tempfile.TemporaryDirectory(prefix="geo-chromium-")
-        cmd = [exe, *CHROMIUM_ARGS, f"--user-data-dir={self._profile.name}", f"--print-to-pdf={self.pdf}",
-               self.html.as_uri()]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.timeout = timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="geo-chromium-")
+        self._stderr = Path(self._tmp.name) / "stderr.txt"
+        self._pid = None
+        # chromium reads commands on its fd 3 and answers on its fd 4; our ends are first moved
+        # above 4 so that placing them there cannot overwrite one with the other
+        cmd_r, cmd_w = os.pipe()
+        ans_r, ans_w = os.pipe()
+        theirs = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 5) for fd in (cmd_r, ans_w)]
+        for fd in (cmd_r, ans_w):
+            os.close(fd)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 2, str(self._stderr), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                   (os.POSIX_SPAWN_DUP2, theirs[0], 3), (os.POSIX_SPAWN_DUP2, theirs[1], 4)]
+        args = [exe, *CHROMIUM_ARGS, f"--user-data-dir={Path(self._tmp.name) / 'profile'}", "--remote-debugging-pipe",
+                "about:blank"]
+        try:
+            self._pid = os.posix_spawn(exe, args, dict(os.environ), file_actions=actions)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+            if self._pid is None:
+                os.close(cmd_w)
+                os.close(ans_r)
+                self._tmp.cleanup()
+        self._out = os.fdopen(cmd_w, "wb", buffering=0)
+        self._in = os.fdopen(ans_r, "rb", buffering=0)
+        self._buf, self._id, self._events = b"", 0, []
+        self._thread = None
+        self._pdf: Path | None = None
+        self._data: bytes | None = None
+        self._error: str | None = None
+
+    def print_pdf(self, html: Path, pdf: Path) -> "_Chromium":
+        """Start printing ``html`` to ``pdf`` (:meth:`wait` waits for it)."""
+        import threading
+
+        self.html, self._pdf = Path(html).resolve(), Path(pdf).resolve()
+        self._pdf.unlink(missing_ok=True)
+        self._thread = threading.Thread(target=self._print, args=(self.html.as_uri(),), daemon=True)
+        self._thread.start()
+        return self
 
     def wait(self) -> Path:
-        """Wait for chromium; the PDF made reproducible, or GeoError."""
-        try:
-            _, err = self._proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise GeoError(f"chromium did not print {self.html.name} within {self.timeout:.0f} s") from None
-        if not self.pdf.is_file() or self.pdf.read_bytes()[:5] != b"%PDF-":
-            tail = (err or "").strip().splitlines()[-3:]
-            raise GeoError(f"chromium wrote no PDF for {self.html.name} (exit {self._proc.returncode})",
+        """Wait for the PDF; it is written, made reproducible and returned, or GeoError."""
+        self._thread.join(self.timeout)
+        if self._thread.is_alive():
+            raise GeoError(f"chromium did not print {self.html.name} within {self.timeout:.0f} s")
+        if self._data is None or self._data[:5] != b"%PDF-":
+            tail = [x for x in self._stderr.read_text(errors="replace").strip().splitlines()
+                    if "dbus" not in x][-3:] if self._stderr.is_file() else []
+            raise GeoError(f"chromium wrote no PDF for {self.html.name} ({self._error or 'no answer'})",
                            hint=" | ".join(tail) or None)
-        return io.reproducible_pdf(self.pdf)
+        self._pdf.write_bytes(self._data)
+        return io.reproducible_pdf(self._pdf)
 
     def close(self) -> None:
-        """Stop chromium if it still runs and remove its profile folder."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
-        self._profile.cleanup()
+        """Close chromium (killed if it does not end at once) and remove its profile folder."""
+        if self._pid is not None:
+            try:
+                self._send("Browser.close")
+            except OSError:  # chromium has already gone
+                pass
+            if not self._reaped(within=5):
+                os.kill(self._pid, signal.SIGKILL)
+                self._reaped(within=None)
+            self._pid = None
+        self._out.close()
+        self._in.close()
+        if self._thread is not None:
+            self._thread.join(1)
+        self._tmp.cleanup()
+
+    def _reaped(self, *, within: float | None) -> bool:
+        """Wait until chromium has ended (for ever with None); False if it still runs."""
+        end = None if within is None else time.monotonic() + within
+        while True:
+            pid, _ = os.waitpid(self._pid, 0 if end is None else os.WNOHANG)
+            if pid:
+                return True
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.01)
+
+    def _print(self, url: str) -> None:
+        try:
+            # chromium's start-up page (chrome://headless/…) ends the renderers of tabs opened
+            # before it closes: wait for that, and open the tab again should it still be lost
+            self._call("Target.setDiscoverTargets", {"discover": True})
+            startup = {e["params"]["targetInfo"]["targetId"] for e in self._events
+                       if e.get("method") == "Target.targetCreated"
+                       and e["params"]["targetInfo"].get("url", "").startswith("chrome://headless/")}
+            while startup - {e["params"]["targetId"] for e in self._events if e.get("method") == "Target.targetDestroyed"}:
+                self._events.append(self._receive())
+            for _ in range(3):
+                session = self._load(url)
+                if session is None:
+                    continue
+                try:
+                    data = self._call("Page.printToPDF", PRINT_OPTIONS, session=session)["data"]
+                except GeoError:
+                    if self._lost(session):
+                        continue
+                    raise
+                self._data = base64.b64decode(data)
+                return
+            raise GeoError("the page's renderer ended three times")
+        except (GeoError, OSError, EOFError, ValueError, KeyError) as err:
+            self._error = str(err) or type(err).__name__
+
+    def _lost(self, session: str) -> bool:
+        return any(e.get("method") == "Target.detachedFromTarget" and e["params"].get("sessionId") == session
+                   for e in self._events)
+
+    def _load(self, url: str) -> str | None:
+        """Open ``url`` in a new tab; its session once the page has loaded, None if the tab was lost."""
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        try:
+            self._call("Page.enable", session=session)
+            nav = self._call("Page.navigate", {"url": url}, session=session)
+        except GeoError:
+            if self._lost(session):
+                return None
+            raise
+        if nav.get("errorText"):
+            raise GeoError(f"cannot load the page: {nav['errorText']}")
+        while not self._lost(session):
+            if any(e.get("method") == "Page.loadEventFired" and e.get("sessionId") == session for e in self._events):
+                return session
+            self._events.append(self._receive())
+        return None
+
+    def _send(self, method: str, params: dict | None = None, *, session: str | None = None) -> int:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session is not None:
+            msg["sessionId"] = session
+        self._out.write(json.dumps(msg).encode() + b"\0")
+        return self._id
+
+    def _receive(self) -> dict:
+        while b"\0" not in self._buf:
+            chunk = self._in.read(1 << 16)
+            if not chunk:
+                raise EOFError("chromium closed its pipe")
+            self._buf += chunk
+        msg, _, self._buf = self._buf.partition(b"\0")
+        return json.loads(msg)
+
+    def _call(self, method: str, params: dict | None = None, *, session: str | None = None) -> dict:
+        """Send a command and return its result; events that come meanwhile are kept."""
+        key = self._send(method, params, session=session)
+        while True:
+            msg = self._receive()
+            if msg.get("id") == key:
+                if "error" in msg:
+                    raise GeoError(f"{method}: {msg['error'].get('message', msg['error'])}")
+                return msg.get("result", {})
+            self._events.append(msg)
 
 
 # ---------------------------------------------------------------------------------------------
