@@ -46,6 +46,9 @@ def setup() -> None:
         sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         sh(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
         STAMP.write_text(want)
+    if not list((ROOT / "geo" / "__pycache__").glob("kernels.*.nbi")):
+        # the solver's compiled loops, compiled once here rather than in the first run
+        sh(PY, "-c", "from geo.kernels import warm; warm()")
     missing = [pkg for pkg, path in DEBIAN.items() if not Path(path).exists()]
     if missing:
         if os.geteuid() != 0 and not shutil.which("sudo"):

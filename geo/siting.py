@@ -254,6 +254,19 @@ def site_hubs(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int,
     return hubs, a
 
 
+def _hub_codes(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, open_cost=None, start=None,
+               **kw) -> list[str]:
+    """The hubs of :func:`site_hubs` (same arguments, same order: by need served), without
+    building its tables: the re-solves of a plan need only the set."""
+    codes, C, need, _, _, constraints = _frame_inputs(units, cost, demand=demand, **kw)
+    st = None if start is None else [codes.get_loc(str(c)) for c in start if str(c) in codes]
+    r = solve(C, need, k, open_cost=open_cost, start=st, **constraints)
+    covered = r.assignment >= 0
+    served = [float(need[covered & (r.assignment == h)].sum()) for h in r.hubs]
+    order = sorted(range(len(r.hubs)), key=lambda i: -served[i])  # stable: ties by column, as rank "first"
+    return [str(codes[r.hubs[i]]) for i in order]
+
+
 def demand_columns(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     """``units`` with ``at_stake``, ``capability_index`` and ``uniform`` filled in if absent.
 
@@ -420,13 +433,14 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     first: list = []
 
-    def site(over: dict | None = None, *, dem: str = demand, kk: int = k):
+    def hub_set(over: dict | None = None, *, dem: str = demand, kk: int = k) -> list[str]:
         over = over or {}
-        return _memoised(memo, ("site", inputs, over, dem, kk, f, first),
-                         lambda: site_hubs(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
-                                           **{**kw, **over}))
+        return _memoised(memo, ("set", inputs, over, dem, kk, f, first),
+                         lambda: _hub_codes(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
+                                            **{**kw, **over}))
 
-    hubs, assign = site()
+    hubs, assign = _memoised(memo, ("site", inputs, f), lambda: site_hubs(units, cost, demand=demand, k=k,
+                                                                         open_cost=f, **kw))
     first.extend(hubs.index)
     nominal = list(hubs.index)
     hub_idx = [codes.get_loc(c) for c in nominal]
@@ -454,10 +468,9 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     placed, prow = {c: [] for c in nominal}, []
     for label, over in rules:
         try:
-            h2, _ = site(over)
+            s2 = hub_set(over)
         except InfeasibleError:
             continue
-        s2 = list(h2.index)
         i2 = [codes.get_loc(c) for c in s2]
         acc2, cap2 = access_cost(C, need, i2), float(cap[i2].mean())
         only = sorted(set(nominal) - set(s2))
@@ -494,26 +507,26 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     sets = []
     for dem in ("at_stake", "need", "uniform"):
         if dem != demand and dem in units.columns:
-            sets.append(list(site(dem=dem)[0].index))
+            sets.append(hub_set(dem=dem))
     fam["demand definition"] = sets
     sets = []
     for delta in (-5, 5):
         if elig:
             try:
-                sets.append(list(site({"eligibility": {c: v + delta for c, v in elig.items()}})[0].index))
+                sets.append(hub_set({"eligibility": {c: v + delta for c, v in elig.items()}}))
             except InfeasibleError:
                 pass
     fam["thresholds ±5"] = sets
     sets = []
     for dk in (-1, 1):
         try:
-            sets.append(list(site(kk=k + dk)[0].index))
+            sets.append(hub_set(kk=k + dk))
         except (InfeasibleError, InputError):
             pass
     fam["k ± 1"] = sets
     if kw.get("per_megaregion_max") or kw.get("per_megaregion_min"):
         try:
-            fam["권역 rule off"] = [list(site({"per_megaregion_max": None, "per_megaregion_min": None})[0].index)]
+            fam["권역 rule off"] = [hub_set({"per_megaregion_max": None, "per_megaregion_min": None})]
         except InfeasibleError:
             pass
     fam = {name: s for name, s in fam.items() if s}

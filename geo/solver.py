@@ -91,7 +91,12 @@ _HIGHS_TOLERANCES = {"mip_abs_gap": 1e-9}
 _AUTO_EXACT_CELLS = 400_000  # method="auto" solves exactly up to this many demand x candidate cells
 _ILS_CHAINS = 3  # heuristic: independent iterated-local-search chains
 _PERTURB_ROUNDS = 100  # heuristic: iterated local search stops after this many rounds without progress
-_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes
+# subgradient steps: the first step size, halved after so many steps without progress, down to the last
+_PI0, _STALL, _PI_MIN = 2.0, 30, 1e-5
+_BB_MAX_NODES = 20_000  # our branch and bound gives up (no proof) after this many nodes ...
+_BB_QUICK_NODES = 200  # ... and on this many before the MILP's incumbent search
+_KERNELS = True  # Lagrangian steps in compiled code (geo.kernels) ...
+_KERNEL_CELLS = 200_000  # ... up to this many cells (beyond, the row-prefix steps below visit fewer)
 _LAGRANGE_ITER = 1000  # subgradient steps (fewer leave the exact MILP with weaker fixing: slower)
 _DENSE_RHO_CELLS = 30_000  # Lagrangian steps on the whole matrix up to this many cells, else on row prefixes
 
@@ -484,6 +489,14 @@ def _greedy(p: _Problem, w: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 def _swap_values(s: np.ndarray, w: np.ndarray, hubs: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
     """Criterion value after swapping hub ``hubs[r]`` for column j, for every (r, j)."""
+    if _KERNELS and s.size <= _KERNEL_CELLS:
+        from geo.kernels import swap_values
+
+        out = swap_values(np.ascontiguousarray(s, dtype=float), np.ascontiguousarray(w, dtype=float),
+                          np.asarray(hubs, dtype=np.int64))
+        if f is not None:
+            out += float(f[hubs].sum()) - f[hubs][:, None] + f[None, :]
+        return out
     n, k = s.shape[0], len(hubs)
     sh = s[:, hubs]
     if k > 1:
@@ -835,6 +848,26 @@ def _weighted(s: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(s), np.inf, w[:, None] * np.where(np.isinf(s), 0.0, s))
 
 
+def _kernel_args(p: _Problem):
+    """The hub-set rule of ``p`` as arguments of :func:`geo.kernels.subgradient` (None where the
+    compiled loop does not apply: the subset rule, or group limits no set can meet)."""
+    if p.subset_min or not _KERNELS:
+        return None
+    fixed = np.zeros(p.m, bool)
+    fixed[p.fixed] = True
+    nfix = int(fixed.sum())
+    if p.groups_plain:
+        if p.k - nfix < 0:
+            return None
+        return fixed, np.zeros(p.m, np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64), p.k - nfix, False
+    count = np.bincount(p.gid[fixed], minlength=len(p.gmax))
+    if (count > p.gmax).any() or np.maximum(count, p.gmin).sum() > p.k:
+        return None
+    need = np.maximum(p.gmin - count, 0).astype(np.int64)
+    room = (p.gmax - count).astype(np.int64)
+    return fixed, p.gid.astype(np.int64), need, room, p.k - nfix, True
+
+
 def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.ndarray, *,
                 deadline: float, max_iter: int = _LAGRANGE_ITER, lam0: np.ndarray | None = None,
                 goal: float = np.inf, f: np.ndarray | None = None):
@@ -857,7 +890,19 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         sh = np.sort(s[:, hubs], axis=1)
         sh = np.where(np.isfinite(sh), sh, sh[np.isfinite(sh)].max(initial=0.0))
         lam = w * sh[:, min(1, sh.shape[1] - 1)]  # start at the second-nearest hub
-    best, best_lam, pi, stall = -np.inf, lam.copy(), 2.0, 0
+    # (the compiled steps do not look at the clock: a call overruns a deadline by at most
+    # max_iter steps, a few milliseconds)
+    kern = _kernel_args(p) if ws.size <= _KERNEL_CELLS else None
+    if kern is not None:
+        from geo.kernels import subgradient
+
+        best, best_lam, best_hubs, best_val, _ = subgradient(
+            np.ascontiguousarray(ws), np.ascontiguousarray(lam, dtype=float),
+            np.zeros(p.m) if f is None else np.ascontiguousarray(f, dtype=float),
+            float(ub), np.ascontiguousarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
+            _REL_TOL, *kern)
+        return best, best_lam, best_hubs, best_val
+    best, best_lam, pi, stall = -np.inf, lam.copy(), _PI0, 0
     best_hubs, best_val = np.asarray(hubs), float(ub)
     pick = _subset_picker(p)
     wsT = np.ascontiguousarray(ws.T)  # rows of the chosen columns are gathered every step
@@ -907,9 +952,9 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
             best, best_lam = val, lam.copy()
         else:
             stall += 1
-        if stall >= 30:
+        if stall >= _STALL:
             pi, stall = pi / 2, 0
-        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < 1e-5 or best > goal:
+        if best_val - best <= _REL_TOL * max(abs(best_val), 1e-300) or pi < _PI_MIN or best > goal:
             break
         sub = 1.0 - (wS < lam).sum(axis=0)  # red[:, S] < 0, without the column gather
         norm = float(sub @ sub)
@@ -1344,8 +1389,42 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             fq = q.open_cost if stage == last else None
             idx = idx[sub]
             qhubs = np.searchsorted(idx, hubs)
-        # The MILP only searches for a better incumbent: its own bound is a claim of the solver
-        # (tolerances and all), kept in the stats but never used as a proof.
+
+        def prove(max_nodes: int) -> None:
+            nonlocal hubs, key, ttol
+            qhubs = np.searchsorted(idx, hubs)
+            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
+            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
+            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
+            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
+            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
+            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
+            # at least the smallest need).
+            open_caps = [r_i for r_i, cap in enumerate(caps)
+                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
+            bmat, shift = smat, 0.0
+            if open_caps:
+                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
+                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
+                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
+                shift = mu * sum(caps[r_i] for r_i in open_caps)
+            lb, bh, bv, nodes, done = _branch_and_bound(
+                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
+                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
+                abs_tol=0.5 * ttol if open_caps else None, f=fq, max_nodes=max_nodes)
+            if stats is not None:
+                stats.setdefault("bb_nodes", {})[stage] = stats.get("bb_nodes", {}).get(stage, 0) + nodes
+            bounds[stage] = max(bounds[stage], lb - shift)
+            hk = _keys(p, w, idx[bh])
+            if _lex_less(hk, key, tol):
+                hubs, key = np.sort(idx[bh]), hk
+                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+
+        # Our branch and bound on a small budget first: most problems end there. Then the MILP,
+        # which only searches for a better incumbent (its own bound is a claim of the solver,
+        # tolerances and all, kept in the stats but never used as a proof), and the full search.
+        if key[stage] > bounds[stage] + ttol:
+            prove(_BB_QUICK_NODES)
         solver_lb = bounds[stage]
         L = None
         while key[stage] > solver_lb + ttol and time.perf_counter() < deadline:
@@ -1381,33 +1460,7 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
         if stats is not None:
             stats.setdefault("solver_bound", {})[stage] = float(solver_lb)
         if key[stage] > bounds[stage] + ttol:
-            qhubs = np.searchsorted(idx, hubs)
-            # Earlier coverage stages hold at their optimum (cover_r(S) <= cap_r). When that is
-            # not already in smat (forbidden pairs), relax it with a multiplier mu: every stage
-            # is a non-decreasing function of the cost, so the nearest hub minimises them all and
-            # value(S) + mu * sum_r cover_r(S) is a p-median on smat + mu * sum_r f_r. Its bound,
-            # less mu * sum_r cap_r, bounds this stage; mu = the stage's range per smallest need
-            # makes leaving more need uncovered never pay (an exact penalty when needs differ by
-            # at least the smallest need).
-            open_caps = [r_i for r_i, cap in enumerate(caps)
-                         if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
-            bmat, shift = smat, 0.0
-            if open_caps:
-                unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
-                mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
-                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
-                shift = mu * sum(caps[r_i] for r_i in open_caps)
-            lb, bh, bv, nodes, done = _branch_and_bound(
-                q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
-                integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
-                abs_tol=0.5 * ttol if open_caps else None, f=fq)
-            if stats is not None:
-                stats.setdefault("bb_nodes", {})[stage] = nodes
-            bounds[stage] = max(bounds[stage], lb - shift)
-            hk = _keys(p, w, idx[bh])
-            if _lex_less(hk, key, tol):
-                hubs, key = np.sort(idx[bh]), hk
-                ttol = max(tol[stage], _REL_TOL * abs(key[stage]))
+            prove(_BB_MAX_NODES)
         if key[stage] > bounds[stage] + ttol:
             return hubs, key, bounds, False
         bounds[stage] = min(bounds[stage], key[stage])

@@ -1,0 +1,207 @@
+"""Compiled inner loops of the siting solver (numba): the subgradient steps of the Lagrangian
+bound, which the exact solver runs tens of thousands of times per national run.
+
+:func:`subgradient` is the loop of :func:`geo.solver._lagrangian` on the whole matrix, with
+the hub-set pick of :func:`geo.solver._group_picker` (fixed hubs, per-group minimum and
+maximum) written out: the same steps, the same bound (a value computed from the multipliers and
+the exact relaxed subproblem), without the per-step overhead of a dozen small numpy calls.
+Compiled code is cached beside the module, so only the first run on a machine compiles it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _pick(rho, fixed, gid, need, room, free_slots, grouped, order_buf, out):
+    """Hub set of least ``rho`` under the group limits, into ``out``; returns its size
+    (-1: no feasible set). Columns of a group in rho order (ties by index): ranks below the
+    group's deficit are taken, ranks below its room are offered, the cheapest offers fill up."""
+    m = rho.shape[0]
+    order = np.argsort(rho, kind="mergesort")
+    n_groups = need.shape[0]
+    seen = np.zeros(n_groups, np.int64)
+    nt = 0
+    no = 0
+    for t in range(m):
+        j = order[t]
+        if fixed[j] or not np.isfinite(rho[j]):
+            continue
+        if grouped:
+            g = gid[j]
+            r = seen[g]
+            seen[g] = r + 1
+            if r < need[g]:
+                out[nt] = j
+                nt += 1
+            elif r < room[g]:
+                order_buf[no] = j
+                no += 1
+        else:
+            order_buf[no] = j
+            no += 1
+    left = free_slots - nt
+    if left < 0 or no < left:
+        return -1
+    for t in range(left):
+        out[nt + t] = order_buf[t]
+    size = nt + left
+    for j in range(m):
+        if fixed[j]:
+            out[size] = j
+            size += 1
+    out[:size].sort()
+    return size
+
+
+@njit(cache=True, nogil=True)
+def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, rel_tol,
+                fixed, gid, need, room, free_slots, grouped):
+    """Subgradient steps on ``min_S sum_i min_j (ws_ij) [+ f_j]`` relaxed by ``lam``.
+
+    Each row is visited in its own cost order and only as far as it matters: its columns
+    cheaper than ``lam_i`` (the only terms of ``rho``) and its nearest chosen hub. The terms
+    are added in row order, as a sum over the whole matrix would add them.
+    Returns (best bound, its multipliers, best hub set seen, its value, steps taken).
+    """
+    n, m = ws.shape
+    srt = np.empty((n, m), np.int64)
+    wss = np.empty((n, m))
+    for i in range(n):
+        o = np.argsort(ws[i], kind="mergesort")
+        srt[i] = o
+        for t in range(m):
+            wss[i, t] = ws[i, o[t]]
+    lam = lam.copy()
+    best = -np.inf
+    best_lam = lam.copy()
+    pi = pi0
+    stall = 0
+    best_hubs = hubs.copy()
+    best_val = ub
+    rho = np.empty(m)
+    buf = np.empty(m, np.int64)
+    S = np.empty(m, np.int64)
+    inS = np.zeros(m, np.bool_)
+    sub = np.empty(n)
+    steps = 0
+    for _ in range(max_iter):
+        steps += 1
+        for j in range(m):
+            rho[j] = 0.0
+        for i in range(n):
+            li = lam[i]
+            for t in range(m):
+                d = wss[i, t] - li
+                if not d < 0.0:
+                    break
+                rho[srt[i, t]] += d
+        for j in range(m):
+            rho[j] += f[j]
+        size = _pick(rho, fixed, gid, need, room, free_slots, grouped, buf, S)
+        if size < 0:
+            break
+        val = 0.0
+        for i in range(n):
+            val += lam[i]
+        rs = 0.0
+        for t in range(size):
+            rs += rho[S[t]]
+            inS[S[t]] = True
+        val += rs
+        primal = 0.0
+        norm = 0.0
+        for i in range(n):
+            li = lam[i]
+            mn = np.inf
+            found = False
+            below = 0
+            for t in range(m):
+                x = wss[i, t]
+                cheap = x < li
+                if not cheap and found:
+                    break
+                if inS[srt[i, t]]:
+                    if not found:
+                        mn = x
+                        found = True
+                    if cheap:
+                        below += 1
+            primal += mn
+            sub[i] = 1.0 - below
+            norm += sub[i] * sub[i]
+        fs = 0.0
+        for t in range(size):
+            fs += f[S[t]]
+            inS[S[t]] = False
+        primal += fs
+        if primal < best_val:
+            best_hubs = S[:size].copy()
+            best_val = primal
+        if val > best:
+            if val > best + 1e-6 * (best_val - best):
+                stall = 0
+            else:
+                stall += 1
+            best = val
+            best_lam[:] = lam
+        else:
+            stall += 1
+        if stall >= stall_limit:
+            pi = pi / 2
+            stall = 0
+        if best_val - best <= rel_tol * max(abs(best_val), 1e-300) or pi < pi_min or best > goal:
+            break
+        if norm == 0.0:
+            break
+        step = pi * (best_val - val) / norm
+        for i in range(n):
+            lam[i] += step * sub[i]
+    return min(best, best_val), best_lam, best_hubs, best_val, steps
+
+
+@njit(cache=True, nogil=True)
+def swap_values(s, w, hubs):
+    """``sum_i w_i min_{j in S'} s_ij`` for every single swap S' = S - hubs[r] + j, as a
+    (len(hubs), m) array: each demand keeps its nearest hub unless that one leaves, when it
+    falls back to its second nearest (or j, if nearer)."""
+    n, m = s.shape
+    k = hubs.shape[0]
+    out = np.zeros((k, m))
+    base = np.zeros(m)
+    for i in range(n):
+        d1 = np.inf
+        d2 = np.inf
+        c1 = 0
+        for r in range(k):
+            x = s[i, hubs[r]]
+            if x < d1:
+                d2 = d1
+                d1 = x
+                c1 = r
+            elif x < d2:
+                d2 = x
+        wi = w[i]
+        for j in range(m):
+            x = s[i, j]
+            a = x if x < d1 else d1
+            base[j] += wi * a
+            if wi > 0:
+                b = x if x < d2 else d2
+                out[c1, j] += wi * (b - a)
+    for r in range(k):
+        for j in range(m):
+            out[r, j] += base[j]
+    return out
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel with the argument types the solver uses,
+    so that the first siting of a fresh install does not wait for the compiler."""
+    ws = np.ones((2, 3))
+    no = np.zeros(3, np.bool_)
+    subgradient(ws, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
+                no, np.zeros(3, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), 1, True)
+    swap_values(ws, np.ones(2), np.arange(1, dtype=np.int64))

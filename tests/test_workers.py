@@ -1,0 +1,49 @@
+"""The second process: the same results as one after the other, errors with their type."""
+
+import os
+
+import pytest
+
+from geo import workers
+from geo.errors import InputError, ScenarioError
+
+
+def _square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("cap", ["1", ""])
+def test_fork_map_equals_serial(monkeypatch, cap):
+    monkeypatch.setenv("GEO_PROCESSES", cap)
+    big = list(range(7))
+    offset = 3  # a closure: the child sees the parent's objects without pickling them
+    assert workers.fork_map(lambda x: _square(x) + offset, big) == [x * x + 3 for x in big]
+    assert workers.fork_map(_square, []) == []
+
+
+def test_processes_respects_the_cap(monkeypatch):
+    monkeypatch.setenv("GEO_PROCESSES", "1")
+    assert workers.processes() == 1
+    monkeypatch.setenv("GEO_PROCESSES", "")
+    assert workers.processes() == (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def test_later_runs_in_a_child_and_keeps_error_types(monkeypatch):
+    monkeypatch.setenv("GEO_PROCESSES", "")
+    pid = workers.Later(os.getpid).result()
+    assert pid != os.getpid() or workers.processes() == 1
+
+    def bad():
+        raise ScenarioError("demo.yaml", ["siting.k: expected an integer, got 'ten'"])
+
+    with pytest.raises(ScenarioError) as e:
+        workers.Later(bad).result()
+    assert e.value.problems == ["siting.k: expected an integer, got 'ten'"]
+    assert str(e.value) == "demo.yaml: 1 problem: siting.k: expected an integer, got 'ten'"
+
+    def bad_input():
+        raise InputError("bad column", column="x", expected="a number", got="abc")
+
+    with pytest.raises(InputError) as e:
+        workers.Later(bad_input).result()
+    assert str(e.value) == "column 'x': bad column; expected a number, got 'abc'"
