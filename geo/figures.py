@@ -50,6 +50,15 @@ def hub_overview_figure(units, hubs: pd.DataFrame, assignments: pd.DataFrame | N
         return draw_hub_overview(Outlines(drawing_geometry(units)), hubs, assignments, units)
 
 
+def load_matplotlib() -> None:
+    """Import the parts of matplotlib that the figures draw with (e.g. before forking a
+    process that draws some of them, so that it does not import them again)."""
+    import importlib
+
+    for name in ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.collections"):
+        importlib.import_module(name)
+
+
 def cjk_font() -> str:
     """Name of an installed font family that has Hangul, for matplotlib.
 

@@ -26,7 +26,6 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,8 @@ from geo.config import PACKAGE
 from geo.errors import GeoError
 from geo.figures import (
     cjk_font, draw_frontier, draw_hub_map, draw_hub_overview, draw_pillar_profile, draw_rank_intervals,
-    Outlines, drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
+    Outlines, drawing_geometry, frontier_figure, hub_overview_figure, load_matplotlib, mpl_font, png_uri,
+    rank_interval_figure,
 )
 from geo.explain import placed_by_words, rule_words
 from geo.labels import FAMILIES, PILLARS
@@ -177,6 +177,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     # the maps (the overview and one per hub) are drawn in a second process where a core is
     # free, while this one draws the charts and writes the words (geo.workers; the same
     # figures either way)
+    load_matplotlib()  # once, before the fork
     maps = None if hubs is None else workers.Later(lambda: _hub_maps(run, hubs, font))
     try:
         with mpl_font(font):
@@ -338,7 +339,8 @@ class _Chromium:
             raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
                            hint="install it with: python3 tasks.py setup (apt-get install chromium)")
         self.timeout = timeout
-        self._tmp = tempfile.TemporaryDirectory(prefix="geo-chromium-")
+        # a helper process still ending may leave a file behind: that must not fail the report
+        self._tmp = tempfile.TemporaryDirectory(prefix="geo-chromium-", ignore_cleanup_errors=True)
         self._stderr = Path(self._tmp.name) / "stderr.txt"
         self._pid = None
         # chromium reads commands on its fd 3 and answers on its fd 4; our ends are first moved
@@ -395,32 +397,18 @@ class _Chromium:
         return io.reproducible_pdf(self._pdf)
 
     def close(self) -> None:
-        """Close chromium (killed if it does not end at once) and remove its profile folder."""
+        """Stop chromium and remove its profile folder. Nothing in the throwaway profile needs
+        saving, so chromium is killed rather than asked to shut down (which takes about half a
+        second); its helper processes end with it."""
         if self._pid is not None:
-            try:
-                self._send("Browser.close")
-            except OSError:  # chromium has already gone
-                pass
-            if not self._reaped(within=5):
-                os.kill(self._pid, signal.SIGKILL)
-                self._reaped(within=None)
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
             self._pid = None
         self._out.close()
         self._in.close()
         if self._thread is not None:
             self._thread.join(1)
         self._tmp.cleanup()
-
-    def _reaped(self, *, within: float | None) -> bool:
-        """Wait until chromium has ended (for ever with None); False if it still runs."""
-        end = None if within is None else time.monotonic() + within
-        while True:
-            pid, _ = os.waitpid(self._pid, 0 if end is None else os.WNOHANG)
-            if pid:
-                return True
-            if time.monotonic() > end:
-                return False
-            time.sleep(0.01)
 
     def _print(self, url: str) -> None:
         try:
