@@ -116,7 +116,9 @@ def _indicators(r: Run) -> Indicators:
         "unmatched_or_excluded_rows": len(ind.match_report),
         "indicators": ind.values.shape[1],
     }
-    return Indicators(values, metadata, ind.assets, tuple(report))
+    from geo.plan import organisations
+
+    return Indicators(values, metadata, ind.assets, tuple(report), organisations=organisations(units))
 
 
 def _user_indicator(sc: Scenario, spec: dict, units, *, known):
@@ -220,7 +222,7 @@ def _scoring(r: Run) -> Scores:
     return Scores(table=table, uncertainty=unc, audit=a)
 
 
-def _near_organisation(units, opt, cost, *, minutes: bool) -> dict:
+def _near_organisation(orgs, opt, cost, *, minutes: bool) -> dict:
     """The consolidation rule's keywords for the siting: ``near`` (regions within reach of an
     existing organisation) and ``near_min``; none when the scenario sets no such rule.
 
@@ -238,24 +240,21 @@ def _near_organisation(units, opt, cost, *, minutes: bool) -> dict:
         key = "within_minutes" if minutes else "within_km"
         raise InputError(f"siting.near_organisation has no {key}, and this run's cost matrix is in "
                          f"{'minutes' if minutes else 'road km'}", column=key, expected="a number", got=None)
-    return {"near": plan.near_organisation(cost, _placed_organisations(units)["region_code"], within=within),
+    return {"near": plan.near_organisation(cost, _placed_organisations(orgs)["region_code"], within=within),
             "near_min": no.min_hubs}
 
 
-def _placed_organisations(units) -> pd.DataFrame:
-    """Existing organisations whose 시군구 is known (planned ones and those placed only by
-    their 시도 left out): the ones a hub can be said to stand near."""
-    from geo import plan
-
-    o = plan.organisations(units)
-    return o[(o["located"] == "region centroid") & ~o["planned"].astype(bool)]
+def _placed_organisations(orgs: pd.DataFrame) -> pd.DataFrame:
+    """Existing organisations (:func:`geo.plan.organisations`) whose 시군구 is known (planned
+    ones and those placed only by their 시도 left out): the ones a hub can be said to stand near."""
+    return orgs[(orgs["located"] == "region centroid") & ~orgs["planned"].astype(bool)]
 
 
-def _nearest_organisation(hubs: pd.DataFrame, cost: pd.DataFrame, units, unit: str) -> pd.DataFrame:
+def _nearest_organisation(hubs: pd.DataFrame, cost: pd.DataFrame, orgs, unit: str) -> pd.DataFrame:
     """Each hub's nearest existing organisation and the cost to it (``nearest_org``,
     ``nearest_org_<unit>``), whether or not a consolidation rule is in force: how far each hub
     is from building on what exists. Ties go to the first organisation in the asset lists."""
-    o = _placed_organisations(units)
+    o = _placed_organisations(orgs)
     o = o[o["region_code"].isin(cost.columns)]
     c = cost.loc[hubs.index, o["region_code"]].to_numpy(float)
     j = c.argmin(axis=1)
@@ -285,7 +284,8 @@ def _siting(r: Run) -> Siting:
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
               fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums(),
-              **_near_organisation(all_units, opt, cost.loc[units.index, units.index], minutes=minutes))
+              **_near_organisation(r.indicators.organisations, opt, cost.loc[units.index, units.index],
+                                   minutes=minutes))
     k, curve = opt.k, None
     if k == "auto":
         lo, hi = opt.k_range
@@ -305,7 +305,7 @@ def _siting(r: Run) -> Siting:
                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
                            demand=opt.demand, families=list(out["robustness"].columns),
                            unit="minutes" if minutes else "km", scenario=r.scenario)
-    hubs = _nearest_organisation(hubs, cost, all_units, "minutes" if minutes else "km")
+    hubs = _nearest_organisation(hubs, cost, r.indicators.organisations, "minutes" if minutes else "km")
     if minutes:
         hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
     io.write_csv(hubs, r.out / "hubs.csv")
@@ -380,7 +380,7 @@ def _plan(r: Run) -> Plan:
     net, s = r.network, r.siting
     cost = net.times if s.cost_unit == "minutes" else net.cost
     p = network_plan(r.regions.units, s.hubs, s.assignments, cost, cost_unit=s.cost_unit,
-                     root_complexes=r.indicators.assets.get("root_complexes"))
+                     root_complexes=r.indicators.assets.get("root_complexes"), orgs=r.indicators.organisations)
     io.write_csv(p.hubs, r.out / "network_plan.csv")
     io.write_csv(p.links, r.out / "network_links.csv", index=False)
     io.write_csv(p.organisations, r.out / "organisations.csv", index=False)

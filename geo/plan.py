@@ -531,7 +531,7 @@ def _evidence(t: pd.Series, procs: list[str], has_tiebreak: bool) -> str:
 
 
 def network_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.DataFrame, *,
-                 cost_unit: str, root_complexes=None) -> NetworkPlan:
+                 cost_unit: str, root_complexes=None, orgs: pd.DataFrame | None = None) -> NetworkPlan:
     """The plan of a siting: themes from the designated 뿌리산업 특화단지, links, organisations.
 
     Parameters
@@ -546,10 +546,12 @@ def network_plan(units, hubs: pd.DataFrame, assignments: pd.DataFrame, cost: pd.
     root_complexes
         The placed designations (the indicators' ``root_complexes`` assets: ``source_row``,
         ``region_code``), so the themes count each where the indicators placed it.
+    orgs
+        :func:`organisations` of ``units``, if already at hand.
     """
     placed = None if root_complexes is None else root_complexes[["source_row", "region_code"]]
     firms, desig, ev = cluster_weights(units, placed=placed)
-    orgs = organisations(units)
+    orgs = organisations(units) if orgs is None else orgs
     return build_plan(units, hubs, assignments, cost, cost_unit=cost_unit, weights=firms, tiebreak=desig,
                       theme_source=("designated 뿌리산업 특화단지 (assets/root_industry_complexes.csv): "
                                     "reported firms, designations as tiebreak"),

@@ -49,12 +49,16 @@ class Indicators:
         The points counted (universities, research, root_complexes, industrial_complexes).
     unmatched
         The match-report parts of this stage (built-in sources, then each user table).
+    organisations
+        The existing organisations (technoparks, KITECH, centres, …) placed on the units
+        (:func:`geo.plan.organisations`), for the siting and the plan.
     """
 
     values: pd.DataFrame
     metadata: pd.DataFrame
     assets: Mapping[str, gpd.GeoDataFrame]
     unmatched: tuple[pd.DataFrame, ...]
+    organisations: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -570,8 +570,12 @@ def _local_search(p: _Problem, w: np.ndarray, hubs: np.ndarray, tol: np.ndarray,
     return hubs, key
 
 
-def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf):
-    """Greedy + local search, and local search from ``start`` if given; the better of the two."""
+def _construct(p: _Problem, w: np.ndarray, tol: np.ndarray, start=None, deadline: float = np.inf, *,
+               greedy: bool = True):
+    """Greedy + local search, and local search from ``start`` if given; the better of the two
+    (``greedy`` False and a ``start``: only the latter)."""
+    if start is not None and not greedy:
+        return _local_search(p, w, np.asarray(start), tol, deadline)
     hubs, key = _local_search(p, w, _greedy(p, w, tol), tol, deadline)
     if start is not None:
         h2, k2 = _local_search(p, w, np.asarray(start), tol, deadline)
@@ -1521,7 +1525,8 @@ def _run(p: _Problem, w: np.ndarray, *, method: str, time_limit: float | None, s
     if method == "auto":
         method = "exact" if p.cost.size <= _AUTO_EXACT_CELLS else "heuristic"
     tol = _tols(p, w)
-    hubs, key = _construct(p, w, tol, start, deadline)
+    # an exact solve proves (or improves) its start whatever it is: a warm start needs no greedy
+    hubs, key = _construct(p, w, tol, start, deadline, greedy=method != "exact")
     stats = {"construct_s": time.perf_counter() - t0, "construct_key": key.copy()}
     if method == "exact":
         hubs, key, bounds, proven = _exact(p, w, hubs, key, deadline=deadline, warm=warm, stats=stats)
