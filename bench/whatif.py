@@ -8,6 +8,7 @@ a pillar-weight change → new scores, rank intervals and hubs under 1 s; a k ch
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -16,13 +17,16 @@ from geo.pipeline import CACHE, run_in_memory, variant
 NATIONAL = "data/scenarios/national.yaml"
 
 
-def _time(fn, repeats: int) -> float:
-    out = []
+def _time(fn, repeats: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process (forked workers not counted):
+    on a shared machine the CPU time says what the wall time would be without the others."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def run(repeats: int = 3) -> list[dict]:
@@ -38,9 +42,11 @@ def run(repeats: int = 3) -> list[dict]:
         scen = [make(i) for i in range(repeats)]
         it = iter(scen)
         CACHE.misses.clear()
-        ours = _time(lambda: run_in_memory(next(it)), repeats)  # each a new variant: its own stages rerun
+        ours, cpu = _time(lambda: run_in_memory(next(it)), repeats)  # each a new variant: its own stages rerun
         stages = list(CACHE.misses)
-        ref = _time(lambda: run_in_memory(scen[0], cache=False), repeats)
+        ref = _time(lambda: run_in_memory(scen[0], cache=False), repeats)[0]
         rows.append({"task": task, "ours_s": ours, "ref_s": ref, "ratio": ref / ours, "goal": goal,
-                     "note": f"ref = the same change with every stage rerun; recomputed: {', '.join(dict.fromkeys(stages))}"})
+                     "note": f"ref = the same change with every stage rerun; recomputed: "
+                             f"{', '.join(dict.fromkeys(stages))}; CPU of this process {cpu:.2f} s, "
+                             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"})
     return rows

@@ -37,6 +37,10 @@ closest to targets (least squares, Nelder–Mead on a softmax parametrisation), 
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -151,32 +155,96 @@ def winsorise_quantiles(x: np.ndarray, lower: float, upper: float) -> tuple[np.n
     return out, info
 
 
+class ColumnMemo:
+    """Results of a pure function of one column, kept in this process by the column's exact
+    bytes and the function's options: the Monte Carlo's data variants share most of their
+    columns, and an analyst's next run (other weights) shares all of them.
+
+    Least recently used entries go first once the kept arrays pass ``max_bytes``. Kept arrays
+    are read-only, so a caller cannot change what another call will get.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 2**20):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return None if item is None else item[0]
+
+    def put(self, key, array: np.ndarray, extra=None) -> None:
+        array = np.array(array)  # an own copy, then read-only
+        array.setflags(write=False)
+        size = array.nbytes + sum(len(k) for k in key if isinstance(k, bytes))
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = ((array, extra), size)
+            self._bytes += size
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                self._bytes -= self._items.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+#: Treated columns (:func:`treat`), by rule, options and values.
+TREATED = ColumnMemo()
+
+
+def treat_values(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
+                 winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX):
+    """The treated matrix of :func:`treat` and one info dict per column (no table)."""
+    if rule not in OUTLIER_RULES:
+        raise InputError("unknown outlier rule", expected=f"one of {OUTLIER_RULES}", got=rule)
+    x = np.asarray(x, dtype=float)
+    out = x.copy()
+    infos = []
+    for j in range(len(ids)):
+        key = (rule, float(quantiles[0]), float(quantiles[1]), winmax, skew_max, kurt_max, x[:, j].tobytes())
+        kept = TREATED.get(key)
+        if kept is None:
+            col, info = _treat_one(x[:, j], rule, quantiles, winmax, skew_max, kurt_max)
+            TREATED.put(key, col, info)
+            kept = (col, info)
+        out[:, j] = kept[0]
+        infos.append(dict(kept[1]))
+    return out, infos
+
+
 def treat(x: np.ndarray, ids, *, rule: str = "qtreat", quantiles: tuple[float, float] = (0.025, 0.975),
           winmax: int = WINMAX, skew_max: float = SKEW_MAX, kurt_max: float = KURT_MAX):
     """Treat every column of ``x`` (regions × indicators) by ``rule``.
 
     ``rule``: ``qtreat`` (:func:`treat_column`), ``winsorise`` (clip to ``quantiles``) or
-    ``none``. Returns the treated matrix and one row per indicator (index ``id``).
+    ``none``. Returns the treated matrix and one row per indicator (index ``id``). Each
+    column's treatment is kept by its values (:data:`TREATED`), so a column met again (in
+    another data variant, or another run in this process) is not treated twice.
     """
-    if rule not in OUTLIER_RULES:
-        raise InputError("unknown outlier rule", expected=f"one of {OUTLIER_RULES}", got=rule)
-    x = np.asarray(x, dtype=float)
-    out = x.copy()
-    rows = []
-    for j, i in enumerate(ids):
-        if rule == "qtreat":
-            out[:, j], info = treat_column(x[:, j], winmax=winmax, skew_max=skew_max, kurt_max=kurt_max)
-        elif rule == "winsorise":
-            out[:, j], info = winsorise_quantiles(x[:, j], *quantiles)
-        else:
-            s, k = skew_kurt(x[:, j])
-            lv = int(np.unique(x[~np.isnan(x[:, j]), j]).size)
-            info = {"skew_before": s, "kurtosis_before": k, "treatment": "none", "points_winsorised": 0,
-                    "side": "", "skew_after": s, "kurtosis_after": k, "levels_before": lv, "levels_after": lv}
-        rows.append({"id": i, "rule": rule, **info})
+    out, infos = treat_values(x, ids, rule=rule, quantiles=quantiles, winmax=winmax, skew_max=skew_max,
+                              kurt_max=kurt_max)
+    rows = [{"id": i, "rule": rule, **info} for i, info in zip(ids, infos)]
     cols = ["rule", "skew_before", "kurtosis_before", "treatment", "points_winsorised", "side",
             "skew_after", "kurtosis_after", "levels_before", "levels_after"]
     return out, pd.DataFrame(rows).set_index("id")[cols]
+
+
+def _treat_one(x, rule, quantiles, winmax, skew_max, kurt_max) -> tuple[np.ndarray, dict]:
+    if rule == "qtreat":
+        return treat_column(x, winmax=winmax, skew_max=skew_max, kurt_max=kurt_max)
+    if rule == "winsorise":
+        return winsorise_quantiles(x, *quantiles)
+    s, k = skew_kurt(x)
+    lv = int(np.unique(x[~np.isnan(x)]).size)
+    return x.copy(), {"skew_before": s, "kurtosis_before": k, "treatment": "none", "points_winsorised": 0,
+                      "side": "", "skew_after": s, "kurtosis_after": k, "levels_before": lv, "levels_after": lv}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,10 +298,14 @@ def correlation_audit(indicators: pd.DataFrame, pillar_of: dict, pillars: pd.Dat
     """
     rows = []
     ids = list(indicators.columns)
+    # the columns as arrays once (each pair below reads two of them)
+    col = {c: indicators[c].to_numpy(dtype=float) for c in ids}
+    pcol = {c: pillars[c].to_numpy(dtype=float) for c in pillars.columns}
+    kcol = {c: indices[c].to_numpy(dtype=float) for c in indices.columns}
     for x in range(len(ids)):
         for y in range(x + 1, len(ids)):
             a, b = ids[x], ids[y]
-            r, n = pearson(indicators[a], indicators[b])
+            r, n = pearson(col[a], col[b])
             same = pillar_of[a] == pillar_of[b]
             flag = ""
             if np.isfinite(r):
@@ -247,27 +319,27 @@ def correlation_audit(indicators: pd.DataFrame, pillar_of: dict, pillars: pd.Dat
                          pillar_of[a], pillar_of[b], r, n, flag))
     for a in ids:
         p = pillar_of[a]
-        r, n = pearson(indicators[a], pillars[p])
+        r, n = pearson(col[a], pcol[p])
         rows.append(("indicator-pillar", a, p, p, index_of.get(p, ""), r, n,
                      "negative with its own pillar" if np.isfinite(r) and r < 0 else ""))
         k = index_of.get(p)
         if k in indices.columns:
-            r, n = pearson(indicators[a], indices[k])
+            r, n = pearson(col[a], kcol[k])
             rows.append(("indicator-index", a, k, p, k, r, n, ""))
     pl = list(pillars.columns)
     for x in range(len(pl)):
         for y in range(x + 1, len(pl)):
-            r, n = pearson(pillars[pl[x]], pillars[pl[y]])
+            r, n = pearson(pcol[pl[x]], pcol[pl[y]])
             rows.append(("pillar-pillar", pl[x], pl[y], index_of.get(pl[x], ""), index_of.get(pl[y], ""), r, n,
                          f"|r| >= {ACROSS_MAX} across pillars" if np.isfinite(r) and abs(r) >= ACROSS_MAX else ""))
     for p in pl:
         for k in indices.columns:
-            r, n = pearson(pillars[p], indices[k])
+            r, n = pearson(pcol[p], kcol[k])
             rows.append(("pillar-index", p, k, index_of.get(p, ""), k, r, n, ""))
     ks = list(indices.columns)
     for x in range(len(ks)):
         for y in range(x + 1, len(ks)):
-            r, n = pearson(indices[ks[x]], indices[ks[y]])
+            r, n = pearson(kcol[ks[x]], kcol[ks[y]])
             rows.append(("index-index", ks[x], ks[y], ks[x], ks[y], r, n, ""))
     return pd.DataFrame(rows, columns=["kind", "a", "b", "group_a", "group_b", "pearson", "n", "flag"])
 
@@ -338,6 +410,17 @@ def solve_weights(components: np.ndarray, target: np.ndarray) -> tuple[np.ndarra
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _resampling_weights(n: int, boot: int, seed: int) -> np.ndarray:
+    """Counts of each of ``n`` rows in each of ``boot`` bootstrap resamples, the sample itself
+    first, divided by ``n`` ((boot + 1) × n, read-only): the same for every output and call
+    with these arguments."""
+    rng = np.random.default_rng(seed)
+    counts = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=boot)]) / n
+    counts.setflags(write=False)
+    return counts
+
+
 def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: list[np.ndarray], *, boot: int = 200,
                   seed: int = 0, level: float = 0.95, columns: np.ndarray | None = None) -> pd.DataFrame:
     """First- and total-order Sobol indices from a Saltelli design, pooled over outputs.
@@ -368,9 +451,7 @@ def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: list[np.ndarray], *, b
 
     a, b = as2d(f_a), as2d(f_b)
     n = a.shape[0]
-    rng = np.random.default_rng(seed)
-    # resampling weights: counts of each row in each bootstrap resample (plus the sample itself)
-    counts = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=boot)]) / n
+    counts = _resampling_weights(n, boot, seed)
     # sums over outputs commute with the resampling, so only the means need a matrix product
     mean = counts @ ((a + b) / 2)
     msq = counts @ (((a * a) + (b * b)).sum(axis=1) / 2)
@@ -514,5 +595,5 @@ def need_capability_matrix(scores: pd.DataFrame, *, label: pd.Series | None = No
     return fig
 
 
-__all__ = ["treat", "treat_column", "skew_kurt", "correlation_audit", "effective_weights", "solve_weights",
-           "sobol_indices", "tiers", "at_stake", "quadrant", "need_capability_matrix", "pearson"]
+__all__ = ["treat", "treat_values", "ColumnMemo", "TREATED", "treat_column", "skew_kurt", "correlation_audit",
+           "effective_weights", "solve_weights", "sobol_indices", "tiers", "at_stake", "quadrant", "need_capability_matrix", "pearson"]

@@ -14,8 +14,9 @@ Headline indices
   ``scoring.at_stake_size`` (default ``mfg_va_2015``, manufacturing value added before the
   decline, million KRW): the manufacturing at stake, which the siting serves.
 - ``capability_index`` = the capability pillars (``base``, ``knowledge``, ``connectivity``,
-  those the scenario has) aggregated with their pillar weights renormalised to sum 1 and
-  the scenario's aggregation (0–100): could a hub stand here.
+  those the scenario has) aggregated with their pillar weights renormalised to sum 1 (from
+  the scenario's weights of these pillars alone, so that the need weight cannot touch even
+  the last bit) and the scenario's aggregation (0–100): could a hub stand here.
 - ``score`` = every pillar aggregated (the single overall score, kept as an option).
 
 Method
@@ -92,7 +93,16 @@ draw of all factors, so rank intervals use all of them. The factors:
 - ``w_<pillar>``: pillar weights are a Dirichlet with mean the scenario weights and
   concentration ``c`` (``alpha = c w``), drawn as independent Gamma(``c w_p``) variables
   normalised to sum 1, so each pillar's Gamma is one factor (e.g. ``c = 20``: a weight of
-  0.25 ranges about 0.10–0.43 at 90 %);
+  0.25 ranges about 0.10–0.43 at 90 %). The capability index weighs its pillars by a
+  Dirichlet of its own, with the same concentration around the capability pillars' weights
+  renormalised among themselves (``alpha_p = c w_p / sum_{q in cap} w_q``), drawn from the
+  *same* uniform numbers of the ``w_<pillar>`` factors (Gamma quantiles with these shapes,
+  normalised over the capability pillars). So its draws, ranks and intervals depend on the
+  capability pillars' weights only, bit for bit: a change of the need weight leaves them as
+  they were as long as it stays positive (a weight of 0 takes the pillar's factor, and its
+  column of uniform numbers, out of the design). Renormalising the overall draws instead
+  would have let the need weight set how widely the capability weights vary. The Sobol
+  attribution to ``w_<pillar>`` keeps its meaning;
 - ``indicator_weights`` (optional, ``indicator_concentration``): the same within each pillar,
   one factor for all of them;
 - ``normalisation``, ``aggregation``, ``outlier_rule`` (``uncertainty.outlier_rules``): drawn
@@ -123,7 +133,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from geo import indices as ix
 from geo import validate
@@ -154,6 +163,7 @@ class _Prepared:
     w: np.ndarray                   # P pillar weights (sum 1)
     need: int | None                # position of the need pillar
     cap: list[int]                  # positions of the capability pillars
+    w_cap: np.ndarray               # weights of the capability pillars among themselves (sum 1)
 
 
 def _numeric(values: pd.DataFrame, metadata: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +210,7 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
         for i, wi in p.indicator_weights().items():
             v[pos[i]] = wi
     w = np.array([scenario.pillar_weights()[p] for p in pillars])
+    raw = np.array([p.weight for p in scenario.pillars], dtype=float)
 
     avail = ~np.isnan(x)
     used = v > 0
@@ -248,16 +259,23 @@ def _prepare(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
         )
     need = pillars.index(NEED_PILLAR) if NEED_PILLAR in pillars else None
     cap = [pillars.index(p) for p in CAPABILITY_PILLARS if p in pillars]
-    return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap)
+    # from the scenario's own weights, so that not even the last bit depends on the other pillars
+    w_cap = _sub_weights(raw[None, :], cap)[0]
+    return _Prepared(values.index, ids, pillars, groups, x, direction, avail, v, w, need, cap, w_cap)
 
 
-def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None):
-    """Direction-applied treated values ``y`` (n × K) and the treatment table."""
+def _treated(prep: _Prepared, scenario: ScoringSpec, rule: str, x: np.ndarray | None = None, *,
+             table: bool = True):
+    """Direction-applied treated values ``y`` (n × K) and the treatment table (None without
+    ``table``)."""
     x = prep.x if x is None else x
     win = scenario.scoring.winsorise
     q = (win.lower, win.upper) if win is not None else (0.025, 0.975)
-    t, table = ix.treat(x, prep.ids, rule=rule, quantiles=q)
-    return t * prep.direction[None, :], table
+    if table:
+        t, tab = ix.treat(x, prep.ids, rule=rule, quantiles=q)
+    else:
+        t, tab = ix.treat_values(x, prep.ids, rule=rule, quantiles=q)[0], None
+    return t * prep.direction[None, :], tab
 
 
 def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, subs: dict):
@@ -283,11 +301,21 @@ def _substituted(values: pd.DataFrame, metadata: pd.DataFrame, prep: _Prepared, 
 # ---------------------------------------------------------------------------------------------
 
 
+#: Normalised columns (:func:`_normalise`), by method and values.
+NORMALISED = ix.ColumnMemo()
+
+
 def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
-    """Normalised n × K matrix (NaN where missing)."""
+    """Normalised n × K matrix (NaN where missing). Each column's result is kept by its
+    values (:data:`NORMALISED`): the Monte Carlo's matrices share most columns."""
     n = np.full_like(y, np.nan)
     for j in range(y.shape[1]):
         a = avail[:, j]
+        key = (method, y[:, j].tobytes(), a.tobytes())
+        kept = NORMALISED.get(key)
+        if kept is not None:
+            n[:, j] = kept[0]
+            continue
         col = y[a, j]
         if col.size == 0:
             continue
@@ -296,13 +324,26 @@ def _normalise(y: np.ndarray, avail: np.ndarray, method: str) -> np.ndarray:
             n[a, j] = 100.0 * ((col - lo) / (hi - lo)) if hi > lo else 50.0
         elif method == "rank":
             m = col.size
-            n[a, j] = 100.0 * (rankdata(col) - 1.0) / (m - 1) if m > 1 else 50.0
+            n[a, j] = 100.0 * (_average_rank(col) - 1.0) / (m - 1) if m > 1 else 50.0
         elif method == "zscore":
             sd = col.std(ddof=1) if col.size > 1 else 0.0
             n[a, j] = (col - col.min()) / sd if sd > 0 else 0.0
         else:  # pragma: no cover - the scenario validator admits only the three
             raise ValueError(method)
+        NORMALISED.put(key, n[:, j])
     return n
+
+
+def _average_rank(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..m of ``x`` (no NaN), ties sharing their mean rank (``scipy.stats.rankdata``)."""
+    order = np.argsort(x, kind="mergesort")
+    s = x[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    dense = np.cumsum(new)                               # tie group of each sorted value, from 1
+    count = np.r_[np.flatnonzero(new), x.size]           # where each group starts, and the end
+    r = np.empty(x.size)
+    r[order] = 0.5 * (count[dense] + count[dense - 1] + 1)
+    return r
 
 
 def _pillar_scores(groups, avail: np.ndarray, norm: np.ndarray, method: str, v: np.ndarray):
@@ -334,16 +375,18 @@ def _pillar_scores(groups, avail: np.ndarray, norm: np.ndarray, method: str, v: 
     return scores, scale, const
 
 
-def _aggregate(scores: np.ndarray, w: np.ndarray, geometric: bool) -> np.ndarray:
-    """Overall score n × D from pillar scores (P × n × D or P × n × 1) and weights D × P."""
+def _aggregate(scores: np.ndarray, w: np.ndarray, geometric: bool, *, logs: np.ndarray | None = None) -> np.ndarray:
+    """Overall score n × D from pillar scores (P × n × D or P × n × 1) and weights D × P;
+    ``logs``: ``log1p(0.99 scores)`` if the caller has it (geometric only)."""
+    if geometric and logs is None:
+        logs = np.log1p(_GEO_A * scores)
     if scores.shape[2] == 1:
-        s = scores[:, :, 0].T                 # n × P
         if geometric:
-            out = np.expm1(np.log1p(_GEO_A * s) @ w.T) / _GEO_A
+            out = np.expm1(logs[:, :, 0].T @ w.T) / _GEO_A
         else:
-            out = s @ w.T
+            out = scores[:, :, 0].T @ w.T
     elif geometric:
-        out = np.expm1(np.einsum("pnd,dp->nd", np.log1p(_GEO_A * scores), w)) / _GEO_A
+        out = np.expm1(np.einsum("pnd,dp->nd", logs, w)) / _GEO_A
     else:
         out = np.einsum("pnd,dp->nd", scores, w)
     return np.clip(out, 0.0, 100.0)
@@ -413,7 +456,7 @@ def _nominal(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec
     n = len(values)
     need = s[prep.need] if prep.need is not None else np.full(n, np.nan)
     if prep.cap:
-        cap = _aggregate(scores[prep.cap], _sub_weights(prep.w[None, :], prep.cap), geometric)[:, 0]
+        cap = _aggregate(scores[prep.cap], prep.w_cap[None, :], geometric)[:, 0]
     else:
         cap = np.full(n, np.nan)
 
@@ -491,7 +534,7 @@ def score(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec) -
         parts.append(pd.DataFrame(nom.pts[:, cols], index=index,
                                   columns=[f"need_contrib_{prep.ids[j]}" for j in cols]))
     if prep.cap:
-        wc = _sub_weights(prep.w[None, :], prep.cap)[0]
+        wc = prep.w_cap
         cc = _contributions(nom.capability, s, nom.pts, wc, prep.cap, pillar_of, prep.avail, geometric)
         cols = np.concatenate([prep.groups[p] for p in prep.cap])
         parts.append(pd.DataFrame(cc[:, cols], index=index,
@@ -570,7 +613,7 @@ def audit(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringSpec, *
         if parent not in heads.columns:
             continue
         names = [prep.pillars[q] for q in sel]
-        wn = _sub_weights(prep.w[None, :], sel)[0]
+        wn = prep.w_cap if parent == "capability_index" else _sub_weights(prep.w[None, :], sel)[0]
         wo = np.array([ow[q] for q in names])
         wo = wo / wo.sum() if wo.sum() > 0 else wo
         t = dict(targets.get("capability", ())) if parent == "capability_index" else {}
@@ -648,7 +691,9 @@ class Uncertainty:
         Index (``target``, ``factor``): ``first_order``, ``first_order_lo``/``_hi``,
         ``total_order``, ``total_order_lo``/``_hi`` (95 % bootstrap), ``first_order_top``,
         ``total_order_top`` (over the contenders), ``p05``/``p95`` (range of a sampled
-        pillar weight; NaN for the other factors).
+        pillar weight: for ``capability_index`` its weight among the capability pillars, NaN
+        for the need pillar; for the other targets its weight in the overall score; NaN for
+        the other factors).
     sensitivity_by_region
         Region × factor first-order indices of the overall rank (NaN where it never moves).
     methods
@@ -662,7 +707,8 @@ class Uncertainty:
         Draw × indicator sampled weights (after a dropped indicator's weight is spread over
         its pillar), or None when they are fixed.
     normalisation, aggregation, outlier_rule, period, access, dropped
-        Per draw, the choice used (arrays of str; ``dropped`` "" when none).
+        Per draw, the choice used (arrays of fixed-width str, which copy as one block;
+        ``dropped`` "" when none).
     ranks, need_ranks, capability_ranks
         Draw × region (order of ``values``) rank matrices.
     draw_pillars, draw_score
@@ -745,6 +791,49 @@ def _design(prep: _Prepared, scenario: ScoringSpec, droppable: list[int], period
     return factors, ncol
 
 
+def _draw_order(x: np.ndarray) -> np.ndarray:
+    """For each draw (column of ``x``, regions × draws, scores 0–100 or NaN), the regions from
+    the highest score to the lowest (draws × regions): scores equal to 9 decimals in region
+    order, NaN last.
+
+    The order of a stable sort of ``-round(x, 9)``: ``rint(1e9 x)`` is what ``round(x, 9)``
+    divides by ``1e9`` (so it orders and ties the same), and with the region's position in
+    its low bits every key is distinct, so sorting the keys alone gives the order.
+    """
+    n = x.shape[0]
+    bits = max(1, int(n - 1).bit_length())
+    y = np.multiply(x, -1e9)
+    if np.isnan(y).any():
+        y[np.isnan(y)] = 1e9  # NaN counts as -1: below every score
+    np.rint(y, out=y)
+    key = np.empty((x.shape[1], n), dtype=np.int64)
+    np.copyto(key, y.T, casting="unsafe")  # whole numbers: exact
+    key <<= bits
+    key += np.arange(n)
+    key.sort(axis=1)
+    key &= (1 << bits) - 1
+    return key
+
+
+def _rank_quantiles(ranks: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Per column of ``ranks`` (draws × regions, ranks 1..n), the quantiles ``qs`` as
+    ``np.quantile(..., method="inverted_cdf")`` gives them (len(qs) × regions): the same
+    order statistics, read from each region's counts of each rank instead of a sort."""
+    d, n = ranks.shape
+    # which order statistic (0-based) each quantile takes: numpy's own rule on 0..d-1
+    k = np.quantile(np.arange(d), qs, method="inverted_cdf").astype(np.int64)
+    top = int(ranks.max(initial=0)) + 1
+    out = np.empty((len(qs), n), dtype=np.int64)
+    step = max(1, 2**20 // max(d, 1))  # blocks of regions: about a million draws counted at once
+    for c in range(0, n, step):
+        e = min(c + step, n)
+        flat = ranks[:, c:e].astype(np.int64) + np.arange(e - c) * top
+        cum = np.bincount(flat.ravel(), minlength=(e - c) * top).reshape(e - c, top).cumsum(axis=1)
+        # the k-th smallest (0-based) is the first rank r with more than k draws at r or below
+        out[:, c:e] = [(cum <= kk).sum(axis=1) for kk in k]
+    return out
+
+
 def _outlier_rules(scenario: ScoringSpec) -> tuple[str, ...]:
     return scenario.uncertainty.outlier_rules or (scenario.scoring.outliers,)
 
@@ -772,14 +861,22 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     boot
         Bootstrap resamples for the intervals of the sensitivity indices.
     chunk
-        Draws scored at once (default about half a million region-draws); the results do not
-        depend on it, but for the rounding of ``score_mean``.
+        Draws scored at once (default: about 2**18 region-draws for each combination of
+        outlier rule, data variant and normalisation, at most about four million); the results
+        do not depend on it, but for the rounding of ``score_mean`` when it is not a multiple of
+        the blocks its sums run over (about half a million region-draws).
 
     Returns
     -------
     Uncertainty
+
+    Notes
+    -----
+    Treated and normalised columns are kept in the process by their values
+    (:data:`geo.indices.TREATED`, :data:`NORMALISED`), so that a second call on the same data
+    with other weights (the analyst loop) skips that work; the results are the same either way.
     """
-    from scipy.stats import gamma
+    from scipy import special
 
     order = np.argsort(np.asarray(values.index, dtype=str), kind="stable")
     sv = values.iloc[order]
@@ -805,7 +902,12 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     base = max(-(-u.draws // (k + 2)), -(-keep // 2)) if k else u.draws
     d = base * (k + 2) if k else u.draws
     keep = min(keep, 2 * base if k else d)
-    chunk = int(np.clip(2**19 // n, 64, 2048)) if chunk is None else chunk
+    # the score sums run over blocks of draws of this size (as they always have), so that the
+    # rounding of score_mean does not depend on the chunk as long as it is a multiple of it
+    block = int(np.clip(2**19 // n, 64, 2048))
+    if chunk is None:  # about 2**18 region-draws per group of draws scored together, 2**22 at most in all
+        groups = len(rules) * (len(periods) + 1) * (len(access) + 1) * len(u.normalisations)
+        chunk = block * int(np.clip(groups * (2**18 // n) // block, 1, max(1, 2**22 // (n * block))))
 
     rng = np.random.default_rng(u.seed)
     a_mat = rng.random((base, max(ncol, 1)))
@@ -819,13 +921,25 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     U = np.clip(U, 1e-12, 1 - 1e-12)
     col = {f.name: f.cols for f in factors}
 
-    # pillar weights
+    def gamma_ppf(c: int, shape: float) -> np.ndarray:
+        """Gamma(``shape``) quantiles of the design's column ``c``: computed on the 2 N values
+        of A and B only (every block of the design repeats one of them)."""
+        qa, qb = (special.gammaincinv(shape, np.clip(m[:, c], 1e-12, 1 - 1e-12)) for m in (a_mat, b_mat))
+        return np.concatenate([qa, qb] + [qb if c in f.cols else qa for f in factors])
+
+    # pillar weights: a Dirichlet over every pillar (the overall score) and one over the
+    # capability pillars alone (the capability index), from the same uniform columns
     w = np.tile(prep.w, (d, 1))
+    w_cap = np.tile(prep.w_cap, (d, 1))
     pos = np.flatnonzero(prep.w > 0)
     if pos.size > 1:
-        g = np.column_stack([gamma.ppf(U[:, col[f"w_{prep.pillars[p]}"][0]], u.concentration * prep.w[p])
-                             for p in pos])
+        cols_w = {p: col[f"w_{prep.pillars[p]}"][0] for p in pos}
+        g = np.column_stack([gamma_ppf(cols_w[p], u.concentration * prep.w[p]) for p in pos])
         w[:, pos] = g / g.sum(axis=1, keepdims=True)
+        cpos = [i for i, p in enumerate(prep.cap) if prep.w[p] > 0]  # those with a factor
+        if len(cpos) > 1:
+            g = np.column_stack([gamma_ppf(cols_w[prep.cap[i]], u.concentration * prep.w_cap[i]) for i in cpos])
+            w_cap[:, cpos] = g / g.sum(axis=1, keepdims=True)
     # indicator weights
     v = np.tile(prep.v, (d, 1))
     varied_v = False
@@ -834,14 +948,14 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         for idx in prep.groups:
             sub = idx[prep.v[idx] > 0]
             if sub.size > 1:
-                g = np.column_stack([gamma.ppf(U[:, next(c)], u.indicator_concentration * prep.v[j]) for j in sub])
+                g = np.column_stack([gamma_ppf(next(c), u.indicator_concentration * prep.v[j]) for j in sub])
                 v[:, sub] = g / g.sum(axis=1, keepdims=True)
         if not (v[:, prep.v > 0] > 0).all():
             raise InputError("indicator weight draws underflowed to zero",
                              expected="a larger uncertainty.indicator_concentration",
                              got=u.indicator_concentration)
         varied_v = True
-    dropped = np.full(d, "", dtype=object)
+    dropped = np.full(d, "", dtype=f"<U{max([1, *map(len, prep.ids)])}")
     if "drop_indicator" in col:
         lvl = _choose(U[:, col["drop_indicator"][0]], len(droppable) + 1)
         for li, j in enumerate(droppable, start=1):
@@ -872,16 +986,17 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         key = (ri, ti, mi)
         if key not in norm_cache:
             if (ri, ti) not in treated_cache:
-                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti])[0]
+                treated_cache[(ri, ti)] = _treated(prep, scenario, rules[ri], xs[ti], table=False)[0]
             norm_cache[key] = _normalise(treated_cache[(ri, ti)], avails[ti], u.normalisations[mi])
         return norm_cache[key]
 
     size_col = scenario.scoring.at_stake_size
     size = (pd.to_numeric(sv[size_col], errors="coerce").to_numpy(dtype=float)
             if size_col in sv.columns else None)
-    nominal = score(sv, metadata, scenario)
-    nom_rank = nominal["rank"].to_numpy()
+    nom_rank = _rank(_nominal(sv, metadata, scenario).total)
     top_nom = nom_rank <= top
+    nom_rank32 = nom_rank.astype(np.int32)[None, :]
+    rblock = max(1, 2**18 // n)
     rdtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
     ranks = {h: np.empty((d, n), dtype=rdtype) for h in HEADLINES}
     s_sum, s_sq = np.zeros(n), np.zeros(n)
@@ -895,11 +1010,13 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     for a in range(0, d, chunk):
         b = min(a + chunk, d)
         out = {h: np.full((n, b - a), np.nan) for h in HEADLINES}
-        for cval in np.unique(combo[a:b]):
-            j = np.flatnonzero(combo[a:b] == cval)
+        # pillar scores once per (outlier rule, data variant, normalisation), aggregated per aggregation
+        agg = pick["aggregation"][a:b]
+        group = combo[a:b] // len(u.aggregations)
+        for cval in np.unique(group):
+            j = np.flatnonzero(group == cval)
             r0 = a + j[0]
             ri, ti, mi = pick["outlier_rule"][r0], data_variant[r0], pick["normalisation"][r0]
-            geometric = u.aggregations[pick["aggregation"][r0]] == "geometric"
             nm = normalised(ri, ti, mi)
             m = u.normalisations[mi]
             if varied_v:
@@ -910,36 +1027,40 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             else:
                 sc = _pillar_scores(prep.groups, avails[ti], nm, m, prep.v[None, :])[0]
                 sc = np.repeat(sc, j.size, axis=2)
-            out["score"][:, j] = _aggregate(sc, w[a + j], geometric)
             if prep.need is not None:
                 out["need_index"][:, j] = sc[prep.need]
-            if prep.cap:
-                out["capability_index"][:, j] = _aggregate(sc[prep.cap], _sub_weights(w[a + j], prep.cap), geometric)
+            for ai in np.unique(agg[j]):
+                sel = agg[j] == ai
+                jj, sj = j[sel], sc[:, :, sel]
+                geometric = u.aggregations[ai] == "geometric"
+                logs = np.log1p(_GEO_A * sj) if geometric else None   # shared by both aggregates
+                out["score"][:, jj] = _aggregate(sj, w[a + jj], geometric, logs=logs)
+                if prep.cap:
+                    out["capability_index"][:, jj] = _aggregate(sj[prep.cap], w_cap[a + jj], geometric,
+                                                                logs=None if logs is None else logs[prep.cap])
             kj = j[a + j < keep]
             if kj.size:
-                sel = np.searchsorted(j, kj)
-                kept_p[:, a + kj, :] = sc[:, :, sel].transpose(0, 2, 1)
+                kept_p[:, a + kj, :] = sc[:, :, :kj.size].transpose(0, 2, 1)
         kk = max(0, min(b, keep) - a)
         if kk:
             for h in HEADLINES:
                 kept_h[h][a:a + kk] = out[h][:, :kk].T
-        tot = out["score"]
-        s_sum += tot.sum(axis=1)
-        s_sq += (tot * tot).sum(axis=1)
-        for h in HEADLINES:
-            neg = -np.round(np.nan_to_num(out[h], nan=-1.0).T, 9)   # draws × regions; ties by code
-            rc = ranks[h][a:b]
-            np.put_along_axis(rc, np.argsort(neg, axis=1, kind="stable"), steps, axis=1)
-        r64 = ranks["score"][a:b].astype(np.int64)
-        shift[a:b] = np.abs(r64 - nom_rank[None, :]).mean(axis=1)
-        overlap[a:b] = ((r64 <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
+        for c in range(0, b - a, block):
+            tot = out["score"][:, c:c + block]
+            s_sum += tot.sum(axis=1)
+            s_sq += (tot * tot).sum(axis=1)
+        for c in range(a, b, rblock):  # blocks of draws: the temporaries stay small
+            e = min(c + rblock, b)
+            for h in HEADLINES:
+                np.put_along_axis(ranks[h][c:e], _draw_order(out[h][:, c - a:e - a]), steps, axis=1)
+            r = ranks["score"][c:e].astype(np.int32)
+            shift[c:e] = np.abs(r - nom_rank32).mean(axis=1)
+            overlap[c:e] = ((r <= top) & top_nom[None, :]).sum(axis=1) / max(top_nom.sum(), 1)
 
     cols = {}
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
         r = ranks[h]
-        q = np.empty((3, n), dtype=int)
-        for c in range(0, n, 256):  # blocks of regions: np.quantile works on a float copy
-            q[:, c:c + 256] = np.quantile(r[:, c:c + 256], [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+        q = _rank_quantiles(r, [0.05, 0.5, 0.95])
         ptop = (r <= top).mean(axis=0)
         cols.update({f"{prefix}rank_p05": q[0], f"{prefix}rank_p50": q[1], f"{prefix}rank_p95": q[2],
                      f"{prefix}p_top10": ptop})
@@ -957,7 +1078,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     # sensitivity
     rows = []
     by_region = {}
-    wq = {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}
+    # the range of each pillar's weight: in the overall score, and among the capability pillars
+    wq = {"score": {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}}
+    wq["need_index"] = wq["score"]
+    wq["capability_index"] = {f"w_{prep.pillars[p]}": np.quantile(w_cap[:, i], [0.05, 0.95])
+                              for i, p in enumerate(prep.cap)}
     all_factors = ([f"w_{p}" for p in np.asarray(prep.pillars)[pos]] if pos.size > 1 else [])
     all_factors = list(dict.fromkeys(all_factors + [f.name for f in factors]
                                      + ["normalisation", "aggregation", "outlier_rule"]
@@ -966,7 +1091,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
                                      + (["decline_period"] if periods else [])
                                      + (["access_half_km"] if access else [])))
     for h, prefix in (("score", ""), ("need_index", "need_"), ("capability_index", "capability_")):
-        r = ranks[h].astype(float)
+        r = ranks[h]  # integer ranks: the indices convert each block to float as they read it
         contenders = summary[f"{prefix}rank_p05"].to_numpy() <= top
         if k:
             fa, fb = r[:base], r[base:2 * base]
@@ -977,12 +1102,13 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
             s_all.index = [f.name for f in factors]
             s_top.index = s_all.index
             if h == "score":
+                fa, fb = fa.astype(float), fb.astype(float)
                 var = np.concatenate([fa, fb]).var(axis=0)
                 for i, f in enumerate(factors):
                     with np.errstate(divide="ignore", invalid="ignore"):
                         by_region[f.name] = np.where(var > 0, (fb * (fab[i] - fa)).mean(axis=0) / var, np.nan)
         for name in all_factors:
-            lo, hi = wq.get(name, (np.nan, np.nan))
+            lo, hi = wq[h].get(name, (np.nan, np.nan))
             if k and name in s_all.index:
                 row = s_all.loc[name].to_dict()
                 row.update(first_order_top=s_top.at[name, "first_order"], total_order_top=s_top.at[name, "total_order"])
@@ -1027,11 +1153,11 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
         methods=methods,
         weights=pd.DataFrame(w, columns=prep.pillars).rename_axis("draw"),
         indicator_weights=(pd.DataFrame(v, columns=prep.ids).rename_axis("draw") if varied_v else None),
-        normalisation=np.asarray(u.normalisations, dtype=object)[pick["normalisation"]],
-        aggregation=np.asarray(u.aggregations, dtype=object)[pick["aggregation"]],
-        outlier_rule=np.asarray(rules, dtype=object)[pick["outlier_rule"]],
-        period=np.asarray(["nominal"] + periods, dtype=object)[pick["decline_period"]],
-        access=np.asarray(["nominal"] + access, dtype=object)[pick["access_half_km"]],
+        normalisation=np.asarray(u.normalisations, dtype=str)[pick["normalisation"]],
+        aggregation=np.asarray(u.aggregations, dtype=str)[pick["aggregation"]],
+        outlier_rule=np.asarray(rules, dtype=str)[pick["outlier_rule"]],
+        period=np.asarray(["nominal"] + periods, dtype=str)[pick["decline_period"]],
+        access=np.asarray(["nominal"] + access, dtype=str)[pick["access_half_km"]],
         dropped=dropped,
         ranks=ranks["score"][:, back],
         need_ranks=ranks["need_index"][:, back],

@@ -633,3 +633,103 @@ def test_saltelli_design_blocks(metadata):
     w = u.weights["need"].to_numpy().reshape(k + 2, n)
     assert not np.allclose(w[2 + u.factors.index("w_need")], w[0])         # its own Gamma from B
     assert np.array_equal(w[2 + u.factors.index("normalisation")], w[0])    # weights as in A
+
+
+# --- the capability index's own Dirichlet -----------------------------------------------------
+
+
+def _three_pillars(need: float):
+    return validate({
+        "name": "three",
+        "pillars": {"need": {"weight": need, "indicators": {"n_up": 1, "n_down": 1}},
+                    "base": {"weight": 1, "indicators": ["b1"]},
+                    "knowledge": {"weight": 3, "indicators": ["k1"]}},
+        "scoring": {"normalisation": "minmax", "aggregation": "linear", "at_stake_size": "size"},
+        "uncertainty": {"draws": 600, "seed": 7, "aggregations": ["linear"], "indicator_concentration": 20},
+        "siting": {"robustness_draws": 172},
+    }, file="three")
+
+
+def test_need_weight_leaves_need_and_capability_draws_bit_identical():
+    rng = np.random.default_rng(4)
+    v = pd.DataFrame(rng.lognormal(size=(40, 4)), columns=["n_up", "n_down", "b1", "k1"],
+                     index=[f"{11000 + 10 * i}" for i in range(40)]).assign(size=np.arange(1.0, 41.0))
+    meta = pd.DataFrame({"direction": [1, -1, 1, 1]}, index=pd.Index(["n_up", "n_down", "b1", "k1"], name="id"))
+    a, b = (monte_carlo(v, meta, _three_pillars(need)) for need in (1.0, 8.0))
+    for key in ("need_index", "capability_index", "at_stake", "need", "base", "knowledge"):
+        assert np.array_equal(a.draw_pillars[key], b.draw_pillars[key]), key
+    assert np.array_equal(a.need_ranks, b.need_ranks) and np.array_equal(a.capability_ranks, b.capability_ranks)
+    heads = [c for c in a.summary.columns if c.startswith(("need_", "capability_"))]
+    pd.testing.assert_frame_equal(a.summary[heads], b.summary[heads], check_exact=True)
+    cap = a.sensitivity_indices.xs("capability_index", level="target")
+    pd.testing.assert_frame_equal(cap, b.sensitivity_indices.xs("capability_index", level="target"), check_exact=True)
+    # the overall score does follow the need weight
+    assert not np.array_equal(a.draw_score, b.draw_score)
+    assert b.weights["need"].mean() > 0.6 > 0.3 > a.weights["need"].mean()
+
+    # capability = w_b base + (1 - w_b) knowledge (linear): w_b is Beta(20 * 1/4, 20 * 3/4),
+    # mean 0.25, sd 0.0945, whatever the need weight (renormalising the overall Dirichlet would
+    # have given Beta(20/12, 60/12) at need weight 8: sd 0.156)
+    p = b.draw_pillars
+    r = np.argmax(np.abs(p["base"] - p["knowledge"]).min(axis=0))   # a region where the two differ
+    wb = (p["capability_index"][:, r] - p["knowledge"][:, r]) / (p["base"][:, r] - p["knowledge"][:, r])
+    assert wb.size == 172 and (wb > 0).all() and (wb < 1).all()
+    assert wb.mean() == pytest.approx(0.25, abs=0.025)
+    assert 0.075 < wb.std() < 0.12
+    lo, hi = cap.loc["w_base", ["p05", "p95"]]
+    assert 0.1 < lo < 0.25 < hi < 0.45 and np.isnan(cap.loc["w_need", "p05"])
+
+
+# --- the Monte Carlo's kernels against their plain definitions --------------------------------
+
+
+def test_draw_order_is_the_stable_sort_of_scores_rounded_to_9_decimals():
+    from geo.scoring import _draw_order
+
+    rng = np.random.default_rng(2)
+    x = np.round(rng.random((40, 500)) * 100, 1)         # regions × draws, many ties
+    x[3, :] = x[5, :] + 1e-11                            # equal to 9 decimals: ties by position
+    x[7, ::3] = np.nan                                   # NaN last
+    x[[0, 1], 10] = [0.0, 100.0]
+    ref = np.argsort(-np.round(np.nan_to_num(x, nan=-1.0).T, 9), axis=1, kind="stable")
+    assert np.array_equal(_draw_order(x), ref)
+
+
+@pytest.mark.parametrize("d", [1, 2, 7, 600, 1001])
+def test_rank_quantiles_equal_numpy_inverted_cdf(d):
+    from geo.scoring import _rank_quantiles
+
+    rng = np.random.default_rng(d)
+    ranks = rng.integers(1, 31, size=(d, 30)).astype(np.int16)
+    q = [0.05, 0.5, 0.95]
+    assert np.array_equal(_rank_quantiles(ranks, q), np.quantile(ranks, q, axis=0, method="inverted_cdf"))
+
+
+def test_average_rank_equals_scipy_rankdata():
+    from scipy.stats import rankdata
+
+    from geo.scoring import _average_rank
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        x = np.round(rng.normal(size=rng.integers(1, 50)), int(rng.integers(0, 3)))
+        assert np.array_equal(_average_rank(x), rankdata(x))
+
+
+def test_column_memo_returns_the_same_treatment_and_read_only_copies():
+    from geo import indices as ix
+
+    x = np.column_stack([np.r_[np.arange(20.0), 500.0], np.linspace(0, 1, 21)])
+    ix.TREATED.clear()
+    first, t1 = ix.treat(x, ["a", "b"], rule="qtreat")
+    again, t2 = ix.treat(x, ["a", "b"], rule="qtreat")     # from the memo
+    assert np.array_equal(first, again) and t1.equals(t2)
+    assert t1.at["a", "treatment"] == "winsorised" and t1.at["b", "treatment"] == "none"
+    again[0, 0] = -1.0                                      # the caller's copy, not the memo's
+    assert np.array_equal(ix.treat(x, ["a", "b"], rule="qtreat")[0], first)
+    memo = ix.ColumnMemo(max_bytes=3 * 8 * 21 + 3 * 21 * 8)
+    for i in range(5):
+        memo.put(("k", bytes([i]) * 21 * 8), np.full(21, float(i)))
+    assert memo.get(("k", bytes([0]) * 21 * 8)) is None          # the oldest went first
+    kept = memo.get(("k", bytes([4]) * 21 * 8))[0]
+    assert kept[0] == 4.0 and not kept.flags.writeable
