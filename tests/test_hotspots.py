@@ -36,8 +36,32 @@ def esda_w(G, index, kinds=("border", "island_link")):
     return w
 
 
+def _plain_python(module):
+    """``module``'s numba-compiled functions swapped for their Python originals (a context).
+
+    esda compiles its permutation code with numba when numba is installed (the siting
+    kernels bring it), without a cache: tens of seconds in every test process for a
+    computation plain Python does in about a second, as it did before numba was there."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def swapped():
+        compiled = {k: v for k, v in vars(module).items() if hasattr(v, "py_func")}
+        try:
+            for k, v in compiled.items():
+                setattr(module, k, v.py_func)
+            yield
+        finally:
+            for k, v in compiled.items():
+                setattr(module, k, v)
+
+    return swapped()
+
+
 def esda_local(y, w, permutations, seed):
-    with warnings.catch_warnings():
+    import esda.crand
+
+    with warnings.catch_warnings(), _plain_python(esda.crand):
         # esda announces a future change of its default alternative; we match the current one
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="esda")
         # an island's simulated statistics are all 0, so esda's z_sim divides 0 by 0

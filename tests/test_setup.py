@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_NAMES = {"python-igraph": "igraph"}  # conda-forge name → PyPI name
+CONDA_NAMES: dict[str, str] = {}  # conda-forge name → PyPI name, where they differ
 
 
 def _name(req: str) -> str:
