@@ -26,6 +26,8 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -357,7 +359,8 @@ class _Chromium:
         args = [exe, *CHROMIUM_ARGS, f"--user-data-dir={Path(self._tmp.name) / 'profile'}", "--remote-debugging-pipe",
                 "about:blank"]
         try:
-            self._pid = os.posix_spawn(exe, args, dict(os.environ), file_actions=actions)
+            # its own process group, so that its helper processes can be stopped with it
+            self._pid = os.posix_spawn(exe, args, dict(os.environ), file_actions=actions, setpgroup=0)
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -375,8 +378,6 @@ class _Chromium:
 
     def print_pdf(self, html: Path, pdf: Path) -> "_Chromium":
         """Start printing ``html`` to ``pdf`` (:meth:`wait` waits for it)."""
-        import threading
-
         self.html, self._pdf = Path(html).resolve(), Path(pdf).resolve()
         self._pdf.unlink(missing_ok=True)
         self._thread = threading.Thread(target=self._print, args=(self.html.as_uri(),), daemon=True)
@@ -398,17 +399,26 @@ class _Chromium:
 
     def close(self) -> None:
         """Stop chromium and remove its profile folder. Nothing in the throwaway profile needs
-        saving, so chromium is killed rather than asked to shut down (which takes about half a
-        second); its helper processes end with it."""
+        saving, so chromium and its helper processes (its process group) are killed rather than
+        asked to shut down, which takes about half a second."""
         if self._pid is not None:
-            os.kill(self._pid, signal.SIGKILL)
+            os.killpg(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._pid = None
         self._out.close()
         self._in.close()
         if self._thread is not None:
             self._thread.join(1)
-        self._tmp.cleanup()
+        # deleting the profile's files takes a few tenths of a second: a thread does it meanwhile
+        # (not a daemon, so the interpreter waits for it before it exits)
+        threading.Thread(target=self._remove_profile, name="geo-chromium-cleanup").start()
+
+    def _remove_profile(self) -> None:
+        for _ in range(50):  # a helper process killed an instant ago may still have written a file
+            self._tmp.cleanup()
+            if not Path(self._tmp.name).exists():
+                return
+            time.sleep(0.1)
 
     def _print(self, url: str) -> None:
         try:
