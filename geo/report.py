@@ -19,21 +19,28 @@ with empty boxes for the Korean names. Every text that comes from data is escape
 
 from __future__ import annotations
 
+import base64
+import json
 import math
+import os
 import shutil
-import subprocess
+import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geo import io
+from geo import io, workers
+from geo.catalogue import read_catalogue
 from geo.config import PACKAGE
 from geo.errors import GeoError
 from geo.figures import (
     cjk_font, draw_frontier, draw_hub_map, draw_hub_overview, draw_pillar_profile, draw_rank_intervals,
-    drawing_geometry, frontier_figure, hub_overview_figure, mpl_font, png_uri, rank_interval_figure,
+    Outlines, drawing_geometry, frontier_figure, hub_overview_figure, load_matplotlib, mpl_font, png_uri,
+    rank_interval_figure,
 )
 from geo.explain import placed_by_words, rule_words
 from geo.labels import FAMILIES, PILLARS
@@ -122,10 +129,11 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
     sheets["출처 Sources"] = sources
     sheets = {k: drop_empty_columns(v) for k, v in sheets.items()}
     html_path = out_dir / "report.html"
-    io.write_text(render_html(run, top=top, sources=sources), html_path)
-    # chromium prints the PDF in its own process while the workbook and tables are written
-    printing = _PdfPrint(html_path, out_dir / "report.pdf") if pdf else None
+    # chromium starts while the page is drawn, and prints it while the workbook and tables are written
+    browser = _Chromium() if pdf else None
     try:
+        io.write_text(render_html(run, top=top, sources=sources), html_path)
+        printing = None if browser is None else browser.print_pdf(html_path, out_dir / "report.pdf")
         written = [write_workbook(out_dir / "hub_candidates.xlsx", sheets, metadata=run.metadata)]
         for name, table in (("ranking.csv", ranking), ("sources.csv", sources)):
             io.write_csv(table, out_dir / name, index=False)
@@ -134,8 +142,8 @@ def write_committee_pack(out_dir: Path, run, *, top: int = 20, pdf: bool = True)
         if printing is not None:
             written.append(printing.wait())
     finally:
-        if printing is not None:
-            printing.close()
+        if browser is not None:
+            browser.close()
     return written
 
 
@@ -167,20 +175,33 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
     units = run.units.copy()
     units["name_ko"], units["name_en"] = qn["display_ko"], qn["display_en"]
     run = _RunView(run, units)
-    geoms = drawing_geometry(run.units)
     minutes = _uses_minutes(hubs)
-    with mpl_font(font):
-        interval_png = png_uri(draw_rank_intervals(s, hubs, top))
-        matrix_png = None
-        if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
-            from geo.indices import need_capability_matrix
+    # the maps (the overview and one per hub) are drawn in a second process where a core is
+    # free, while this one draws the charts and writes the words (geo.workers; the same
+    # figures either way)
+    load_matplotlib()  # once, before the fork
+    maps = None if hubs is None else workers.Later(lambda: _hub_maps(run, hubs, font))
+    try:
+        with mpl_font(font):
+            interval_png = png_uri(draw_rank_intervals(s, hubs, top))
+            matrix_png = None
+            if {"need_index", "capability_index"} <= set(s.columns) and s["capability_index"].notna().any():
+                from geo.indices import need_capability_matrix
 
-            matrix_png = png_uri(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
-        overview_png = None if hubs is None else png_uri(draw_hub_overview(geoms, hubs, run.assignments, run.units))
-        fr = None if run.siting is None else run.siting.frontier
-        frontier_png = (png_uri(draw_frontier(fr), dpi=120)
-                        if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns) else None)
-        profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, geoms) for code in hubs.index]
+                matrix_png = png_uri(need_capability_matrix(s, label=s["name_ko"], n_labels=10, korean=True), dpi=90)
+            fr = None if run.siting is None else run.siting.frontier
+            frontier_png = (png_uri(draw_frontier(fr), dpi=120)
+                            if fr is not None and len(fr) and {"access_cost", "mean_capability"} <= set(fr.columns)
+                            else None)
+            cat = read_catalogue()
+            profiles = [] if hubs is None else [_hub_profile(run, s, hubs, code, catalogue=cat) for code in hubs.index]
+        map_pngs = {} if maps is None else maps.result()
+    finally:
+        if maps is not None:
+            maps.close()
+    overview_png = map_pngs.get("overview")
+    for p in profiles:
+        p["map_png"] = map_pngs[p["code"]]
     ctx = {
         "scenario": run.scenario,
         "css_fonts": CSS_FONTS,
@@ -292,46 +313,189 @@ def html_to_pdf(html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: flo
     GeoError
         If chromium is not installed, fails, or writes no PDF.
     """
-    printing = _PdfPrint(html, pdf, chromium=chromium, timeout=timeout)
+    browser = _Chromium(chromium=chromium, timeout=timeout)
     try:
-        return printing.wait()
+        return browser.print_pdf(html, pdf).wait()
     finally:
-        printing.close()
+        browser.close()
 
 
-class _PdfPrint:
-    """Headless chromium printing an HTML file to PDF in the background (see :func:`html_to_pdf`)."""
+# what chromium's own --print-to-pdf asks of the page (with --no-pdf-header-footer)
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
 
-    def __init__(self, html: Path, pdf: Path, *, chromium: str = CHROMIUM, timeout: float = 180):
+
+class _Chromium:
+    """Headless chromium driven through its DevTools pipe (see :func:`html_to_pdf`).
+
+    It is started when made, so that its start-up (about a second) passes while the page is
+    still being drawn; :meth:`print_pdf` then has it load an HTML file and print it in the
+    background (a thread that waits on the pipe), with the settings of chromium's own
+    ``--print-to-pdf``, which gives the same PDF.
+    """
+
+    def __init__(self, *, chromium: str = CHROMIUM, timeout: float = 180):
+        import fcntl
+
         exe = shutil.which(chromium) or (chromium if Path(chromium).is_file() else None)
         if exe is None:
             raise GeoError(f"chromium not found at {chromium}: the PDF report needs it",
                            hint="install it with: python3 tasks.py setup (apt-get install chromium)")
-        self.html, self.pdf, self.timeout = Path(html).resolve(), Path(pdf).resolve(), timeout
-        self.pdf.unlink(missing_ok=True)
-        self._profile = tempfile.TemporaryDirectory(prefix="geo-chromium-")
-        cmd = [exe, *CHROMIUM_ARGS, f"--user-data-dir={self._profile.name}", f"--print-to-pdf={self.pdf}",
-               self.html.as_uri()]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.timeout = timeout
+        # a helper process still ending may leave a file behind: that must not fail the report
+        self._tmp = tempfile.TemporaryDirectory(prefix="geo-chromium-", ignore_cleanup_errors=True)
+        self._stderr = Path(self._tmp.name) / "stderr.txt"
+        self._pid = None
+        # chromium reads commands on its fd 3 and answers on its fd 4; our ends are first moved
+        # above 4 so that placing them there cannot overwrite one with the other
+        cmd_r, cmd_w = os.pipe()
+        ans_r, ans_w = os.pipe()
+        theirs = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 5) for fd in (cmd_r, ans_w)]
+        for fd in (cmd_r, ans_w):
+            os.close(fd)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 2, str(self._stderr), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                   (os.POSIX_SPAWN_DUP2, theirs[0], 3), (os.POSIX_SPAWN_DUP2, theirs[1], 4)]
+        args = [exe, *CHROMIUM_ARGS, f"--user-data-dir={Path(self._tmp.name) / 'profile'}", "--remote-debugging-pipe",
+                "about:blank"]
+        try:
+            # its own process group, so that its helper processes can be stopped with it
+            self._pid = os.posix_spawn(exe, args, dict(os.environ), file_actions=actions, setpgroup=0)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+            if self._pid is None:
+                os.close(cmd_w)
+                os.close(ans_r)
+                self._tmp.cleanup()
+        self._out = os.fdopen(cmd_w, "wb", buffering=0)
+        self._in = os.fdopen(ans_r, "rb", buffering=0)
+        self._buf, self._id, self._events = b"", 0, []
+        self._thread = None
+        self._pdf: Path | None = None
+        self._data: bytes | None = None
+        self._error: str | None = None
+
+    def print_pdf(self, html: Path, pdf: Path) -> "_Chromium":
+        """Start printing ``html`` to ``pdf`` (:meth:`wait` waits for it)."""
+        self.html, self._pdf = Path(html).resolve(), Path(pdf).resolve()
+        self._pdf.unlink(missing_ok=True)
+        self._thread = threading.Thread(target=self._print, args=(self.html.as_uri(),), daemon=True)
+        self._thread.start()
+        return self
 
     def wait(self) -> Path:
-        """Wait for chromium; the PDF made reproducible, or GeoError."""
-        try:
-            _, err = self._proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise GeoError(f"chromium did not print {self.html.name} within {self.timeout:.0f} s") from None
-        if not self.pdf.is_file() or self.pdf.read_bytes()[:5] != b"%PDF-":
-            tail = (err or "").strip().splitlines()[-3:]
-            raise GeoError(f"chromium wrote no PDF for {self.html.name} (exit {self._proc.returncode})",
+        """Wait for the PDF; it is written, made reproducible and returned, or GeoError."""
+        self._thread.join(self.timeout)
+        if self._thread.is_alive():
+            raise GeoError(f"chromium did not print {self.html.name} within {self.timeout:.0f} s")
+        if self._data is None or self._data[:5] != b"%PDF-":
+            tail = [x for x in self._stderr.read_text(errors="replace").strip().splitlines()
+                    if "dbus" not in x][-3:] if self._stderr.is_file() else []
+            raise GeoError(f"chromium wrote no PDF for {self.html.name} ({self._error or 'no answer'})",
                            hint=" | ".join(tail) or None)
-        return io.reproducible_pdf(self.pdf)
+        self._pdf.write_bytes(self._data)
+        return io.reproducible_pdf(self._pdf)
 
     def close(self) -> None:
-        """Stop chromium if it still runs and remove its profile folder."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
-        self._profile.cleanup()
+        """Stop chromium and remove its profile folder. Nothing in the throwaway profile needs
+        saving, so chromium and its helper processes (its process group) are killed rather than
+        asked to shut down, which takes about half a second."""
+        if self._pid is not None:
+            os.killpg(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        self._out.close()
+        self._in.close()
+        if self._thread is not None:
+            self._thread.join(1)
+        # deleting the profile's files takes a few tenths of a second: a thread does it meanwhile
+        # (not a daemon, so the interpreter waits for it before it exits)
+        threading.Thread(target=self._remove_profile, name="geo-chromium-cleanup").start()
+
+    def _remove_profile(self) -> None:
+        for _ in range(50):  # a helper process killed an instant ago may still have written a file
+            self._tmp.cleanup()
+            if not Path(self._tmp.name).exists():
+                return
+            time.sleep(0.1)
+
+    def _print(self, url: str) -> None:
+        try:
+            # chromium's start-up page (chrome://headless/…) ends the renderers of tabs opened
+            # before it closes: wait for that, and open the tab again should it still be lost
+            self._call("Target.setDiscoverTargets", {"discover": True})
+            startup = {e["params"]["targetInfo"]["targetId"] for e in self._events
+                       if e.get("method") == "Target.targetCreated"
+                       and e["params"]["targetInfo"].get("url", "").startswith("chrome://headless/")}
+            while startup - {e["params"]["targetId"] for e in self._events if e.get("method") == "Target.targetDestroyed"}:
+                self._events.append(self._receive())
+            for _ in range(3):
+                session = self._load(url)
+                if session is None:
+                    continue
+                try:
+                    data = self._call("Page.printToPDF", PRINT_OPTIONS, session=session)["data"]
+                except GeoError:
+                    if self._lost(session):
+                        continue
+                    raise
+                self._data = base64.b64decode(data)
+                return
+            raise GeoError("the page's renderer ended three times")
+        except (GeoError, OSError, EOFError, ValueError, KeyError) as err:
+            self._error = str(err) or type(err).__name__
+
+    def _lost(self, session: str) -> bool:
+        return any(e.get("method") == "Target.detachedFromTarget" and e["params"].get("sessionId") == session
+                   for e in self._events)
+
+    def _load(self, url: str) -> str | None:
+        """Open ``url`` in a new tab; its session once the page has loaded, None if the tab was lost."""
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        try:
+            self._call("Page.enable", session=session)
+            nav = self._call("Page.navigate", {"url": url}, session=session)
+        except GeoError:
+            if self._lost(session):
+                return None
+            raise
+        if nav.get("errorText"):
+            raise GeoError(f"cannot load the page: {nav['errorText']}")
+        while not self._lost(session):
+            if any(e.get("method") == "Page.loadEventFired" and e.get("sessionId") == session for e in self._events):
+                return session
+            self._events.append(self._receive())
+        return None
+
+    def _send(self, method: str, params: dict | None = None, *, session: str | None = None) -> int:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session is not None:
+            msg["sessionId"] = session
+        self._out.write(json.dumps(msg).encode() + b"\0")
+        return self._id
+
+    def _receive(self) -> dict:
+        while b"\0" not in self._buf:
+            chunk = self._in.read(1 << 16)
+            if not chunk:
+                raise EOFError("chromium closed its pipe")
+            self._buf += chunk
+        msg, _, self._buf = self._buf.partition(b"\0")
+        return json.loads(msg)
+
+    def _call(self, method: str, params: dict | None = None, *, session: str | None = None) -> dict:
+        """Send a command and return its result; events that come meanwhile are kept."""
+        key = self._send(method, params, session=session)
+        while True:
+            msg = self._receive()
+            if msg.get("id") == key:
+                if "error" in msg:
+                    raise GeoError(f"{method}: {msg['error'].get('message', msg['error'])}")
+                return msg.get("result", {})
+            self._events.append(msg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,7 +855,19 @@ def _robustness_words(h: pd.Series, scenario, *, minutes: bool) -> dict | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> dict:
+def _hub_maps(run, hubs: pd.DataFrame, font: str) -> dict[str, str]:
+    """The hub overview map (key ``"overview"``) and each hub's map (key: its code) as PNG data URIs."""
+    geoms = Outlines(drawing_geometry(run.units))
+    with mpl_font(font):
+        out = {"overview": png_uri(draw_hub_overview(geoms, hubs, run.assignments, run.units))}
+        for code in hubs.index:
+            spokes = [c for c, _ in _spokes_of(code, hubs, run.assignments)]
+            out[code] = png_uri(draw_hub_map(geoms, code, spokes, run.units), dpi=110)
+    return out
+
+
+def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, *, catalogue) -> dict:
+    """A hub's card (its map, drawn apart by :func:`_hub_maps`, is added as ``map_png``)."""
     h = hubs.loc[code]
     units = run.units
     spokes = _spokes_of(code, hubs, run.assignments)
@@ -713,9 +889,8 @@ def _hub_profile(run, s: pd.DataFrame, hubs: pd.DataFrame, code: str, geoms) -> 
         "robust": _robustness_words(h, run.scenario, minutes=_uses_minutes(hubs)),
         "spokes": [{"name_ko": units.at[c, "name_ko"], "name_en": units.at[c, "name_en"], "km": km}
                    for c, km in spokes],
-        "map_png": png_uri(draw_hub_map(geoms, code, [c for c, _ in spokes], units), dpi=110),
         "pillar_png": png_uri(draw_pillar_profile(r, median, pillars), dpi=110),
-        "indicators": _key_indicators(run, s, code),
+        "indicators": _key_indicators(run, s, code, catalogue=catalogue),
     }
 
 
@@ -730,8 +905,9 @@ def _spokes_of(code: str, hubs: pd.DataFrame, assignments) -> list[tuple[str, fl
     return [(c, np.nan) for c in split_codes(hubs.at[code, "spokes"])] if "spokes" in hubs.columns else []
 
 
-def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
-    """The indicators that give the hub the most points of its overall score."""
+def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6, *, catalogue=None) -> list[dict]:
+    """The indicators that give the hub the most points of its overall score (``catalogue``:
+    the data catalogue already read, for their sources)."""
     meta, values = run.metadata, run.values
     contrib = {c[len("contrib_"):]: s.at[code, c] for c in s.columns if c.startswith("contrib_")}
     ranked = sorted(((i, v) for i, v in contrib.items() if pd.notna(v)), key=lambda t: -t[1])[:n]
@@ -745,19 +921,19 @@ def _key_indicators(run, s: pd.DataFrame, code: str, n: int = 6) -> list[dict]:
         rows.append({
             "label_ko": ko, "label_en": en, "value": val, "unit": str(meta.at[i, "unit"]) if i in meta.index else "",
             "points": pts, "nat_rank": nat_rank, "n": int(col.notna().sum()),
-            "source": _publisher(str(meta.at[i, "source"])) if i in meta.index else "",
+            "source": _publisher(str(meta.at[i, "source"]), catalogue=catalogue) if i in meta.index else "",
             "as_of": str(meta.at[i, "as_of"]) if i in meta.index else "",
             "digits": _digits(val),
         })
     return rows
 
 
-def _publisher(source: str) -> str:
+def _publisher(source: str, *, catalogue=None) -> str:
     """An indicator's source as its first publisher's credit, with the number of others (the
     full list and the files are in the sources annex)."""
     from geo.maps import publisher
 
-    credits = [c.strip() for c in publisher(source)[0].split(";") if c.strip()]
+    credits = [c.strip() for c in publisher(source, catalogue=catalogue)[0].split(";") if c.strip()]
     if len(credits) <= 1:
         return credits[0] if credits else ""
     return f"{credits[0]} 외 {len(credits) - 1} · +{len(credits) - 1} more"

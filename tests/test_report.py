@@ -8,9 +8,12 @@ own). The notebooks test (test_notebooks.py) runs the same code on the shipped d
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 import subprocess
+import tempfile
+from io import BytesIO
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +23,8 @@ import pytest
 from markupsafe import escape
 from shapely.geometry import box
 
-from geo import compare, explain, report
+from geo import compare, explain, figures, report
+from geo import io as geo_io
 from geo.errors import GeoError, InputError, ScenarioError
 from geo.results import Indicators, Regions, RunResult, Scores, Siting
 from geo.scenario import load_scenario, validate
@@ -370,6 +374,95 @@ def test_html_to_pdf_without_chromium(tmp_path):
     (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
     with pytest.raises(GeoError, match="chromium not found"):
         report.html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf", chromium="/nonexistent/chromium")
+
+
+def test_html_to_pdf_equals_chromiums_own_print(tmp_path):
+    """Driven through its pipe, chromium gives the PDF of its own --print-to-pdf, byte for byte."""
+    html = tmp_path / "a.html"
+    html.write_text('<html><head><meta charset="utf-8"><title>시험</title><style>@page { size: A4; }</style>'
+                    "</head><body><h1>시험 페이지</h1><p>a synthetic test page</p></body></html>", encoding="utf-8")
+    ours = report.html_to_pdf(html, tmp_path / "ours.pdf")
+    theirs = tmp_path / "theirs.pdf"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([report.CHROMIUM, *report.CHROMIUM_ARGS, f"--user-data-dir={profile}",
+                        f"--print-to-pdf={theirs}", html.as_uri()], capture_output=True, check=True, timeout=180)
+    assert ours.read_bytes()[:5] == b"%PDF-"
+    assert ours.read_bytes() == geo_io.reproducible_pdf(theirs).read_bytes()
+
+
+def test_html_to_pdf_of_a_missing_page(tmp_path):
+    with pytest.raises(GeoError, match=r"chromium wrote no PDF for missing\.html \(cannot load the page: .*NOT_FOUND"):
+        report.html_to_pdf(tmp_path / "missing.html", tmp_path / "a.pdf")
+    assert not (tmp_path / "a.pdf").exists()
+
+
+def test_html_is_the_same_drawn_in_one_process(pack, monkeypatch):
+    _, run, _ = pack
+    forked = report.render_html(run)
+    monkeypatch.setenv("GEO_PROCESSES", "1")
+    assert report.render_html(run) == forked
+
+
+def _decode_png(uri: str) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("label", ["b", "a label that reaches past the left edge", "x" * 90])
+def test_png_uri_crops_like_a_tight_save(label):
+    """Drawn once and cropped, a figure has the size that savefig(bbox_inches="tight") gives it
+    and its pixels (but for anti-aliasing), also when a label reaches beyond the figure's edge
+    and when it reaches beyond the widened canvas too (that one is saved the tight way)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def figure():
+        fig = Figure(figsize=(3, 2))
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [3, 5])
+        ax.set_yticks([0, 1], ["a", label])
+        return fig
+
+    ours = _decode_png(figures.png_uri(figure(), dpi=100))
+    fig = figure()
+    FigureCanvasAgg(fig)
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
+    theirs = _decode_png("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
+    assert ours.shape == theirs.shape
+    assert np.mean(np.abs(ours - theirs).max(axis=2) > 64) < 0.02
+
+
+def test_outlines_paint_what_geopandas_paints():
+    """Outlines.fill draws the pixels of GeoSeries.plot: a hole stays open, every part of a
+    multipolygon is drawn, an empty outline is skipped; near() selects by bounds."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from shapely.geometry import MultiPolygon, Polygon
+
+    holed = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(3, 3), (7, 3), (7, 7), (3, 7)]])
+    g = gpd.GeoSeries([holed, MultiPolygon([box(12, 0, 14, 2), box(12, 5, 14, 9)]), Polygon()],
+                      index=["11010", "11020", "11030"])
+    colors = ["#b2182b", "#f4a582", "#e6e6e6"]
+
+    def draw(paint):
+        fig = Figure(figsize=(2, 2))
+        ax = fig.add_subplot()
+        paint(ax)
+        ax.set_xlim(-1, 15)
+        ax.set_ylim(-1, 11)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        FigureCanvasAgg(fig).draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    outlines = figures.Outlines(g)
+    ours = draw(lambda ax: outlines.fill(ax, list(g.index), color=colors, edgecolor="black", linewidth=0.5))
+    theirs = draw(lambda ax: g.plot(ax=ax, color=colors, edgecolor="black", linewidth=0.5))
+    assert np.array_equal(ours, theirs)
+    assert ours[100, 100, 0] > 200 and ours[100, 100, 1] > 200  # the hole's middle is left white
+    assert outlines.near((11, 1, 20, 3)) == ["11020"] and outlines.near((-5, -5, 20, 20)) == ["11010", "11020"]
 
 
 # ---------------------------------------------------------------------------------------------
