@@ -401,6 +401,12 @@ class _Chromium:
         """Stop chromium and remove its profile folder. Nothing in the throwaway profile needs
         saving, so chromium and its helper processes (its process group) are killed rather than
         asked to shut down, which takes about half a second."""
+        # chromium keeps its profile's lock socket in a folder of its own under the temporary
+        # folder (the profile links to it); killed, it cannot remove it, so it goes with the profile
+        try:
+            self._socket_dir = Path(os.readlink(Path(self._tmp.name) / "profile" / "SingletonSocket")).parent
+        except OSError:
+            self._socket_dir = None
         if self._pid is not None:
             os.killpg(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
@@ -414,6 +420,12 @@ class _Chromium:
         threading.Thread(target=self._remove_profile, name="geo-chromium-cleanup").start()
 
     def _remove_profile(self) -> None:
+        sock = self._socket_dir
+        if sock is not None and not (sock.name.startswith("org.chromium.Chromium.") and sock.is_dir()
+                                     and {p.name for p in sock.iterdir()} <= {"SingletonSocket", "SingletonCookie"}):
+            sock = None  # only the lock folder our chromium made, holding nothing else
+        if sock is not None:
+            shutil.rmtree(sock, ignore_errors=True)
         for _ in range(50):  # a helper process killed an instant ago may still have written a file
             self._tmp.cleanup()
             if not Path(self._tmp.name).exists():

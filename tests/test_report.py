@@ -390,6 +390,28 @@ def test_html_to_pdf_equals_chromiums_own_print(tmp_path):
     assert ours.read_bytes() == geo_io.reproducible_pdf(theirs).read_bytes()
 
 
+def test_html_to_pdf_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    """Its profile and the lock-socket folder chromium makes for it are gone afterwards."""
+    import threading
+
+    import shutil
+    from pathlib import Path
+
+    tmp = Path(tempfile.mkdtemp(prefix="t"))  # short: chromium's socket path has a length limit
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    html = tmp_path / "a.html"
+    html.write_text('<html><head><meta charset="utf-8"></head><body><p>a synthetic test page</p></body></html>',
+                    encoding="utf-8")
+    report.html_to_pdf(html, tmp_path / "a.pdf")
+    for t in threading.enumerate():
+        if t.name == "geo-chromium-cleanup":
+            t.join(10)
+    left = sorted(p.name for p in tmp.iterdir())
+    shutil.rmtree(tmp)
+    assert left == []
+
+
 def test_html_to_pdf_of_a_missing_page(tmp_path):
     with pytest.raises(GeoError, match=r"chromium wrote no PDF for missing\.html \(cannot load the page: .*NOT_FOUND"):
         report.html_to_pdf(tmp_path / "missing.html", tmp_path / "a.pdf")
