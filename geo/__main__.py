@@ -1,5 +1,3 @@
-import sys
+from geo.cli import console
 
-from geo.cli import main
-
-sys.exit(main())
+console()
