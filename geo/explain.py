@@ -89,8 +89,9 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_en.append(f"{tag_en}: chosen in {h['freq_combined']:.0%} of the re-solves, averaged over "
                             f"{len(fams)} families ({detail})")
         if pd.notna(chg):
-            t = f"제조업 부가가치 2015→2020 {chg:+.0f}%"
-            e = f"manufacturing value added 2015→2020 {chg:+.0f}%"
+            d = 1 if abs(chg) < 1 else 0  # -0.2 %, not -0 %
+            t = f"제조업 부가가치 2015→2020 {chg:+.{d}f}%"
+            e = f"manufacturing value added 2015→2020 {chg:+.{d}f}%"
             if pd.notna(loss) and loss > 0:
                 t += f" (2015 GRDP의 {loss:.1f}% 감소)"
                 e += f" (a loss of {loss:.1f}% of 2015 GRDP)"
@@ -129,6 +130,13 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
             parts_ko.append(f"정책 규칙 때문에 선정 ({pk}): "
                             + ("어느 규칙 하나만 없어도 선정되지 않음" if several else "이 규칙이 없으면 선정되지 않음"))
             parts_en.append(f"placed by rule ({pe}): not chosen without " + ("either" if several else "it"))
+            kept = h.get("kept_within_spoke_limit")
+            if isinstance(kept, str) and kept:
+                ko_n, en_n = _names(assignments, kept.split(";"))
+                parts_ko.append(f"이 규칙으로 {ko_n}이(가) 이 거점을 통해 연계 한도 안에 듦 "
+                                "(규칙이 없는 배치에서는 모든 거점에서 한도 초과)")
+                parts_en.append(f"the rule keeps {en_n} within the spoke limit through this hub (beyond it "
+                                "from every hub of the layout without the rule)")
         elif "placed_by" in h.index:
             parts_ko.append("최적화로 선정 (어느 규칙 하나를 빼도 선정됨)")
             parts_en.append("placed by the optimisation (still chosen without any one rule)")
@@ -152,6 +160,12 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
 
 
 # ---------------------------------------------------------------------------------------------
+def _names(assignments: pd.DataFrame, codes: list[str]) -> tuple[str, str]:
+    """Korean and English names of some regions, joined, from the assignment table."""
+    a = assignments.reindex(codes)
+    return ", ".join(a["name_ko"].astype(str)), ", ".join(a["name_en"].astype(str))
+
+
 # the programme rules in words (policy_costs.csv rule ids, hubs.csv placed_by)
 
 

@@ -466,6 +466,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         together["eligibility"] = {}
         rules.append(("all rules together", together))
     placed, prow = {c: [] for c in nominal}, []
+    kept = {c: [] for c in nominal}  # spokes the spoke time limit keeps within reach through this hub
+    limit = cons.get("max_distance")
     for label, over in rules:
         try:
             s2 = hub_set(over)
@@ -477,6 +479,11 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         for c in only:
             if label != "all rules together" or not placed[c]:
                 placed[c].append(label)
+        if label == "max_spoke" and limit is not None:
+            # within the limit of a hub now, beyond it from every hub of the solution without the rule
+            saved = (C[:, hub_idx].min(axis=1) <= limit) & (C[:, i2].min(axis=1) > limit)
+            for c in only:
+                kept[c] = [x for x in codes[saved & (assign["hub_code"].astype(object) == c).to_numpy()]]
         fo = np.zeros(len(codes)) if f is None else f
         obj1, obj2 = access + float(fo[hub_idx].sum()), acc2 + float(fo[i2].sum())
         prow.append({"rule": label, "objective_with": obj1, "objective_without": obj2,
@@ -547,6 +554,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     hubs = hubs.copy()
     hubs["placed_by"] = ["fixed" if hubs.loc[c, "fixed"] else ("; ".join(placed[c]) or "optimisation")
                          for c in nominal]
+    hubs["kept_within_spoke_limit"] = [";".join(kept[c]) for c in nominal]
     hubs["capability"] = cap[hub_idx]
     if cons.get("subset_min"):
         hubs["near_organisation"] = np.asarray(cons["subset"], bool)[hub_idx]

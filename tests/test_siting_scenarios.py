@@ -83,6 +83,13 @@ def test_programme_constraints_hold_on_the_national_run(national_run):
     assert hubs["freq_combined"].between(0, 1).all()
     assert set(hubs["robustness"]) <= {"core", "contested"}
     assert hubs["placed_by"].notna().all() and (hubs["placed_by"] != "").all()
+    # the spokes the spoke time limit keeps in reach: 옹진군 through 남동구, 진도군 and 제주시
+    # through 나주 (every other hub's field is empty), named in the explanation
+    kept = hubs["kept_within_spoke_limit"].fillna("")
+    assert kept[kept != ""].to_dict() == {"23050": "23320", "36040": "36470;39010"}
+    for code in kept[kept != ""].index:
+        assert "max_spoke" in hubs.at[code, "placed_by"]
+    assert "Jindo-gun, Jeju-si within the spoke limit" in hubs.at["36040", "explanation_en"]
     assert hubs["explanation_ko"].str.contains("종합").all() and hubs["explanation_en"].str.len().gt(40).all()
 
 
