@@ -65,7 +65,6 @@ CHROMIUM_ARGS = [
 CSS_FONTS = ('"Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", '
              '"Nanum Gothic", "Noto Sans", "DejaVu Sans", sans-serif')
 
-PILLAR_LABELS = PILLARS
 NORMALISATION_LABELS = {
     "minmax": ("최솟값–최댓값 정규화(0 = 최저 지역, 100 = 최고 지역)", "min–max scaling (0 = weakest region, 100 = strongest)"),
     "zscore": ("표준점수(z-score)", "z-scores"),
@@ -212,7 +211,7 @@ def render_html(run, *, top: int = 20, sources: pd.DataFrame | None = None) -> s
         "pillar_rows": _pillar_rows(run.scenario, run.metadata),
         "top": top,
         "top_rows": _top_rows(s, hubs, top, run.scenario.pillar_names),
-        "pillars": [(p, *PILLAR_LABELS.get(p, (p, p))) for p in run.scenario.pillar_names],
+        "pillars": [(p, *PILLARS.get(p, (p, p))) for p in run.scenario.pillar_names],
         "interval_png": interval_png,
         "matrix_png": matrix_png,
         "draws": run.uncertainty.draws if run.uncertainty is not None else None,
@@ -534,8 +533,8 @@ def _scenario_words(sc, metadata: pd.DataFrame, units: pd.DataFrame, *, n_hubs: 
     """Plain-language sentences (ko, en) describing the scenario."""
     pw = sc.pillar_weights()
     ko, en = [], []
-    parts_ko = ", ".join(f"{PILLAR_LABELS.get(p, (p,))[0]} {_pct(w)}" for p, w in pw.items())
-    parts_en = ", ".join(f"{PILLAR_LABELS.get(p, (p, p))[1].lower()} {_pct(w)}" for p, w in pw.items())
+    parts_ko = ", ".join(f"{PILLARS.get(p, (p,))[0]} {_pct(w)}" for p, w in pw.items())
+    parts_en = ", ".join(f"{PILLARS.get(p, (p, p))[1].lower()} {_pct(w)}" for p, w in pw.items())
     ko.append(f"종합 점수는 {len(pw)}개 기둥의 점수를 다음 비중으로 합칩니다: {parts_ko}.")
     en.append(f"The overall score combines {len(pw)} pillars with these weights: {parts_en}.")
     o = sc.scoring
@@ -564,7 +563,7 @@ def _scenario_words(sc, metadata: pd.DataFrame, units: pd.DataFrame, *, n_hubs: 
     t = sc.siting
     k = n_hubs if n_hubs is not None else t.k
     if t.demand in sc.pillar_names:
-        dk, de = f"{PILLAR_LABELS[t.demand][0]} 점수", f"{PILLAR_LABELS[t.demand][1].lower()} score"
+        dk, de = f"{PILLARS[t.demand][0]} 점수", f"{PILLARS[t.demand][1].lower()} score"
     elif t.demand == "score":
         dk, de = "종합 점수", "overall score"
     elif t.demand == "uniform":
@@ -583,9 +582,9 @@ def _scenario_words(sc, metadata: pd.DataFrame, units: pd.DataFrame, *, n_hubs: 
                   f"{t.reach_km:g} km of a hub is maximised.")
     mins = t.eligibility.minimums()
     if mins:
-        ko.append("거점 후보 조건: " + ", ".join(f"{PILLAR_LABELS.get(c, (c,))[0]} 점수 {v:g}점 이상" for c, v in mins.items()) + ".")
+        ko.append("거점 후보 조건: " + ", ".join(f"{PILLARS.get(c, (c,))[0]} 점수 {v:g}점 이상" for c, v in mins.items()) + ".")
         en.append("A region may be a hub only with " + ", ".join(
-            f"a {PILLAR_LABELS.get(c, (c, c))[1].lower()} score of at least {v:g}" for c, v in mins.items()) + ".")
+            f"a {PILLARS.get(c, (c, c))[1].lower()} score of at least {v:g}" for c, v in mins.items()) + ".")
     mx, mn = dict(t.per_megaregion.max), dict(t.per_megaregion.min)
     if mx:
         vals = set(mx.values())
@@ -619,8 +618,8 @@ def _pillar_rows(sc, metadata: pd.DataFrame) -> list[dict]:
         for i, w in p.indicator_weights().items():
             ko, en = _label(metadata, i)
             unit = str(metadata.at[i, "unit"]) if i in metadata.index else ""
-            rows.append({"pillar_ko": PILLAR_LABELS.get(p.name, (p.name,))[0],
-                         "pillar_en": PILLAR_LABELS.get(p.name, (p.name, p.name))[1],
+            rows.append({"pillar_ko": PILLARS.get(p.name, (p.name,))[0],
+                         "pillar_en": PILLARS.get(p.name, (p.name, p.name))[1],
                          "pillar_weight": pw[p.name], "label_ko": ko, "label_en": en, "unit": unit,
                          "within": w, "overall": pw[p.name] * w})
     return rows
@@ -738,7 +737,7 @@ def _sensitivity(unc, s: pd.DataFrame, top: int) -> dict | None:
 def _factor_label(factor: str) -> tuple[str, str]:
     if factor.startswith("w_"):
         p = factor[2:]
-        ko, en = PILLAR_LABELS.get(p, (p, p))
+        ko, en = PILLARS.get(p, (p, p))
         return f"{ko} 기둥 가중치", f"{en} pillar weight"
     return {"normalisation": ("정규화 방법", "normalisation method"),
             "aggregation": ("집계 방법", "aggregation method")}.get(factor, (factor, factor))
