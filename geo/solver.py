@@ -1234,7 +1234,7 @@ def _milp_cover(p: _Problem, w: np.ndarray, stage: int, caps: list, time_limit: 
         vec = np.zeros(nv)
         vec[cols_u[r_i]] = w[rows_c[r_i]]
         if cap <= consts[r_i] + _tols(p, w)[r_i]:
-            ub[cols_u[r_i]] = 0.0
+            ub[cols_u[r_i][w[rows_c[r_i]] > 0]] = 0.0  # coverable need stays covered (zero need may not)
         else:
             cons.append(_cap_row(vec, cap - consts[r_i], w))
     scale = tw / 1e6
@@ -1326,13 +1326,15 @@ def _bound_matrix(p: _Problem, w: np.ndarray, stage: int, caps: list) -> np.ndar
     When an earlier coverage stage is held at its trivial minimum (only demand that no
     candidate can reach is uncovered), every coverable demand must be served within that
     radius, so its pairs beyond it are forbidden (inf), which the Lagrangian handles exactly.
+    A row of zero need is not forced: leaving it uncovered costs the coverage nothing, so
+    forbidding its far pairs would cut off optimal hub sets and make the bound invalid.
     """
     s = p.stages[stage]
     for r_i, cap in enumerate(caps):
         far = p.cost > p.radii[r_i]
-        reach = ~far.all(axis=1)
-        if cap <= float(w[~reach].sum()) + _tols(p, w)[r_i]:
-            s = np.where(far & reach[:, None], np.inf, s)
+        forced = ~far.all(axis=1) & (w > 0)
+        if cap <= float(w[~forced].sum()) + _tols(p, w)[r_i]:
+            s = np.where(far & forced[:, None], np.inf, s)
     return s
 
 
