@@ -1408,16 +1408,27 @@ def _exact(p: _Problem, w: np.ndarray, hubs: np.ndarray, key: np.ndarray, *, dea
             # at least the smallest need).
             open_caps = [r_i for r_i, cap in enumerate(caps)
                          if cap > float(w[(q.cost > q.radii[r_i]).all(axis=1)].sum()) + tol[r_i]]
-            bmat, shift = smat, 0.0
+            # Hub sets that leave more need uncovered are valued inf (``primal``), so the search
+            # is exact for any mu even where needs differ by less than the smallest need.
+            bmat, shift, primal = smat, 0.0, None
             if open_caps:
                 unit = float(w[w > 0].min()) if (w > 0).any() else 1.0
                 mu = np.ceil(1.01 * max(float(key[stage]) - bounds[stage], 0.0) / unit + 1.0)
-                bmat = smat + mu * sum((q.cost > q.radii[r_i]).astype(float) for r_i in open_caps)
+                far = [q.cost > q.radii[r_i] for r_i in open_caps]
+                bmat = smat + mu * sum(x.astype(float) for x in far)
                 shift = mu * sum(caps[r_i] for r_i in open_caps)
+                limit = [caps[r_i] + tol[r_i] for r_i in open_caps]
+                fo = np.zeros(q.m) if fq is None else fq
+
+                def primal(h):
+                    if any(float(w[x[:, h].all(axis=1)].sum()) > c for x, c in zip(far, limit)):
+                        return np.inf
+                    return float(w @ bmat[:, h].min(axis=1)) + float(fo[h].sum())
+
             lb, bh, bv, nodes, done = _branch_and_bound(
                 q, bmat, w, float(key[stage]) + shift, qhubs, lam if not open_caps else None,
                 integral=integral and _integral(bmat, w) and float(shift).is_integer(), deadline=deadline,
-                abs_tol=0.5 * ttol if open_caps else None, f=fq, max_nodes=max_nodes)
+                abs_tol=0.5 * ttol if open_caps else None, f=fq, max_nodes=max_nodes, primal=primal)
             if stats is not None:
                 stats.setdefault("bb_nodes", {})[stage] = stats.get("bb_nodes", {}).get(stage, 0) + nodes
             bounds[stage] = max(bounds[stage], lb - shift)

@@ -230,6 +230,44 @@ def test_zero_need_rows_need_no_hub_within_reach(seed):
         assert r.optimal and r.lower_bound <= best[1] * (1 + 1e-9)
 
 
+def _brute_open(c, w, k, f, group, gmin, md):
+    """Lexicographic optimum (uncovered need, then distance plus open costs) by enumeration."""
+    best = None
+    for hubs in itertools.combinations(range(c.shape[1]), k):
+        lab = [group[j] for j in hubs]
+        if any(lab.count(g) < v for g, v in gmin.items()):
+            continue
+        d = c[:, hubs].min(axis=1)
+        key = (w[d > md].sum(), w[d <= md] @ d[d <= md] + f[list(hubs)].sum())
+        if best is None or (round(key[0], 9), key[1]) < (round(best[0], 9), best[1]):
+            best = key
+    return best
+
+
+@pytest.mark.parametrize("seed", [19, 33, 34])
+def test_proof_when_coverage_is_not_trivial(seed):
+    """Need left uncovered that some hub set could cover, needs that differ by less than the
+    smallest need, zero needs, groups, open costs, warm starts: every solve proves the
+    brute-force optimum (these seeds were left unproven before)."""
+    rng = np.random.default_rng(seed)
+    n, m, k = int(rng.integers(8, 15)), int(rng.integers(5, 9)), int(rng.integers(2, 4))
+    c = rng.uniform(0, 100, (n, m)).round(1)
+    group = list(rng.choice(["A", "B", "C"], m))
+    gmin = {"B": 1} if "B" in group else {}
+    prev = None
+    for _ in range(4):
+        w = rng.integers(0, 50, n).astype(float)
+        w[rng.random(n) < 0.3] = 0
+        f = rng.uniform(0, 300, m)
+        best = _brute_open(c, w, k, f, group, gmin, 50.0)
+        r = solver.solve(c, w, k, method="exact", max_distance=50.0, group=group, group_min=gmin or None,
+                         open_cost=f, start=prev)
+        assert r.uncovered_weight == pytest.approx(best[0], abs=1e-9)
+        assert r.objective == pytest.approx(best[1], rel=1e-9)
+        assert r.optimal and r.lower_bound <= best[1] * (1 + 1e-9)
+        prev = list(r.hubs)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_brute_force_mclp_lexicographic(seed):
     rng = np.random.default_rng(10 + seed)
