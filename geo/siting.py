@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InfeasibleError, InputError
-from geo.solver import (access_cost, capability_cost, choose_k, frontier, pick_frontier, selection_frequency,
-                        solve, solve_draws, swap_alternatives)
+from geo.solver import (DrawSolves, access_cost, capability_cost, choose_k, frontier, pick_frontier,
+                        selection_frequency, solve, solve_draws, swap_alternatives)
 
 __all__ = ["site_hubs", "choose_k_frame", "demand_columns", "plan", "CORE_SHARE"]
 
@@ -358,6 +358,42 @@ def _memoised(memo: dict | None, parts: tuple, compute: Callable[[], object]):
     return copy.deepcopy(value)
 
 
+def _remember(memo: dict, parts: tuple, entry: tuple) -> None:
+    memo[_digest(*parts)] = entry
+    while len(memo) > _MEMO_ENTRIES:
+        memo.pop(next(iter(memo)))
+
+
+def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, *, draws=None) -> None:
+    """Solve the re-solves of a plan that ``memo`` lacks, all at once on every core
+    (:func:`geo.workers.share_map`), and remember them: the hub set of each spec ``(over,
+    demand, k)`` and, if ``draws`` = (memo parts, DrawSolves factory, codes) is given, the
+    index draws. Each re-solve depends on its own inputs only, so the result is the same on
+    any number of cores."""
+    from geo.workers import share_map
+
+    todo = list({_digest(*parts(*sp)): sp for sp in specs if _digest(*parts(*sp)) not in memo}.values())
+    solves = None
+    if draws is not None and _digest(*draws[0]) not in memo:
+        solves = draws[1]()
+    items = [("set", sp) for sp in todo] + [("draw", d) for d in range(len(solves) if solves else 0)]
+
+    def task(item):
+        kind, x = item
+        if kind == "draw":
+            return solves(x)
+        try:
+            return True, compute(*x)
+        except (InfeasibleError, InputError) as e:
+            return False, e
+
+    out = share_map(task, items)
+    for sp, entry in zip(todo, out):
+        _remember(memo, parts(*sp), entry)
+    if solves is not None:
+        _remember(memo, draws[0], (True, [list(draws[2][h]) for h in out[len(todo):]]))
+
+
 _HUB_INDEX_COLUMNS = ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier")
 CORE_SHARE = 0.8  # a hub chosen in at least this share of the re-solves (families averaged) is "core"
 
@@ -411,6 +447,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
                           *_HUB_INDEX_COLUMNS, *(kw["eligibility"] or {})))
     units = units[[c for c in used if c in units.columns]]
     inputs = _digest(units, cost, kw, demand, capability) if memo is not None else ""
+    memo = {} if memo is None else memo  # without one, a memo of this plan's own re-solves
 
     def arrays(over: dict, dem: str = demand):
         a = {**kw, **over}
@@ -433,11 +470,15 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     first: list = []
 
+    def set_parts(over: dict, dem: str, kk: int) -> tuple:
+        return ("set", inputs, over, dem, kk, f, first)
+
+    def set_compute(over: dict, dem: str, kk: int) -> list[str]:
+        return _hub_codes(units, cost, demand=dem, k=kk, open_cost=f, start=first or None, **{**kw, **over})
+
     def hub_set(over: dict | None = None, *, dem: str = demand, kk: int = k) -> list[str]:
         over = over or {}
-        return _memoised(memo, ("set", inputs, over, dem, kk, f, first),
-                         lambda: _hub_codes(units, cost, demand=dem, k=kk, open_cost=f, start=first or None,
-                                            **{**kw, **over}))
+        return _memoised(memo, set_parts(over, dem, kk), lambda: set_compute(over, dem, kk))
 
     hubs, assign = _memoised(memo, ("site", inputs, f), lambda: site_hubs(units, cost, demand=demand, k=k,
                                                                          open_cost=f, **kw))
@@ -465,6 +506,24 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
             together.update(over)
         together["eligibility"] = {}
         rules.append(("all rules together", together))
+    elig_sets = [{"eligibility": {c: v + delta for c, v in elig.items()}} for delta in (-5, 5)] if elig else []
+    group_off = ({"per_megaregion_max": None, "per_megaregion_min": None}
+                 if kw.get("per_megaregion_max") or kw.get("per_megaregion_min") else None)
+    alt_demands = [dem for dem in ("at_stake", "need", "uniform") if dem != demand and dem in units.columns]
+    specs = ([(over, demand, k) for _, over in rules] + [({}, dem, k) for dem in alt_demands]
+             + [(over, demand, k) for over in elig_sets] + [({}, demand, k + dk) for dk in (-1, 1)]
+             + ([(group_off, demand, k)] if group_off else []))
+    Wd = fd = None
+    if draws and draws.get("demand") is not None:
+        Wd = np.asarray(draws["demand"], dtype=float)
+        Cd = draws.get("capability")
+        if f is not None and Cd is not None:
+            fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
+    draw_parts = ("index draws", inputs, k, Wd, f, fd)
+    _solve_missing(memo, specs, set_parts, set_compute,
+                   draws=None if Wd is None else (draw_parts, lambda: DrawSolves(
+                       C, Wd, k, model=model, open_cost=f, open_cost_draws=fd, start=hub_idx, **cons), codes))
+
     placed, prow = {c: [] for c in nominal}, []
     kept = {c: [] for c in nominal}  # spokes the spoke time limit keeps within reach through this hub
     limit = cons.get("max_distance")
@@ -500,29 +559,17 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     # robustness families: re-solve over what is uncertain
     fam: dict[str, list[list]] = {}
-    if draws and draws.get("demand") is not None:
-        Wd = np.asarray(draws["demand"], dtype=float)
-        Cd = draws.get("capability")
-        fd = None
-        if f is not None and Cd is not None:
-            fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
-        sets = _memoised(memo, ("index draws", inputs, k, Wd, f, fd),
-                         lambda: [list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f,
-                                                                      open_cost_draws=fd, start=hub_idx,
-                                                                      **cons)])
-        fam["index draws"] = sets
+    if Wd is not None:
+        fam["index draws"] = _memoised(memo, draw_parts, lambda: [  # solved above, unless evicted since
+            list(codes[h]) for h in solve_draws(C, Wd, k, model=model, open_cost=f, open_cost_draws=fd,
+                                                start=hub_idx, **cons)])
+    fam["demand definition"] = [hub_set(dem=dem) for dem in alt_demands]
     sets = []
-    for dem in ("at_stake", "need", "uniform"):
-        if dem != demand and dem in units.columns:
-            sets.append(hub_set(dem=dem))
-    fam["demand definition"] = sets
-    sets = []
-    for delta in (-5, 5):
-        if elig:
-            try:
-                sets.append(hub_set({"eligibility": {c: v + delta for c, v in elig.items()}}))
-            except InfeasibleError:
-                pass
+    for over in elig_sets:
+        try:
+            sets.append(hub_set(over))
+        except InfeasibleError:
+            pass
     fam["thresholds ±5"] = sets
     sets = []
     for dk in (-1, 1):
@@ -531,9 +578,9 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         except (InfeasibleError, InputError):
             pass
     fam["k ± 1"] = sets
-    if kw.get("per_megaregion_max") or kw.get("per_megaregion_min"):
+    if group_off:
         try:
-            fam["권역 rule off"] = [hub_set({"per_megaregion_max": None, "per_megaregion_min": None})]
+            fam["권역 rule off"] = [hub_set(group_off)]
         except InfeasibleError:
             pass
     fam = {name: s for name, s in fam.items() if s}

@@ -78,8 +78,8 @@ from scipy.optimize import LinearConstraint, milp
 
 from geo.errors import InfeasibleError, InputError
 
-__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "solve_draws", "read_orlib_pmedian",
-           "access_cost", "capability_cost", "frontier", "pick_frontier", "swap_alternatives"]
+__all__ = ["SitingResult", "solve", "choose_k", "selection_frequency", "DrawSolves", "solve_draws",
+           "read_orlib_pmedian", "access_cost", "capability_cost", "frontier", "pick_frontier", "swap_alternatives"]
 
 _REL_TOL = 1e-9  # relative tolerance for "proven optimal"
 # HiGHS searches for the incumbent only (the proof is our own, see _branch_and_bound), so it
@@ -1805,12 +1805,8 @@ def selection_frequency(cost, weight_draws, k: int, *, method: str = "auto", see
     return counts / W.shape[0]
 
 
-_DRAW_CHUNKS = 2  # solve_draws' independent warm-start chains (fixed, so results never depend on the cores)
-
-
-def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=None,
-                model: str = "pmedian", start=None, **constraints) -> list[np.ndarray]:
-    """Hub columns of an exact re-solve for every row of ``weight_draws``.
+class DrawSolves:
+    """The exact re-solve of each row of ``weight_draws``: ``solves(d)`` -> hub columns of draw d.
 
     Parameters
     ----------
@@ -1823,33 +1819,44 @@ def solve_draws(cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=N
         One open-cost vector per draw (e.g. :func:`capability_cost` of drawn capabilities),
         replacing ``open_cost``.
     start : sequence of int, optional
-        Hub columns to start from (e.g. the nominal solution).
+        Hub columns to start every draw from (e.g. the nominal solution).
 
-    The draws are split into a fixed number of consecutive chains, solved at the same time
-    where there are cores for them (:func:`geo.workers.fork_map`); within a chain each draw is
-    warm-started from the previous draw's hubs and Lagrangian multipliers, the first from
-    ``start``.
+    Draw 0 is solved on construction; every other draw is warm-started from ``start`` and from
+    draw 0's Lagrangian multipliers (rescaled to its weights). Draws scatter around the nominal
+    problem, so one anchor near it starts each closer than the previous draw would, and each
+    solve depends on its draw alone: any process can solve any draw with the same result.
     """
-    from geo.workers import fork_map
 
-    Wd = np.asarray(weight_draws, dtype=float)
-    p0 = _prepare(cost, k, model=model, open_cost=open_cost, **constraints)
-    first = None if start is None else np.searchsorted(p0.cols, np.asarray(start, dtype=np.int64))
+    def __init__(self, cost, weight_draws, k: int, *, open_cost=None, open_cost_draws=None,
+                 model: str = "pmedian", start=None, **constraints):
+        self.W = np.asarray(weight_draws, dtype=float)
+        self.open_cost_draws = open_cost_draws
+        self.p0 = _prepare(cost, k, model=model, open_cost=open_cost, **constraints)
+        self.first = None if start is None else np.searchsorted(self.p0.cols, np.asarray(start, dtype=np.int64))
+        self.anchor: dict = {}
+        self.hubs0 = self._solve(0, self.anchor) if len(self) else None
 
-    def chain(rows) -> list[np.ndarray]:
-        out, prev, warm = [], first, {}
-        for d in rows:
-            p = p0
-            if open_cost_draws is not None:
-                p = replace(p0, open_cost=np.asarray(open_cost_draws[d], dtype=float)[p0.cols])
-            r = _run(p, _as_weight(Wd[d], p0.cost.shape[0]), method="auto", time_limit=None, seed=0,
-                     start=prev, warm=warm)
-            prev = np.searchsorted(p0.cols, r.hubs)
-            out.append(r.hubs)
-        return out
+    def __len__(self) -> int:
+        return self.W.shape[0]
 
-    chains = [c for c in np.array_split(np.arange(Wd.shape[0]), _DRAW_CHUNKS) if len(c)]
-    return [h for part in fork_map(chain, chains) for h in part]
+    def _solve(self, d: int, warm: dict) -> np.ndarray:
+        p = self.p0
+        if self.open_cost_draws is not None:
+            p = replace(p, open_cost=np.asarray(self.open_cost_draws[d], dtype=float)[p.cols])
+        return _run(p, _as_weight(self.W[d], p.cost.shape[0]), method="auto", time_limit=None, seed=0,
+                    start=self.first, warm=warm).hubs
+
+    def __call__(self, d: int) -> np.ndarray:
+        return self.hubs0 if d == 0 else self._solve(d, dict(self.anchor))  # _exact replaces entries
+
+
+def solve_draws(cost, weight_draws, k: int, **kw) -> list[np.ndarray]:
+    """Hub columns of an exact re-solve for every row of ``weight_draws`` (arguments as
+    :class:`DrawSolves`), shared between the cores (:func:`geo.workers.share_map`)."""
+    from geo.workers import share_map
+
+    solves = DrawSolves(cost, weight_draws, k, **kw)
+    return share_map(solves, range(len(solves)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Work in a second process: the second core of a small machine, without pickling the inputs.
 
-The expensive parts of a run that do not depend on each other (half of the siting's re-solves,
-the maps while the report is written, half of the report's figures) run in a child process
+The expensive parts of a run that do not depend on each other (the siting's re-solves, shared
+with this process; the maps while the report is written; half of the report's figures) run in a child process
 forked from the run: the child sees every array and frame of the parent as they are, and only
 its result travels back (pickled). Where forking is not safe or not possible (other than
 Linux, one core, ``GEO_PROCESSES=1``) the same functions run one after the other in this
@@ -69,19 +69,33 @@ class Later:
             self._pool = None
 
 
-def fork_map(fn: Callable[[object], object], items: Sequence) -> list:
-    """``[fn(x) for x in items]``, the first item in this process and the others in forked
-    children running at the same time (one per spare core; serially here without them)."""
+def share_map(fn: Callable[[object], object], items: Sequence) -> list:
+    """``[fn(x) for x in items]``, shared between this process and forked children (one per
+    spare core) that each take the next item not yet taken, so a few slow items do not leave a
+    core idle. ``fn`` must depend only on its item: then who computed which item never shows
+    in the result. Serially here without spare cores."""
     items = list(items)
-    if not items:
-        return []
     spare = max(min(processes(), len(items)) - 1, 0)
-    later = [Later(lambda x=x: fn(x)) for x in items[1:1 + spare]]
+    if not spare:
+        return [fn(x) for x in items]
+    counter = multiprocessing.get_context("fork").Value("q", 0)  # shared with the children
+
+    def work() -> dict:
+        done = {}
+        while True:
+            with counter.get_lock():
+                i = counter.value
+                counter.value = i + 1
+            if i >= len(items):
+                return done
+            done[i] = fn(items[i])
+
+    later = [Later(work) for _ in range(spare)]
     try:
-        out = [fn(items[0])]
-        out += [job.result() for job in later]
+        done = work()
+        for job in later:
+            done.update(job.result())
     finally:
         for job in later:
             job.close()
-    out += [fn(x) for x in items[1 + spare:]]
-    return out
+    return [done[i] for i in range(len(items))]

@@ -13,12 +13,35 @@ def _square(x):
 
 
 @pytest.mark.parametrize("cap", ["1", ""])
-def test_fork_map_equals_serial(monkeypatch, cap):
+def test_share_map_equals_serial(monkeypatch, cap):
     monkeypatch.setenv("GEO_PROCESSES", cap)
-    big = list(range(7))
+    big = list(range(57))
     offset = 3  # a closure: the child sees the parent's objects without pickling them
-    assert workers.fork_map(lambda x: _square(x) + offset, big) == [x * x + 3 for x in big]
-    assert workers.fork_map(_square, []) == []
+    assert workers.share_map(lambda x: _square(x) + offset, big) == [x * x + 3 for x in big]
+    assert workers.share_map(_square, []) == []
+    assert workers.share_map(_square, [4]) == [16]
+
+
+def test_share_map_shares_the_items(monkeypatch):
+    """With a spare core both processes take items; an error in either is raised with its type."""
+    monkeypatch.setenv("GEO_PROCESSES", "")
+    import time
+
+    def who(x):
+        time.sleep(0.002)
+        return os.getpid()
+
+    pids = workers.share_map(who, range(40))
+    assert os.getpid() in pids and (len(set(pids)) >= 2 if workers.processes() > 1 else set(pids) == {os.getpid()})
+
+    def bad(x):
+        if x == 30:
+            raise InputError("bad item", got=x)
+        time.sleep(0.001)
+        return x
+
+    with pytest.raises(InputError, match="bad item"):
+        workers.share_map(bad, range(40))
 
 
 def test_processes_respects_the_cap(monkeypatch):
