@@ -42,6 +42,9 @@ def _pick(rho, fixed, gid, need, room, free_slots, grouped, order_buf, out):
         else:
             order_buf[no] = j
             no += 1
+    for g in range(n_groups):
+        if grouped and seen[g] < need[g]:
+            return -1  # too few available columns in the group for its minimum
     left = free_slots - nt
     if left < 0 or no < left:
         return -1

@@ -736,6 +736,8 @@ def _group_subset(p: _Problem, rho: np.ndarray, force=None) -> np.ndarray | None
     order = order[np.isfinite(rho[order]) & ~chosen[order]]
     for g in np.flatnonzero(p.gmin > count):
         pick = order[p.gid[order] == g][: p.gmin[g] - count[g]]
+        if len(pick) < p.gmin[g] - count[g]:
+            return None  # too few columns left in the group for its minimum
         chosen[pick] = True
         count[g] += len(pick)
     left = p.k - int(chosen.sum())
@@ -814,7 +816,9 @@ def _group_picker(p: _Problem):
     fixed_cols = np.flatnonzero(fixed).tolist()
     n_groups, free_slots = len(need), p.k - nfix
     group_cols = [np.flatnonzero((p.gid == g) & ~fixed) for g in range(n_groups)]
-    stop = free_slots - sum(min(need[g], len(group_cols[g])) for g in range(n_groups))
+    if any(len(group_cols[g]) < need[g] for g in range(n_groups)):
+        return lambda rho: None  # a group has too few columns for its minimum
+    stop = free_slots - sum(need)
     isfinite = math.isfinite
 
     def grouped(rho):
@@ -834,11 +838,12 @@ def _group_picker(p: _Problem):
                 offers.append(j)
                 if finite and len(offers) >= stop:
                     break
-        if finite:
-            for g in range(n_groups):
-                if seen[g] < need[g]:
-                    cg = group_cols[g]
-                    taken.extend(cg[np.argsort(rho[cg], kind="stable")][seen[g]:need[g]].tolist())
+        for g in range(n_groups):
+            if seen[g] < need[g]:
+                if not finite:  # the scan saw every available column: too few in the group
+                    return None
+                cg = group_cols[g]
+                taken.extend(cg[np.argsort(rho[cg], kind="stable")][seen[g]:need[g]].tolist())
         left = free_slots - len(taken)
         if len(offers) < left:
             return None

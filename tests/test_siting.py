@@ -661,3 +661,41 @@ def test_plan_reuses_results_by_their_inputs(grid_units, monkeypatch):
     assert n_heavier > n_first
     siting.plan(units, cost, **{**kw, "memo": None})  # no memo: every re-solve runs
     assert len(calls) == n_heavier + n_first
+
+
+def test_best_subset_is_none_when_a_group_minimum_cannot_be_met():
+    """Every hub-set picker (reference greedy, per-step picker, compiled pick) is the brute-force
+    cheapest set under the group limits, and None when none exists: a group whose minimum
+    outnumbers its available columns (inf rho, as in a branch-and-bound node that closed them)
+    makes the set infeasible. Before, the pickers returned a set without that group."""
+    from geo.kernels import _pick
+
+    rng = np.random.default_rng(7)
+    checked = infeasible = 0
+    for _ in range(300):
+        m, k = int(rng.integers(3, 9)), int(rng.integers(1, 4))
+        labels = rng.integers(0, 3, m)
+        gmin = {g: int(rng.integers(0, 3)) for g in np.unique(labels)}
+        gmax = {g: max(gmin[g], int(rng.integers(1, 4))) for g in np.unique(labels)}
+        try:
+            p = solver._prepare(rng.random((3, m)), min(k, m), group=labels, group_max=gmax, group_min=gmin)
+        except InfeasibleError:
+            continue
+        rho = rng.normal(size=p.m)
+        rho[rng.random(p.m) < 0.3] = np.inf
+        best = None
+        for S in itertools.combinations(range(p.m), p.k):
+            cnt = np.bincount(p.gid[list(S)], minlength=len(p.gmax))
+            if np.isfinite(rho[list(S)]).all() and (cnt >= p.gmin).all() and (cnt <= p.gmax).all():
+                if best is None or rho[list(S)].sum() < rho[list(best)].sum() - 1e-12:
+                    best = S
+        out = np.empty(p.m, np.int64)
+        size = _pick(rho, *solver._kernel_args(p), np.empty(p.m, np.int64), out)
+        for got in (solver._best_subset(p, rho), solver._subset_picker(p)(rho), out[:size] if size >= 0 else None):
+            if best is None:
+                assert got is None
+            else:
+                assert got is not None and rho[got].sum() == pytest.approx(rho[list(best)].sum())
+        checked += 1
+        infeasible += best is None
+    assert checked > 100 and infeasible > 20, (checked, infeasible)
