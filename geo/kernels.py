@@ -1,5 +1,6 @@
 """Compiled inner loops of the siting solver (numba): the subgradient steps of the Lagrangian
-bound, which the exact solver runs tens of thousands of times per national run.
+bound, which the exact solver runs tens of thousands of times per national run, the single-swap
+values of its local search and the exact bounds of its reduced-cost fixing under group limits.
 
 :func:`subgradient` is the loop of :func:`geo.solver._lagrangian` on the whole matrix, with
 the hub-set pick of :func:`geo.solver._group_picker` (fixed hubs, per-group minimum and
@@ -166,6 +167,76 @@ def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, 
 
 
 @njit(cache=True, nogil=True)
+def _pick_sum(rho, order, fixed, gid, need, room, free_slots, force_j, skip_j, seen):
+    """Sum of ``rho`` over the cheapest free columns that complete a hub set under the group
+    limits (as :func:`_pick`, ``order`` the columns by rho), with column ``force_j`` taken first
+    and ``skip_j`` unavailable (-1: none); inf if no set exists."""
+    n_groups = need.shape[0]
+    for g in range(n_groups):
+        seen[g] = 0
+    total = 0.0
+    slots = free_slots
+    gf = -1
+    if force_j >= 0:
+        gf = gid[force_j]
+        if room[gf] < 1:
+            return np.inf
+        total += rho[force_j]
+        slots -= 1
+    taken = 0
+    offered = 0
+    offer_sum = 0.0
+    # deficits first: with force_j in its group, that group needs one column less
+    deficit = 0
+    for g in range(n_groups):
+        d = need[g] - 1 if g == gf and need[g] > 0 else need[g]
+        deficit += d
+    left = slots - deficit
+    if left < 0:
+        return np.inf
+    for t in range(order.shape[0]):
+        j = order[t]
+        if fixed[j] or j == force_j or j == skip_j or not np.isfinite(rho[j]):
+            continue
+        g = gid[j]
+        r = seen[g]
+        seen[g] = r + 1
+        nd = need[g] - 1 if g == gf and need[g] > 0 else need[g]
+        rm = room[g] - 1 if g == gf else room[g]
+        if r < nd:
+            total += rho[j]
+            taken += 1
+        elif r < rm and offered < left:
+            offer_sum += rho[j]
+            offered += 1
+    if taken < deficit or offered < left:
+        return np.inf
+    return total + offer_sum
+
+
+@njit(cache=True, nogil=True)
+def fixing_exact(rho, todo, in_set, fixed, gid, need, room, free_slots, limit):
+    """The exact bounds of reduced-cost fixing under group limits, for the columns ``todo``:
+    a column out of the relaxed set is dropped if the cheapest set with it open exceeds
+    ``limit``; a column in it is forced open if the cheapest set without it does. ``rho`` of
+    the fixed columns and the multipliers' constant are in ``limit`` already.
+    Returns (keep, force) over the columns."""
+    m = rho.shape[0]
+    order = np.argsort(rho, kind="mergesort")
+    seen = np.zeros(need.shape[0], np.int64)
+    keep = np.ones(m, np.bool_)
+    force = np.zeros(m, np.bool_)
+    for t in range(todo.shape[0]):
+        j = todo[t]
+        if not in_set[j]:
+            if _pick_sum(rho, order, fixed, gid, need, room, free_slots, j, -1, seen) > limit:
+                keep[j] = False
+        elif _pick_sum(rho, order, fixed, gid, need, room, free_slots, -1, j, seen) > limit:
+            force[j] = True
+    return keep, force
+
+
+@njit(cache=True, nogil=True)
 def swap_values(s, w, hubs):
     """``sum_i w_i min_{j in S'} s_ij`` for every single swap S' = S - hubs[r] + j, as a
     (len(hubs), m) array: each demand keeps its nearest hub unless that one leaves, when it
@@ -208,3 +279,5 @@ def warm() -> None:
     subgradient(ws, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
                 no, np.zeros(3, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), 1, True)
     swap_values(ws, np.ones(2), np.arange(1, dtype=np.int64))
+    fixing_exact(np.zeros(3), np.arange(1, dtype=np.int64), no, no, np.zeros(3, np.int64), np.zeros(1, np.int64),
+                 np.ones(1, np.int64), 1, 0.0)

@@ -1011,17 +1011,21 @@ def _fixing(p: _Problem, s: np.ndarray, w: np.ndarray, lam: np.ndarray, ub: floa
         lo_open = base + fsum + rho + np.where(inq, head - rho + nxt, head)
         inq1 = rank < q + 1
         lo_close = base + fsum + np.where(inq1, csum[q + 1] - rho + nxt2, csum[q + 1])
-    for j in range(p.m):
-        if fixed[j] or not np.isfinite(rho[j]):
-            continue
-        if not inS[j] and lo_open[j] > ub + tol:
-            keep[j] = False
-            continue
-        if inS[j] and lo_close[j] > ub + tol:
-            force[j] = True
-            continue
-        if p.plain:
-            continue  # the relaxed bound was exact
+    cand = ~fixed & np.isfinite(rho)
+    keep[cand & ~inS & (lo_open > ub + tol)] = False
+    force[cand & inS & (lo_close > ub + tol)] = True
+    if p.plain:
+        return keep, force  # the relaxed bounds were exact
+    todo = np.flatnonzero(cand & keep & ~force)
+    kern = _kernel_args(p)  # None without kernels or with the subset rule
+    if kern is not None:
+        from geo.kernels import fixing_exact
+
+        fx, gid, need, room, free_slots, _ = kern
+        k2, f2 = fixing_exact(np.ascontiguousarray(rho, dtype=float), todo, inS, fx, gid, need, room, free_slots,
+                              ub + tol - base - float(rho[fixed].sum()))
+        return keep & k2, force | f2
+    for j in todo:
         if not inS[j]:
             T = _best_subset(p, rho, force=[j])
             if T is None or base + rho[T].sum() > ub + tol:
