@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 from collections.abc import Callable, Sequence
-
-_TASKS: dict[int, Callable[[], object]] = {}
-
 
 def processes() -> int:
     """Processes a run may use: the cores this process may run on (``GEO_PROCESSES`` caps it;
@@ -31,8 +30,36 @@ def processes() -> int:
     return max(n, 1)
 
 
-def _call(key: int):
-    return _TASKS[key]()
+_ZOMBIES: list[int] = []  # children whose result has been read, left to exit in their own time
+
+
+def _reap() -> None:
+    for pid in list(_ZOMBIES):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _ZOMBIES.remove(pid)
+
+
+def _child(fn: Callable[[], object], fd: int) -> None:
+    """In the forked child: write ``(True, fn())`` or ``(False, exception)``, pickled, to ``fd``
+    and leave at once (no interpreter teardown, no handlers of the parent run twice)."""
+    try:
+        try:
+            data = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as e:  # noqa: BLE001 - every error travels back to the parent
+            try:
+                data = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that cannot be pickled: its text
+                data = pickle.dumps((False, RuntimeError(f"{type(e).__name__}: {e}")))
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(0)
 
 
 class Later:
@@ -40,33 +67,48 @@ class Later:
     process when :meth:`result` is first called if there is no second core."""
 
     def __init__(self, fn: Callable[[], object]):
-        self._fn, self._pool, self._job, self._done = fn, None, None, False
+        self._fn, self._pid, self._fd, self._done = fn, None, None, False
         if processes() > 1:
-            key = id(self)
-            _TASKS[key] = fn  # the child is forked below and finds it here
-            try:
-                self._pool = multiprocessing.get_context("fork").Pool(1)
-                self._job = self._pool.apply_async(_call, (key,))
-            finally:
-                _TASKS.pop(key, None)
+            _reap()
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                _child(fn, w)
+            os.close(w)
+            self._pid, self._fd = pid, r
 
     def result(self):
         """The value of ``fn()``; an exception it raised is raised here."""
-        if self._done:
-            return self._value
-        try:
-            self._value = self._fn() if self._pool is None else self._job.get()
-        finally:
-            self.close()
-        self._done = True
+        if not self._done:
+            if self._pid is None:
+                self._ok, self._value = True, self._fn()
+            else:
+                with os.fdopen(self._fd, "rb") as f:
+                    self._fd = None
+                    data = f.read()
+                _ZOMBIES.append(self._pid)  # its exit (unmapping a large process) is not waited for
+                self._pid = None
+                if not data:
+                    raise RuntimeError("a child process ended without a result (killed?)")
+                self._ok, self._value = pickle.loads(data)
+            self._done = True
+        if not self._ok:
+            raise self._value
         return self._value
 
     def close(self) -> None:
         """Stop the child if it is still running (e.g. after an error elsewhere)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _ZOMBIES.append(self._pid)
+            self._pid = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def share_map(fn: Callable[[object], object], items: Sequence) -> list:
