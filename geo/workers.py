@@ -1,9 +1,9 @@
 """Work in a second process: the second core of a small machine, without pickling the inputs.
 
 The expensive parts of a run that do not depend on each other (the siting's re-solves, shared
-with this process; the maps while the report is written; half of the report's figures) run in a child process
-forked from the run: the child sees every array and frame of the parent as they are, and only
-its result travels back (pickled). Where forking is not safe or not possible (other than
+with this process; the maps while the report is written; half of the report's figures) run in
+a child process forked from the run: the child sees every array and frame of the parent as
+they are, and only its result travels back (pickled, through a pipe). Where forking is not safe or not possible (other than
 Linux, one core, ``GEO_PROCESSES=1``) the same functions run one after the other in this
 process, with the same results: callers split their work the same way either way, so the
 output never depends on the machine.
