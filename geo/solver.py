@@ -2011,13 +2011,18 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
     w = _as_weight(w, np.asarray(C).shape[0])
     solves = [0]
     base_p = _prepare(C, k, open_cost=np.zeros(np.asarray(C).shape[1]), **constraints)
-    warm: dict = {}
+    # Every point is warm-started from the Lagrangian multipliers of the first (mu = 0): the
+    # open costs move the relaxed hub choice but hardly the multipliers of the assignment, and
+    # each point then depends on its own mu and start only.
+    anchor: dict = {}
 
     def point(mu: float, start=None) -> dict:
         f = capability_cost(cap, mu)
         pm = replace(base_p, open_cost=f[base_p.cols])
         st = None if start is None else np.searchsorted(base_p.cols, [int(x) for x in start.split(";")])
-        r = _run(pm, w, method="auto", time_limit=None, seed=0, start=st, warm=warm)
+        wm = dict(anchor)  # the multipliers of the first point (mu = 0): see below
+        r = _run(pm, w, method="auto", time_limit=None, seed=0, start=st, warm=wm)
+        anchor.update(anchor or wm)
         solves[0] += 1
         acc = float(r.objective - f[r.hubs].sum())
         return {"mu": mu, "access": acc, "access_cost": access_cost(C, w, r.hubs),
