@@ -61,23 +61,21 @@ def _pick(rho, fixed, gid, need, room, free_slots, grouped, order_buf, out):
 
 
 @njit(cache=True, nogil=True)
-def subgradient(ws, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, rel_tol,
+def subgradient(ws, srt, lam, f, ub, hubs, max_iter, goal, pi0, stall_limit, pi_min, rel_tol,
                 fixed, gid, need, room, free_slots, grouped):
     """Subgradient steps on ``min_S sum_i min_j (ws_ij) [+ f_j]`` relaxed by ``lam``.
 
-    Each row is visited in its own cost order and only as far as it matters: its columns
-    cheaper than ``lam_i`` (the only terms of ``rho``) and its nearest chosen hub. The terms
-    are added in row order, as a sum over the whole matrix would add them.
+    Each row is visited in its own cost order (``srt``: an ascending order of each row of
+    ``ws``) and only as far as it matters: its columns cheaper than ``lam_i`` (the only terms
+    of ``rho``) and its nearest chosen hub. The terms are added in row order, as a sum over
+    the whole matrix would add them; which of equal costs comes first changes no sum.
     Returns (best bound, its multipliers, best hub set seen, its value, steps taken).
     """
     n, m = ws.shape
-    srt = np.empty((n, m), np.int64)
     wss = np.empty((n, m))
     for i in range(n):
-        o = np.argsort(ws[i], kind="mergesort")
-        srt[i] = o
         for t in range(m):
-            wss[i, t] = ws[i, o[t]]
+            wss[i, t] = ws[i, srt[i, t]]
     lam = lam.copy()
     best = -np.inf
     best_lam = lam.copy()
@@ -276,7 +274,8 @@ def warm() -> None:
     so that the first siting of a fresh install does not wait for the compiler."""
     ws = np.ones((2, 3))
     no = np.zeros(3, np.bool_)
-    subgradient(ws, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
+    order = np.zeros((2, 3), np.int64) + np.arange(3)
+    subgradient(ws, order, np.zeros(2), np.zeros(3), 1.0, np.arange(1, dtype=np.int64), 2, np.inf, 2.0, 30, 1e-5, 1e-9,
                 no, np.zeros(3, np.int64), np.zeros(1, np.int64), np.ones(1, np.int64), 1, True)
     swap_values(ws, np.ones(2), np.arange(1, dtype=np.int64))
     fixing_exact(np.zeros(3), np.arange(1, dtype=np.int64), no, no, np.zeros(3, np.int64), np.zeros(1, np.int64),

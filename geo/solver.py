@@ -171,6 +171,10 @@ class _Problem:
     open_cost: np.ndarray | None = None  # cost of opening each working column (last criterion)
     subset: np.ndarray | None = None  # bool per working column: the set of the subset rule
     subset_min: int = 0  # at least so many hubs from ``subset``
+    # per row, the working columns by cost: every matrix the bounds use (stage matrices, their
+    # forbidden far pairs, penalties) is a non-decreasing function of the cost, so this is
+    # also an ascending order of each of their rows
+    order: np.ndarray | None = None
 
     @property
     def m(self) -> int:
@@ -192,7 +196,13 @@ class _Problem:
         fx = np.zeros(self.m, bool)
         fx[self.fixed] = True
         fx |= force
-        q = _Problem(cost=self.cost[:, idx], cols=self.cols[idx], k=self.k,
+        order = None
+        if self.order is not None:
+            pos = np.full(self.m, -1)
+            pos[idx] = np.arange(len(idx))
+            o = pos[self.order]
+            order = o[o >= 0].reshape(self.cost.shape[0], len(idx))
+        q = _Problem(cost=self.cost[:, idx], cols=self.cols[idx], k=self.k, order=order,
                      fixed=np.flatnonzero(fx[idx]), gid=self.gid[idx], gmax=self.gmax, gmin=self.gmin,
                      radii=self.radii, max_distance=self.max_distance, model=self.model,
                      stages=[t[:, idx] for t in self.stages],
@@ -378,6 +388,7 @@ def _prepare(cost, k, *, model="pmedian", reach=None, candidates=None, fixed=(),
     dist = np.minimum(work, max_distance) if max_distance is not None else work
     stages = [(work > r).astype(float) for r in radii] + [dist]
     return _Problem(cost=work, cols=cols, k=k, fixed=np.sort(pos[fx]), gid=gid,
+                    order=np.argsort(work, axis=1, kind="stable") if work.size <= _KERNEL_CELLS else None,
                     gmax=np.array([gmax[g] for g in uniq]), gmin=np.array([gmin[g] for g in uniq]),
                     radii=radii, max_distance=max_distance, model=model, stages=stages,
                     open_cost=None if open_cost is None else np.asarray(open_cost, float)[cols],
@@ -906,7 +917,8 @@ def _lagrangian(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs: np.n
         from geo.kernels import subgradient
 
         best, best_lam, best_hubs, best_val, _ = subgradient(
-            np.ascontiguousarray(ws), np.ascontiguousarray(lam, dtype=float),
+            np.ascontiguousarray(ws), p.order if p.order is not None else np.argsort(ws, axis=1, kind="stable"),
+            np.ascontiguousarray(lam, dtype=float),
             np.zeros(p.m) if f is None else np.ascontiguousarray(f, dtype=float),
             float(ub), np.ascontiguousarray(hubs, dtype=np.int64), int(max_iter), float(goal), _PI0, _STALL, _PI_MIN,
             _REL_TOL, *kern)
