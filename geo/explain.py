@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.labels import FAMILY_DETAILS, PILLARS
 
@@ -18,11 +20,16 @@ __all__ = ["explain", "EXPLAIN_RADIUS_KM", "rule_words", "placed_by_words"]
 EXPLAIN_RADIUS_KM = 60.0
 
 
-def _within(points, centre, radius_km: float) -> int:
+def _located(points) -> np.ndarray:
+    """The geometries of ``points`` that have a location (an array for :func:`_within`)."""
     if points is None or len(points) == 0:
-        return 0
-    located = points[points.geometry.notna() & ~points.geometry.is_empty]
-    return int((located.geometry.distance(centre) <= radius_km * 1000).sum())
+        return np.empty(0, dtype=object)
+    g = points.geometry
+    return g[g.notna() & ~g.is_empty].to_numpy()
+
+
+def _within(located: np.ndarray, centre, radius_km: float) -> int:
+    return int((shapely.distance(located, centre) <= radius_km * 1000).sum()) if len(located) else 0
 
 
 def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFrame,
@@ -58,10 +65,11 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
     pts = points
     n = len(scores)
     ko, en = [], []
+    univ, res = _located(universities), _located(research)
     for code, h in hubs.iterrows():
         s, v = scores.loc[code], values.loc[code]
-        u = _within(universities, pts.get(code), radius_km) if code in pts.index else 0
-        rs = _within(research, pts.get(code), radius_km) if code in pts.index else 0
+        u = _within(univ, pts.get(code), radius_km) if code in pts.index else 0
+        rs = _within(res, pts.get(code), radius_km) if code in pts.index else 0
         chg, loss = v.get("mfg_va_change_2015_2020"), v.get("mfg_loss_share_grdp_2015")
         firms, roots = v.get("ic_operating_firms"), v.get("root_complex_count")
         freq = h.get("selection_frequency")

@@ -341,11 +341,14 @@ def _with_minutes(hubs, assign, km):
            for c in (*hubs.columns, *assign.columns) if c.endswith("_km")}
     hubs, assign = hubs.rename(columns=ren), assign.rename(columns=ren)
     km = km.loc[assign.index, :]
-    hub = assign["hub_code"].astype(object)
-    near = assign["nearest_hub_code"].astype(object)
-    assign = assign.assign(
-        distance_km=[km.at[i, h] if isinstance(h, str) else np.nan for i, h in zip(assign.index, hub)],
-        nearest_hub_km=[km.at[i, h] for i, h in zip(assign.index, near)])
+    col = pd.Index(km.columns)
+    rows = np.arange(len(assign))
+    hub = assign["hub_code"].astype(object).to_numpy()
+    has = np.array([isinstance(h, str) for h in hub], dtype=bool)
+    dist = np.full(len(assign), np.nan)
+    dist[has] = km.to_numpy()[rows[has], col.get_indexer(hub[has])]
+    near = col.get_indexer(assign["nearest_hub_code"].astype(object).to_numpy())
+    assign = assign.assign(distance_km=dist, nearest_hub_km=km.to_numpy()[rows, near])
     spokes = assign[assign["covered"] & ~assign["is_hub"]]
     g = spokes.groupby(spokes["hub_code"].astype(str))["distance_km"]
     hubs = hubs.assign(mean_spoke_distance_km=g.mean().reindex(hubs.index).to_numpy(),

@@ -584,16 +584,21 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         except InfeasibleError:
             pass
     fam = {name: s for name, s in fam.items() if s}
-    freq = pd.DataFrame({name: [float(np.mean([c in set(x) for x in ss])) for c in codes]
-                         for name, ss in fam.items()}, index=codes)
+    at = {c: i for i, c in enumerate(codes)}
+
+    def share(sets: list[list]) -> np.ndarray:  # per region, the share of the sets holding it
+        hits = np.zeros(len(codes))
+        for x in sets:
+            hits[[at[c] for c in set(x)]] += 1
+        return hits / len(sets)
+
+    freq = pd.DataFrame({name: share(ss) for name, ss in fam.items()}, index=codes)
     freq["combined"] = freq.mean(axis=1)  # every family counts equally, however many re-solves it has
 
     # per hub: placed_by, capability, best alternative and swap cost, frequencies
     e_mask = np.asarray(cons["candidates"], bool).copy()
     e_mask[np.asarray(cons["excluded"], dtype=np.int64)] = False
-    pos = pd.Series(np.arange(len(codes)), index=codes)
-    hc = assign["hub_code"].astype(object)
-    asg = np.array([pos[h] if isinstance(h, str) else -1 for h in hc])
+    asg = np.array([at[h] if isinstance(h, str) else -1 for h in assign["hub_code"].astype(object)])
     alts = swap_alternatives(C, need, hub_idx, cap, e_mask, mega.to_numpy(), asg,
                              max_distance=cons.get("max_distance"), group_max=cons.get("group_max"),
                              group_min=cons.get("group_min"), subset=cons.get("subset"),
