@@ -458,7 +458,10 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     if model == "pmedian":
         fr = _memoised(memo, ("frontier", inputs, k, frontier_points),
                        lambda: frontier(C, need, k, cap, n_points=frontier_points, **cons))
-        chosen = pick_frontier(fr, frontier_rule)
+        # The hub table and every re-solve use the chosen point's trade-off mu, which only a
+        # supported point has: an ε-constraint point (mu NaN) is shown but not chosen.
+        supported = np.flatnonzero(fr["mu"].notna().to_numpy())
+        chosen = int(supported[pick_frontier(fr.iloc[supported].reset_index(drop=True), frontier_rule)])
         mu = float(fr.loc[chosen, "mu"])
         fr["chosen"] = np.arange(len(fr)) == chosen
         fr.insert(int(fr.columns.get_loc("hubs")), "hub_codes",
@@ -467,6 +470,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     else:  # MCLP: no trade-off (open costs apply to the p-median only)
         fr, mu = pd.DataFrame(), 0.0
     f = capability_cost(cap, mu) if mu > 0 else None
+    # the chosen point solved this very problem: its hubs start (and usually prove) the hub table
+    start = fr.loc[fr["chosen"], "hub_codes"].iloc[0].split(";") if len(fr) else None
 
     first: list = []
 
@@ -481,7 +486,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         return _memoised(memo, set_parts(over, dem, kk), lambda: set_compute(over, dem, kk))
 
     hubs, assign = _memoised(memo, ("site", inputs, f), lambda: site_hubs(units, cost, demand=demand, k=k,
-                                                                         open_cost=f, **kw))
+                                                                         open_cost=f, start=start, **kw))
     first.extend(hubs.index)
     nominal = list(hubs.index)
     hub_idx = [codes.get_loc(c) for c in nominal]

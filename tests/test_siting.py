@@ -699,3 +699,30 @@ def test_best_subset_is_none_when_a_group_minimum_cannot_be_met():
         checked += 1
         infeasible += best is None
     assert checked > 100 and infeasible > 20, (checked, infeasible)
+
+
+def test_plan_chooses_a_supported_frontier_point(grid_units, monkeypatch):
+    """A rule that would pick an ε-constraint point (no trade-off mu of its own) picks among the
+    supported points: the hub table is solved with the chosen point's mu, so the chosen row of
+    the frontier and the hubs always agree. Before, mu was NaN there and the trade-off was
+    silently dropped."""
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
+    real = siting.frontier
+
+    def with_eps_point(*a, **kw):
+        fr = real(*a, **kw)
+        mid = fr.iloc[[0]].assign(mu=np.nan, epsilon=1.0, method="epsilon-constraint",
+                                  mean_capability=float(fr["mean_capability"].max()) + 1.0,
+                                  access=float(fr["access"].max()) * 2)
+        return pd.concat([fr, mid], ignore_index=True)
+
+    monkeypatch.setattr(siting, "frontier", with_eps_point)
+    most = float(units["capability_index"].max())
+    out = siting.plan(units, cost, demand="need", k=2, frontier_rule=("min_capability", most))
+    fr = out["frontier"]
+    assert fr["chosen"].sum() == 1
+    row = fr[fr["chosen"]].iloc[0]
+    assert row["method"] == "weighted sum (supported)" and np.isfinite(row["mu"])
+    assert out["info"]["capability_mu"] == row["mu"]
+    assert sorted(out["hubs"].index) == sorted(row["hub_codes"].split(";"))
