@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
@@ -309,8 +310,14 @@ def _digest(*parts) -> str:
             h.update(b"frame")
             feed([str(c) for c in x.columns] if isinstance(x, pd.DataFrame) else str(x.name))
             feed([str(i) for i in x.index])
-            feed([str(t) for t in (x.dtypes if isinstance(x, pd.DataFrame) else [x.dtype])])
-            h.update(pd.util.hash_pandas_object(x, index=False).to_numpy().tobytes())
+            dtypes = list(x.dtypes) if isinstance(x, pd.DataFrame) else [x.dtype]
+            feed([str(t) for t in dtypes])
+            if all(isinstance(t, np.dtype) and t.kind in "biuf" for t in dtypes):  # numbers: their bytes
+                one = isinstance(x, pd.Series) or len(set(dtypes)) == 1  # one block: its bytes at once
+                for c in [x] if one else [x.iloc[:, i] for i in range(x.shape[1])]:
+                    h.update(np.ascontiguousarray(c.to_numpy()).tobytes())
+            else:
+                h.update(pd.util.hash_pandas_object(x, index=False).to_numpy().tobytes())
         elif isinstance(x, np.ndarray):
             h.update(f"array{x.dtype}{x.shape}".encode())
             if x.dtype == object:
@@ -323,6 +330,8 @@ def _digest(*parts) -> str:
                 feed(str(k))
                 feed(x[k])
             h.update(b"}")
+        elif isinstance(x, (list, tuple, pd.Index)) and all(type(v) is str for v in x):
+            h.update(b"strs" + json.dumps(list(x), ensure_ascii=False).encode())  # one update, unambiguous
         elif isinstance(x, (list, tuple, pd.Index)):
             h.update(b"[")
             for v in x:
