@@ -50,8 +50,9 @@ def _per_group(value, labels: pd.Series, name: str) -> dict | None:
 
 
 def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_megaregion_max,
-                  per_megaregion_min, fixed, excluded, eligibility, near=None, near_min=None):
-    """Checked arrays and solver constraints from the DataFrame inputs of :func:`site_hubs`."""
+                  per_megaregion_min, fixed, excluded, eligibility, near=None, near_min=None, matrix=None):
+    """Checked arrays and solver constraints from the DataFrame inputs of :func:`site_hubs`
+    (``matrix``: the cost matrix in the order of ``units``, already taken from ``cost``)."""
     missing = [c for c in (*_UNIT_COLUMNS, demand) if c not in units.columns]
     if missing:
         raise InputError("units lacks columns", expected=f"{[*_UNIT_COLUMNS, demand]}", got=missing)
@@ -69,15 +70,7 @@ def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_meg
         raise InputError("demand has negative values", column=demand, expected=">= 0",
                          got=codes[need < 0].tolist()[:5])
 
-    cm = cost.copy()
-    cm.index = [str(c) for c in cm.index]
-    cm.columns = [str(c) for c in cm.columns]
-    for axis, have in (("rows", cm.index), ("columns", cm.columns)):
-        lack = codes.difference(have)
-        if len(lack):
-            raise InputError(f"cost matrix {axis} lack units", expected="every region code of units",
-                             got=lack.tolist()[:5])
-    C = cm.loc[codes, codes].to_numpy(dtype=float)
+    C = matrix if matrix is not None else _cost_matrix(cost, codes)
 
     elig = np.ones(len(codes), bool)
     for col, lo in (eligibility or {}).items():
@@ -106,6 +99,18 @@ def _frame_inputs(units, cost, *, demand, model, reach_km, max_spoke_km, per_meg
     if subset is not None:
         constraints.update(subset=subset, subset_min=int(near_min))
     return codes, C, need, fx, mega, constraints
+
+
+def _cost_matrix(cost: pd.DataFrame, codes: pd.Index) -> np.ndarray:
+    cm = cost.copy()
+    cm.index = [str(c) for c in cm.index]
+    cm.columns = [str(c) for c in cm.columns]
+    for axis, have in (("rows", cm.index), ("columns", cm.columns)):
+        lack = codes.difference(have)
+        if len(lack):
+            raise InputError(f"cost matrix {axis} lack units", expected="every region code of units",
+                             got=lack.tolist()[:5])
+    return cm.loc[codes, codes].to_numpy(dtype=float)
 
 
 def _near_mask(near, codes: pd.Index) -> np.ndarray:
@@ -488,7 +493,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         return ("set", inputs, over, dem, kk, f, first)
 
     def set_compute(over: dict, dem: str, kk: int) -> list[str]:
-        return _hub_codes(units, cost, demand=dem, k=kk, open_cost=f, start=first or None, **{**kw, **over})
+        return _hub_codes(units, cost, demand=dem, k=kk, open_cost=f, start=first or None, matrix=C,
+                          **{**kw, **over})
 
     def hub_set(over: dict | None = None, *, dem: str = demand, kk: int = k) -> list[str]:
         over = over or {}
