@@ -1096,10 +1096,10 @@ def _branch_and_bound(p: _Problem, s: np.ndarray, w: np.ndarray, ub: float, hubs
         F, X, lam0 = stack.pop()
         nodes += 1
         q, idx = p.restrict(~X, F)
-        if _best_subset(q, np.zeros(q.m)) is None or (node_ok is not None and not node_ok(q, idx)):
+        seed = _best_subset(q, np.zeros(q.m))
+        if seed is None or (node_ok is not None and not node_ok(q, idx)):
             continue  # no feasible hub set in this node
         sq = s[:, idx]
-        seed = _best_subset(q, np.zeros(q.m))
         fq = None if f is None else f[idx]
         lb, lam_n, lh, lv = _lagrangian(q, sq, w, best_v, seed, deadline=deadline, lam0=lam0,
                                         goal=threshold() + 1e-9 * max(abs(best_v), 1.0), f=fq)
