@@ -651,8 +651,8 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         if hubs.loc[c, "robustness"] == "core":
             alt_txt.append("")
             continue
-        same = [x for x in others.index if mega[x] == mega[c] and others[x] > 0][:3]
-        alt_txt.append(";".join(f"{x}:{others[x]:.2f}" for x in same))
+        same = others[(mega.reindex(others.index).to_numpy() == mega[c]) & (others.to_numpy() > 0)].iloc[:3]
+        alt_txt.append(";".join(f"{x}:{v:.2f}" for x, v in same.items()))
     hubs["contested_alternatives"] = alt_txt
     info = {**hubs.attrs.pop("siting", {}), "capability_mu": mu, "access_cost": access,
             "mean_capability": cap_mean, "robustness_families": {name: len(s) for name, s in fam.items()}}
