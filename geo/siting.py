@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InfeasibleError, InputError
-from geo.solver import (DrawSolves, access_cost, capability_cost, choose_k, frontier, pick_frontier,
+from geo.solver import (DrawSolves, access_cost, capability_cost, choose_k, frontier_parts, pick_frontier,
                         selection_frequency, solve, solve_draws, swap_alternatives)
 
 __all__ = ["site_hubs", "choose_k_frame", "demand_columns", "plan", "CORE_SHARE"]
@@ -378,22 +378,27 @@ def _remember(memo: dict, parts: tuple, entry: tuple) -> None:
         memo.pop(next(iter(memo)))
 
 
-def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, *, draws=None) -> None:
+def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, *, draws=None,
+                   extra: Callable | None = None):
     """Solve the re-solves of a plan that ``memo`` lacks, all at once on every core
     (:func:`geo.workers.share_map`), and remember them: the hub set of each spec ``(over,
     demand, k)`` and, if ``draws`` = (memo parts, DrawSolves factory, codes) is given, the
     index draws. Each re-solve depends on its own inputs only, so the result is the same on
-    any number of cores."""
+    any number of cores. ``extra()`` (e.g. the frontier's ε-constraint points) runs beside
+    them; its value is returned."""
     from geo.workers import share_map
 
     todo = list({_digest(*parts(*sp)): sp for sp in specs if _digest(*parts(*sp)) not in memo}.values())
     solves = None
     if draws is not None and _digest(*draws[0]) not in memo:
         solves = draws[1]()
-    items = [("set", sp) for sp in todo] + [("draw", d) for d in range(len(solves) if solves else 0)]
+    items = ([("extra", None)] if extra is not None else []) + [("set", sp) for sp in todo]
+    items += [("draw", d) for d in range(len(solves) if solves else 0)]
 
     def task(item):
         kind, x = item
+        if kind == "extra":
+            return extra()
         if kind == "draw":
             return solves(x)
         try:
@@ -402,10 +407,20 @@ def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, 
             return False, e
 
     out = share_map(task, items)
+    value = out.pop(0) if extra is not None else None
     for sp, entry in zip(todo, out):
         _remember(memo, parts(*sp), entry)
     if solves is not None:
         _remember(memo, draws[0], (True, [list(draws[2][h]) for h in out[len(todo):]]))
+    return value
+
+
+def _chosen_point(fr: pd.DataFrame, rule) -> int:
+    """Row of the frontier the plan uses: the rule (:func:`pick_frontier`) among the supported
+    points. The hub table and every re-solve use the chosen point's trade-off mu, which only a
+    supported point has: an ε-constraint point (mu NaN) is shown but not chosen."""
+    supported = np.flatnonzero(fr["mu"].notna().to_numpy())
+    return int(supported[pick_frontier(fr.iloc[supported].reset_index(drop=True), rule)])
 
 
 _HUB_INDEX_COLUMNS = ("need_index", "need_rank", "need_tier", "capability_rank", "capability_tier")
@@ -460,7 +475,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
     used = dict.fromkeys((*_UNIT_COLUMNS, demand, capability, "at_stake", "need", "uniform", "sido_name_ko",
                           *_HUB_INDEX_COLUMNS, *(kw["eligibility"] or {})))
     units = units[[c for c in used if c in units.columns]]
-    inputs = _digest(units, cost, kw, demand, capability) if memo is not None else ""
+    inputs = _digest(units, cost, kw, demand, capability)
     memo = {} if memo is None else memo  # without one, a memo of this plan's own re-solves
 
     def arrays(over: dict, dem: str = demand):
@@ -469,23 +484,28 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         return codes, C, need, mega, {key: v for key, v in cons.items() if key != "model"}
 
     codes, C, need, mega, cons = arrays({})
+    fr_parts, fill = ("frontier", inputs, k, frontier_points), None
     if model == "pmedian":
-        fr = _memoised(memo, ("frontier", inputs, k, frontier_points),
-                       lambda: frontier(C, need, k, cap, n_points=frontier_points, **cons))
-        # The hub table and every re-solve use the chosen point's trade-off mu, which only a
-        # supported point has: an ε-constraint point (mu NaN) is shown but not chosen.
-        supported = np.flatnonzero(fr["mu"].notna().to_numpy())
-        chosen = int(supported[pick_frontier(fr.iloc[supported].reset_index(drop=True), frontier_rule)])
+        if _digest(*fr_parts) in memo:
+            fr = _memoised(memo, fr_parts, lambda: None)
+        else:
+            # The supported points fix mu; the ε-constraint points between them are solved
+            # below, beside the re-solves that need mu.
+            try:
+                fr, fill = frontier_parts(C, need, k, cap, n_points=frontier_points, **cons)
+            except (InfeasibleError, InputError) as e:
+                _remember(memo, fr_parts, (False, e))
+                raise
+            if fill is None:
+                _remember(memo, fr_parts, (True, copy.deepcopy(fr)))
+        chosen = _chosen_point(fr, frontier_rule)
         mu = float(fr.loc[chosen, "mu"])
-        fr["chosen"] = np.arange(len(fr)) == chosen
-        fr.insert(int(fr.columns.get_loc("hubs")), "hub_codes",
-                  [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
-        fr = fr.drop(columns="hubs")
+        chosen_hubs = fr.loc[chosen, "hubs"]
+        # the chosen point solved this very problem: its hubs start (and usually prove) the hub table
+        start = list(codes[[int(x) for x in chosen_hubs.split(";")]])
     else:  # MCLP: no trade-off (open costs apply to the p-median only)
-        fr, mu = pd.DataFrame(), 0.0
+        fr, mu, start = pd.DataFrame(), 0.0, None
     f = capability_cost(cap, mu) if mu > 0 else None
-    # the chosen point solved this very problem: its hubs start (and usually prove) the hub table
-    start = fr.loc[fr["chosen"], "hub_codes"].iloc[0].split(";") if len(fr) else None
 
     first: list = []
 
@@ -540,9 +560,22 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         if f is not None and Cd is not None:
             fd = np.array([capability_cost(np.asarray(c, float), mu) for c in Cd])
     draw_parts = ("index draws", inputs, k, Wd, f, fd)
-    _solve_missing(memo, specs, set_parts, set_compute,
-                   draws=None if Wd is None else (draw_parts, lambda: DrawSolves(
-                       C, Wd, k, model=model, open_cost=f, open_cost_draws=fd, start=hub_idx, **cons), codes))
+    full = _solve_missing(memo, specs, set_parts, set_compute,
+                          draws=None if Wd is None else (draw_parts, lambda: DrawSolves(
+                              C, Wd, k, model=model, open_cost=f, open_cost_draws=fd, start=hub_idx, **cons),
+                              codes), extra=fill)
+    if fill is not None:
+        _remember(memo, fr_parts, (True, copy.deepcopy(full)))
+        fr = full
+        if fr.loc[_chosen_point(fr, frontier_rule), "hubs"] != chosen_hubs:  # not met so far: the
+            # rule chose differently on the whole frontier, so plan again with it (now in the memo)
+            return plan(units, cost, demand=demand, k=k, capability=capability, frontier_rule=frontier_rule,
+                        frontier_points=frontier_points, draws=draws, memo=memo, **kw)
+    if len(fr):
+        fr["chosen"] = fr["hubs"].to_numpy() == chosen_hubs
+        fr.insert(int(fr.columns.get_loc("hubs")), "hub_codes",
+                  [";".join(codes[[int(x) for x in h.split(";")]]) for h in fr["hubs"]])
+        fr = fr.drop(columns="hubs")
 
     placed, prow = {c: [] for c in nominal}, []
     kept = {c: [] for c in nominal}  # spokes the spoke time limit keeps within reach through this hub

@@ -1991,6 +1991,7 @@ def _eps_point(p: _Problem, w: np.ndarray, smat: np.ndarray, cap: np.ndarray, ne
 def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
              max_solves: int = 40, eps_seconds: float = 4.0, **constraints) -> pd.DataFrame:
     """Access cost against mean hub capability: the Pareto frontier, each point proven optimal.
+    (:func:`frontier_parts` gives the supported points first and the ε-constraint fill apart.)
 
     Each point solves the p-median (all ``constraints`` kept, coverage first as in
     :func:`solve`) with an open cost ``mu * (max capability - capability_j)`` per hub, i.e.
@@ -2018,6 +2019,18 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
         its nearest hub), mean_capability, min_hub_capability, hubs (';'-joined column
         indices), optimal, gap. More than ``n_points`` points are thinned to ``n_points``
         (end points kept).
+    """
+    supported, fill = frontier_parts(C, w, k, capability, n_points=n_points, max_solves=max_solves,
+                                     eps_seconds=eps_seconds, **constraints)
+    return supported if fill is None else fill()
+
+
+def frontier_parts(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_points: int = 10,
+                   max_solves: int = 40, eps_seconds: float = 4.0, **constraints):
+    """The frontier in two parts: (table of the supported points, ``fill``), where ``fill()``
+    returns the whole :func:`frontier` table with the ε-constraint points (None when there are
+    none to add). ``fill`` needs nothing else, so it can run beside other work; its points lie
+    in the dents between supported ones and never change which supported points there are.
     """
     cap = np.asarray(capability, dtype=float)
     w = _as_weight(w, np.asarray(C).shape[0])
@@ -2060,10 +2073,23 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
             continue  # a and b are neighbours on the hull
         pts[p["hubs"]] = p
         todo += [(a, p), (p, b)]
+    hull = sorted(pts.values(), key=lambda d: d["mean_capability"])
+    if len(hull) < 2 or len(hull) >= n_points:
+        return _frontier_table(pts, n_points), None
+
+    def fill() -> pd.DataFrame:
+        return _frontier_table(_fill_dents(pts, hull, C, w, k, cap, n_points, eps_seconds, constraints), n_points)
+
+    return _frontier_table(pts, n_points), fill
+
+
+def _fill_dents(pts: dict, hull: list, C, w, k: int, cap, n_points: int, eps_seconds: float,
+                constraints: dict) -> dict:
+    """``pts`` with the ε-constraint points of the widest gaps between neighbours (see :func:`frontier`)."""
+    pts = dict(pts)
     # Between neighbouring supported points the frontier may dent inwards: fill it with
     # ε-constraint solves at the middle capability of the widest gap (see _eps_point), while
     # the coverage rules, if any, hold trivially (only unreachable demand is uncovered).
-    hull = sorted(pts.values(), key=lambda d: d["mean_capability"])
     p0 = _prepare(C, k, **constraints)
     trivial = [float(w[(p0.cost > r).all(axis=1)].sum()) for r in p0.radii]
     caps_ok = all(abs(d["uncovered"] - trivial[-1]) <= 1e-9 * max(float(w.sum()), 1.0)
@@ -2102,6 +2128,10 @@ def frontier(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray, *, n_
             pts[key] = pt
             extra.append(pt)
             segs += [(a, pt), (pt, b)]
+    return pts
+
+
+def _frontier_table(pts: dict, n_points: int) -> pd.DataFrame:
     t = pd.DataFrame(list(pts.values())).drop(columns=["weighted", "uncovered"])
     if "epsilon" not in t.columns:
         t["epsilon"] = np.nan

@@ -708,21 +708,52 @@ def test_plan_chooses_a_supported_frontier_point(grid_units, monkeypatch):
     silently dropped."""
     units, cost = grid_units
     units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
-    real = siting.frontier
+    real = siting.frontier_parts
 
     def with_eps_point(*a, **kw):
-        fr = real(*a, **kw)
+        fr, _ = real(*a, **kw)
         mid = fr.iloc[[0]].assign(mu=np.nan, epsilon=1.0, method="epsilon-constraint",
                                   mean_capability=float(fr["mean_capability"].max()) + 1.0,
                                   access=float(fr["access"].max()) * 2)
-        return pd.concat([fr, mid], ignore_index=True)
+        return pd.concat([fr, mid], ignore_index=True), None
 
-    monkeypatch.setattr(siting, "frontier", with_eps_point)
+    monkeypatch.setattr(siting, "frontier_parts", with_eps_point)
     most = float(units["capability_index"].max())
     out = siting.plan(units, cost, demand="need", k=2, frontier_rule=("min_capability", most))
     fr = out["frontier"]
     assert fr["chosen"].sum() == 1
     row = fr[fr["chosen"]].iloc[0]
     assert row["method"] == "weighted sum (supported)" and np.isfinite(row["mu"])
+    assert out["info"]["capability_mu"] == row["mu"]
+    assert sorted(out["hubs"].index) == sorted(row["hub_codes"].split(";"))
+
+
+def test_plan_solves_the_dents_beside_the_re_solves(grid_units, monkeypatch):
+    """The ε-constraint points come from the frontier's ``fill`` while the re-solves run; the
+    returned frontier is the whole one, and if the rule would choose another point on it than
+    on the supported points alone (it cannot on a real frontier; forced here), the plan is
+    made again with the whole frontier, so hubs and chosen row agree."""
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
+    real = siting.frontier_parts
+    calls = []
+
+    def parts(*a, **kw):
+        fr, _ = real(*a, **kw)
+        assert len(fr) >= 2
+
+        def fill():  # a whole frontier on which the rule chooses another point: the chosen one dropped
+            calls.append("fill")
+            knee = siting.pick_frontier(fr)
+            return fr.drop(index=knee).reset_index(drop=True)
+
+        return fr, fill
+
+    monkeypatch.setattr(siting, "frontier_parts", parts)
+    monkeypatch.setenv("GEO_PROCESSES", "1")  # fill runs here, where `calls` can count it
+    out = siting.plan(units, cost, demand="need", k=2)
+    fr = out["frontier"]
+    assert calls == ["fill"] and fr["chosen"].sum() == 1 and len(fr) >= 1
+    row = fr[fr["chosen"]].iloc[0]
     assert out["info"]["capability_mu"] == row["mu"]
     assert sorted(out["hubs"].index) == sorted(row["hub_codes"].split(";"))
