@@ -465,6 +465,27 @@ def test_selection_frequency_matches_per_draw_optima(sgg):
     assert fh.sum() == pytest.approx(8.0) and fh[group == "11"].sum() <= 1.0 + 1e-12
 
 
+def test_solve_draws_equal_cold_solves_on_any_number_of_cores(sgg, monkeypatch):
+    """The index draws (warm-started from draw 0's multipliers, shared between the cores item
+    by item) are the optima of cold solves of each draw, with open costs and zero needs, and
+    the same on one process as on two."""
+    codes, cost, w = sgg
+    rng = np.random.default_rng(1)
+    draws = w[None, :] * rng.lognormal(0, 0.4, (12, len(w)))
+    draws[:, rng.random(len(w)) < 0.1] = 0.0
+    f = rng.uniform(0, 50, (12, len(w))) * float(np.median(w))
+    group = np.array([c[:2] for c in codes])
+    cons = dict(group=group, group_max={"11": 1}, max_distance=float(np.quantile(cost, 0.6)))
+    got = {}
+    for cap in ("1", ""):
+        monkeypatch.setenv("GEO_PROCESSES", cap)
+        got[cap] = solver.solve_draws(cost, draws, 6, open_cost_draws=f, **cons)
+    for d in range(len(draws)):
+        r = solver.solve(cost, draws[d], 6, open_cost=f[d], **cons)
+        assert r.optimal
+        assert np.array_equal(got["1"][d], r.hubs) and np.array_equal(got[""][d], r.hubs)
+
+
 # --------------------------------------------------------------------------------------------
 # DataFrame adapter
 
