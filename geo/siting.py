@@ -520,7 +520,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
         over = over or {}
         return _memoised(memo, set_parts(over, dem, kk), lambda: set_compute(over, dem, kk))
 
-    hubs, assign = _memoised(memo, ("site", inputs, f), lambda: site_hubs(units, cost, demand=demand, k=k,
+    hubs, assign = _memoised(memo, ("site", inputs, k, f, start), lambda: site_hubs(units, cost, demand=demand, k=k,
                                                                          open_cost=f, start=start, **kw))
     first.extend(hubs.index)
     nominal = list(hubs.index)

@@ -778,3 +778,17 @@ def test_plan_solves_the_dents_beside_the_re_solves(grid_units, monkeypatch):
     row = fr[fr["chosen"]].iloc[0]
     assert out["info"]["capability_mu"] == row["mu"]
     assert sorted(out["hubs"].index) == sorted(row["hub_codes"].split(";"))
+
+
+def test_plan_memo_keeps_k_apart(grid_units):
+    """One memo across a k change (the analyst loop) with no trade-off term (MCLP; f is None
+    for every k): the hub table is that of the new k, not the memo's entry of the old one."""
+    units, cost = grid_units
+    units = units.assign(capability_index=50.0, uniform=1.0)
+    memo: dict = {}
+    fresh = {}
+    for k in (2, 3):
+        fresh[k] = sorted(siting.plan(units, cost, demand="need", k=k, model="mclp", reach_km=1.5)["hubs"].index)
+    for k in (2, 3):
+        out = siting.plan(units, cost, demand="need", k=k, model="mclp", reach_km=1.5, memo=memo)
+        assert sorted(out["hubs"].index) == fresh[k] and out["info"]["k"] == k
