@@ -98,8 +98,9 @@ def explain(hubs: pd.DataFrame, assignments: pd.DataFrame, *, scores: pd.DataFra
                             f"{len(fams)} families ({detail})")
         if pd.notna(chg):
             d = 1 if abs(chg) < 1 else 0  # -0.2 %, not -0 %
-            t = f"제조업 부가가치 2015→2020 {chg:+.{d}f}%"
-            e = f"manufacturing value added 2015→2020 {chg:+.{d}f}%"
+            pct = f"{chg:+.{d}f}%" if round(chg, d) != 0 else "±0%"  # not -0.0 % either
+            t = f"제조업 부가가치 2015→2020 {pct}"
+            e = f"manufacturing value added 2015→2020 {pct}"
             if pd.notna(loss) and loss > 0:
                 t += f" (2015 GRDP의 {loss:.1f}% 감소)"
                 e += f" (a loss of {loss:.1f}% of 2015 GRDP)"

@@ -2,7 +2,7 @@
 bound, which the exact solver runs tens of thousands of times per national run, the single-swap
 values of its local search and the exact bounds of its reduced-cost fixing under group limits.
 
-:func:`subgradient` is the loop of :func:`geo.solver._lagrangian` on the whole matrix, with
+:func:`subgradient` is the loop of :func:`geo.solver._lagrangian` (visiting row prefixes), with
 the hub-set pick of :func:`geo.solver._group_picker` (fixed hubs, per-group minimum and
 maximum) written out: the same steps, the same bound (a value computed from the multipliers and
 the exact relaxed subproblem), without the per-step overhead of a dozen small numpy calls.

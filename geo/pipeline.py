@@ -80,6 +80,12 @@ MAP_TOLERANCE_M = {"sgg": 100.0, "emd": 50.0}
 def _regions(r: Run) -> Regions:
     units = regions.load_units(r.scenario.units)
     r.counts["regions"] = {"in": len(units), "out": len(units)}
+    emd_aside = r.pool is not None and "maps" in r.todo and workers.processes() > 1 and "report" in r.todo
+    if emd_aside:
+        # The 읍면동 map depends on the boundaries alone and most of it is GEOS work on
+        # 3,500 units: a child process makes the whole page now, beside the analysis (forked
+        # before this run's threads start, so that it inherits no lock one of them holds).
+        r.children["emd_map"] = workers.Later(lambda: _emd_map(r, None))
     if r.pool is not None and "network" in r.todo:
         # the network's borders and island links (GEOS) overlap the indicators stage
         from geo.network import border_and_island_links
@@ -93,11 +99,7 @@ def _regions(r: Run) -> Regions:
 
         r.background["coverage_sgg"] = r.pool.submit(coverage_layers, units, MAP_TOLERANCE_M["sgg"],
                                                      outline_by=("sido_code",))
-        if workers.processes() > 1 and "report" in r.todo:
-            # The 읍면동 map depends on the boundaries alone and most of it is GEOS work on
-            # 3,500 units: a child process makes the whole page now, beside the analysis.
-            r.children["emd_map"] = workers.Later(lambda: _emd_map(r, None))
-        else:
+        if not emd_aside:
             r.background["coverage_emd"] = r.pool.submit(coverage_layers, regions.load_units("emd"),
                                                          MAP_TOLERANCE_M["emd"], outline_by=EMD_OUTLINES)
     return Regions(units)
@@ -345,9 +347,15 @@ def _with_minutes(hubs, assign, km):
     rows = np.arange(len(assign))
     hub = assign["hub_code"].astype(object).to_numpy()
     has = np.array([isinstance(h, str) for h in hub], dtype=bool)
-    dist = np.full(len(assign), np.nan)
-    dist[has] = km.to_numpy()[rows[has], col.get_indexer(hub[has])]
+    at = col.get_indexer(hub[has])
     near = col.get_indexer(assign["nearest_hub_code"].astype(object).to_numpy())
+    if (at < 0).any() or (near < 0).any():  # -1 would read the last column's distance
+        from geo.errors import InputError
+
+        raise InputError("the km matrix lacks hubs of the siting", expected="a column for every hub",
+                         got=sorted(set(assign["nearest_hub_code"].dropna().astype(str)) - set(col))[:5])
+    dist = np.full(len(assign), np.nan)
+    dist[has] = km.to_numpy()[rows[has], at]
     assign = assign.assign(distance_km=dist, nearest_hub_km=km.to_numpy()[rows, near])
     spokes = assign[assign["covered"] & ~assign["is_hub"]]
     g = spokes.groupby(spokes["hub_code"].astype(str))["distance_km"]

@@ -385,7 +385,8 @@ def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, 
     demand, k)`` and, if ``draws`` = (memo parts, DrawSolves factory, codes) is given, the
     index draws. Each re-solve depends on its own inputs only, so the result is the same on
     any number of cores. ``extra()`` (e.g. the frontier's ε-constraint points) runs beside
-    them; its value is returned."""
+    them; its value is returned (the ε-constraint fill stops at a time budget of seconds,
+    which a siting of a few hundred regions, at tens of milliseconds, does not reach)."""
     from geo.workers import share_map
 
     todo = list({_digest(*parts(*sp)): sp for sp in specs if _digest(*parts(*sp)) not in memo}.values())
@@ -595,7 +596,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
             # within the limit of a hub now, beyond it from every hub of the solution without the rule
             saved = (C[:, hub_idx].min(axis=1) <= limit) & (C[:, i2].min(axis=1) > limit)
             for c in only:
-                kept[c] = [x for x in codes[saved & (assign["hub_code"].astype(object) == c).to_numpy()]]
+                kept[c] = list(codes[saved & (assign["hub_code"].astype(object) == c).to_numpy()])
         fo = np.zeros(len(codes)) if f is None else f
         obj1, obj2 = access + float(fo[hub_idx].sum()), acc2 + float(fo[i2].sum())
         prow.append({"rule": label, "objective_with": obj1, "objective_without": obj2,

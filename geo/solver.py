@@ -2045,9 +2045,10 @@ def frontier_parts(C: np.ndarray, w: np.ndarray, k: int, capability: np.ndarray,
         f = capability_cost(cap, mu)
         pm = replace(base_p, open_cost=f[base_p.cols])
         st = None if start is None else np.searchsorted(base_p.cols, [int(x) for x in start.split(";")])
-        wm = dict(anchor)  # the multipliers of the first point (mu = 0): see below
+        wm = dict(anchor)  # the multipliers of the first point (mu = 0): see above
         r = _run(pm, w, method="auto", time_limit=None, seed=0, start=st, warm=wm)
-        anchor.update(anchor or wm)
+        if not anchor:  # this was the first point
+            anchor.update(wm)
         solves[0] += 1
         acc = float(r.objective - f[r.hubs].sum())
         return {"mu": mu, "access": acc, "access_cost": access_cost(C, w, r.hubs),

@@ -18,9 +18,12 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
+from geo.errors import GeoError
+
 def processes() -> int:
     """Processes a run may use: the cores this process may run on (``GEO_PROCESSES`` caps it;
-    1 everywhere but Linux, where forking a process with threads and native libraries is safe)."""
+    1 everywhere but Linux). The children are forked; where this process has other threads,
+    the callers fork before they start them or while they hold no lock a child needs."""
     if not sys.platform.startswith("linux"):
         return 1
     n = len(os.sched_getaffinity(0))
@@ -70,8 +73,15 @@ class Later:
         self._fn, self._pid, self._fd, self._done = fn, None, None, False
         if processes() > 1:
             _reap()
+            sys.stdout.flush()  # else the child would print what this process had not yet
+            sys.stderr.flush()
             r, w = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no memory or process slot for a child: run here when asked
+                os.close(r)
+                os.close(w)
+                return
             if pid == 0:
                 os.close(r)
                 _child(fn, w)
@@ -90,7 +100,8 @@ class Later:
                 _ZOMBIES.append(self._pid)  # its exit (unmapping a large process) is not waited for
                 self._pid = None
                 if not data:
-                    raise RuntimeError("a child process ended without a result (killed?)")
+                    raise GeoError("a child process ended without a result (killed, e.g. out of memory?)",
+                                   hint="run with GEO_PROCESSES=1 to do all the work in one process")
                 self._ok, self._value = pickle.loads(data)
             self._done = True
         if not self._ok:

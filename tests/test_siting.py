@@ -792,3 +792,20 @@ def test_plan_memo_keeps_k_apart(grid_units):
     for k in (2, 3):
         out = siting.plan(units, cost, demand="need", k=k, model="mclp", reach_km=1.5, memo=memo)
         assert sorted(out["hubs"].index) == fresh[k] and out["info"]["k"] == k
+
+
+def test_explanation_prints_small_value_added_changes(grid_units):
+    """Under 1 % one decimal (-0.4 %), and a change that rounds to nothing prints ±0 %, never
+    "-0 %" or "-0.0 %"."""
+    units, cost = grid_units
+    units = units.assign(capability_index=[10, 90, 10, 10, 20, 10, 10, 80, 10, 50.0], uniform=1.0)
+    out = siting.plan(units, cost, demand="need", k=2)
+    hubs = out["hubs"]
+    a, b = hubs.index[:2]
+    values = pd.DataFrame({"mfg_va_change_2015_2020": 0.0}, index=units.index)
+    values.loc[a, "mfg_va_change_2015_2020"], values.loc[b, "mfg_va_change_2015_2020"] = -0.03, -0.4
+    ex = explain.explain(hubs, out["assignments"], scores=units.assign(rank=1, rank_p05=1, rank_p95=2),
+                        values=values, points=pd.Series(dtype=object), families=list(out["robustness"].columns))
+    assert "manufacturing value added 2015→2020 ±0%" in ex.loc[a, "explanation_en"]
+    assert "manufacturing value added 2015→2020 -0.4%" in ex.loc[b, "explanation_en"]
+    assert "-0.0%" not in " ".join(ex["explanation_en"]) and "-0%" not in " ".join(ex["explanation_en"])

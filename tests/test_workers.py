@@ -70,3 +70,16 @@ def test_later_runs_in_a_child_and_keeps_error_types(monkeypatch):
     with pytest.raises(InputError) as e:
         workers.Later(bad_input).result()
     assert str(e.value) == "column 'x': bad column; expected a number, got 'abc'"
+
+
+def test_children_do_not_print_the_parents_unflushed_output(tmp_path):
+    """Buffered stdout (a pipe, a log file): what the parent printed before a fork appears once,
+    not once more per child."""
+    import subprocess
+    import sys
+
+    code = ("from geo import workers\nprint('before the children')\n"
+            "workers.Later(lambda: 1).result()\nworkers.share_map(lambda i: i, range(4))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "GEO_PROCESSES")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.splitlines() == ["before the children"]
