@@ -692,8 +692,8 @@ class Uncertainty:
         ``total_order``, ``total_order_lo``/``_hi`` (95 % bootstrap), ``first_order_top``,
         ``total_order_top`` (over the contenders), ``p05``/``p95`` (range of a sampled
         pillar weight: for ``capability_index`` its weight among the capability pillars, NaN
-        for the need pillar; for the other targets its weight in the overall score; NaN for
-        the other factors).
+        for the need pillar; for ``score`` its weight in the overall score; NaN for
+        ``need_index``, which no pillar weight enters, and for the other factors).
     sensitivity_by_region
         Region × factor first-order indices of the overall rank (NaN where it never moves).
     methods
@@ -1080,7 +1080,7 @@ def monte_carlo(values: pd.DataFrame, metadata: pd.DataFrame, scenario: ScoringS
     by_region = {}
     # the range of each pillar's weight: in the overall score, and among the capability pillars
     wq = {"score": {f"w_{p}": np.quantile(w[:, i], [0.05, 0.95]) for i, p in enumerate(prep.pillars)}}
-    wq["need_index"] = wq["score"]
+    wq["need_index"] = {}  # no pillar weight enters the need index: its weight rows show no range
     wq["capability_index"] = {f"w_{prep.pillars[p]}": np.quantile(w_cap[:, i], [0.05, 0.95])
                               for i, p in enumerate(prep.cap)}
     all_factors = ([f"w_{p}" for p in np.asarray(prep.pillars)[pos]] if pos.size > 1 else [])

@@ -322,6 +322,10 @@ def test_sensitivity_finds_the_weight_that_matters(metadata):
     assert u.sensitivity_by_region.shape == (30, 5)
     # the need index is one pillar: no pillar weight moves its ranking
     assert (u.sensitivity_indices.loc["need_index", "total_order"] == 0).all()
+    # ... nor does any enter it, so its weight rows show no weight range (a committee would read one)
+    need_w = u.sensitivity_indices.loc["need_index"].filter(regex="^w_", axis=0)
+    assert len(need_w) and need_w[["p05", "p95"]].isna().all().all()
+    assert u.sensitivity_indices.loc["score"].filter(regex="^w_", axis=0)["p05"].notna().all()
 
 
 # --- properties -------------------------------------------------------------------------------
