@@ -288,12 +288,16 @@ def _siting(r: Run) -> Siting:
     cost = r.network.times if minutes else r.network.cost
     spoke = (opt.max_spoke_minutes if minutes else opt.max_spoke_km)
     reach = (opt.reach_minutes if minutes else opt.reach_km)
+    orgs = r.indicators.organisations
+    if orgs is None:  # an Indicators made without them (the indicators stage always places them)
+        from geo import plan
+
+        orgs = plan.organisations(all_units)
     kw = dict(model=opt.model, reach_km=reach, max_spoke_km=spoke,
               per_megaregion_max=dict(opt.per_megaregion.max) or None,
               per_megaregion_min=dict(opt.per_megaregion.min) or None,
               fixed=opt.fixed, excluded=opt.excluded, eligibility=opt.eligibility.minimums(),
-              **_near_organisation(r.indicators.organisations, opt, cost.loc[units.index, units.index],
-                                   minutes=minutes))
+              **_near_organisation(orgs, opt, cost.loc[units.index, units.index], minutes=minutes))
     k, curve = opt.k, None
     if k == "auto":
         lo, hi = opt.k_range
@@ -313,7 +317,7 @@ def _siting(r: Run) -> Siting:
                            radius_km=opt.reach_km or explain.EXPLAIN_RADIUS_KM,
                            demand=opt.demand, families=list(out["robustness"].columns),
                            unit="minutes" if minutes else "km", scenario=r.scenario)
-    hubs = _nearest_organisation(hubs, cost, r.indicators.organisations, "minutes" if minutes else "km")
+    hubs = _nearest_organisation(hubs, cost, orgs, "minutes" if minutes else "km")
     if minutes:
         hubs, assignments = _with_minutes(hubs, assignments, r.network.cost)
     io.write_csv(hubs, r.out / "hubs.csv")

@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from geo.errors import GeoError
@@ -46,6 +47,13 @@ def _reap() -> None:
             _ZOMBIES.remove(pid)
 
 
+class ChildTraceback(Exception):
+    """The traceback of an error in a child process, shown as the cause of the error raised here."""
+
+    def __str__(self) -> str:
+        return "\n\n" + self.args[0]
+
+
 def _child(fn: Callable[[], object], fd: int) -> None:
     """In the forked child: write ``(True, fn())`` or ``(False, exception)``, pickled, to ``fd``
     and leave at once (no interpreter teardown, no handlers of the parent run twice)."""
@@ -53,6 +61,11 @@ def _child(fn: Callable[[], object], fd: int) -> None:
         try:
             data = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as e:  # noqa: BLE001 - every error travels back to the parent
+            if not isinstance(e, GeoError):  # a bug: its traceback in the child goes along
+                try:
+                    e.child_traceback = traceback.format_exc()  # (in __dict__, so it is pickled)
+                except AttributeError:
+                    pass
             try:
                 data = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # an exception that cannot be pickled: its text
@@ -105,6 +118,9 @@ class Later:
                 self._ok, self._value = pickle.loads(data)
             self._done = True
         if not self._ok:
+            tb = getattr(self._value, "child_traceback", None)
+            if tb is not None:
+                raise self._value from ChildTraceback(tb)
             raise self._value
         return self._value
 

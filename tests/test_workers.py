@@ -83,3 +83,18 @@ def test_children_do_not_print_the_parents_unflushed_output(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "GEO_PROCESSES")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.splitlines() == ["before the children"]
+
+
+def test_a_bug_in_a_child_keeps_its_traceback(monkeypatch):
+    """A plain error (a bug, not a GeoError) raised in a child comes back with the child's
+    traceback as its cause, so --debug shows where it happened."""
+    monkeypatch.setenv("GEO_PROCESSES", "")
+
+    def buggy():
+        return {}["missing key"]
+
+    with pytest.raises(KeyError) as e:
+        workers.Later(buggy).result()
+    if workers.processes() > 1:
+        assert isinstance(e.value.__cause__, workers.ChildTraceback)
+        assert "in buggy" in str(e.value.__cause__)
