@@ -360,11 +360,9 @@ def _memoised(memo: dict | None, parts: tuple, compute: Callable[[], object]):
     key = _digest(*parts)
     if key not in memo:
         try:
-            memo[key] = (True, compute())
+            _remember(memo, key, (True, compute()))
         except (InfeasibleError, InputError) as e:
-            memo[key] = (False, e)
-        while len(memo) > _MEMO_ENTRIES:
-            memo.pop(next(iter(memo)))
+            _remember(memo, key, (False, e))
     ok, value = memo.pop(key)
     memo[key] = (ok, value)  # most recently used last
     if not ok:
@@ -372,8 +370,9 @@ def _memoised(memo: dict | None, parts: tuple, compute: Callable[[], object]):
     return copy.deepcopy(value)
 
 
-def _remember(memo: dict, parts: tuple, entry: tuple) -> None:
-    memo[_digest(*parts)] = entry
+def _remember(memo: dict, key: str, entry: tuple) -> None:
+    """Keep ``entry`` under ``key`` (a :func:`_digest`), the oldest entries going beyond the limit."""
+    memo[key] = entry
     while len(memo) > _MEMO_ENTRIES:
         memo.pop(next(iter(memo)))
 
@@ -389,11 +388,13 @@ def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, 
     which a siting of a few hundred regions, at tens of milliseconds, does not reach)."""
     from geo.workers import share_map
 
-    todo = list({_digest(*parts(*sp)): sp for sp in specs if _digest(*parts(*sp)) not in memo}.values())
+    keys = {_digest(*parts(*sp)): sp for sp in specs}
+    todo = [(key, sp) for key, sp in keys.items() if key not in memo]
+    draws_key = None if draws is None else _digest(*draws[0])
     solves = None
-    if draws is not None and _digest(*draws[0]) not in memo:
+    if draws is not None and draws_key not in memo:
         solves = draws[1]()
-    items = ([("extra", None)] if extra is not None else []) + [("set", sp) for sp in todo]
+    items = ([("extra", None)] if extra is not None else []) + [("set", sp) for _, sp in todo]
     items += [("draw", d) for d in range(len(solves) if solves else 0)]
 
     def task(item):
@@ -409,10 +410,10 @@ def _solve_missing(memo: dict, specs: list, parts: Callable, compute: Callable, 
 
     out = share_map(task, items)
     value = out.pop(0) if extra is not None else None
-    for sp, entry in zip(todo, out):
-        _remember(memo, parts(*sp), entry)
+    for (key, _), entry in zip(todo, out):
+        _remember(memo, key, entry)
     if solves is not None:
-        _remember(memo, draws[0], (True, [list(draws[2][h]) for h in out[len(todo):]]))
+        _remember(memo, draws_key, (True, [list(draws[2][h]) for h in out[len(todo):]]))
     return value
 
 
@@ -486,8 +487,9 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
 
     codes, C, need, mega, cons = arrays({})
     fr_parts, fill = ("frontier", inputs, k, frontier_points), None
+    fr_key = _digest(*fr_parts)
     if model == "pmedian":
-        if _digest(*fr_parts) in memo:
+        if fr_key in memo:
             fr = _memoised(memo, fr_parts, lambda: None)
         else:
             # The supported points fix mu; the ε-constraint points between them are solved
@@ -495,10 +497,10 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
             try:
                 fr, fill = frontier_parts(C, need, k, cap, n_points=frontier_points, **cons)
             except (InfeasibleError, InputError) as e:
-                _remember(memo, fr_parts, (False, e))
+                _remember(memo, fr_key, (False, e))
                 raise
             if fill is None:
-                _remember(memo, fr_parts, (True, copy.deepcopy(fr)))
+                _remember(memo, fr_key, (True, copy.deepcopy(fr)))
         chosen = _chosen_point(fr, frontier_rule)
         mu = float(fr.loc[chosen, "mu"])
         chosen_hubs = fr.loc[chosen, "hubs"]
@@ -566,7 +568,7 @@ def plan(units: pd.DataFrame, cost: pd.DataFrame, *, demand: str, k: int, capabi
                               C, Wd, k, model=model, open_cost=f, open_cost_draws=fd, start=hub_idx, **cons),
                               codes), extra=fill)
     if fill is not None:
-        _remember(memo, fr_parts, (True, copy.deepcopy(full)))
+        _remember(memo, fr_key, (True, copy.deepcopy(full)))
         fr = full
         if fr.loc[_chosen_point(fr, frontier_rule), "hubs"] != chosen_hubs:  # not met so far: the
             # rule chose differently on the whole frontier, so plan again with it (now in the memo)
